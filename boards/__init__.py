@@ -1,0 +1,1 @@
+"""Idea boards: the rules for ideas on a live board (pure domain, no IO)."""

@@ -1,0 +1,51 @@
+"""The rules for an event's settings as an organizer enters them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from boards.errors import InvalidInput
+from boards.text import clean_text
+
+LANGUAGES = ("de", "en")
+FIELDS_MAX = 20
+FIELD_NAME_MAX = 80
+
+
+@dataclass(frozen=True, slots=True)
+class EventDraft:
+    title: str
+    description: str
+    date: date | None
+    language: str
+    fields: tuple[str, ...]
+
+
+def clean_event(*, title: str, description: str, date_text: str, language: str, fields_text: str) -> EventDraft:
+    """Validate what the event form sent; raise InvalidInput naming the first problem."""
+    clean_title = clean_text(title, label="The title", min_len=1, max_len=200)
+    clean_description = clean_text(description, label="The description", min_len=0, max_len=5000, multiline=True)
+    when: date | None = None
+    if date_text.strip():
+        try:
+            when = date.fromisoformat(date_text.strip())
+        except ValueError:
+            raise InvalidInput("The date must look like 2026-05-06.", code="invalid_date") from None
+    if language not in LANGUAGES:
+        raise InvalidInput(f"The language must be one of {', '.join(LANGUAGES)}.", code="invalid_language")
+    names: list[str] = []
+    seen: set[str] = set()
+    for line in fields_text.splitlines():
+        if not line.strip():
+            continue
+        name = clean_text(line, label="A field of action", min_len=1, max_len=FIELD_NAME_MAX)
+        if name.casefold() in seen:
+            raise InvalidInput(f"The field of action {name!r} is listed twice.", code="duplicate_field")
+        seen.add(name.casefold())
+        names.append(name)
+    if not names:
+        raise InvalidInput("Give at least one field of action.", code="no_fields")
+    if len(names) > FIELDS_MAX:
+        raise InvalidInput(f"At most {FIELDS_MAX} fields of action.", code="too_many_fields")
+    return EventDraft(clean_title, clean_description, when, language, tuple(names))

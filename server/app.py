@@ -1,0 +1,74 @@
+"""The app factory: ``create_app(settings)`` builds the whole server, with no module globals."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from importlib.resources import files
+
+import socketio
+from aiohttp import web
+
+from server import events
+from server.db import create_engine, migrate
+from server.fanout import SocketIOFanout
+from server.gateway import Gateway
+from server.join import routes as join_routes
+from server.keys import ENGINE, JINJA, LIVE, LOGIN_LIMIT, SETTINGS, SIO, STORE
+from server.live import LiveState
+from server.organizer import routes as organizer_routes
+from server.ratelimit import FailureWindow
+from server.settings import Settings
+from server.store import IdeaStore
+from server.web import choose_language, security_middleware, templates
+
+log = logging.getLogger("werkstatt")
+
+STATIC_DIR = files("static")
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(middlewares=[security_middleware], client_max_size=256 * 1024)
+    app[SETTINGS] = settings
+    app[JINJA] = templates()
+    app[LOGIN_LIMIT] = FailureWindow(settings.login_attempts, settings.login_window_s)
+
+    sio = socketio.AsyncServer(
+        async_mode="aiohttp",
+        transports=["websocket"],
+        # None: only the server's own origin; a list adds the configured ones to it.
+        cors_allowed_origins=_origins(settings),
+        max_http_buffer_size=settings.max_message_bytes,
+        logger=False,
+        engineio_logger=False,
+    )
+    sio.attach(app)
+    app[SIO] = sio
+
+    app.router.add_routes(organizer_routes())
+    app.router.add_routes(join_routes())
+    app.router.add_get("/lang/{lang}", choose_language)
+    app.router.add_static("/static/", str(STATIC_DIR), append_version=False)
+    app.cleanup_ctx.append(_store_ctx)
+    return app
+
+
+def _origins(settings: Settings) -> list[str] | None:
+    if not settings.allowed_origins:
+        return None
+    return [settings.base_url, *settings.allowed_origins]
+
+
+async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    engine = create_engine(settings.database.get_secret_value())
+    if settings.migrate_on_start:
+        await migrate(engine)
+    store = IdeaStore(engine)
+    live = LiveState(store=store, fanout=SocketIOFanout(app[SIO]))
+    Gateway(app[SIO], live, settings, events.registry)
+    app[ENGINE] = engine
+    app[STORE] = store
+    app[LIVE] = live
+    yield
+    await engine.dispose()

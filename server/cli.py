@@ -1,0 +1,170 @@
+"""The ``werkstatt`` command: serve, migrate, organizer create."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from boards.actors import Role
+from boards.errors import DomainError
+from server import __version__
+from server.db import create_engine, migrate
+from server.passwords import hash_password
+from server.settings import Settings
+from server.store import IdeaStore
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="werkstatt", description="Online workshops for citizen participation.")
+    top.add_argument("--version", action="version", version=f"werkstatt {__version__}")
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="Run the server.", description="Run the server.")
+    serve.add_argument("--host", help="Address to bind (default 127.0.0.1).")
+    serve.add_argument("--port", type=int, help="Port to listen on (default 8080).")
+    serve.add_argument(
+        "--database",
+        metavar="URL",
+        help="Idea store: sqlite:///PATH (default sqlite:///werkstatt.db) or postgresql://…",
+    )
+    serve.add_argument("--redis", metavar="URL", help="Redis for several nodes (optional; unused on one node).")
+    serve.add_argument(
+        "--demo", action="store_true", help="Create (once) a demo organizer and event, and print their links."
+    )
+
+    mig = sub.add_parser(
+        "migrate",
+        help="Bring the idea store's schema up to date.",
+        description="Bring the idea store's schema up to date.",
+    )
+    mig.add_argument("--database", metavar="URL", help="Idea store URL (as for serve).")
+
+    org = sub.add_parser("organizer", help="Manage organizer accounts.", description="Manage organizer accounts.")
+    org_sub = org.add_subparsers(dest="organizer_command", required=True, metavar="ACTION")
+    create = org_sub.add_parser(
+        "create", help="Create an organizer account.", description="Create an organizer account."
+    )
+    create.add_argument("username", help="Login name (1–80 characters).")
+    create.add_argument(
+        "--password-stdin", action="store_true", help="Read the password from standard input instead of asking."
+    )
+    create.add_argument("--database", metavar="URL", help="Idea store URL (as for serve).")
+    return top
+
+
+def _settings(args: argparse.Namespace, env: dict[str, str]) -> Settings:
+    overrides: dict[str, Any] = {}
+    for name in ("host", "port", "database", "redis"):
+        value = getattr(args, name, None)
+        if value is not None:
+            overrides[name] = value
+    return Settings.load(env, **overrides)
+
+
+def main(argv: Sequence[str] | None = None, env: dict[str, str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = _settings(args, dict(os.environ if env is None else env))
+    except ValidationError as exc:
+        print(f"werkstatt: invalid settings:\n{exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "serve":
+        return serve(settings, demo=args.demo)
+    if args.command == "migrate":
+        return asyncio.run(_migrate(settings))
+    if args.command == "organizer":
+        if args.password_stdin:
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            password = getpass.getpass("Password: ")
+            if getpass.getpass("Repeat: ") != password:
+                print("werkstatt: the passwords differ", file=sys.stderr)
+                return 2
+        return asyncio.run(_create_organizer(settings, args.username, password))
+    return 2  # pragma: no cover - argparse refuses unknown commands
+
+
+async def _migrate(settings: Settings) -> int:
+    engine = create_engine(settings.database.get_secret_value())
+    try:
+        await migrate(engine)
+    finally:
+        await engine.dispose()
+    print("werkstatt: the idea store is up to date")
+    return 0
+
+
+async def _create_organizer(settings: Settings, username: str, password: str) -> int:
+    username = username.strip()
+    if not 1 <= len(username) <= 80:
+        print("werkstatt: the user name needs 1 to 80 characters", file=sys.stderr)
+        return 2
+    try:
+        password_hash = hash_password(password)
+    except ValueError as exc:
+        print(f"werkstatt: {exc}", file=sys.stderr)
+        return 2
+    engine = create_engine(settings.database.get_secret_value())
+    try:
+        await migrate(engine)
+        await IdeaStore(engine).create_organizer(username, password_hash)
+    except DomainError as exc:
+        print(f"werkstatt: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        await engine.dispose()
+    print(f"werkstatt: organizer {username!r} created")
+    return 0
+
+
+def serve(settings: Settings, *, demo: bool = False) -> int:
+    from server.app import create_app
+    from server.demo import DEMO_USER, ensure_demo
+
+    try:
+        import uvloop  # type: ignore[import-not-found]  # faster where installed
+
+        loop_factory: Any = uvloop.new_event_loop
+    except ImportError:
+        loop_factory = None
+
+    async def run() -> None:
+        app = create_app(settings)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, settings.host, settings.port)
+        await site.start()
+        if demo:
+            from server.keys import STORE
+
+            password, _event_id, links = await ensure_demo(app[STORE])
+            base = settings.base_url
+            print("werkstatt demo is running:", flush=True)
+            print(f"  organizer:   {base}/login   user {DEMO_USER!r}, password {password!r}")
+            print(f"  facilitator: {base}/j/{links[Role.FACILITATOR]}")
+            print(f"  participant: {base}/j/{links[Role.PARTICIPANT]}")
+            print(f"  observer:    {base}/j/{links[Role.OBSERVER]}", flush=True)
+        print(f"werkstatt {__version__} listening on {settings.base_url}", flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await stop.wait()
+        finally:
+            await runner.cleanup()
+
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        runner.run(run())
+    return 0

@@ -1,0 +1,172 @@
+"""The Socket.IO gateway: connecting, and one dispatch wrapper for every event.
+
+For each event the wrapper validates the payload against its model, checks the role,
+applies the connection's rate limit, calls the handler (which calls the domain and the
+store), and turns the result into the acknowledgement ``{"ok": true, ...}`` or
+``{"ok": false, "error": {"code", "message"}}``. No exception escapes a handler.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import socketio
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from boards.actors import Role
+from boards.errors import DomainError
+from server import protocol as p
+from server.fanout import event_channel, room_channel
+from server.ids import token_hash
+from server.live import Connection, LiveState
+from server.ratelimit import TokenBucket
+from server.settings import Settings
+from server.wire import member_out
+
+log = logging.getLogger("werkstatt.gateway")
+
+Handler = Callable[[LiveState, Connection, Any], Awaitable[BaseModel]]
+
+EVERYONE = frozenset(Role)
+CONTRIBUTORS = frozenset({Role.ORGANIZER, Role.FACILITATOR, Role.PARTICIPANT})
+
+
+@dataclass(frozen=True, slots=True)
+class EventSpec:
+    name: str
+    payload: type[p.Payload]
+    ack: type[p.OkAck]
+    roles: frozenset[Role]
+    handler: Handler
+    summary: str
+
+
+class Registry:
+    """The client→server events, in the order they are documented."""
+
+    def __init__(self) -> None:
+        self.specs: dict[str, EventSpec] = {}
+
+    def on(
+        self, name: str, *, payload: type[p.Payload], ack: type[p.OkAck], roles: frozenset[Role]
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            if name in self.specs:
+                raise ValueError(f"event {name!r} registered twice")
+            summary = (handler.__doc__ or "").strip()
+            self.specs[name] = EventSpec(name, payload, ack, roles, handler, summary)
+            return handler
+
+        return register
+
+
+def error_ack(code: str, message: str) -> dict[str, Any]:
+    return p.ErrorAck(error=p.ErrorBody(code=code, message=message)).model_dump(mode="json")
+
+
+def _validation_message(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        where = ".".join(str(x) for x in err["loc"]) or "payload"
+        parts.append(f"{where}: {err['msg']}")
+    return "Invalid payload — " + "; ".join(parts)
+
+
+class Gateway:
+    def __init__(self, sio: socketio.AsyncServer, live: LiveState, settings: Settings, registry: Registry) -> None:
+        self.sio = sio
+        self.live = live
+        self.settings = settings
+        self.registry = registry
+        sio.on("connect", self.connect)
+        sio.on("disconnect", self.disconnect)
+        sio.on("*", self.unknown)
+        for spec in registry.specs.values():
+            sio.on(spec.name, self._wrap(spec))
+
+    # -- connecting ------------------------------------------------------------------------
+
+    async def connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        """Authenticate with ``auth={"token": MEMBER_TOKEN}``; refuse everything else."""
+        token = auth.get("token") if isinstance(auth, dict) else None
+        if not isinstance(token, str) or not 20 <= len(token) <= 100:
+            raise socketio.exceptions.ConnectionRefusedError(
+                {
+                    "code": "unauthenticated",
+                    "message": 'Connect with auth {"token": <member token from POST /api/join>}.',
+                }
+            )
+        member = await self.live.store.member_by_token(token_hash(token))
+        if member is None:
+            raise socketio.exceptions.ConnectionRefusedError(
+                {"code": "unauthenticated", "message": "Unknown member token; join the event again."}
+            )
+        room = await self.live.store.plenary(member.event_id)
+        self.live.remember(member)
+        conn = Connection(
+            sid=sid,
+            member=member,
+            room_id=room.id,
+            bucket=TokenBucket(self.settings.rate_per_second, self.settings.rate_burst),
+        )
+        self.live.connections[sid] = conn
+        await self.live.fanout.subscribe(sid, event_channel(member.event_id))
+        await self.live.fanout.subscribe(sid, room_channel(room.id))
+        if self.live.presence[member.event_id].connect(member, sid):
+            await self.live.fanout.publish(
+                event_channel(member.event_id), "presence.joined", member_out(member).model_dump(mode="json")
+            )
+
+    async def disconnect(self, sid: str, *_reason: Any) -> None:
+        conn = self.live.connections.pop(sid, None)
+        if conn is None:
+            return
+        if self.live.presence[conn.event_id].disconnect(conn.member.id, sid):
+            await self.live.fanout.publish(
+                event_channel(conn.event_id), "presence.left", p.PresenceLeft(member_id=conn.member.id).model_dump()
+            )
+
+    async def unknown(self, event: str, sid: str, *_args: Any) -> dict[str, Any]:
+        return error_ack("unknown_event", f"There is no event {event[:60]!r}.")
+
+    # -- dispatch ----------------------------------------------------------------------------
+
+    def _wrap(self, spec: EventSpec) -> Callable[..., Awaitable[dict[str, Any]]]:
+        async def handle(sid: str, *args: Any) -> dict[str, Any]:
+            return await self.dispatch(spec, sid, args)
+
+        return handle
+
+    async def dispatch(self, spec: EventSpec, sid: str, args: tuple[Any, ...]) -> dict[str, Any]:
+        conn = self.live.connections.get(sid)
+        if conn is None:
+            return error_ack("unauthenticated", "The connection is not authenticated.")
+        if not conn.bucket.take():
+            return error_ack("rate_limited", "Too many events; slow down and retry.")
+        if len(args) > 1:
+            return error_ack("invalid_payload", "Send exactly one JSON object as the payload.")
+        raw = args[0] if args else {}
+        if not isinstance(raw, dict):
+            return error_ack("invalid_payload", "The payload must be a JSON object.")
+        try:
+            payload = spec.payload.model_validate(raw)
+        except ValidationError as exc:
+            return error_ack("invalid_payload", _validation_message(exc))
+        if conn.role not in spec.roles:
+            return error_ack("forbidden", f"A {conn.role.value} may not send {spec.name}.")
+        try:
+            result = await spec.handler(self.live, conn, payload)
+        except DomainError as exc:
+            return error_ack(exc.code, exc.message)
+        except Exception:
+            log.exception("event %s from %s failed", spec.name, sid)
+            return error_ack("internal", "The server failed to handle this event; the cause is logged.")
+        return result.model_dump(mode="json")
+
+
+def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
+    sio.attach(app)

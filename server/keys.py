@@ -1,0 +1,24 @@
+"""Typed keys for what the app shares: ``app[SETTINGS]``, ``app[STORE]`` …"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import jinja2
+import socketio
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from server.ratelimit import FailureWindow
+from server.settings import Settings
+
+if TYPE_CHECKING:
+    pass
+
+SETTINGS = web.AppKey("settings", Settings)
+ENGINE = web.AppKey("engine", AsyncEngine)
+STORE = web.AppKey("store", "IdeaStore")
+LIVE = web.AppKey("live", "LiveState")
+SIO = web.AppKey("sio", socketio.AsyncServer)
+JINJA = web.AppKey("jinja", jinja2.Environment)
+LOGIN_LIMIT = web.AppKey("login_limit", FailureWindow)

@@ -1,0 +1,228 @@
+"""The organizer's pages: login, events, invitation links."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from aiohttp import web
+
+from boards.actors import Role
+from boards.errors import DomainError
+from rooms.events import clean_event
+from server.i18n import LANGUAGE_NAMES
+from server.ids import new_token, token_hash, utcnow
+from server.keys import LOGIN_LIMIT, SETTINGS, STORE
+from server.passwords import verify_password
+from server.store import LINK_ROLES, Event, Organizer
+from server.web import render, translator
+
+SESSION_COOKIE = "werkstatt_session"
+
+
+async def current_organizer(request: web.Request) -> Organizer | None:
+    if "organizer" not in request:
+        token = request.cookies.get(SESSION_COOKIE)
+        request["organizer"] = await request.app[STORE].organizer_by_session(token_hash(token)) if token else None
+    return request["organizer"]
+
+
+async def require_organizer(request: web.Request) -> Organizer:
+    organizer = await current_organizer(request)
+    if organizer is None:
+        raise web.HTTPSeeOther("/login")
+    return organizer
+
+
+async def own_event(request: web.Request) -> tuple[Organizer, Event]:
+    organizer = await require_organizer(request)
+    try:
+        event = await request.app[STORE].event(request.match_info["event_id"])
+    except DomainError:
+        raise web.HTTPNotFound() from None
+    if event.organizer_id != organizer.id:
+        raise web.HTTPNotFound()  # another organizer's event does not exist for this one
+    return organizer, event
+
+
+async def index(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPSeeOther("/organizer" if await current_organizer(request) else "/login")
+
+
+async def login_page(request: web.Request) -> web.Response:
+    return render(request, "login.html", {"error": None, "username": ""})
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    username = str(form.get("username", ""))[:80].strip()
+    password = str(form.get("password", ""))[:1024]
+    limit = request.app[LOGIN_LIMIT]
+    keys = (f"ip:{request.remote}", f"user:{username.casefold()}")
+    tr = translator(request)
+    if limit.blocked(*keys):
+        return render(request, "login.html", {"error": tr("login.blocked"), "username": username}, status=429)
+    organizer = await request.app[STORE].organizer_by_username(username) if username else None
+    if not await verify_password(organizer.password_hash if organizer else None, password) or organizer is None:
+        limit.fail(*keys)
+        return render(request, "login.html", {"error": tr("login.failed"), "username": username}, status=401)
+    limit.clear(*keys)
+    settings = request.app[SETTINGS]
+    token = new_token()
+    await request.app[STORE].create_session(
+        organizer.id, token_hash(token), utcnow() + timedelta(hours=settings.session_hours)
+    )
+    response = web.HTTPSeeOther("/organizer")
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.secure_cookies,
+        path="/",
+        max_age=settings.session_hours * 3600,
+    )
+    raise response
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        await request.app[STORE].delete_session(token_hash(token))
+    response = web.HTTPSeeOther("/login")
+    response.del_cookie(SESSION_COOKIE, path="/")
+    raise response
+
+
+async def events_page(request: web.Request) -> web.Response:
+    organizer = await require_organizer(request)
+    events = await request.app[STORE].events_of(organizer.id)
+    return render(request, "events.html", {"events": events, "form": _blank_form(request), "error": None})
+
+
+def _blank_form(request: web.Request) -> dict[str, str]:
+    return {
+        "title": "",
+        "description": "",
+        "date": "",
+        "language": request.app[SETTINGS].default_language,
+        "fields": "",
+    }
+
+
+def _form_values(form: Any) -> dict[str, str]:
+    return {key: str(form.get(key, "")) for key in ("title", "description", "date", "language", "fields")}
+
+
+def _draft(values: dict[str, str]) -> Any:
+    return clean_event(
+        title=values["title"],
+        description=values["description"],
+        date_text=values["date"],
+        language=values["language"],
+        fields_text=values["fields"],
+    )
+
+
+async def create_event(request: web.Request) -> web.StreamResponse:
+    organizer = await require_organizer(request)
+    values = _form_values(await request.post())
+    try:
+        draft = _draft(values)
+    except DomainError as exc:
+        events = await request.app[STORE].events_of(organizer.id)
+        return render(request, "events.html", {"events": events, "form": values, "error": exc.message}, status=400)
+    event = await request.app[STORE].create_event(
+        organizer.id,
+        title=draft.title,
+        description=draft.description,
+        date=draft.date,
+        language=draft.language,
+        field_names=draft.fields,
+    )
+    raise web.HTTPSeeOther(f"/organizer/events/{event.id}")
+
+
+async def _event_page(
+    request: web.Request,
+    event: Event,
+    form: dict[str, str],
+    *,
+    error: str | None = None,
+    notice: str | None = None,
+    status: int = 200,
+) -> web.Response:
+    links = await request.app[STORE].links(event.id)
+    base = request.app[SETTINGS].base_url
+    return render(
+        request,
+        "event.html",
+        {
+            "event": event,
+            "form": form,
+            "error": error,
+            "notice": notice,
+            "links": [(role, f"{base}/j/{links[role]}") for role in LINK_ROLES],
+            "event_languages": LANGUAGE_NAMES,
+        },
+        status=status,
+    )
+
+
+def _event_form(event: Event) -> dict[str, str]:
+    return {
+        "title": event.title,
+        "description": event.description,
+        "date": event.date.isoformat() if event.date else "",
+        "language": event.language,
+        "fields": "\n".join(f.name for f in event.fields),
+    }
+
+
+async def event_page(request: web.Request) -> web.Response:
+    _organizer, event = await own_event(request)
+    tr = translator(request)
+    notice = {"saved": tr("event.saved"), "rotated": tr("event.rotated")}.get(request.query.get("done", ""))
+    return await _event_page(request, event, _event_form(event), notice=notice)
+
+
+async def update_event(request: web.Request) -> web.StreamResponse:
+    _organizer, event = await own_event(request)
+    values = _form_values(await request.post())
+    try:
+        draft = _draft(values)
+        await request.app[STORE].update_event(
+            event.id,
+            title=draft.title,
+            description=draft.description,
+            date=draft.date,
+            language=draft.language,
+            field_names=draft.fields,
+        )
+    except DomainError as exc:
+        return await _event_page(request, event, values, error=exc.message, status=400)
+    raise web.HTTPSeeOther(f"/organizer/events/{event.id}?done=saved")
+
+
+async def rotate_link(request: web.Request) -> web.StreamResponse:
+    _organizer, event = await own_event(request)
+    try:
+        role = Role(request.match_info["role"])
+        await request.app[STORE].rotate_link(event.id, role)
+    except (ValueError, DomainError):
+        raise web.HTTPNotFound() from None
+    raise web.HTTPSeeOther(f"/organizer/events/{event.id}?done=rotated#links")
+
+
+def routes() -> list[web.RouteDef]:
+    return [
+        web.get("/", index),
+        web.get("/login", login_page),
+        web.post("/login", login),
+        web.post("/logout", logout),
+        web.get("/organizer", events_page),
+        web.post("/organizer/events", create_event),
+        web.get("/organizer/events/{event_id}", event_page),
+        web.post("/organizer/events/{event_id}", update_event),
+        web.post("/organizer/events/{event_id}/links/{role}/rotate", rotate_link),
+    ]

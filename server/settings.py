@@ -1,0 +1,104 @@
+"""One validated, frozen settings object, read once at start.
+
+Sources, later ones winning: defaults, ``WERKSTATT_*`` environment variables, CLI flags.
+Nothing else in the code base reads ``os.environ``; the CLI hands it in.
+Secrets (database and Redis URLs may carry passwords) are ``SecretStr`` and never appear
+in reprs or logs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+ENV_PREFIX = "WERKSTATT_"
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    host: str = Field("127.0.0.1", description="Address the HTTP server binds to.")
+    port: int = Field(8080, ge=0, le=65535, description="TCP port of the HTTP server (0 picks a free one).")
+    database: SecretStr = Field(
+        SecretStr("sqlite:///werkstatt.db"),
+        description="Idea store URL: `sqlite:///PATH` (default: `werkstatt.db` in the working directory) "
+        "or `postgresql://user@host/db`.",
+    )
+    redis: SecretStr | None = Field(None, description="Redis URL for running several nodes (unused on one node).")
+    public_url: str | None = Field(
+        None,
+        description="Base URL printed in links, e.g. `https://werkstatt.example.org`; defaults to http://HOST:PORT.",
+    )
+    allowed_origins: tuple[str, ...] = Field(
+        (),
+        description="Extra origins allowed to open a Socket.IO connection or call the JSON API (comma-separated); "
+        "the server's own is always allowed.",
+    )
+    default_language: Literal["de", "en"] = Field(
+        "de", description="Language of pages when neither the person nor the event chose one."
+    )
+    max_message_bytes: int = Field(
+        65536,
+        ge=1024,
+        le=16 * 1024 * 1024,
+        description="Largest Socket.IO frame accepted; larger ones close the connection.",
+    )
+    rate_per_second: float = Field(10.0, gt=0, description="Sustained Socket.IO events per connection and second.")
+    rate_burst: int = Field(
+        40, ge=1, description="Socket.IO events a connection may send at once before the rate limit applies."
+    )
+    login_attempts: int = Field(
+        5, ge=1, description="Failed organizer logins per address and per user name within `login_window_s`."
+    )
+    login_window_s: int = Field(300, ge=1, description="Window of the login rate limit, in seconds.")
+    session_hours: int = Field(12, ge=1, description="Lifetime of an organizer session.")
+    secure_cookies: bool = Field(False, description="Mark cookies `Secure` (turn on behind HTTPS).")
+    migrate_on_start: bool = Field(
+        True, description="`serve` brings the idea store's schema up to date before it starts."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level.")
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(o.strip().rstrip("/") for o in value.split(",") if o.strip())
+        return value
+
+    @property
+    def base_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "localhost" if self.host in ("0.0.0.0", "::", "127.0.0.1") else self.host  # noqa: S104
+        return f"http://{host}:{self.port}"
+
+    @classmethod
+    def load(cls, env: Mapping[str, str], **overrides: Any) -> Settings:
+        """Build settings from ``WERKSTATT_*`` variables in ``env`` and explicit overrides (CLI flags)."""
+        values: dict[str, Any] = {}
+        for name in cls.model_fields:
+            key = ENV_PREFIX + name.upper()
+            if key in env:
+                values[name] = env[key]
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls.model_validate(values)
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Map a user-facing database URL to the async driver SQLAlchemy needs."""
+    if url.startswith("sqlite:///") or url == "sqlite://":
+        return "sqlite+aiosqlite:" + url[len("sqlite:") :]
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+asyncpg://" + url.split("://", 1)[1]
+    if url.startswith(("sqlite+aiosqlite:", "postgresql+asyncpg:")):
+        return url
+    raise ValueError(f"unsupported database URL scheme: {url.split(':', 1)[0]!r} (use sqlite:/// or postgresql://)")
+
+
+def sqlite_path(url: str) -> Path | None:
+    if url.startswith("sqlite:///"):
+        return Path(url[len("sqlite:///") :])
+    return None

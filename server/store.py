@@ -1,0 +1,467 @@
+"""The idea store: everything durable, over SQLite or PostgreSQL.
+
+Every method is one transaction. A board change is committed together with the board's
+new sequence number and the change record that ``sync`` replays, so a change is either
+wholly in the store or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from boards.actors import Role
+from boards.board import Board, BoardEvent, Column, Idea, IdeaDeleted, IdeaEdited, IdeaPosted
+from boards.errors import Conflict, InvalidInput, NotFound
+from rooms.members import Member, pseudonym_key
+from server import tables as t
+from server.ids import new_id, new_token, utcnow
+
+LINK_ROLES = (Role.FACILITATOR, Role.PARTICIPANT, Role.OBSERVER)
+
+
+@dataclass(frozen=True, slots=True)
+class Organizer:
+    id: str
+    username: str
+    password_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    id: str
+    name: str
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    id: str
+    organizer_id: str
+    title: str
+    description: str
+    date: date | None
+    language: str
+    fields: tuple[Field, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Room:
+    id: str
+    event_id: str
+    kind: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredChange:
+    seq: int
+    payload: dict[str, Any]
+
+
+class IdeaStore:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    # -- organizers and sessions ----------------------------------------------------
+
+    async def create_organizer(self, username: str, password_hash: str) -> Organizer:
+        organizer = Organizer(id=new_id("org"), username=username, password_hash=password_hash)
+        try:
+            async with self.engine.begin() as conn:
+                await conn.execute(
+                    t.organizers.insert().values(
+                        id=organizer.id, username=username, password_hash=password_hash, created_at=utcnow()
+                    )
+                )
+        except sa.exc.IntegrityError:
+            raise Conflict(f"An organizer named {username!r} exists already.", code="username_taken") from None
+        return organizer
+
+    async def organizer_by_username(self, username: str) -> Organizer | None:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(sa.select(t.organizers).where(t.organizers.c.username == username))).first()
+        return None if row is None else Organizer(row.id, row.username, row.password_hash)
+
+    async def set_password(self, organizer_id: str, password_hash: str) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                t.organizers.update().where(t.organizers.c.id == organizer_id).values(password_hash=password_hash)
+            )
+
+    async def create_session(self, organizer_id: str, token_hash: str, expires_at: datetime) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(t.sessions.delete().where(t.sessions.c.expires_at < utcnow()))
+            await conn.execute(
+                t.sessions.insert().values(token_hash=token_hash, organizer_id=organizer_id, expires_at=expires_at)
+            )
+
+    async def organizer_by_session(self, token_hash: str) -> Organizer | None:
+        query = (
+            sa.select(t.organizers)
+            .join(t.sessions, t.sessions.c.organizer_id == t.organizers.c.id)
+            .where(t.sessions.c.token_hash == token_hash, t.sessions.c.expires_at > utcnow())
+        )
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return None if row is None else Organizer(row.id, row.username, row.password_hash)
+
+    async def delete_session(self, token_hash: str) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(t.sessions.delete().where(t.sessions.c.token_hash == token_hash))
+
+    # -- events -----------------------------------------------------------------------
+
+    async def create_event(
+        self,
+        organizer_id: str,
+        *,
+        title: str,
+        description: str,
+        date: date | None,
+        language: str,
+        field_names: Sequence[str],
+    ) -> Event:
+        """Create an event with its fields, its plenary room and board, and its three links."""
+        now = utcnow()
+        event_id = new_id("ev")
+        room_id = new_id("rm")
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                t.events.insert().values(
+                    id=event_id,
+                    organizer_id=organizer_id,
+                    title=title,
+                    description=description,
+                    date=date,
+                    language=language,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            await conn.execute(
+                t.fields.insert(),
+                [
+                    {"id": new_id("fld"), "event_id": event_id, "position": i, "name": name, "archived": False}
+                    for i, name in enumerate(field_names)
+                ],
+            )
+            await conn.execute(t.rooms.insert().values(id=room_id, event_id=event_id, kind="plenary", name="Plenum"))
+            await conn.execute(
+                t.boards.insert().values(
+                    id=new_id("bd"), room_id=room_id, event_id=event_id, title=title, seq=0, created_at=now
+                )
+            )
+            await conn.execute(
+                t.event_links.insert(),
+                [
+                    {"event_id": event_id, "role": role.value, "token": new_token(), "created_at": now}
+                    for role in LINK_ROLES
+                ],
+            )
+        return await self.event(event_id)
+
+    async def update_event(
+        self,
+        event_id: str,
+        *,
+        title: str,
+        description: str,
+        date: date | None,
+        language: str,
+        field_names: Sequence[str],
+    ) -> Event:
+        """Change an event. Fields are matched by name: kept ones keep their id (and ideas),
+        new ones are added, and removed ones are archived — unless ideas sit in them."""
+        async with self.engine.begin() as conn:
+            current = (
+                await conn.execute(
+                    sa.select(t.fields).where(t.fields.c.event_id == event_id, t.fields.c.archived.is_(False))
+                )
+            ).all()
+            by_name = {row.name: row for row in current}
+            removed = [row for row in current if row.name not in field_names]
+            for row in removed:
+                used = (
+                    await conn.execute(
+                        sa.select(sa.func.count())
+                        .select_from(t.ideas)
+                        .where(t.ideas.c.field_id == row.id, t.ideas.c.deleted_at.is_(None))
+                    )
+                ).scalar_one()
+                if used:
+                    raise Conflict(
+                        f"The field {row.name!r} still holds {used} idea(s); it cannot be removed.", code="field_in_use"
+                    )
+                await conn.execute(t.fields.update().where(t.fields.c.id == row.id).values(archived=True))
+            for position, name in enumerate(field_names):
+                if name in by_name:
+                    await conn.execute(
+                        t.fields.update().where(t.fields.c.id == by_name[name].id).values(position=position)
+                    )
+                else:
+                    await conn.execute(
+                        t.fields.insert().values(
+                            id=new_id("fld"), event_id=event_id, position=position, name=name, archived=False
+                        )
+                    )
+            await conn.execute(
+                t.events.update()
+                .where(t.events.c.id == event_id)
+                .values(title=title, description=description, date=date, language=language, updated_at=utcnow())
+            )
+        return await self.event(event_id)
+
+    async def event(self, event_id: str) -> Event:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(sa.select(t.events).where(t.events.c.id == event_id))).first()
+            if row is None:
+                raise NotFound("No such event.")
+            field_rows = (
+                await conn.execute(
+                    sa.select(t.fields)
+                    .where(t.fields.c.event_id == event_id, t.fields.c.archived.is_(False))
+                    .order_by(t.fields.c.position)
+                )
+            ).all()
+        return Event(
+            id=row.id,
+            organizer_id=row.organizer_id,
+            title=row.title,
+            description=row.description,
+            date=row.date,
+            language=row.language,
+            fields=tuple(Field(f.id, f.name, f.position) for f in field_rows),
+        )
+
+    async def events_of(self, organizer_id: str) -> list[Event]:
+        async with self.engine.connect() as conn:
+            ids = (
+                (
+                    await conn.execute(
+                        sa.select(t.events.c.id)
+                        .where(t.events.c.organizer_id == organizer_id)
+                        .order_by(t.events.c.created_at.desc())
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        return [await self.event(event_id) for event_id in ids]
+
+    async def links(self, event_id: str) -> dict[Role, str]:
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(sa.select(t.event_links).where(t.event_links.c.event_id == event_id))).all()
+        return {Role(row.role): row.token for row in rows}
+
+    async def rotate_link(self, event_id: str, role: Role) -> str:
+        """Give the role's link a new token; the old link stops working at once."""
+        if role not in LINK_ROLES:
+            raise InvalidInput(f"There is no {role.value} link.")
+        token = new_token()
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                t.event_links.update()
+                .where(t.event_links.c.event_id == event_id, t.event_links.c.role == role.value)
+                .values(token=token, created_at=utcnow())
+            )
+        return token
+
+    async def resolve_link(self, token: str) -> tuple[str, Role] | None:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(sa.select(t.event_links).where(t.event_links.c.token == token))).first()
+        return None if row is None else (row.event_id, Role(row.role))
+
+    # -- members ----------------------------------------------------------------------
+
+    async def create_member(self, event_id: str, role: Role, pseudonym: str, colour: str, token_hash: str) -> Member:
+        member = Member(id=new_id("mb"), event_id=event_id, role=role, pseudonym=pseudonym, colour=colour)
+        try:
+            async with self.engine.begin() as conn:
+                await conn.execute(
+                    t.members.insert().values(
+                        id=member.id,
+                        event_id=event_id,
+                        role=role.value,
+                        pseudonym=pseudonym,
+                        pseudonym_key=pseudonym_key(pseudonym),
+                        colour=colour,
+                        token_hash=token_hash,
+                        created_at=utcnow(),
+                    )
+                )
+        except sa.exc.IntegrityError:
+            raise Conflict(
+                f"The pseudonym {pseudonym!r} is taken in this event; choose another.", code="pseudonym_taken"
+            ) from None
+        return member
+
+    async def member_by_token(self, token_hash: str) -> Member | None:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(sa.select(t.members).where(t.members.c.token_hash == token_hash))).first()
+        return None if row is None else _member(row)
+
+    async def members_of(self, event_id: str) -> dict[str, Member]:
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(sa.select(t.members).where(t.members.c.event_id == event_id))).all()
+        return {row.id: _member(row) for row in rows}
+
+    # -- rooms and boards -------------------------------------------------------------
+
+    async def plenary(self, event_id: str) -> Room:
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    sa.select(t.rooms).where(t.rooms.c.event_id == event_id, t.rooms.c.kind == "plenary")
+                )
+            ).first()
+        if row is None:
+            raise NotFound("The event has no plenary room.")
+        return Room(row.id, row.event_id, row.kind, row.name)
+
+    async def board_ids(self, room_id: str) -> list[str]:
+        async with self.engine.connect() as conn:
+            return list(
+                (
+                    await conn.execute(
+                        sa.select(t.boards.c.id)
+                        .where(t.boards.c.room_id == room_id)
+                        .order_by(t.boards.c.created_at, t.boards.c.id)
+                    )
+                ).scalars()
+            )
+
+    async def load_board(self, board_id: str) -> Board:
+        """The board as committed: its columns (the event's fields), live ideas and sequence."""
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(sa.select(t.boards).where(t.boards.c.id == board_id))).first()
+            if row is None:
+                raise NotFound(f"No board {board_id!r}.")
+            field_rows = (
+                await conn.execute(
+                    sa.select(t.fields)
+                    .where(t.fields.c.event_id == row.event_id, t.fields.c.archived.is_(False))
+                    .order_by(t.fields.c.position)
+                )
+            ).all()
+            idea_rows = (
+                await conn.execute(
+                    sa.select(t.ideas)
+                    .where(t.ideas.c.board_id == board_id, t.ideas.c.deleted_at.is_(None))
+                    .order_by(t.ideas.c.created_at, t.ideas.c.id)
+                )
+            ).all()
+        return Board(
+            id=row.id,
+            room_id=row.room_id,
+            event_id=row.event_id,
+            title=row.title,
+            columns=tuple(Column(f.id, f.name) for f in field_rows),
+            seq=row.seq,
+            ideas={
+                i.id: Idea(
+                    id=i.id,
+                    column_id=i.field_id,
+                    author_id=i.author_id,
+                    text=i.text,
+                    created_at=i.created_at,
+                    updated_at=i.updated_at,
+                    client_id=i.client_id,
+                )
+                for i in idea_rows
+            },
+        )
+
+    async def commit_board_events(
+        self, board: Board, events: Sequence[BoardEvent], payloads: Sequence[dict[str, Any]]
+    ) -> None:
+        """Commit ``events`` (with their wire ``payloads``) in one transaction.
+
+        Raises Conflict, and commits nothing, when the stored sequence is no longer the one
+        the events were decided on (another node changed the board in between).
+        """
+        if not events:
+            return
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                t.boards.update()
+                .where(t.boards.c.id == board.id, t.boards.c.seq == board.seq)
+                .values(seq=events[-1].seq)
+            )
+            if result.rowcount != 1:
+                raise Conflict("The board changed meanwhile; try again.", code="stale_board")
+            for event, payload in zip(events, payloads, strict=True):
+                await _write_event(conn, board, event)
+                await conn.execute(
+                    t.board_changes.insert().values(
+                        board_id=board.id,
+                        seq=event.seq,
+                        kind=payload["type"],
+                        actor_id=event.actor.member_id,
+                        payload=payload,
+                        created_at=utcnow(),
+                    )
+                )
+
+    async def changes_since(self, board_id: str, seq: int, limit: int) -> list[StoredChange] | None:
+        """The changes after ``seq`` in order, or None when there are more than ``limit``."""
+        async with self.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    sa.select(t.board_changes.c.seq, t.board_changes.c.payload)
+                    .where(t.board_changes.c.board_id == board_id, t.board_changes.c.seq > seq)
+                    .order_by(t.board_changes.c.seq)
+                    .limit(limit + 1)
+                )
+            ).all()
+        if len(rows) > limit:
+            return None
+        return [StoredChange(row.seq, row.payload) for row in rows]
+
+    async def idea_rows(self, event_id: str, *, include_deleted: bool = False) -> list[dict[str, Any]]:
+        """Ideas of an event as the idea store keeps them, with their provenance."""
+        query = sa.select(t.ideas).where(t.ideas.c.event_id == event_id).order_by(t.ideas.c.created_at, t.ideas.c.id)
+        if not include_deleted:
+            query = query.where(t.ideas.c.deleted_at.is_(None))
+        async with self.engine.connect() as conn:
+            return [dict(row._mapping) for row in (await conn.execute(query)).all()]
+
+
+def _member(row: Any) -> Member:
+    return Member(id=row.id, event_id=row.event_id, role=Role(row.role), pseudonym=row.pseudonym, colour=row.colour)
+
+
+async def _write_event(conn: Any, board: Board, event: BoardEvent) -> None:
+    idea = event.idea
+    if isinstance(event, IdeaPosted):
+        await conn.execute(
+            t.ideas.insert().values(
+                id=idea.id,
+                board_id=board.id,
+                room_id=board.room_id,
+                event_id=board.event_id,
+                field_id=idea.column_id,
+                author_id=idea.author_id,
+                text=idea.text,
+                client_id=idea.client_id,
+                created_at=idea.created_at,
+                updated_at=idea.updated_at,
+            )
+        )
+    elif isinstance(event, IdeaEdited):
+        await conn.execute(
+            t.ideas.update()
+            .where(t.ideas.c.id == idea.id)
+            .values(text=idea.text, field_id=idea.column_id, updated_at=idea.updated_at)
+        )
+    elif isinstance(event, IdeaDeleted):
+        await conn.execute(
+            t.ideas.update()
+            .where(t.ideas.c.id == idea.id)
+            .values(deleted_at=event.at, deleted_by=event.actor.member_id)
+        )

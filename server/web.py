@@ -1,0 +1,140 @@
+"""HTTP plumbing shared by all pages: security headers, CSRF, language, rendering."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import jinja2
+from aiohttp import web
+
+from server.i18n import LANGUAGE_NAMES, LANGUAGES, Translator
+from server.ids import new_token
+from server.keys import JINJA, SETTINGS
+
+CSRF_COOKIE = "werkstatt_csrf"
+LANG_COOKIE = "werkstatt_lang"
+CSRF_FIELD = "csrf"
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",  # join links carry tokens: never leak them
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def own_origins(request: web.Request) -> set[str]:
+    settings = request.app[SETTINGS]
+    return {f"{request.scheme}://{request.host}", settings.base_url, *settings.allowed_origins}
+
+
+@web.middleware
+async def security_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Security headers on every response; a CSRF check on every form POST."""
+    token = request.cookies.get(CSRF_COOKIE)
+    request["csrf_new"] = token is None or len(token) < 20
+    request["csrf"] = new_token() if request["csrf_new"] else token
+    if request.method == "POST" and not request.path.startswith(("/api/", "/socket.io/")):
+        form = await request.post()
+        sent = form.get(CSRF_FIELD)
+        if request["csrf_new"] or not isinstance(sent, str) or not hmac.compare_digest(sent, request["csrf"]):
+            response: web.StreamResponse = render(
+                request, "error.html", {"message": translator(request)("csrf.failed")}, status=403
+            )
+            return _finish(request, response)
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        if exc.status >= 400 and exc.content_type != "application/json" and not request.path.startswith("/socket.io/"):
+            key = {404: "error.not_found", 403: "error.forbidden"}.get(exc.status, "error.invalid")
+            response = render(request, "error.html", {"message": translator(request)(key)}, status=exc.status)
+        else:
+            exc.headers.update(SECURITY_HEADERS)
+            raise
+    return _finish(request, response)
+
+
+def _finish(request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
+    if not response.prepared:
+        response.headers.update(SECURITY_HEADERS)
+        if request["csrf_new"]:
+            response.set_cookie(
+                CSRF_COOKIE,
+                request["csrf"],
+                httponly=True,
+                samesite="Strict",
+                secure=request.app[SETTINGS].secure_cookies,
+                path="/",
+            )
+    return response
+
+
+def language(request: web.Request, event_language: str | None = None) -> str:
+    chosen = request.cookies.get(LANG_COOKIE)
+    if chosen in LANGUAGES:
+        return chosen  # type: ignore[return-value]
+    if event_language in LANGUAGES:
+        return event_language  # type: ignore[return-value]
+    return request.app[SETTINGS].default_language
+
+
+def translator(request: web.Request) -> Translator:
+    return Translator(request.get("language") or language(request))
+
+
+def render(request: web.Request, template: str, context: dict[str, Any], *, status: int = 200) -> web.Response:
+    tr = translator(request)
+    env: jinja2.Environment = request.app[JINJA]
+    html = env.get_template(template).render(
+        _=tr,
+        lang=tr.language,
+        languages=LANGUAGE_NAMES,
+        csrf=request["csrf"],
+        path=request.path_qs,
+        organizer=request.get("organizer"),
+        **context,
+    )
+    return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths: no scheme, no host, no protocol-relative ``//``."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+async def choose_language(request: web.Request) -> web.Response:
+    lang = request.match_info["lang"]
+    if lang not in LANGUAGES:
+        raise web.HTTPNotFound()
+    response = web.HTTPSeeOther(safe_next(request.query.get("next")))
+    response.set_cookie(
+        LANG_COOKIE,
+        lang,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        path="/",
+        secure=request.app[SETTINGS].secure_cookies,
+    )
+    raise response
+
+
+def templates() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("server", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
