@@ -12,9 +12,9 @@ import unicodedata
 
 from boards.errors import ControlCharacters, MarkupNotAllowed, TextTooLong, TextTooShort
 
-# A tag opener: "<" followed by a letter, "/", "!" or "?" — the start of an element,
-# closing tag, comment/doctype or processing instruction.
-_MARKUP = re.compile(r"<\s*[A-Za-z/!?]")
+# An element or closing tag (``<b>``, ``</div>``, ``<img src=x onerror=…>``), a comment or
+# doctype (``<!``), or a processing instruction (``<?``). "a<b" alone is not a tag.
+_MARKUP = re.compile(r"<\s*/?\s*[A-Za-z][^<>]*>|<[!?]")
 _ALLOWED_CONTROLS_MULTILINE = {"\n", "\t"}
 
 

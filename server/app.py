@@ -49,8 +49,14 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_routes(join_routes())
     app.router.add_get("/lang/{lang}", choose_language)
     app.router.add_static("/static/", str(STATIC_DIR), append_version=False)
+    app.on_shutdown.append(_disconnect_clients)
     app.cleanup_ctx.append(_store_ctx)
     return app
+
+
+async def _disconnect_clients(app: web.Application) -> None:
+    """Close every Socket.IO connection so that shutting down does not wait for them."""
+    await app[SIO].shutdown()
 
 
 def _origins(settings: Settings) -> list[str] | None:

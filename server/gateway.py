@@ -90,8 +90,11 @@ class Gateway:
 
     # -- connecting ------------------------------------------------------------------------
 
-    async def connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+    async def connect(self, sid: str, environ: Any, auth: Any = None) -> dict[str, Any] | None:
         """Authenticate with ``auth={"token": MEMBER_TOKEN}``; refuse everything else."""
+        if not isinstance(environ, dict) or not isinstance(environ.get("aiohttp.request"), web.BaseRequest):
+            # a client that emits an event named "connect" over an open connection
+            return error_ack("unknown_event", "'connect' is reserved.")
         token = auth.get("token") if isinstance(auth, dict) else None
         if not isinstance(token, str) or not 20 <= len(token) <= 100:
             raise socketio.exceptions.ConnectionRefusedError(
@@ -120,15 +123,20 @@ class Gateway:
             await self.live.fanout.publish(
                 event_channel(member.event_id), "presence.joined", member_out(member).model_dump(mode="json")
             )
+        return None
 
-    async def disconnect(self, sid: str, *_reason: Any) -> None:
+    async def disconnect(self, sid: str, *_reason: Any) -> dict[str, Any] | None:
+        if self.sio.manager.is_connected(sid, "/"):
+            # a client that emits an event named "disconnect": the real one comes after pre-disconnect
+            return error_ack("unknown_event", "'disconnect' is reserved.")
         conn = self.live.connections.pop(sid, None)
         if conn is None:
-            return
+            return None
         if self.live.presence[conn.event_id].disconnect(conn.member.id, sid):
             await self.live.fanout.publish(
                 event_channel(conn.event_id), "presence.left", p.PresenceLeft(member_id=conn.member.id).model_dump()
             )
+        return None
 
     async def unknown(self, event: str, sid: str, *_args: Any) -> dict[str, Any]:
         return error_ack("unknown_event", f"There is no event {event[:60]!r}.")

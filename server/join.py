@@ -11,7 +11,7 @@ from boards.errors import DomainError, NotFound
 from rooms.members import AVATAR_COLOURS, check_colour, clean_pseudonym
 from server import __version__
 from server.ids import new_token, token_hash
-from server.keys import LIVE, STORE
+from server.keys import LANGUAGE, LIVE, STORE
 from server.web import language, own_origins, render, translator
 
 
@@ -45,7 +45,7 @@ async def join_page(request: web.Request) -> web.Response:
         return render(request, "error.html", {"message": translator(request)("join.invalid")}, status=404)
     event_id, role = resolved
     event = await store.event(event_id)
-    request["language"] = language(request, event.language)
+    request[LANGUAGE] = language(request, event.language)
     return render(request, "join.html", {"event": event, "role": role.value, "colours": AVATAR_COLOURS})
 
 
@@ -85,7 +85,7 @@ async def room_page(request: web.Request) -> web.Response:
         event = await store.event(request.match_info["event_id"])
     except NotFound:
         raise web.HTTPNotFound() from None
-    request["language"] = language(request, event.language)
+    request[LANGUAGE] = language(request, event.language)
     tr = translator(request)
     return render(request, "room.html", {"event": event, "client_messages": tr.client_messages()})
 

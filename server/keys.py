@@ -22,3 +22,9 @@ LIVE = web.AppKey("live", "LiveState")
 SIO = web.AppKey("sio", socketio.AsyncServer)
 JINJA = web.AppKey("jinja", jinja2.Environment)
 LOGIN_LIMIT = web.AppKey("login_limit", FailureWindow)
+
+# per request
+CSRF = web.RequestKey("csrf", str)
+CSRF_NEW = web.RequestKey("csrf_new", bool)
+LANGUAGE = web.RequestKey("language", str)
+ORGANIZER = web.RequestKey("organizer", "Organizer | None")

@@ -12,7 +12,7 @@ from boards.errors import DomainError
 from rooms.events import clean_event
 from server.i18n import LANGUAGE_NAMES
 from server.ids import new_token, token_hash, utcnow
-from server.keys import LOGIN_LIMIT, SETTINGS, STORE
+from server.keys import LOGIN_LIMIT, ORGANIZER, SETTINGS, STORE
 from server.passwords import verify_password
 from server.store import LINK_ROLES, Event, Organizer
 from server.web import render, translator
@@ -21,10 +21,10 @@ SESSION_COOKIE = "werkstatt_session"
 
 
 async def current_organizer(request: web.Request) -> Organizer | None:
-    if "organizer" not in request:
+    if ORGANIZER not in request:
         token = request.cookies.get(SESSION_COOKIE)
-        request["organizer"] = await request.app[STORE].organizer_by_session(token_hash(token)) if token else None
-    return request["organizer"]
+        request[ORGANIZER] = await request.app[STORE].organizer_by_session(token_hash(token)) if token else None
+    return request[ORGANIZER]
 
 
 async def require_organizer(request: web.Request) -> Organizer:

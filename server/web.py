@@ -11,7 +11,7 @@ from aiohttp import web
 
 from server.i18n import LANGUAGE_NAMES, LANGUAGES, Translator
 from server.ids import new_token
-from server.keys import JINJA, SETTINGS
+from server.keys import CSRF, CSRF_NEW, JINJA, LANGUAGE, ORGANIZER, SETTINGS
 
 CSRF_COOKIE = "werkstatt_csrf"
 LANG_COOKIE = "werkstatt_lang"
@@ -42,12 +42,12 @@ def own_origins(request: web.Request) -> set[str]:
 async def security_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Security headers on every response; a CSRF check on every form POST."""
     token = request.cookies.get(CSRF_COOKIE)
-    request["csrf_new"] = token is None or len(token) < 20
-    request["csrf"] = new_token() if request["csrf_new"] else token
+    request[CSRF_NEW] = token is None or len(token) < 20
+    request[CSRF] = new_token() if request[CSRF_NEW] else token
     if request.method == "POST" and not request.path.startswith(("/api/", "/socket.io/")):
         form = await request.post()
         sent = form.get(CSRF_FIELD)
-        if request["csrf_new"] or not isinstance(sent, str) or not hmac.compare_digest(sent, request["csrf"]):
+        if request[CSRF_NEW] or not isinstance(sent, str) or not hmac.compare_digest(sent, request[CSRF]):
             response: web.StreamResponse = render(
                 request, "error.html", {"message": translator(request)("csrf.failed")}, status=403
             )
@@ -67,10 +67,10 @@ async def security_middleware(request: web.Request, handler: Handler) -> web.Str
 def _finish(request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
     if not response.prepared:
         response.headers.update(SECURITY_HEADERS)
-        if request["csrf_new"]:
+        if request[CSRF_NEW]:
             response.set_cookie(
                 CSRF_COOKIE,
-                request["csrf"],
+                request[CSRF],
                 httponly=True,
                 samesite="Strict",
                 secure=request.app[SETTINGS].secure_cookies,
@@ -89,7 +89,7 @@ def language(request: web.Request, event_language: str | None = None) -> str:
 
 
 def translator(request: web.Request) -> Translator:
-    return Translator(request.get("language") or language(request))
+    return Translator(request.get(LANGUAGE) or language(request))
 
 
 def render(request: web.Request, template: str, context: dict[str, Any], *, status: int = 200) -> web.Response:
@@ -99,9 +99,9 @@ def render(request: web.Request, template: str, context: dict[str, Any], *, stat
         _=tr,
         lang=tr.language,
         languages=LANGUAGE_NAMES,
-        csrf=request["csrf"],
+        csrf=request[CSRF],
         path=request.path_qs,
-        organizer=request.get("organizer"),
+        organizer=request.get(ORGANIZER),
         **context,
     )
     return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")

@@ -1,0 +1,71 @@
+"""Shared fixtures: the idea store on SQLite and on PostgreSQL, and a real server.
+
+Outside CI a missing PostgreSQL skips its tests with the reason; with ``CI=true`` it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+IN_CI = os.environ.get("CI") == "true"
+PG_ADMIN = os.environ.get("WERKSTATT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def missing(reason: str) -> None:
+    """Skip for a missing service or browser, or fail in CI where nothing may be skipped."""
+    if IN_CI:
+        pytest.fail(f"CI=true but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> str:
+    import asyncio
+
+    async def probe() -> None:
+        conn = await asyncpg.connect(PG_ADMIN, timeout=3)
+        await conn.close()
+
+    try:
+        asyncio.run(probe())
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        missing(f"PostgreSQL is not reachable at {PG_ADMIN}: {exc}")
+    return PG_ADMIN
+
+
+@pytest.fixture
+async def pg_url(pg_server: str) -> AsyncIterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    name = f"werkstatt_test_{secrets.token_hex(6)}"
+    admin = await asyncpg.connect(pg_server)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    base = pg_server.rsplit("/", 1)[0]
+    yield f"{base}/{name}"
+    admin = await asyncpg.connect(pg_server)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'werkstatt.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Runs the test once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("sqlite_url")
+    else:
+        yield request.getfixturevalue("pg_url")

@@ -1,0 +1,308 @@
+"""A real server on an ephemeral port, several real Socket.IO clients."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import socketio
+from aiohttp.test_utils import TestServer
+
+from boards.actors import Role
+from server.keys import STORE
+from tests.support import Client, base_url, connect, join, join_and_connect, make_event, start_server
+
+
+@pytest.fixture
+async def server(sqlite_url: str) -> AsyncIterator[TestServer]:
+    srv = await start_server(sqlite_url)
+    yield srv
+    await srv.close()
+
+
+@pytest.fixture
+async def workshop(server: TestServer) -> dict[str, Any]:
+    event, links = await make_event(server.app)
+    return {"base": base_url(server), "event": event, "links": links}
+
+
+async def enter(client: Client) -> dict[str, Any]:
+    ack = await client.call("room.enter")
+    assert ack["ok"] is True, ack
+    return ack
+
+
+async def test_join_enter_and_presence(workshop: dict[str, Any]) -> None:
+    base, links = workshop["base"], workshop["links"]
+    anna = await join_and_connect(base, links[Role.PARTICIPANT], "Anna")
+    ack = await enter(anna)
+    assert ack["me"]["pseudonym"] == "Anna" and ack["me"]["role"] == "participant"
+    assert [f["name"] for f in ack["event"]["fields"]] == [f.name for f in workshop["event"].fields]
+    assert [m["pseudonym"] for m in ack["presence"]] == ["Anna"]
+    assert len(ack["boards"]) == 1 and ack["boards"][0]["seq"] == 0
+
+    ben = await join_and_connect(base, links[Role.FACILITATOR], "Ben")
+    joined = await anna.wait_for("presence.joined", lambda m: m["pseudonym"] == "Ben")
+    assert joined["role"] == "facilitator"
+    assert sorted(m["pseudonym"] for m in (await enter(ben))["presence"]) == ["Anna", "Ben"]
+
+    # a second tab of Ben's is not a second arrival, closing one tab is not a departure
+    ben_tab = await connect(base, ben.token)
+    await ben_tab.disconnect()
+    await ben.disconnect()
+    left = await anna.wait_for("presence.left")
+    assert left["member_id"] == joined["id"]
+    assert [m["pseudonym"] for m in anna.received["presence.joined"]] == ["Anna", "Ben"]
+    assert len(anna.received["presence.left"]) == 1
+    await anna.disconnect()
+
+
+async def test_joining_checks_link_pseudonym_and_colour(workshop: dict[str, Any]) -> None:
+    base, links = workshop["base"], workshop["links"]
+    status, body = await join(base, links[Role.PARTICIPANT], "  Anna  ")
+    assert status == 201 and body["pseudonym"] == "Anna" and body["role"] == "participant"
+    assert len(body["token"]) >= 43
+    for pseudonym, colour, code in [
+        ("anna", "blue", "pseudonym_taken"),
+        ("", "blue", "text_too_short"),
+        ("x" * 41, "blue", "text_too_long"),
+        ("<script>x</script>", "blue", "markup_not_allowed"),
+        ("Ben\x00", "blue", "control_characters"),
+        ("Ben", "chartreuse", "invalid_input"),
+    ]:
+        status, body = await join(base, links[Role.PARTICIPANT], pseudonym, colour)
+        assert status in (400, 409) and body["ok"] is False, (pseudonym, body)
+        assert body["error"]["code"] == code
+    status, body = await join(base, "x" * 43, "Carla")
+    assert status == 404 and body["error"]["code"] == "invalid_link"
+
+
+async def test_an_idea_is_committed_acknowledged_and_fanned_out(server: TestServer, workshop: dict[str, Any]) -> None:
+    base, links = workshop["base"], workshop["links"]
+    anna = await join_and_connect(base, links[Role.PARTICIPANT], "Anna")
+    ben = await join_and_connect(base, links[Role.PARTICIPANT], "Ben")
+    olga = await join_and_connect(base, links[Role.OBSERVER], "Olga")
+    board_id = (await enter(anna))["boards"][0]["id"]
+    field_id = workshop["event"].fields[1].id
+
+    ack = await anna.call(
+        "board.idea.create", {"board_id": board_id, "field_id": field_id, "text": " Tablets für alle Schulen "}
+    )
+    assert ack["ok"] is True, ack
+    assert ack["seq"] == 1 and ack["idea"]["text"] == "Tablets für alle Schulen"
+    assert ack["idea"]["author"]["pseudonym"] == "Anna" and ack["idea"]["field_id"] == field_id
+    # committed before the acknowledgement
+    rows = await server.app[STORE].idea_rows(workshop["event"].id)
+    assert [r["text"] for r in rows] == ["Tablets für alle Schulen"]
+    for client in (ben, olga, anna):
+        change = await client.wait_for("board.changed")
+        assert change == {
+            "board_id": board_id,
+            "seq": 1,
+            "type": "idea.created",
+            "idea": ack["idea"],
+            "idea_id": ack["idea"]["id"],
+        }
+    for client in (anna, ben, olga):
+        await client.disconnect()
+
+
+async def test_edit_and_delete_permissions(workshop: dict[str, Any]) -> None:
+    base, links = workshop["base"], workshop["links"]
+    anna = await join_and_connect(base, links[Role.PARTICIPANT], "Anna")
+    ben = await join_and_connect(base, links[Role.PARTICIPANT], "Ben")
+    fac = await join_and_connect(base, links[Role.FACILITATOR], "Fatma")
+    olga = await join_and_connect(base, links[Role.OBSERVER], "Olga")
+    board_id = (await enter(anna))["boards"][0]["id"]
+    fields = workshop["event"].fields
+    posted = await anna.call("board.idea.create", {"board_id": board_id, "field_id": fields[0].id, "text": "Radwege"})
+    idea_id = posted["idea"]["id"]
+
+    edit = {"board_id": board_id, "idea_id": idea_id, "text": "Sichere Radwege"}
+    for other in (ben, fac, olga):
+        ack = await other.call("board.idea.edit", edit)
+        assert ack["ok"] is False and ack["error"]["code"] == "forbidden", ack
+    ack = await olga.call("board.idea.create", {"board_id": board_id, "field_id": fields[0].id, "text": "Hallo"})
+    assert ack["error"]["code"] == "forbidden"
+
+    ack = await anna.call("board.idea.edit", {**edit, "field_id": fields[2].id})
+    assert ack["ok"] is True and ack["seq"] == 2
+    assert ack["idea"]["text"] == "Sichere Radwege" and ack["idea"]["field_id"] == fields[2].id
+    change = await ben.wait_for("board.changed", lambda c: c["seq"] == 2)
+    assert change["type"] == "idea.edited" and change["idea"]["text"] == "Sichere Radwege"
+
+    delete = {"board_id": board_id, "idea_id": idea_id}
+    for other in (ben, olga):
+        assert (await other.call("board.idea.delete", delete))["error"]["code"] == "forbidden"
+    ack = await fac.call("board.idea.delete", delete)
+    assert ack == {"ok": True, "seq": 3, "idea_id": idea_id}
+    change = await ben.wait_for("board.changed", lambda c: c["seq"] == 3)
+    assert change["type"] == "idea.deleted" and change["idea"] is None
+    snapshot = (await ben.call("board.sync", {"board_id": board_id}))["snapshot"]
+    assert snapshot["ideas"] == [] and snapshot["seq"] == 3
+
+    # the author may delete their own; a deleted idea is gone for everyone
+    own = await ben.call("board.idea.create", {"board_id": board_id, "field_id": fields[0].id, "text": "Mein"})
+    assert (await ben.call("board.idea.delete", {"board_id": board_id, "idea_id": own["idea"]["id"]}))["ok"] is True
+    again = await ben.call("board.idea.delete", {"board_id": board_id, "idea_id": own["idea"]["id"]})
+    assert again["error"]["code"] == "not_found"
+    for client in (anna, ben, fac, olga):
+        await client.disconnect()
+
+
+async def test_a_participant_sees_nothing_of_another_event(server: TestServer, workshop: dict[str, Any]) -> None:
+    base = workshop["base"]
+    other_event, other_links = await make_event(server.app, title="Andere Stadt")
+    anna = await join_and_connect(base, workshop["links"][Role.PARTICIPANT], "Anna")
+    zoe = await join_and_connect(base, other_links[Role.PARTICIPANT], "Zoe")
+    board_id = (await enter(anna))["boards"][0]["id"]
+    other_board = (await enter(zoe))["boards"][0]["id"]
+    assert all(m["pseudonym"] == "Zoe" for m in (await enter(zoe))["presence"])
+
+    ack = await zoe.call(
+        "board.idea.create", {"board_id": board_id, "field_id": workshop["event"].fields[0].id, "text": "Fremd"}
+    )
+    assert ack["error"]["code"] == "not_found"
+    assert (await zoe.call("board.sync", {"board_id": board_id}))["error"]["code"] == "not_found"
+    ack = await anna.call(
+        "board.idea.create", {"board_id": board_id, "field_id": workshop["event"].fields[0].id, "text": "Nur hier"}
+    )
+    assert ack["ok"]
+    # a column of the other event is unknown on this board
+    ack = await anna.call(
+        "board.idea.create", {"board_id": board_id, "field_id": other_event.fields[0].id, "text": "x"}
+    )
+    assert ack["error"]["code"] == "not_found"
+    await asyncio.sleep(0.2)  # give a wrong fan-out the chance to arrive
+    assert zoe.received["board.changed"] == []
+    assert [m["pseudonym"] for m in zoe.received["presence.joined"]] == ["Zoe"]
+    assert (await zoe.call("board.sync", {"board_id": other_board}))["snapshot"]["ideas"] == []
+    await anna.disconnect()
+    await zoe.disconnect()
+
+
+async def test_reconnect_and_sync_returns_what_was_missed(workshop: dict[str, Any]) -> None:
+    base, links = workshop["base"], workshop["links"]
+    anna = await join_and_connect(base, links[Role.PARTICIPANT], "Anna")
+    ben = await join_and_connect(base, links[Role.PARTICIPANT], "Ben")
+    board_id = (await enter(anna))["boards"][0]["id"]
+    field_id = workshop["event"].fields[0].id
+    first = await anna.call("board.idea.create", {"board_id": board_id, "field_id": field_id, "text": "Eins"})
+    await ben.wait_for("board.changed", lambda c: c["seq"] == 1)
+    await ben.disconnect()
+
+    second = await anna.call("board.idea.create", {"board_id": board_id, "field_id": field_id, "text": "Zwei"})
+    await anna.call("board.idea.edit", {"board_id": board_id, "idea_id": first["idea"]["id"], "text": "Eins!"})
+    await anna.call("board.idea.delete", {"board_id": board_id, "idea_id": second["idea"]["id"]})
+
+    ben = await connect(base, ben.token)
+    ack = await ben.call("board.sync", {"board_id": board_id, "since": 1})
+    assert ack["ok"] and ack["seq"] == 4 and ack["snapshot"] is None
+    assert [(c["seq"], c["type"]) for c in ack["changes"]] == [
+        (2, "idea.created"),
+        (3, "idea.edited"),
+        (4, "idea.deleted"),
+    ]
+    full = await ben.call("board.sync", {"board_id": board_id, "since": None})
+    assert full["changes"] is None
+    assert [(i["text"], i["author"]["pseudonym"]) for i in full["snapshot"]["ideas"]] == [("Eins!", "Anna")]
+    up_to_date = await ben.call("board.sync", {"board_id": board_id, "since": 4})
+    assert up_to_date["changes"] == []
+    ahead = await ben.call("board.sync", {"board_id": board_id, "since": 99})  # e.g. after a database reset
+    assert ahead["snapshot"]["seq"] == 4
+    await anna.disconnect()
+    await ben.disconnect()
+
+
+async def test_a_retried_post_with_the_same_client_id_is_stored_once(workshop: dict[str, Any]) -> None:
+    base, links = workshop["base"], workshop["links"]
+    anna = await join_and_connect(base, links[Role.PARTICIPANT], "Anna")
+    board_id = (await enter(anna))["boards"][0]["id"]
+    payload = {"board_id": board_id, "field_id": workshop["event"].fields[0].id, "text": "Einmal", "client_id": "c-1"}
+    first = await anna.call("board.idea.create", payload)
+    await anna.disconnect()
+    anna = await connect(base, anna.token)
+    again = await anna.call("board.idea.create", payload)
+    assert again["ok"] and again["idea"] == first["idea"] and again["seq"] == 1
+    snapshot = (await anna.call("board.sync", {"board_id": board_id}))["snapshot"]
+    assert [i["text"] for i in snapshot["ideas"]] == ["Einmal"]
+    await anna.disconnect()
+
+
+async def test_concurrent_posts_are_serialised_without_gaps(workshop: dict[str, Any]) -> None:
+    base, links = workshop["base"], workshop["links"]
+    clients = [await join_and_connect(base, links[Role.PARTICIPANT], f"P{i}") for i in range(5)]
+    board_id = (await enter(clients[0]))["boards"][0]["id"]
+    field_id = workshop["event"].fields[0].id
+    acks = await asyncio.gather(
+        *(
+            c.call("board.idea.create", {"board_id": board_id, "field_id": field_id, "text": f"{c.member_id} {n}"})
+            for c in clients
+            for n in range(8)
+        )
+    )
+    assert all(a["ok"] for a in acks)
+    assert sorted(a["seq"] for a in acks) == list(range(1, 41))
+    for client in clients:
+        await client.wait_for("board.changed", lambda c: c["seq"] == 40)
+        assert [c["seq"] for c in client.received["board.changed"]] == list(range(1, 41))  # in order, exactly once
+        await client.disconnect()
+
+
+async def test_a_restart_keeps_every_acknowledged_idea(database_url: str) -> None:
+    server = await start_server(database_url)
+    event, links = await make_event(server.app)
+    base = base_url(server)
+    anna = await join_and_connect(base, links[Role.PARTICIPANT], "Anna")
+    board_id = (await enter(anna))["boards"][0]["id"]
+    acked = []
+    for n in range(20):
+        ack = await anna.call(
+            "board.idea.create", {"board_id": board_id, "field_id": event.fields[n % 4].id, "text": f"Idee {n}"}
+        )
+        assert ack["ok"]
+        acked.append(ack["idea"])
+    await anna.call("board.idea.delete", {"board_id": board_id, "idea_id": acked[0]["id"]})
+    token = anna.token
+    await anna.disconnect()
+    await server.close()
+
+    server = await start_server(database_url)
+    base = base_url(server)
+    anna = await connect(base, token)  # the member token survives the restart too
+    sync = await anna.call("board.sync", {"board_id": board_id})
+    assert sync["seq"] == 21
+    assert sync["snapshot"]["ideas"] == acked[1:]
+    delta = await anna.call("board.sync", {"board_id": board_id, "since": 19})
+    assert [c["seq"] for c in delta["changes"]] == [20, 21]
+    ack = await anna.call("board.idea.create", {"board_id": board_id, "field_id": event.fields[0].id, "text": "Neu"})
+    assert ack["seq"] == 22
+    await anna.disconnect()
+    await server.close()
+
+
+async def test_connections_without_a_valid_token_or_from_a_foreign_origin_are_refused(
+    workshop: dict[str, Any],
+) -> None:
+    base, links = workshop["base"], workshop["links"]
+    for token in (None, 5, "short", "x" * 43, links[Role.PARTICIPANT]):
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await connect(base, token)
+    _status, body = await join(base, links[Role.PARTICIPANT], "Anna")
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await connect(base, body["token"], headers={"Origin": "https://evil.example"})
+    same = await connect(base, body["token"], headers={"Origin": base})
+    assert (await same.call("room.enter"))["ok"]
+    await same.disconnect()
+
+
+async def test_a_rotated_link_no_longer_joins_but_members_stay(server: TestServer, workshop: dict[str, Any]) -> None:
+    base, links = workshop["base"], workshop["links"]
+    anna = await join_and_connect(base, links[Role.PARTICIPANT], "Anna")
+    await server.app[STORE].rotate_link(workshop["event"].id, Role.PARTICIPANT)
+    status, body = await join(base, links[Role.PARTICIPANT], "Ben")
+    assert status == 404 and body["error"]["code"] == "invalid_link"
+    assert (await anna.call("room.enter"))["ok"]
+    await anna.disconnect()

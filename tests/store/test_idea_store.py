@@ -1,0 +1,183 @@
+"""The idea store on SQLite and on PostgreSQL: the same behaviour from the same code."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from boards.actors import Actor, Role
+from boards.board import DeleteIdea, EditIdea, PostIdea, apply, decide
+from boards.errors import Conflict
+from server.db import create_engine, migrate, schema_revision
+from server.ids import token_hash
+from server.store import IdeaStore
+from server.wire import change_payload
+
+T0 = datetime(2026, 5, 6, 18, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[IdeaStore]:
+    engine = create_engine(database_url)
+    await migrate(engine)
+    yield IdeaStore(engine)
+    await engine.dispose()
+
+
+async def new_event(store: IdeaStore, fields: tuple[str, ...] = ("Mobilität", "Bildung")) -> str:
+    organizer = await store.create_organizer("orga", "hash")
+    event = await store.create_event(
+        organizer.id, title="Werkstatt", description="", date=date(2026, 5, 6), language="de", field_names=fields
+    )
+    return event.id
+
+
+async def test_migrations_are_idempotent(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        await migrate(engine)
+        await migrate(engine)
+        assert await schema_revision(engine) == "0001"
+    finally:
+        await engine.dispose()
+
+
+async def test_an_event_comes_with_fields_plenary_board_and_three_distinct_links(store: IdeaStore) -> None:
+    event_id = await new_event(store)
+    event = await store.event(event_id)
+    assert [f.name for f in event.fields] == ["Mobilität", "Bildung"]
+    assert event.date == date(2026, 5, 6)
+    links = await store.links(event_id)
+    assert set(links) == {Role.FACILITATOR, Role.PARTICIPANT, Role.OBSERVER}
+    assert len(set(links.values())) == 3
+    assert all(len(token) >= 43 for token in links.values())  # 256 random bits, url-safe base64
+    room = await store.plenary(event_id)
+    [board_id] = await store.board_ids(room.id)
+    board = await store.load_board(board_id)
+    assert [c.name for c in board.columns] == ["Mobilität", "Bildung"] and board.seq == 0
+
+
+async def test_rotating_a_link_revokes_the_old_one(store: IdeaStore) -> None:
+    event_id = await new_event(store)
+    old = (await store.links(event_id))[Role.PARTICIPANT]
+    assert await store.resolve_link(old) == (event_id, Role.PARTICIPANT)
+    new = await store.rotate_link(event_id, Role.PARTICIPANT)
+    assert new != old
+    assert await store.resolve_link(old) is None
+    assert await store.resolve_link(new) == (event_id, Role.PARTICIPANT)
+    assert (await store.links(event_id))[Role.FACILITATOR] != new
+
+
+async def test_pseudonyms_are_unique_per_event_but_not_across_events(store: IdeaStore) -> None:
+    event_id = await new_event(store)
+    await store.create_member(event_id, Role.PARTICIPANT, "Anna", "blue", token_hash("t1"))
+    with pytest.raises(Conflict) as info:
+        await store.create_member(event_id, Role.PARTICIPANT, "ANNA", "red", token_hash("t2"))
+    assert info.value.code == "pseudonym_taken"
+    organizer = await store.organizer_by_username("orga")
+    assert organizer is not None
+    other = await store.create_event(
+        organizer.id, title="Andere", description="", date=None, language="en", field_names=["A"]
+    )
+    member = await store.create_member(other.id, Role.OBSERVER, "Anna", "red", token_hash("t3"))
+    assert await store.member_by_token(token_hash("t3")) == member
+    assert await store.member_by_token(token_hash("nope")) is None
+
+
+async def test_board_changes_are_committed_with_their_sequence_and_replayable(store: IdeaStore) -> None:
+    event_id = await new_event(store)
+    anna = await store.create_member(event_id, Role.PARTICIPANT, "Anna", "blue", token_hash("t1"))
+    actor = Actor(anna.id, anna.role)
+    room = await store.plenary(event_id)
+    [board_id] = await store.board_ids(room.id)
+    board = await store.load_board(board_id)
+    field_id = board.columns[0].id
+    commands = [
+        PostIdea("idea_a", field_id, "Mehr Radwege", T0, client_id="c1"),
+        PostIdea("idea_b", field_id, "Carsharing", T0 + timedelta(seconds=1)),
+        EditIdea("idea_a", T0 + timedelta(seconds=2), text="Sichere Radwege", column_id=board.columns[1].id),
+        DeleteIdea("idea_b", T0 + timedelta(seconds=3)),
+    ]
+    for command in commands:
+        events = decide(board, actor, command)
+        payloads = [change_payload(board.id, e, anna, deleted=isinstance(command, DeleteIdea)) for e in events]
+        await store.commit_board_events(board, events, payloads)
+        for event in events:
+            apply(board, event)
+
+    reloaded = await store.load_board(board_id)
+    assert reloaded.seq == 4
+    assert reloaded.ideas == board.ideas
+    assert reloaded.ideas["idea_a"].text == "Sichere Radwege"
+    assert reloaded.ideas["idea_a"].created_at == T0
+
+    changes = await store.changes_since(board_id, 1, limit=10)
+    assert changes is not None
+    assert [c.seq for c in changes] == [2, 3, 4]
+    assert [c.payload["type"] for c in changes] == ["idea.created", "idea.edited", "idea.deleted"]
+    assert await store.changes_since(board_id, 0, limit=3) is None  # too many: the caller sends a snapshot
+    assert await store.changes_since(board_id, 4, limit=3) == []
+
+    # the idea store keeps deleted ideas with their provenance
+    rows = await store.idea_rows(event_id, include_deleted=True)
+    assert {r["id"]: r["deleted_by"] for r in rows} == {"idea_a": None, "idea_b": anna.id}
+    assert all(r["event_id"] == event_id and r["room_id"] == room.id and r["board_id"] == board_id for r in rows)
+    assert [r["id"] for r in await store.idea_rows(event_id)] == ["idea_a"]
+
+
+async def test_a_commit_on_a_stale_sequence_changes_nothing(store: IdeaStore) -> None:
+    """Two nodes that decided on the same state: the second commit is refused whole."""
+    event_id = await new_event(store)
+    anna = await store.create_member(event_id, Role.PARTICIPANT, "Anna", "blue", token_hash("t1"))
+    actor = Actor(anna.id, anna.role)
+    [board_id] = await store.board_ids((await store.plenary(event_id)).id)
+    node_a = await store.load_board(board_id)
+    node_b = await store.load_board(board_id)
+    field_id = node_a.columns[0].id
+    events_a = decide(node_a, actor, PostIdea("idea_a", field_id, "A", T0))
+    events_b = decide(node_b, actor, PostIdea("idea_b", field_id, "B", T0))
+    await store.commit_board_events(node_a, events_a, [change_payload(board_id, events_a[0], anna, deleted=False)])
+    with pytest.raises(Conflict) as info:
+        await store.commit_board_events(node_b, events_b, [change_payload(board_id, events_b[0], anna, deleted=False)])
+    assert info.value.code == "stale_board"
+    board = await store.load_board(board_id)
+    assert list(board.ideas) == ["idea_a"] and board.seq == 1
+
+
+async def test_event_update_keeps_field_ids_and_refuses_removing_a_used_field(store: IdeaStore) -> None:
+    event_id = await new_event(store, ("Mobilität", "Bildung", "Energie"))
+    before = {f.name: f.id for f in (await store.event(event_id)).fields}
+    anna = await store.create_member(event_id, Role.PARTICIPANT, "Anna", "blue", token_hash("t1"))
+    [board_id] = await store.board_ids((await store.plenary(event_id)).id)
+    board = await store.load_board(board_id)
+    events = decide(board, Actor(anna.id, anna.role), PostIdea("idea_a", before["Bildung"], "Tablets", T0))
+    await store.commit_board_events(board, events, [change_payload(board_id, events[0], anna, deleted=False)])
+
+    updated = await store.update_event(
+        event_id, title="Neu", description="d", date=None, language="en", field_names=["Bildung", "Mobilität", "Kultur"]
+    )
+    assert [f.name for f in updated.fields] == ["Bildung", "Mobilität", "Kultur"]
+    assert {f.name: f.id for f in updated.fields}["Bildung"] == before["Bildung"]
+    assert updated.title == "Neu" and updated.language == "en"
+
+    with pytest.raises(Conflict) as info:
+        await store.update_event(
+            event_id, title="Neu", description="", date=None, language="en", field_names=["Kultur"]
+        )
+    assert info.value.code == "field_in_use"
+    assert [f.name for f in (await store.event(event_id)).fields] == ["Bildung", "Mobilität", "Kultur"]
+
+
+async def test_sessions_expire(store: IdeaStore) -> None:
+    organizer = await store.create_organizer("orga", "hash")
+    now = datetime.now(UTC)
+    await store.create_session(organizer.id, token_hash("live"), now + timedelta(hours=1))
+    await store.create_session(organizer.id, token_hash("old"), now - timedelta(seconds=1))
+    assert await store.organizer_by_session(token_hash("live")) == organizer
+    assert await store.organizer_by_session(token_hash("old")) is None
+    await store.delete_session(token_hash("live"))
+    assert await store.organizer_by_session(token_hash("live")) is None
+    with pytest.raises(Conflict):
+        await store.create_organizer("orga", "hash2")

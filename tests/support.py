@@ -1,0 +1,117 @@
+"""Test helpers: a real server on an ephemeral port and real Socket.IO clients."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+import socketio
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from boards.actors import Role
+from server.app import create_app
+from server.keys import STORE
+from server.settings import Settings
+from server.store import Event
+
+FIELDS = ("Mobilität", "Bildung", "Digitale Verwaltung", "Umwelt und Klima")
+
+
+def settings_for(database: str, **overrides: Any) -> Settings:
+    return Settings.load({}, database=database, port=0, **overrides)
+
+
+async def start_server(database: str, **overrides: Any) -> TestServer:
+    server = TestServer(create_app(settings_for(database, **overrides)), host="127.0.0.1")
+    await server.start_server()
+    return server
+
+
+def base_url(server: TestServer) -> str:
+    return str(server.make_url("")).rstrip("/")
+
+
+async def make_event(app: web.Application, title: str = "Smart-City-Werkstatt") -> tuple[Event, dict[Role, str]]:
+    store = app[STORE]
+    organizer = await store.organizer_by_username("orga")
+    if organizer is None:
+        organizer = await store.create_organizer("orga", "not-a-real-hash")
+    event = await store.create_event(
+        organizer.id, title=title, description="", date=None, language="de", field_names=FIELDS
+    )
+    return event, await store.links(event.id)
+
+
+async def join(base: str, link: str, pseudonym: str, colour: str = "blue") -> tuple[int, dict[str, Any]]:
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{base}/api/join", json={"link": link, "pseudonym": pseudonym, "colour": colour}) as r:
+            return r.status, await r.json()
+
+
+@dataclass
+class Client:
+    """A real ``socketio.AsyncClient`` that records what the server pushes."""
+
+    sio: socketio.AsyncClient
+    member_id: str
+    token: str
+    received: dict[str, list[Any]] = field(default_factory=lambda: defaultdict(list))
+    _arrivals: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+    async def call(self, event: str, payload: Any = None, *, timeout: float = 10) -> dict[str, Any]:
+        if payload is None:
+            payload = {}
+        return await self.sio.call(event, payload, timeout=timeout)
+
+    async def wait_for(self, event: str, predicate: Any = lambda _d: True, timeout: float = 10) -> Any:
+        async def found() -> Any:
+            async with self._arrivals:
+                while True:
+                    for data in self.received[event]:
+                        if predicate(data):
+                            return data
+                    await self._arrivals.wait()
+
+        return await asyncio.wait_for(found(), timeout)
+
+    async def record(self, event: str, data: Any) -> None:
+        async with self._arrivals:
+            self.received[event].append(data)
+            self._arrivals.notify_all()
+
+    async def disconnect(self) -> None:
+        await self.sio.disconnect()
+        await self.sio.eio.http.close()
+
+
+async def connect(base: str, token: Any, member_id: str = "", **kwargs: Any) -> Client:
+    """Connect a real client; raises socketio's ConnectionError when the server refuses."""
+    http = aiohttp.ClientSession()
+    sio = socketio.AsyncClient(reconnection=False, http_session=http)
+    client = Client(sio=sio, member_id=member_id, token=token)
+    for name in ("board.changed", "presence.joined", "presence.left"):
+        sio.on(name, _recorder(client, name))
+    auth = {"token": token} if token is not None else None
+    try:
+        await sio.connect(base, auth=auth, transports=["websocket"], wait_timeout=10, **kwargs)
+    except BaseException:
+        await http.close()
+        raise
+    return client
+
+
+def _recorder(client: Client, name: str) -> Any:
+    async def handler(data: Any) -> None:
+        await client.record(name, data)
+
+    return handler
+
+
+async def join_and_connect(base: str, link: str, pseudonym: str) -> Client:
+    status, body = await join(base, link, pseudonym)
+    assert status == 201, body
+    return await connect(base, body["token"], body["member_id"])
