@@ -145,17 +145,19 @@ def serve(settings: Settings, *, demo: bool = False) -> int:
         await runner.setup()
         site = web.TCPSite(runner, settings.host, settings.port)
         await site.start()
+        base = settings.base_url
+        if settings.port == 0 and not settings.public_url:  # a free port was picked: show the real one
+            base = base.rsplit(":", 1)[0] + f":{runner.addresses[0][1]}"
         if demo:
             from server.keys import STORE
 
             password, _event_id, links = await ensure_demo(app[STORE])
-            base = settings.base_url
             print("werkstatt demo is running:", flush=True)
             print(f"  organizer:   {base}/login   user {DEMO_USER!r}, password {password!r}")
             print(f"  facilitator: {base}/j/{links[Role.FACILITATOR]}")
             print(f"  participant: {base}/j/{links[Role.PARTICIPANT]}")
             print(f"  observer:    {base}/j/{links[Role.OBSERVER]}", flush=True)
-        print(f"werkstatt {__version__} listening on {settings.base_url}", flush=True)
+        print(f"werkstatt {__version__} listening on {base}", flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):

@@ -15,7 +15,7 @@ from server.ids import new_token, token_hash, utcnow
 from server.keys import LOGIN_LIMIT, ORGANIZER, SETTINGS, STORE
 from server.passwords import verify_password
 from server.store import LINK_ROLES, Event, Organizer
-from server.web import render, translator
+from server.web import render, site_url, translator
 
 SESSION_COOKIE = "werkstatt_session"
 
@@ -153,7 +153,7 @@ async def _event_page(
     status: int = 200,
 ) -> web.Response:
     links = await request.app[STORE].links(event.id)
-    base = request.app[SETTINGS].base_url
+    base = site_url(request)
     return render(
         request,
         "event.html",

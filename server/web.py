@@ -33,6 +33,12 @@ SECURITY_HEADERS = {
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+def site_url(request: web.Request) -> str:
+    """The base of links shown on pages: the configured public URL, else what the browser used."""
+    public = request.app[SETTINGS].public_url
+    return public.rstrip("/") if public else f"{request.scheme}://{request.host}"
+
+
 def own_origins(request: web.Request) -> set[str]:
     settings = request.app[SETTINGS]
     return {f"{request.scheme}://{request.host}", settings.base_url, *settings.allowed_origins}

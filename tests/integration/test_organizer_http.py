@@ -1,0 +1,214 @@
+"""The organizer's pages over real HTTP: login, sessions, CSRF, events, links, languages."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+
+from boards.actors import Role
+from server.keys import STORE
+from server.passwords import hash_password
+from tests.support import base_url, join, start_server
+
+PASSWORD = "correct horse battery"
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+@pytest.fixture
+async def server(sqlite_url: str) -> AsyncIterator[TestServer]:
+    srv = await start_server(sqlite_url, login_attempts=3)
+    await srv.app[STORE].create_organizer("anna", hash_password(PASSWORD))
+    await srv.app[STORE].create_organizer("bernd", hash_password(PASSWORD))
+    yield srv
+    await srv.close()
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        yield session
+
+
+async def page(http: aiohttp.ClientSession, url: str) -> tuple[int, str, str]:
+    """GET a page; return status, HTML and the CSRF token of its first form."""
+    async with http.get(url) as response:
+        html = await response.text()
+    match = CSRF.search(html)
+    return response.status, html, match.group(1) if match else ""
+
+
+async def login(http: aiohttp.ClientSession, base: str, username: str = "anna", password: str = PASSWORD) -> int:
+    _status, _html, csrf = await page(http, f"{base}/login")
+    async with http.post(f"{base}/login", data={"username": username, "password": password, "csrf": csrf},
+                         allow_redirects=False) as response:
+        return response.status
+
+
+EVENT_FORM = {
+    "title": "Smart-City-Werkstatt Aalen",
+    "description": "Ideen für die Stadt",
+    "date": "2026-05-06",
+    "language": "de",
+    "fields": "Mobilität\nBildung\nDigitale Verwaltung",
+}
+
+
+async def create_event(http: aiohttp.ClientSession, base: str, **changes: str) -> tuple[int, str]:
+    _status, _html, csrf = await page(http, f"{base}/organizer")
+    async with http.post(f"{base}/organizer/events", data={**EVENT_FORM, **changes, "csrf": csrf},
+                         allow_redirects=False) as response:
+        return response.status, response.headers.get("Location", "") or await response.text()
+
+
+async def test_login_sets_a_safe_session_cookie_and_logout_ends_it(server: TestServer,
+                                                                   http: aiohttp.ClientSession) -> None:
+    base = base_url(server)
+    _status, _html, csrf = await page(http, f"{base}/login")
+    async with http.post(f"{base}/login", data={"username": "anna", "password": PASSWORD, "csrf": csrf},
+                         allow_redirects=False) as response:
+        assert response.status == 303 and response.headers["Location"] == "/organizer"
+        cookie = next(c for c in response.headers.getall("Set-Cookie") if c.startswith("werkstatt_session="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    status, html, csrf = await page(http, f"{base}/organizer")
+    assert status == 200 and "Ihre Veranstaltungen" in html
+    async with http.post(f"{base}/logout", data={"csrf": csrf}, allow_redirects=False) as response:
+        assert response.status == 303
+    async with http.get(f"{base}/organizer", allow_redirects=False) as response:
+        assert response.status == 303 and response.headers["Location"] == "/login"
+
+
+async def test_wrong_passwords_are_refused_and_rate_limited(server: TestServer, http: aiohttp.ClientSession) -> None:
+    base = base_url(server)
+    assert await login(http, base, password="wrong password") == 401
+    assert await login(http, base, username="nobody") == 401
+    assert await login(http, base, password="wrong again!") == 401
+    # three failures from this address: even the right password waits now
+    assert await login(http, base) == 429
+    async with http.get(f"{base}/organizer", allow_redirects=False) as response:
+        assert response.status == 303
+
+
+async def test_every_form_needs_the_csrf_token(server: TestServer, http: aiohttp.ClientSession) -> None:
+    base = base_url(server)
+    assert await login(http, base) == 303
+    status, location = await create_event(http, base)
+    assert status == 303
+    event_id = location.rsplit("/", 1)[1]
+    links_before = await server.app[STORE].links(event_id)
+    forms = [
+        ("/login", {"username": "anna", "password": PASSWORD}),
+        ("/organizer/events", EVENT_FORM),
+        (f"/organizer/events/{event_id}", {**EVENT_FORM, "title": "Gekapert"}),
+        (f"/organizer/events/{event_id}/links/participant/rotate", {}),
+        ("/logout", {}),
+    ]
+    for path, data in forms:
+        for csrf in (None, "", "forged-token-forged-token-forged"):
+            body = dict(data) if csrf is None else {**data, "csrf": csrf}
+            async with http.post(f"{base}{path}", data=body, allow_redirects=False) as response:
+                assert response.status == 403, (path, csrf)
+                assert "Formular ist abgelaufen" in await response.text()
+    assert len(await server.app[STORE].events_of((await server.app[STORE].organizer_by_username("anna")).id)) == 1
+    assert (await server.app[STORE].event(event_id)).title == EVENT_FORM["title"]
+    assert await server.app[STORE].links(event_id) == links_before
+    async with http.get(f"{base}/organizer", allow_redirects=False) as response:
+        assert response.status == 200  # still logged in: logout without a token did nothing
+
+
+async def test_create_edit_and_rotate(server: TestServer, http: aiohttp.ClientSession) -> None:
+    base = base_url(server)
+    await login(http, base)
+    status, location = await create_event(http, base)
+    assert status == 303
+    status, html, csrf = await page(http, f"{base}{location}")
+    assert status == 200
+    assert "Smart-City-Werkstatt Aalen" in html
+    links = re.findall(r'value="(http://[^"]+/j/[^"]+)"', html)
+    assert len(links) == 3 and len(set(links)) == 3
+    participant_link = links[1]
+    event_id = location.rsplit("/", 1)[1]
+    stored = await server.app[STORE].links(event_id)
+    assert participant_link.endswith(stored[Role.PARTICIPANT])
+
+    edit = {**EVENT_FORM, "title": "Werkstatt Heidenheim", "fields": "Bildung\nMobilität\nEnergie", "csrf": csrf}
+    async with http.post(f"{base}{location}", data=edit, allow_redirects=False) as response:
+        assert response.status == 303
+    event = await server.app[STORE].event(event_id)
+    assert event.title == "Werkstatt Heidenheim"
+    assert [f.name for f in event.fields] == ["Bildung", "Mobilität", "Energie"]
+
+    bad = {**EVENT_FORM, "title": "<script>alert(1)</script>", "csrf": csrf}
+    async with http.post(f"{base}{location}", data=bad, allow_redirects=False) as response:
+        assert response.status == 400
+        text = await response.text()
+        assert "markup" in text and "<script>alert(1)</script>" not in text  # shown escaped
+    assert (await server.app[STORE].event(event_id)).title == "Werkstatt Heidenheim"
+
+    status, body = await join(base, stored[Role.PARTICIPANT], "Vorher")
+    assert status == 201
+    async with http.post(f"{base}/organizer/events/{event_id}/links/participant/rotate", data={"csrf": csrf},
+                         allow_redirects=False) as response:
+        assert response.status == 303
+    status, body = await join(base, stored[Role.PARTICIPANT], "Nachher")
+    assert status == 404 and body["error"]["code"] == "invalid_link"
+    async with http.get(participant_link) as response:
+        assert response.status == 404
+    new = (await server.app[STORE].links(event_id))[Role.PARTICIPANT]
+    assert new != stored[Role.PARTICIPANT]
+    assert (await join(base, new, "Nachher"))[0] == 201
+    assert (await server.app[STORE].links(event_id))[Role.FACILITATOR] == stored[Role.FACILITATOR]
+
+
+async def test_bad_event_forms_show_the_problem_and_create_nothing(server: TestServer,
+                                                                   http: aiohttp.ClientSession) -> None:
+    base = base_url(server)
+    await login(http, base)
+    for changes in ({"title": ""}, {"fields": ""}, {"date": "morgen"}, {"language": "xx"}, {"fields": "A\na"}):
+        status, text = await create_event(http, base, **changes)
+        assert status == 400, changes
+        assert 'role="alert"' in text
+    organizer = await server.app[STORE].organizer_by_username("anna")
+    assert await server.app[STORE].events_of(organizer.id) == []
+
+
+async def test_an_organizer_cannot_see_or_change_another_organizers_event(server: TestServer) -> None:
+    base = base_url(server)
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as anna:
+        await login(anna, base)
+        _status, location = await create_event(anna, base)
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as bernd:
+        await login(bernd, base, username="bernd")
+        status, html, csrf = await page(bernd, f"{base}{location}")
+        assert status == 404 and "/j/" not in html
+        async with bernd.post(f"{base}{location}/links/participant/rotate", data={"csrf": csrf},
+                              allow_redirects=False) as response:
+            assert response.status == 404
+        _status, html, _csrf = await page(bernd, f"{base}/organizer")
+        assert EVENT_FORM["title"] not in html
+
+
+async def test_pages_carry_security_headers_and_speak_german_then_english(server: TestServer,
+                                                                          http: aiohttp.ClientSession) -> None:
+    base = base_url(server)
+    for path in ("/login", "/healthz", "/static/css/app.css", "/nope"):
+        async with http.get(f"{base}{path}") as response:
+            csp = response.headers.get("Content-Security-Policy", "")
+            assert "default-src 'self'" in csp and "script-src 'self'" in csp, path
+            assert "unsafe-inline" not in csp
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+            assert response.headers["Referrer-Policy"] == "no-referrer"
+    _status, html, _csrf = await page(http, f"{base}/login")
+    assert '<html lang="de">' in html and "Anmeldung" in html
+    async with http.get(f"{base}/lang/en?next=/login") as response:
+        html = await response.text()
+    assert '<html lang="en">' in html and "Organizer login" in html
+    async with http.get(f"{base}/lang/en?next=//evil.example/", allow_redirects=False) as response:
+        assert response.headers["Location"] == "/"
+    async with http.get(f"{base}/healthz") as response:
+        body: dict[str, Any] = await response.json()
+    assert body["status"] == "ok" and body["version"]
