@@ -56,6 +56,15 @@ async def migrate(engine: AsyncEngine) -> None:
         await conn.run_sync(upgrade)
 
 
+def head_revision() -> str:
+    """The newest migration the code ships."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
 async def schema_revision(engine: AsyncEngine) -> str | None:
     async with engine.connect() as conn:
         try:

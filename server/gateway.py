@@ -18,13 +18,15 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from boards.actors import Role
-from boards.errors import DomainError
+from boards.errors import DomainError, NotFound
+from rooms.members import Member
 from server import protocol as p
 from server.fanout import event_channel, room_channel
 from server.ids import token_hash
 from server.live import Connection, LiveState
 from server.ratelimit import TokenBucket
 from server.settings import Settings
+from server.web import SESSION_COOKIE
 from server.wire import member_out
 
 log = logging.getLogger("werkstatt.gateway")
@@ -64,6 +66,10 @@ class Registry:
         return register
 
 
+def _refused(message: str) -> socketio.exceptions.ConnectionRefusedError:
+    return socketio.exceptions.ConnectionRefusedError({"code": "unauthenticated", "message": message})
+
+
 def error_ack(code: str, message: str) -> dict[str, Any]:
     return p.ErrorAck(error=p.ErrorBody(code=code, message=message)).model_dump(mode="json")
 
@@ -91,23 +97,11 @@ class Gateway:
     # -- connecting ------------------------------------------------------------------------
 
     async def connect(self, sid: str, environ: Any, auth: Any = None) -> dict[str, Any] | None:
-        """Authenticate with ``auth={"token": MEMBER_TOKEN}``; refuse everything else."""
+        """Authenticate (see ``_authenticate``), join the event's channels, announce the arrival."""
         if not isinstance(environ, dict) or not isinstance(environ.get("aiohttp.request"), web.BaseRequest):
             # a client that emits an event named "connect" over an open connection
             return error_ack("unknown_event", "'connect' is reserved.")
-        token = auth.get("token") if isinstance(auth, dict) else None
-        if not isinstance(token, str) or not 20 <= len(token) <= 100:
-            raise socketio.exceptions.ConnectionRefusedError(
-                {
-                    "code": "unauthenticated",
-                    "message": 'Connect with auth {"token": <member token from POST /api/join>}.',
-                }
-            )
-        member = await self.live.store.member_by_token(token_hash(token))
-        if member is None:
-            raise socketio.exceptions.ConnectionRefusedError(
-                {"code": "unauthenticated", "message": "Unknown member token; join the event again."}
-            )
+        member = await self._authenticate(environ["aiohttp.request"], auth)
         room = await self.live.store.plenary(member.event_id)
         self.live.remember(member)
         conn = Connection(
@@ -124,6 +118,33 @@ class Gateway:
                 event_channel(member.event_id), "presence.joined", member_out(member).model_dump(mode="json")
             )
         return None
+
+    async def _authenticate(self, request: web.BaseRequest, auth: Any) -> Member:
+        """A member by their token, or an organizer by their session cookie for one of their events."""
+        store = self.live.store
+        auth = auth if isinstance(auth, dict) else {}
+        token = auth.get("token")
+        if isinstance(token, str) and 20 <= len(token) <= 100:
+            member = await store.member_by_token(token_hash(token))
+            if member is not None:
+                return member
+            raise _refused("Unknown member token; join the event again.")
+        event_id = auth.get("event_id")
+        session = request.cookies.get(SESSION_COOKIE)
+        if isinstance(event_id, str) and len(event_id) <= 40 and session:
+            organizer = await store.organizer_by_session(token_hash(session))
+            if organizer is not None:
+                try:
+                    event = await store.event(event_id)
+                except NotFound:
+                    event = None
+                if event is not None and event.organizer_id == organizer.id:
+                    return await store.organizer_member(event.id, organizer)
+            raise _refused("Not logged in as the organizer of this event.")
+        raise _refused(
+            'Connect with auth {"token": <member token from POST /api/join>}, or as an organizer with your '
+            'session cookie and auth {"event_id": ...}.'
+        )
 
     async def disconnect(self, sid: str, *_reason: Any) -> dict[str, Any] | None:
         if self.sio.manager.is_connected(sid, "/"):

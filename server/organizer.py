@@ -15,9 +15,7 @@ from server.ids import new_token, token_hash, utcnow
 from server.keys import LOGIN_LIMIT, ORGANIZER, SETTINGS, STORE
 from server.passwords import verify_password
 from server.store import LINK_ROLES, Event, Organizer
-from server.web import render, site_url, translator
-
-SESSION_COOKIE = "werkstatt_session"
+from server.web import SESSION_COOKIE, render, site_url, translator
 
 
 async def current_organizer(request: web.Request) -> Organizer | None:

@@ -21,6 +21,7 @@ from boards.errors import Conflict, InvalidInput, NotFound
 from rooms.members import Member, pseudonym_key
 from server import tables as t
 from server.ids import new_id, new_token, utcnow
+from server.ids import token_hash as hash_secret
 
 LINK_ROLES = (Role.FACILITATOR, Role.PARTICIPANT, Role.OBSERVER)
 
@@ -300,6 +301,44 @@ class IdeaStore:
                 f"The pseudonym {pseudonym!r} is taken in this event; choose another.", code="pseudonym_taken"
             ) from None
         return member
+
+    async def organizer_member(self, event_id: str, organizer: Organizer) -> Member:
+        """The organizer's own membership in their event, made on first use.
+
+        It has no usable token (its hash is of a secret nobody holds): organizers connect
+        with their session instead. The pseudonym is the user name, or a variant when a
+        participant already took that.
+        """
+        query = sa.select(t.members).where(t.members.c.event_id == event_id, t.members.c.organizer_id == organizer.id)
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+        if row is not None:
+            return _member(row)
+        for n in range(10):
+            pseudonym = organizer.username[:40] if n == 0 else f"{organizer.username[:28]} (Orga {n})"
+            member = Member(id=new_id("mb"), event_id=event_id, role=Role.ORGANIZER, pseudonym=pseudonym, colour="slate")
+            try:
+                async with self.engine.begin() as conn:
+                    await conn.execute(
+                        t.members.insert().values(
+                            id=member.id,
+                            event_id=event_id,
+                            role=Role.ORGANIZER.value,
+                            pseudonym=pseudonym,
+                            pseudonym_key=pseudonym_key(pseudonym),
+                            colour=member.colour,
+                            token_hash=hash_secret(new_token()),
+                            created_at=utcnow(),
+                            organizer_id=organizer.id,
+                        )
+                    )
+                return member
+            except sa.exc.IntegrityError:
+                async with self.engine.connect() as conn:
+                    row = (await conn.execute(query)).first()
+                if row is not None:  # made meanwhile by another connection
+                    return _member(row)
+        raise Conflict("No free pseudonym for the organizer in this event.", code="pseudonym_taken")
 
     async def member_by_token(self, token_hash: str) -> Member | None:
         async with self.engine.connect() as conn:

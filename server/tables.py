@@ -87,7 +87,9 @@ members = sa.Table(
     sa.Column("colour", sa.String(16), nullable=False),
     sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("organizer_id", sa.String(32), nullable=True),  # set for an organizer's own membership
     sa.UniqueConstraint("event_id", "pseudonym_key", name="uq_members_event_pseudonym"),
+    sa.UniqueConstraint("event_id", "organizer_id", name="uq_members_event_organizer"),
 )
 
 rooms = sa.Table(

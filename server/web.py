@@ -14,6 +14,7 @@ from server.ids import new_token
 from server.keys import CSRF, CSRF_NEW, JINJA, LANGUAGE, ORGANIZER, SETTINGS
 
 CSRF_COOKIE = "werkstatt_csrf"
+SESSION_COOKIE = "werkstatt_session"
 LANG_COOKIE = "werkstatt_lang"
 CSRF_FIELD = "csrf"
 

@@ -95,7 +95,7 @@ async def connect(base: str, token: Any, member_id: str = "", **kwargs: Any) -> 
     client = Client(sio=sio, member_id=member_id, token=token)
     for name in ("board.changed", "presence.joined", "presence.left"):
         sio.on(name, _recorder(client, name))
-    auth = {"token": token} if token is not None else None
+    auth = kwargs.pop("auth", {"token": token} if token is not None else None)
     try:
         await sio.connect(base, auth=auth, transports=["websocket"], wait_timeout=10, **kwargs)
     except BaseException:

@@ -8,12 +8,13 @@ from typing import Any
 
 import aiohttp
 import pytest
+import socketio
 from aiohttp.test_utils import TestServer
 
 from boards.actors import Role
 from server.keys import STORE
 from server.passwords import hash_password
-from tests.support import base_url, join, start_server
+from tests.support import base_url, connect, join, start_server
 
 PASSWORD = "correct horse battery"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -212,3 +213,46 @@ async def test_pages_carry_security_headers_and_speak_german_then_english(server
     async with http.get(f"{base}/healthz") as response:
         body: dict[str, Any] = await response.json()
     assert body["status"] == "ok" and body["version"]
+
+
+async def test_an_organizer_takes_part_in_their_event_with_their_session(server: TestServer) -> None:
+    base = base_url(server)
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as anna_http:
+        await login(anna_http, base)
+        _status, location = await create_event(anna_http, base)
+        event_id = location.rsplit("/", 1)[1]
+        session = next(c.value for c in anna_http.cookie_jar if c.key == "werkstatt_session")
+    links = await server.app[STORE].links(event_id)
+    status, body = await join(base, links[Role.PARTICIPANT], "anna")  # a participant took the user name
+    assert status == 201
+    participant = await connect(base, body["token"], body["member_id"])
+    board_id = (await participant.call("room.enter"))["boards"][0]["id"]
+    field_id = (await server.app[STORE].event(event_id)).fields[0].id
+    idea = (await participant.call("board.idea.create", {"board_id": board_id, "field_id": field_id,
+                                                         "text": "Hallo"}))["idea"]
+
+    organizer = await connect(base, None, headers={"Cookie": f"werkstatt_session={session}"},
+                              auth={"event_id": event_id})
+    me = (await organizer.call("room.enter"))["me"]
+    assert me["role"] == "organizer" and me["pseudonym"] == "anna (Orga 1)"
+    joined = await participant.wait_for("presence.joined", lambda m: m["role"] == "organizer")
+    assert joined["id"] == me["id"]
+    ack = await organizer.call("board.idea.delete", {"board_id": board_id, "idea_id": idea["id"]})
+    assert ack["ok"] is True
+    await organizer.disconnect()
+    again = await connect(base, None, headers={"Cookie": f"werkstatt_session={session}"}, auth={"event_id": event_id})
+    assert (await again.call("room.enter"))["me"]["id"] == me["id"]  # the same membership, not a new one
+    await again.disconnect()
+    await participant.disconnect()
+
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as bernd_http:
+        await login(bernd_http, base, username="bernd")
+        other = next(c.value for c in bernd_http.cookie_jar if c.key == "werkstatt_session")
+    for headers, auth in (
+        ({"Cookie": f"werkstatt_session={other}"}, {"event_id": event_id}),  # not bernd's event
+        ({}, {"event_id": event_id}),  # no session
+        ({"Cookie": "werkstatt_session=forged"}, {"event_id": event_id}),
+        ({"Cookie": f"werkstatt_session={session}"}, {"event_id": "ev_missing"}),
+    ):
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await connect(base, None, headers=headers, auth=auth)
