@@ -49,9 +49,10 @@ async def board_sync(live: LiveState, conn: Connection, payload: p.BoardSync) ->
                     board_id=board.id,
                     seq=board.seq,
                     changes=[p.Change.model_validate(change.payload) for change in stored],
+                    snapshot=None,
                 )
         authors = {idea.author_id: await live.member(board.event_id, idea.author_id) for idea in board.ideas.values()}
-        return p.BoardSyncAck(board_id=board.id, seq=board.seq, snapshot=snapshot(board, authors))
+        return p.BoardSyncAck(board_id=board.id, seq=board.seq, changes=None, snapshot=snapshot(board, authors))
 
 
 @registry.on("board.idea.create", payload=p.IdeaCreate, ack=p.IdeaAck, roles=CONTRIBUTORS)

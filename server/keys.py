@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import jinja2
 import socketio
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from server.live import LiveState
 from server.ratelimit import FailureWindow
 from server.settings import Settings
-
-if TYPE_CHECKING:
-    pass
+from server.store import IdeaStore, Organizer
 
 SETTINGS = web.AppKey("settings", Settings)
 ENGINE = web.AppKey("engine", AsyncEngine)
-STORE = web.AppKey("store", "IdeaStore")
-LIVE = web.AppKey("live", "LiveState")
+STORE = web.AppKey("store", IdeaStore)
+LIVE = web.AppKey("live", LiveState)
 SIO = web.AppKey("sio", socketio.AsyncServer)
 JINJA = web.AppKey("jinja", jinja2.Environment)
 LOGIN_LIMIT = web.AppKey("login_limit", FailureWindow)
@@ -27,4 +24,4 @@ LOGIN_LIMIT = web.AppKey("login_limit", FailureWindow)
 CSRF = web.RequestKey("csrf", str)
 CSRF_NEW = web.RequestKey("csrf_new", bool)
 LANGUAGE = web.RequestKey("language", str)
-ORGANIZER = web.RequestKey("organizer", "Organizer | None")
+ORGANIZER: web.RequestKey[Organizer | None] = web.RequestKey("organizer")

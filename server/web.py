@@ -48,8 +48,8 @@ def own_origins(request: web.Request) -> set[str]:
 @web.middleware
 async def security_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Security headers on every response; a CSRF check on every form POST."""
-    token = request.cookies.get(CSRF_COOKIE)
-    request[CSRF_NEW] = token is None or len(token) < 20
+    token = request.cookies.get(CSRF_COOKIE, "")
+    request[CSRF_NEW] = len(token) < 20
     request[CSRF] = new_token() if request[CSRF_NEW] else token
     if request.method == "POST" and not request.path.startswith(("/api/", "/socket.io/")):
         form = await request.post()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from boards.board import Board, BoardEvent, Idea, IdeaEdited, IdeaPosted
 from rooms.members import Member
 from server import protocol as p
 
-_CHANGE_TYPES = {IdeaPosted: "idea.created", IdeaEdited: "idea.edited"}
+ChangeType = Literal["idea.created", "idea.edited", "idea.deleted"]
+_CHANGE_TYPES: dict[type, ChangeType] = {IdeaPosted: "idea.created", IdeaEdited: "idea.edited"}
 
 
 def member_out(member: Member) -> p.MemberOut:
