@@ -46,6 +46,9 @@ class Board:
     columns: tuple[Column, ...]
     seq: int = 0
     ideas: dict[str, Idea] = field(default_factory=dict)
+    # (author, client id) → idea id, for every idea ever posted here (deleted ones too), so
+    # that a retried post is recognised even after its idea was deleted
+    client_ids: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def column(self, column_id: str) -> Column:
         for column in self.columns:
@@ -60,10 +63,8 @@ class Board:
             raise NotFound(f"The board has no idea {idea_id!r}.") from None
 
     def idea_by_client_id(self, author_id: str, client_id: str) -> Idea | None:
-        for idea in self.ideas.values():
-            if idea.author_id == author_id and idea.client_id == client_id:
-                return idea
-        return None
+        idea_id = self.client_ids.get((author_id, client_id))
+        return None if idea_id is None else self.ideas.get(idea_id)
 
 
 # -- commands -------------------------------------------------------------------------
@@ -132,8 +133,10 @@ def decide(board: Board, actor: Actor, command: Command) -> list[BoardEvent]:
         raise Forbidden("Observers can read the board but not change it.")
     seq = board.seq + 1
     if isinstance(command, PostIdea):
-        if command.client_id is not None and board.idea_by_client_id(actor.member_id, command.client_id):
-            return []  # a retry of an idea that is already stored: nothing new happens
+        if command.client_id is not None and (actor.member_id, command.client_id) in board.client_ids:
+            if board.idea_by_client_id(actor.member_id, command.client_id):
+                return []  # a retry of an idea that is already stored: nothing new happens
+            raise Conflict("This idea was posted and has been deleted since.", code="idea_deleted")
         board.column(command.column_id)
         if command.idea_id in board.ideas:
             raise Conflict(f"An idea with id {command.idea_id!r} exists already.")
@@ -173,6 +176,8 @@ def apply(board: Board, event: BoardEvent) -> None:
         raise Conflict(f"Event {event.seq} does not follow the board's sequence {board.seq}.")
     if isinstance(event, (IdeaPosted, IdeaEdited)):
         board.ideas[event.idea.id] = event.idea
+        if isinstance(event, IdeaPosted) and event.idea.client_id is not None:
+            board.client_ids[(event.idea.author_id, event.idea.client_id)] = event.idea.id
     elif isinstance(event, IdeaDeleted):
         board.ideas.pop(event.idea.id, None)
     board.seq = event.seq

@@ -210,6 +210,7 @@ ERROR_CODES: dict[str, str] = {
     "not_found": "The board, idea or column does not exist in the client's event.",
     "conflict": "The state does not allow it now.",
     "stale_board": "The board changed meanwhile on another node; retry.",
+    "idea_deleted": "A post was retried with the `client_id` of an idea that has been deleted since.",
     "text_too_short": "A text is empty after trimming.",
     "text_too_long": "A text is longer than allowed.",
     "control_characters": "A text contains control characters.",

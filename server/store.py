@@ -316,7 +316,9 @@ class IdeaStore:
             return _member(row)
         for n in range(10):
             pseudonym = organizer.username[:40] if n == 0 else f"{organizer.username[:28]} (Orga {n})"
-            member = Member(id=new_id("mb"), event_id=event_id, role=Role.ORGANIZER, pseudonym=pseudonym, colour="slate")
+            member = Member(
+                id=new_id("mb"), event_id=event_id, role=Role.ORGANIZER, pseudonym=pseudonym, colour="slate"
+            )
             try:
                 async with self.engine.begin() as conn:
                     await conn.execute(
@@ -395,6 +397,13 @@ class IdeaStore:
                     .order_by(t.ideas.c.created_at, t.ideas.c.id)
                 )
             ).all()
+            client_rows = (
+                await conn.execute(
+                    sa.select(t.ideas.c.id, t.ideas.c.author_id, t.ideas.c.client_id).where(
+                        t.ideas.c.board_id == board_id, t.ideas.c.client_id.is_not(None)
+                    )
+                )
+            ).all()
         return Board(
             id=row.id,
             room_id=row.room_id,
@@ -414,6 +423,7 @@ class IdeaStore:
                 )
                 for i in idea_rows
             },
+            client_ids={(c.author_id, c.client_id): c.id for c in client_rows},
         )
 
     async def commit_board_events(

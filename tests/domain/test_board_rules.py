@@ -109,6 +109,11 @@ def test_the_same_client_id_twice_stores_one_idea() -> None:
     # another author may use the same client id
     run(board, BEN, PostIdea("idea_3", "fld_mob", "Idee", T0, client_id="c1"))
     assert board.seq == 2
+    # a retry after the idea was deleted is refused, not stored again
+    run(board, ANNA, DeleteIdea("idea_1", T0))
+    with pytest.raises(Conflict) as info:
+        decide(board, ANNA, PostIdea("idea_4", "fld_mob", "Idee", T0, client_id="c1"))
+    assert info.value.code == "idea_deleted"
 
 
 @pytest.mark.parametrize(

@@ -216,7 +216,9 @@ async def test_reconnect_and_sync_returns_what_was_missed(workshop: dict[str, An
     await ben.disconnect()
 
 
-async def test_a_retried_post_with_the_same_client_id_is_stored_once(workshop: dict[str, Any]) -> None:
+async def test_a_retried_post_with_the_same_client_id_is_stored_once(
+    server: TestServer, workshop: dict[str, Any]
+) -> None:
     base, links = workshop["base"], workshop["links"]
     anna = await join_and_connect(base, links[Role.PARTICIPANT], "Anna")
     board_id = (await enter(anna))["boards"][0]["id"]
@@ -228,6 +230,12 @@ async def test_a_retried_post_with_the_same_client_id_is_stored_once(workshop: d
     assert again["ok"] and again["idea"] == first["idea"] and again["seq"] == 1
     snapshot = (await anna.call("board.sync", {"board_id": board_id}))["snapshot"]
     assert [i["text"] for i in snapshot["ideas"]] == ["Einmal"]
+    # deleted meanwhile: a late retry is refused instead of bringing it back
+    await anna.call("board.idea.delete", {"board_id": board_id, "idea_id": first["idea"]["id"]})
+    late = await anna.call("board.idea.create", payload)
+    assert late["ok"] is False and late["error"]["code"] == "idea_deleted"
+    rows = await server.app[STORE].idea_rows(workshop["event"].id, include_deleted=True)
+    assert len(rows) == 1
     await anna.disconnect()
 
 

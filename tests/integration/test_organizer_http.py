@@ -45,8 +45,9 @@ async def page(http: aiohttp.ClientSession, url: str) -> tuple[int, str, str]:
 
 async def login(http: aiohttp.ClientSession, base: str, username: str = "anna", password: str = PASSWORD) -> int:
     _status, _html, csrf = await page(http, f"{base}/login")
-    async with http.post(f"{base}/login", data={"username": username, "password": password, "csrf": csrf},
-                         allow_redirects=False) as response:
+    async with http.post(
+        f"{base}/login", data={"username": username, "password": password, "csrf": csrf}, allow_redirects=False
+    ) as response:
         return response.status
 
 
@@ -61,17 +62,20 @@ EVENT_FORM = {
 
 async def create_event(http: aiohttp.ClientSession, base: str, **changes: str) -> tuple[int, str]:
     _status, _html, csrf = await page(http, f"{base}/organizer")
-    async with http.post(f"{base}/organizer/events", data={**EVENT_FORM, **changes, "csrf": csrf},
-                         allow_redirects=False) as response:
+    async with http.post(
+        f"{base}/organizer/events", data={**EVENT_FORM, **changes, "csrf": csrf}, allow_redirects=False
+    ) as response:
         return response.status, response.headers.get("Location", "") or await response.text()
 
 
-async def test_login_sets_a_safe_session_cookie_and_logout_ends_it(server: TestServer,
-                                                                   http: aiohttp.ClientSession) -> None:
+async def test_login_sets_a_safe_session_cookie_and_logout_ends_it(
+    server: TestServer, http: aiohttp.ClientSession
+) -> None:
     base = base_url(server)
     _status, _html, csrf = await page(http, f"{base}/login")
-    async with http.post(f"{base}/login", data={"username": "anna", "password": PASSWORD, "csrf": csrf},
-                         allow_redirects=False) as response:
+    async with http.post(
+        f"{base}/login", data={"username": "anna", "password": PASSWORD, "csrf": csrf}, allow_redirects=False
+    ) as response:
         assert response.status == 303 and response.headers["Location"] == "/organizer"
         cookie = next(c for c in response.headers.getall("Set-Cookie") if c.startswith("werkstatt_session="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
@@ -152,8 +156,9 @@ async def test_create_edit_and_rotate(server: TestServer, http: aiohttp.ClientSe
 
     status, body = await join(base, stored[Role.PARTICIPANT], "Vorher")
     assert status == 201
-    async with http.post(f"{base}/organizer/events/{event_id}/links/participant/rotate", data={"csrf": csrf},
-                         allow_redirects=False) as response:
+    async with http.post(
+        f"{base}/organizer/events/{event_id}/links/participant/rotate", data={"csrf": csrf}, allow_redirects=False
+    ) as response:
         assert response.status == 303
     status, body = await join(base, stored[Role.PARTICIPANT], "Nachher")
     assert status == 404 and body["error"]["code"] == "invalid_link"
@@ -165,8 +170,9 @@ async def test_create_edit_and_rotate(server: TestServer, http: aiohttp.ClientSe
     assert (await server.app[STORE].links(event_id))[Role.FACILITATOR] == stored[Role.FACILITATOR]
 
 
-async def test_bad_event_forms_show_the_problem_and_create_nothing(server: TestServer,
-                                                                   http: aiohttp.ClientSession) -> None:
+async def test_bad_event_forms_show_the_problem_and_create_nothing(
+    server: TestServer, http: aiohttp.ClientSession
+) -> None:
     base = base_url(server)
     await login(http, base)
     for changes in ({"title": ""}, {"fields": ""}, {"date": "morgen"}, {"language": "xx"}, {"fields": "A\na"}):
@@ -186,15 +192,17 @@ async def test_an_organizer_cannot_see_or_change_another_organizers_event(server
         await login(bernd, base, username="bernd")
         status, html, csrf = await page(bernd, f"{base}{location}")
         assert status == 404 and "/j/" not in html
-        async with bernd.post(f"{base}{location}/links/participant/rotate", data={"csrf": csrf},
-                              allow_redirects=False) as response:
+        async with bernd.post(
+            f"{base}{location}/links/participant/rotate", data={"csrf": csrf}, allow_redirects=False
+        ) as response:
             assert response.status == 404
         _status, html, _csrf = await page(bernd, f"{base}/organizer")
         assert EVENT_FORM["title"] not in html
 
 
-async def test_pages_carry_security_headers_and_speak_german_then_english(server: TestServer,
-                                                                          http: aiohttp.ClientSession) -> None:
+async def test_pages_carry_security_headers_and_speak_german_then_english(
+    server: TestServer, http: aiohttp.ClientSession
+) -> None:
     base = base_url(server)
     for path in ("/login", "/healthz", "/static/css/app.css", "/nope"):
         async with http.get(f"{base}{path}") as response:
@@ -228,11 +236,13 @@ async def test_an_organizer_takes_part_in_their_event_with_their_session(server:
     participant = await connect(base, body["token"], body["member_id"])
     board_id = (await participant.call("room.enter"))["boards"][0]["id"]
     field_id = (await server.app[STORE].event(event_id)).fields[0].id
-    idea = (await participant.call("board.idea.create", {"board_id": board_id, "field_id": field_id,
-                                                         "text": "Hallo"}))["idea"]
+    idea = (await participant.call("board.idea.create", {"board_id": board_id, "field_id": field_id, "text": "Hallo"}))[
+        "idea"
+    ]
 
-    organizer = await connect(base, None, headers={"Cookie": f"werkstatt_session={session}"},
-                              auth={"event_id": event_id})
+    organizer = await connect(
+        base, None, headers={"Cookie": f"werkstatt_session={session}"}, auth={"event_id": event_id}
+    )
     me = (await organizer.call("room.enter"))["me"]
     assert me["role"] == "organizer" and me["pseudonym"] == "anna (Orga 1)"
     joined = await participant.wait_for("presence.joined", lambda m: m["role"] == "organizer")
