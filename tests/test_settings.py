@@ -1,0 +1,74 @@
+"""Settings: one frozen, validated object from defaults, WERKSTATT_* variables and flags."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from server.settings import Settings, sqlalchemy_url
+
+
+def test_defaults() -> None:
+    settings = Settings.load({})
+    assert settings.port == 8080 and settings.host == "127.0.0.1"
+    assert settings.database.get_secret_value() == "sqlite:///werkstatt.db"
+    assert settings.redis is None and settings.default_language == "de"
+
+
+def test_environment_then_flags() -> None:
+    env = {
+        "WERKSTATT_PORT": "9000",
+        "WERKSTATT_HOST": "0.0.0.0",
+        "WERKSTATT_ALLOWED_ORIGINS": "https://a.example, https://b.example/",
+        "WERKSTATT_SECURE_COOKIES": "true",
+        "UNRELATED": "x",
+    }
+    settings = Settings.load(env, port=9100)
+    assert settings.port == 9100  # the flag wins
+    assert settings.host == "0.0.0.0"
+    assert settings.allowed_origins == ("https://a.example", "https://b.example")
+    assert settings.secure_cookies is True
+
+
+def test_secrets_never_show() -> None:
+    settings = Settings.load(
+        {
+            "WERKSTATT_DATABASE": "postgresql://werkstatt:s3cret@db/werkstatt",
+            "WERKSTATT_REDIS": "redis://:t0ken@cache:6379/0",
+        }
+    )
+    for text in (repr(settings), str(settings), str(settings.model_dump())):
+        assert "s3cret" not in text and "t0ken" not in text
+    assert settings.database.get_secret_value().endswith("@db/werkstatt")
+
+
+def test_settings_are_frozen() -> None:
+    settings = Settings.load({})
+    with pytest.raises(ValidationError):
+        settings.port = 1  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"WERKSTATT_PORT": "eighty"},
+        {"WERKSTATT_PORT": "70000"},
+        {"WERKSTATT_DEFAULT_LANGUAGE": "fr"},
+        {"WERKSTATT_MAX_MESSAGE_BYTES": "10"},
+        {"WERKSTATT_RATE_PER_SECOND": "0"},
+    ],
+)
+def test_bad_values_are_refused_with_their_name(env: dict[str, str]) -> None:
+    with pytest.raises(ValidationError) as info:
+        Settings.load(env)
+    name = next(iter(env)).removeprefix("WERKSTATT_").lower()
+    assert name in str(info.value)
+
+
+def test_database_urls() -> None:
+    assert sqlalchemy_url("sqlite:///x.db") == "sqlite+aiosqlite:///x.db"
+    assert sqlalchemy_url("sqlite:////abs/x.db") == "sqlite+aiosqlite:////abs/x.db"
+    assert sqlalchemy_url("postgresql://u@h/db") == "postgresql+asyncpg://u@h/db"
+    assert sqlalchemy_url("postgres://u@h/db") == "postgresql+asyncpg://u@h/db"
+    with pytest.raises(ValueError, match="mysql"):
+        sqlalchemy_url("mysql://u@h/db")
