@@ -548,7 +548,7 @@ def _role_note(role: Role) -> str:
 
 def _role_table() -> str:
     specs = list(registry.specs.values())
-    header = "| role | " + " | ".join(f"`{spec.name}`" for spec in specs) + " | |"
+    header = "| role | " + " | ".join(f"`{spec.name}`" for spec in specs) + " | how |"
     rule = "|---|" + "---|" * len(specs) + "---|"
     rows = [header, rule]
     for role in Role:
