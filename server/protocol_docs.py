@@ -285,12 +285,19 @@ def field_table(doc: dict[str, Any]) -> list[str]:
 
 
 def _schema_block(doc: dict[str, Any]) -> list[str]:
+    """The schema for reading; its ``$defs`` are the [shapes](#shapes), whole in protocol.json."""
+    shown = {key: value for key, value in doc.items() if key != "$defs"}
+    note = []
+    if "$defs" in doc:
+        names = ", ".join(f"[{name}](#{_shape_anchor(name)})" for name in sorted(doc["$defs"]))
+        note = ["", f"`$defs` (left out here; complete in `protocol.json`): {names}."]
     return [
         "<details><summary>JSON Schema</summary>",
         "",
         "```json",
-        json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False),
+        json.dumps(shown, indent=2, sort_keys=True, ensure_ascii=False),
         "```",
+        *note,
         "",
         "</details>",
     ]
