@@ -1,0 +1,146 @@
+"""Keyboard only: from the join link to a posted, edited and deleted idea without a mouse."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from server.i18n import catalog
+from tests.browser.conftest import DE, column, join
+
+pytestmark = pytest.mark.browser
+
+FOCUSED = """() => {
+  const el = document.activeElement;
+  const style = getComputedStyle(el);
+  return {
+    tag: el.tagName.toLowerCase(), id: el.id, type: el.getAttribute("type") || "",
+    text: (el.textContent || "").trim().slice(0, 40),
+    outline: style.outlineStyle, width: parseFloat(style.outlineWidth) || 0,
+  };
+}"""
+
+
+def focused(page: Any) -> dict[str, Any]:
+    return page.evaluate(FOCUSED)
+
+
+def assert_focus_visible(page: Any) -> dict[str, Any]:
+    info = focused(page)
+    assert info["tag"] != "body", "focus was lost"
+    assert info["outline"] not in ("none", "") and info["width"] >= 2, f"no visible focus indicator on {info}"
+    return info
+
+
+def tab_until(page: Any, matches: Any, limit: int = 40, *, backwards: bool = False) -> dict[str, Any]:
+    """Press Tab until `matches(focused element info)`; check the focus is visible at every stop."""
+    for _ in range(limit):
+        page.keyboard.press("Shift+Tab" if backwards else "Tab")
+        info = assert_focus_visible(page)
+        if matches(info):
+            return info
+    raise AssertionError(f"Tab never reached the element; last focus: {focused(page)}")
+
+
+def test_keyboard_only_join_post_edit_delete_and_announcements(new_context: Any, make_event: Any) -> None:
+    links = make_event("Tastatur-Werkstatt", ["Mobilität", "Bildung"])
+    context, _watch = new_context()
+    page = context.new_page()
+    page.goto(links["participant"])
+
+    # Join: the first stop is the skip link; then on to the pseudonym field.
+    page.keyboard.press("Tab")
+    assert focused(page)["text"] == DE["nav.skip"]
+    tab_until(page, lambda f: f["id"] == "pseudonym")
+    page.keyboard.type("Kim")
+    tab_until(page, lambda f: f["type"] == "radio")
+    page.keyboard.press("ArrowRight")  # the next colour
+    expect(page.get_by_label(DE["colour.green"])).to_be_checked()
+    tab_until(page, lambda f: f["type"] == "submit" and f["text"] == DE["join.submit"])
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/e/*")
+    expect(page.locator("#conn-status")).to_have_attribute("data-state", "online")
+
+    # Post with the button: choose the field with the arrow keys, type, Tab to the button, Enter.
+    tab_until(page, lambda f: f["id"] == "post-field")
+    page.keyboard.press("ArrowDown")
+    expect(page.get_by_label(DE["client.board.field"])).to_have_value(
+        page.get_by_label(DE["client.board.field"]).locator("option", has_text="Bildung").get_attribute("value") or ""
+    )
+    tab_until(page, lambda f: f["id"] == "post-text")
+    page.keyboard.type("Schulhöfe nachmittags öffnen")
+    tab_until(page, lambda f: f["id"] == "post-submit")
+    page.keyboard.press("Enter")
+    expect(
+        column(page, "Bildung").get_by_role("listitem").filter(has_text="Schulhöfe nachmittags öffnen")
+    ).to_be_visible()
+    expect(page.locator("#announcer")).to_contain_text(DE["client.posted"])
+
+    # Post with Ctrl+Enter from the text field.
+    tab_until(page, lambda f: f["id"] == "post-text", backwards=True)
+    page.keyboard.type("Lernpaten aus der Nachbarschaft")
+    page.keyboard.press("Control+Enter")
+    expect(column(page, "Bildung").get_by_role("listitem")).to_have_count(2)
+    expect(page.get_by_label(DE["client.board.text"])).to_be_focused()
+
+    # Edit inline: Escape cancels and gives the focus back; Ctrl+Enter saves.
+    tab_until(page, lambda f: f["text"] == DE["client.board.edit"])
+    page.keyboard.press("Enter")
+    editor = page.get_by_label(DE["client.board.edit_label"])
+    expect(editor).to_be_focused()
+    page.keyboard.type(" – verworfen")
+    page.keyboard.press("Escape")
+    expect(editor).to_have_count(0)
+    assert focused(page)["text"] == DE["client.board.edit"]
+    expect(page.get_by_text("verworfen")).to_have_count(0)
+    page.keyboard.press("Space")
+    expect(editor).to_be_focused()
+    page.keyboard.press("End")
+    page.keyboard.type(" (mit Aufsicht)")
+    page.keyboard.press("Control+Enter")
+    expect(column(page, "Bildung").get_by_text("Schulhöfe nachmittags öffnen (mit Aufsicht)")).to_be_visible()
+    assert focused(page)["text"] == DE["client.board.edit"], "focus returns to the idea's Edit button"
+
+    # Delete: Escape backs out of the confirmation; Enter confirms; focus stays on the board.
+    tab_until(page, lambda f: f["text"] == DE["client.board.delete"])
+    page.keyboard.press("Enter")
+    assert focused(page)["text"] == DE["client.board.delete"]  # the confirming button
+    expect(page.get_by_role("group", name=DE["client.board.delete_confirm"])).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("group", name=DE["client.board.delete_confirm"])).to_have_count(0)
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    expect(column(page, "Bildung").get_by_role("listitem")).to_have_count(1)
+    assert_focus_visible(page)
+
+    # Another participant arrives and posts: both are announced in the polite live region.
+    announcer = page.locator("#announcer")
+    expect(announcer).to_have_attribute("aria-live", "polite")
+    other = join(new_context()[0], links["participant"], "Lea")
+    expect(announcer).to_contain_text(DE["client.announce.joined"].format(name="Lea"))
+    other.get_by_label(DE["client.board.text"]).fill("Car-Sharing am Bahnhof")
+    other.get_by_role("button", name=DE["client.board.post"]).click()
+    expect(announcer).to_contain_text(
+        DE["client.announce.created"].format(name="Lea", field="Mobilität", text="Car-Sharing am Bahnhof")
+    )
+    expect(column(page, "Mobilität").get_by_text("Car-Sharing am Bahnhof")).to_be_visible()
+
+
+def test_skip_link_moves_focus_to_the_main_content(new_context: Any, make_event: Any) -> None:
+    links = make_event("Sprungmarke")
+    page = join(new_context()[0], links["participant"], "Sam")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name=DE["nav.skip"])).to_be_focused()
+    expect(page.get_by_role("link", name=DE["nav.skip"])).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    tab_until(page, lambda f: f["id"] == "post-field", limit=5)
+
+    # The language switch is a link like any other; the room comes back in English.
+    tab_until(page, lambda f: f["text"] == "English", backwards=True)
+    page.keyboard.press("Enter")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("#conn-status")).to_have_text(catalog("en")["client.conn.online"])
+    expect(page.get_by_label(catalog("en")["client.board.text"])).to_be_visible()

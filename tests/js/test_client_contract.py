@@ -1,0 +1,124 @@
+"""The browser client and the server agree: event names, colours, and messages.
+
+Names live once in Python (``server/protocol.py``, ``server/events.py``,
+``rooms/members.py``, ``server/locales``); these tests fail when the JavaScript drifts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from rooms.members import AVATAR_COLOURS
+from server import protocol
+from server.events import registry
+from server.i18n import LANGUAGES, catalog
+
+ROOT = Path(__file__).parents[2]
+JS = ROOT / "static" / "js"
+CSS = ROOT / "static" / "css" / "app.css"
+
+
+def _frozen_object(source: str, name: str) -> dict[str, str]:
+    match = re.search(rf"export const {name} = Object\.freeze\(\{{(.*?)\}}\);", source, re.S)
+    assert match, f"{name} not found"
+    return dict(re.findall(r'(\w+):\s*"([^"]+)"', match.group(1)))
+
+
+def _frozen_list(source: str, name: str) -> list[str]:
+    match = re.search(rf"export const {name} = Object\.freeze\(\[(.*?)\]\);", source, re.S)
+    assert match, f"{name} not found"
+    return re.findall(r'"([^"]+)"', match.group(1))
+
+
+def test_client_event_names_are_the_servers() -> None:
+    source = (JS / "protocol.js").read_text(encoding="utf-8")
+    client = set(_frozen_object(source, "CLIENT_EVENTS").values())
+    server = set(_frozen_object(source, "SERVER_EVENTS").values())
+    assert client <= set(registry.specs), client - set(registry.specs)
+    assert server <= set(protocol.SERVER_EVENTS), server - set(protocol.SERVER_EVENTS)
+
+
+def test_client_roles_are_the_servers() -> None:
+    from server.gateway import CONTRIBUTORS
+
+    source = (JS / "protocol.js").read_text(encoding="utf-8")
+    assert set(_frozen_list(source, "CONTRIBUTOR_ROLES")) == {r.value for r in CONTRIBUTORS}
+    assert registry.specs["board.idea.create"].roles == CONTRIBUTORS
+
+
+def test_avatar_colours_match_the_domain_and_the_css() -> None:
+    source = (JS / "colours.js").read_text(encoding="utf-8")
+    assert _frozen_list(source, "AVATAR_COLOURS") == list(AVATAR_COLOURS)
+    css = CSS.read_text(encoding="utf-8")
+    for name, hex_value in AVATAR_COLOURS.items():
+        rule = re.search(rf"\.swatch-{name}\s*\{{\s*background-color:\s*(#[0-9a-fA-F]{{6}});", css)
+        assert rule, f".swatch-{name} missing in app.css"
+        assert rule.group(1).lower() == hex_value.lower()
+
+
+def _used_keys() -> set[str]:
+    keys: set[str] = set()
+    for path in JS.glob("*.js"):
+        source = path.read_text(encoding="utf-8")
+        keys |= set(re.findall(r'\bt\(\s*"([^"]+)"', source))
+        # keys built from a prefix: `conn.${state}`, `role.${...}`, `error.${code}`
+        for prefix in re.findall(r"\bt\(\s*`([a-z_.]+)\.\$\{", source):
+            keys.add(prefix + ".*")
+    return keys
+
+
+def test_every_message_the_client_uses_exists_in_every_language() -> None:
+    keys = _used_keys()
+    assert "board.by" in keys  # the scan works
+    for language in LANGUAGES:
+        client = {k[len("client.") :] for k in catalog(language) if k.startswith("client.")}
+        for key in keys:
+            if key.endswith(".*"):
+                assert any(k.startswith(key[:-1]) for k in client), f"{language}: no client.{key}"
+            else:
+                assert key in client, f"{language}: client.{key} is missing"
+
+
+def test_state_and_role_messages_are_complete() -> None:
+    from boards.actors import Role
+
+    for language in LANGUAGES:
+        messages = catalog(language)
+        for state in ("connecting", "online", "offline", "refused"):
+            assert f"client.conn.{state}" in messages
+        for role in Role:
+            assert f"client.role.{role.value}" in messages
+        for code in protocol.ERROR_CODES:
+            assert f"client.error.{code}" in messages, f"{language}: client.error.{code} is missing"
+
+
+def test_no_user_text_through_html_apis() -> None:
+    """User text goes in through textContent; the HTML-parsing APIs are not used at all."""
+    for path in JS.glob("*.js"):
+        source = path.read_text(encoding="utf-8")
+        for api in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
+            assert api not in source, f"{path.name} uses {api}"
+
+
+def test_no_inline_code_or_style_in_the_client_templates() -> None:
+    for name in ("join.html", "room.html"):
+        html = (ROOT / "server" / "templates" / name).read_text(encoding="utf-8")
+        assert " style=" not in html
+        assert not re.search(r"\son[a-z]+=", html), "no inline event handlers"
+        for script in re.findall(r"<script([^>]*)>", html):
+            assert "src=" in script or 'type="application/json"' in script, script
+
+
+def test_vendored_files_are_pinned_and_referenced() -> None:
+    vendor = sorted(p.name for p in (ROOT / "static" / "vendor").glob("socket.io-client-*.esm.min.js"))
+    assert len(vendor) == 1, vendor
+    version = re.fullmatch(r"socket\.io-client-(\d+\.\d+\.\d+)\.esm\.min\.js", vendor[0])
+    assert version
+    script = (ROOT / "scripts" / "vendor.sh").read_text(encoding="utf-8")
+    assert f'SOCKET_IO_CLIENT_VERSION="{version.group(1)}"' in script
+    assert f"../vendor/{vendor[0]}" in (JS / "room.js").read_text(encoding="utf-8")
+    axe = list((ROOT / "tests" / "browser" / "vendor").glob("axe-core-*.min.js"))
+    assert len(axe) == 1
+    assert json.dumps(axe[0].name.removeprefix("axe-core-").removesuffix(".min.js")) in script
