@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from importlib.resources import files
+from typing import Any
 
 import socketio
 from aiohttp import web
@@ -20,6 +21,7 @@ from server.organizer import routes as organizer_routes
 from server.ratelimit import FailureWindow
 from server.settings import Settings
 from server.store import IdeaStore
+from server.votes import VoteDesk
 from server.web import choose_language, security_middleware, templates
 
 log = logging.getLogger("werkstatt")
@@ -36,8 +38,7 @@ def create_app(settings: Settings) -> web.Application:
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
         transports=["websocket"],
-        # None: only the server's own origin; a list adds the configured ones to it.
-        cors_allowed_origins=_origins(settings),
+        cors_allowed_origins=_origin_check(settings),
         max_http_buffer_size=settings.max_message_bytes,
         logger=False,
         engineio_logger=False,
@@ -59,10 +60,19 @@ async def _disconnect_clients(app: web.Application) -> None:
     await app[SIO].shutdown()
 
 
-def _origins(settings: Settings) -> list[str] | None:
-    if not settings.allowed_origins:
-        return None
-    return [settings.base_url, *settings.allowed_origins]
+def _origin_check(settings: Settings) -> Callable[[str | None, dict[str, Any]], bool]:
+    """Socket.IO connections from the server's own origin (as the browser reached it, or the
+    configured public URL) and from the configured extra origins; no Origin header (a
+    non-browser client) is not a cross-site request and passes."""
+    extra = {settings.base_url, *settings.allowed_origins}
+
+    def allowed(origin: str | None, environ: dict[str, Any]) -> bool:
+        if origin is None:
+            return True
+        own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+        return origin == own or origin in extra
+
+    return allowed
 
 
 async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -72,9 +82,13 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
         await migrate(engine)
     store = IdeaStore(engine)
     live = LiveState(store=store, fanout=SocketIOFanout(app[SIO]))
+    live.votes = VoteDesk(live)
     Gateway(app[SIO], live, settings, events.registry)
     app[ENGINE] = engine
     app[STORE] = store
     app[LIVE] = live
+    for board_id in await store.boards_with_open_votes():  # timers survive a restart
+        live.votes.arm(await live.load(board_id))
     yield
+    await live.votes.close()
     await engine.dispose()

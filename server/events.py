@@ -1,17 +1,58 @@
-"""The handlers of the client→server events. Each is thin: domain call, store, answer."""
+"""The handlers of the client→server events. Each is thin: build the command, run it, answer."""
 
 from __future__ import annotations
 
-from boards.board import DeleteIdea, EditIdea, PostIdea
+from collections.abc import Callable
+from typing import Any
+
+from boards import commands as c
+from boards.model import Board, Phase
+from boards.text import clean_text
+from boards.voting import Scope, ScopeKind
 from server import protocol as p
-from server.gateway import CONTRIBUTORS, EVERYONE, Registry
+from server.fanout import room_channel
+from server.gateway import CONTRIBUTORS, EVERYONE, MODERATORS, Registry
 from server.ids import new_id, utcnow
-from server.live import Connection, LiveState
-from server.wire import idea_out, member_out, snapshot
+from server.live import BoardOutcome, Connection, LiveState
+from server.views import cluster_out as cluster_view
+from server.views import (
+    comment_record,
+    idea_record,
+    member_out,
+    project,
+    project_comment,
+    project_idea,
+    session_out,
+    settings_out,
+    snapshot_comments,
+    snapshot_ideas,
+)
+from server.votes import VoteDesk, my_dots
 
 registry = Registry()
 
 SYNC_LIMIT = 500  # a client further behind than this gets a snapshot instead
+
+
+def _desk(live: LiveState) -> VoteDesk:
+    return live.votes
+
+
+async def _run(
+    live: LiveState, conn: Connection, board_id: str, command: c.Command, *, fresh: bool = False
+) -> BoardOutcome:
+    return await live.run(board_id, conn.actor, conn.event_id, command, fresh=fresh)
+
+
+async def _idea_ack(live: LiveState, conn: Connection, outcome: BoardOutcome, idea_id: str) -> p.IdeaAck:
+    board = outcome.board
+    idea = board.ideas[idea_id]
+    authors = await live.authors(board, idea.author_id)
+    view = project_idea(idea_record(board.id, idea, authors[idea.author_id], board.settings), conn.viewer)
+    return p.IdeaAck(seq=board.seq, idea=p.IdeaOut.model_validate(view))
+
+
+# -- room and boards ----------------------------------------------------------------------
 
 
 @registry.on("room.enter", payload=p.RoomEnter, ack=p.RoomEnterAck, roles=EVERYONE)
@@ -38,6 +79,29 @@ async def room_enter(live: LiveState, conn: Connection, _payload: p.RoomEnter) -
     )
 
 
+async def snapshot(live: LiveState, conn: Connection, board: Board) -> p.BoardSnapshot:
+    authors = await live.authors(board)
+    session = board.open_session()
+    ballots = board.ballots.get(session.id) if session else None
+    return p.BoardSnapshot.model_validate(
+        {
+            "board_id": board.id,
+            "title": board.title,
+            "seq": board.seq,
+            "settings": settings_out(board.settings),
+            "columns": [{"id": col.id, "name": col.name} for col in board.columns],
+            "ideas": snapshot_ideas(board, authors, conn.viewer),
+            "clusters": sorted(
+                (cluster_view(k) for k in board.clusters.values()), key=lambda k: (k["position"], k["id"])
+            ),
+            "comments": snapshot_comments(board, authors, conn.viewer),
+            "sessions": [session_out(s) for s in board.sessions.values()],
+            "my_dots": my_dots(session, ballots, conn.member.id) if session and ballots is not None else None,
+            "progress": _desk(live).progress(board, session) if session else None,
+        }
+    )
+
+
 @registry.on("board.sync", payload=p.BoardSync, ack=p.BoardSyncAck, roles=EVERYONE)
 async def board_sync(live: LiveState, conn: Connection, payload: p.BoardSync) -> p.BoardSyncAck:
     """What the client missed since `since`, or the whole board."""
@@ -48,42 +112,296 @@ async def board_sync(live: LiveState, conn: Connection, payload: p.BoardSync) ->
                 return p.BoardSyncAck(
                     board_id=board.id,
                     seq=board.seq,
-                    changes=[p.Change.model_validate(change.payload) for change in stored],
+                    changes=[p.Change.model_validate(project(change.payload, conn.viewer)) for change in stored],
                     snapshot=None,
                 )
-        authors = {idea.author_id: await live.member(board.event_id, idea.author_id) for idea in board.ideas.values()}
-        return p.BoardSyncAck(board_id=board.id, seq=board.seq, changes=None, snapshot=snapshot(board, authors))
+        return p.BoardSyncAck(
+            board_id=board.id, seq=board.seq, changes=None, snapshot=await snapshot(live, conn, board)
+        )
+
+
+@registry.on("board.create", payload=p.BoardCreate, ack=p.BoardCreated, roles=MODERATORS)
+async def board_create(live: LiveState, conn: Connection, payload: p.BoardCreate) -> p.BoardCreated:
+    """Add a board to the room (its columns are the event's fields of action)."""
+    title = clean_text(payload.title, label="The title", min_len=1, max_len=200)
+    board_id = await live.store.create_board(conn.event_id, conn.room_id, title, anonymous=payload.anonymous)
+    summary = p.BoardSummary(id=board_id, title=title, seq=0)
+    await live.fanout.publish(room_channel(conn.room_id), "room.board", summary.model_dump())
+    return p.BoardCreated(board=summary)
+
+
+@registry.on("board.view", payload=p.BoardView, ack=p.ViewAck, roles=EVERYONE)
+async def board_view(live: LiveState, conn: Connection, payload: p.BoardView) -> p.ViewAck:
+    """Say which board this connection views and which idea it edits (shown to others; not stored)."""
+    async with live.board(payload.board_id, conn.event_id) as board:
+        if payload.editing is not None:
+            board.idea(payload.editing)
+    conn.viewing, conn.editing = payload.board_id, payload.editing
+    viewers = live.viewers(payload.board_id)
+    await live.fanout.publish(
+        room_channel(conn.room_id), "board.presence", {"board_id": payload.board_id, "viewers": viewers}
+    )
+    return p.ViewAck(viewers=[p.BoardViewer.model_validate(v) for v in viewers])
+
+
+# -- ideas ----------------------------------------------------------------------------------
 
 
 @registry.on("board.idea.create", payload=p.IdeaCreate, ack=p.IdeaAck, roles=CONTRIBUTORS)
 async def idea_create(live: LiveState, conn: Connection, payload: p.IdeaCreate) -> p.IdeaAck:
     """Post an idea in a column (a field of action). Committed before the acknowledgement."""
-    command = PostIdea(
-        idea_id=new_id("idea"), column_id=payload.field_id, text=payload.text, now=utcnow(), client_id=payload.client_id
+    command = c.PostIdea(
+        idea_id=new_id("idea"),
+        column_id=payload.field_id,
+        text=payload.text,
+        now=utcnow(),
+        client_id=payload.client_id,
+        title=payload.title,
+        tags=tuple(payload.tags),
+        colour=payload.colour,
     )
-    outcome = await live.run(payload.board_id, conn, command)
+    outcome = await _run(live, conn, payload.board_id, command)
     if outcome.events:
-        idea = outcome.events[0].idea
-    else:  # the same client_id again: the idea is stored already
-        existing = outcome.board.idea_by_client_id(conn.member.id, payload.client_id or "")
-        assert existing is not None
-        idea = existing
-    return p.IdeaAck(seq=outcome.board.seq, idea=idea_out(outcome.board.id, idea, conn.member))
+        return await _idea_ack(live, conn, outcome, command.idea_id)
+    existing = outcome.board.idea_by_client_id(conn.member.id, payload.client_id or "")
+    assert existing is not None  # the same client_id again: the idea is stored already
+    return await _idea_ack(live, conn, outcome, existing.id)
 
 
 @registry.on("board.idea.edit", payload=p.IdeaEdit, ack=p.IdeaAck, roles=CONTRIBUTORS)
 async def idea_edit(live: LiveState, conn: Connection, payload: p.IdeaEdit) -> p.IdeaAck:
-    """Change the text or the column of one's own idea."""
-    command = EditIdea(idea_id=payload.idea_id, now=utcnow(), text=payload.text, column_id=payload.field_id)
-    outcome = await live.run(payload.board_id, conn, command)
-    idea = outcome.board.idea(payload.idea_id)
-    author = await live.member(conn.event_id, idea.author_id)
-    return p.IdeaAck(seq=outcome.board.seq, idea=idea_out(outcome.board.id, idea, author))
+    """Change the text, title, tags, colour or column of one's own idea."""
+    command = c.EditIdea(
+        idea_id=payload.idea_id,
+        now=utcnow(),
+        text=payload.text,
+        column_id=payload.field_id,
+        title=payload.title,
+        tags=None if payload.tags is None else tuple(payload.tags),
+        colour=payload.colour,
+    )
+    outcome = await _run(live, conn, payload.board_id, command)
+    return await _idea_ack(live, conn, outcome, payload.idea_id)
 
 
 @registry.on("board.idea.delete", payload=p.IdeaDelete, ack=p.IdeaDeletedAck, roles=CONTRIBUTORS)
 async def idea_delete(live: LiveState, conn: Connection, payload: p.IdeaDelete) -> p.IdeaDeletedAck:
     """Delete one's own idea; facilitators and organizers may delete any. The store keeps it, marked deleted."""
-    command = DeleteIdea(idea_id=payload.idea_id, now=utcnow())
-    outcome = await live.run(payload.board_id, conn, command)
+    outcome = await _run(live, conn, payload.board_id, c.DeleteIdea(idea_id=payload.idea_id, now=utcnow()))
     return p.IdeaDeletedAck(seq=outcome.board.seq, idea_id=payload.idea_id)
+
+
+@registry.on("board.idea.move", payload=p.IdeaMove, ack=p.IdeaAck, roles=CONTRIBUTORS)
+async def idea_move(live: LiveState, conn: Connection, payload: p.IdeaMove) -> p.IdeaAck:
+    """Move an idea into a column, right after another idea (or to the top)."""
+    command = c.MoveIdea(payload.idea_id, payload.field_id, payload.after_id, utcnow())
+    outcome = await _run(live, conn, payload.board_id, command)
+    return await _idea_ack(live, conn, outcome, payload.idea_id)
+
+
+@registry.on("board.idea.report", payload=p.IdeaReport, ack=p.SeqAck, roles=CONTRIBUTORS)
+async def idea_report(live: LiveState, conn: Connection, payload: p.IdeaReport) -> p.SeqAck:
+    """Report an idea to the facilitators (once per person)."""
+    outcome = await _run(live, conn, payload.board_id, c.ReportIdea(payload.idea_id, utcnow()))
+    return p.SeqAck(seq=outcome.board.seq)
+
+
+@registry.on("board.idea.moderate", payload=p.IdeaModerate, ack=p.SeqAck, roles=MODERATORS)
+async def idea_moderate(live: LiveState, conn: Connection, payload: p.IdeaModerate) -> p.SeqAck:
+    """Hide, restore or approve (under pre-moderation) an idea."""
+    outcome = await _run(live, conn, payload.board_id, c.ModerateIdea(payload.idea_id, payload.action, utcnow()))
+    return p.SeqAck(seq=outcome.board.seq)
+
+
+@registry.on("board.idea.merge", payload=p.IdeaMerge, ack=p.IdeaAck, roles=MODERATORS)
+async def idea_merge(live: LiveState, conn: Connection, payload: p.IdeaMerge) -> p.IdeaAck:
+    """Merge duplicates into one idea, which keeps their provenance and their dots."""
+    command = c.MergeIdeas(payload.target_id, tuple(payload.idea_ids), utcnow())
+    outcome = await _run(live, conn, payload.board_id, command)
+    return await _idea_ack(live, conn, outcome, payload.target_id)
+
+
+# -- clusters -----------------------------------------------------------------------------
+
+
+async def _cluster_ack(outcome: BoardOutcome, cluster_id: str) -> p.ClusterAck:
+    return p.ClusterAck(
+        seq=outcome.board.seq, cluster=p.ClusterOut.model_validate(cluster_view(outcome.board.clusters[cluster_id]))
+    )
+
+
+@registry.on("board.cluster.create", payload=p.ClusterCreate, ack=p.ClusterAck, roles=CONTRIBUTORS)
+async def cluster_create(live: LiveState, conn: Connection, payload: p.ClusterCreate) -> p.ClusterAck:
+    """Group ideas under a heading (one dropped onto another, or a selection)."""
+    command = c.GroupIdeas(new_id("cl"), payload.heading, tuple(payload.idea_ids), utcnow())
+    outcome = await _run(live, conn, payload.board_id, command)
+    return await _cluster_ack(outcome, command.cluster_id)
+
+
+@registry.on("board.cluster.assign", payload=p.ClusterAssign, ack=p.SeqAck, roles=CONTRIBUTORS)
+async def cluster_assign(live: LiveState, conn: Connection, payload: p.ClusterAssign) -> p.SeqAck:
+    """Put an idea into a cluster, or take it out (null)."""
+    outcome = await _run(live, conn, payload.board_id, c.SetIdeaCluster(payload.idea_id, payload.cluster_id, utcnow()))
+    return p.SeqAck(seq=outcome.board.seq)
+
+
+@registry.on("board.cluster.rename", payload=p.ClusterRename, ack=p.ClusterAck, roles=CONTRIBUTORS)
+async def cluster_rename(live: LiveState, conn: Connection, payload: p.ClusterRename) -> p.ClusterAck:
+    """Change a cluster's heading."""
+    outcome = await _run(live, conn, payload.board_id, c.RenameCluster(payload.cluster_id, payload.heading, utcnow()))
+    return await _cluster_ack(outcome, payload.cluster_id)
+
+
+@registry.on("board.cluster.nest", payload=p.ClusterNest, ack=p.SeqAck, roles=CONTRIBUTORS)
+async def cluster_nest(live: LiveState, conn: Connection, payload: p.ClusterNest) -> p.SeqAck:
+    """Put a cluster under another one of the same column (or back to the top level)."""
+    outcome = await _run(live, conn, payload.board_id, c.NestCluster(payload.cluster_id, payload.parent_id, utcnow()))
+    return p.SeqAck(seq=outcome.board.seq)
+
+
+@registry.on("board.cluster.dissolve", payload=p.ClusterDissolve, ack=p.SeqAck, roles=CONTRIBUTORS)
+async def cluster_dissolve(live: LiveState, conn: Connection, payload: p.ClusterDissolve) -> p.SeqAck:
+    """Remove a cluster; its ideas and clusters move up to its parent."""
+    outcome = await _run(live, conn, payload.board_id, c.DissolveCluster(payload.cluster_id, utcnow()))
+    return p.SeqAck(seq=outcome.board.seq)
+
+
+# -- comments -------------------------------------------------------------------------------
+
+
+@registry.on("board.comment.create", payload=p.CommentCreate, ack=p.CommentAck, roles=CONTRIBUTORS)
+async def comment_create(live: LiveState, conn: Connection, payload: p.CommentCreate) -> p.CommentAck:
+    """Comment on an idea."""
+    command = c.AddComment(new_id("cm"), payload.idea_id, payload.text, utcnow())
+    outcome = await _run(live, conn, payload.board_id, command)
+    board = outcome.board
+    comment = board.comments[command.comment_id]
+    view = project_comment(comment_record(comment, conn.member, board.settings), conn.viewer)
+    return p.CommentAck(seq=board.seq, comment=p.CommentOut.model_validate(view))
+
+
+@registry.on("board.comment.delete", payload=p.CommentDelete, ack=p.SeqAck, roles=CONTRIBUTORS)
+async def comment_delete(live: LiveState, conn: Connection, payload: p.CommentDelete) -> p.SeqAck:
+    """Delete one's own comment; facilitators may delete any."""
+    outcome = await _run(live, conn, payload.board_id, c.DeleteComment(payload.comment_id, utcnow()))
+    return p.SeqAck(seq=outcome.board.seq)
+
+
+@registry.on("board.comment.moderate", payload=p.CommentModerate, ack=p.SeqAck, roles=MODERATORS)
+async def comment_moderate(live: LiveState, conn: Connection, payload: p.CommentModerate) -> p.SeqAck:
+    """Hide or restore a comment."""
+    outcome = await _run(live, conn, payload.board_id, c.ModerateComment(payload.comment_id, payload.hidden, utcnow()))
+    return p.SeqAck(seq=outcome.board.seq)
+
+
+# -- board settings -------------------------------------------------------------------------
+
+
+def _settings_handler(make: Callable[[Any], c.Command]) -> Any:
+    async def handler(live: LiveState, conn: Connection, payload: Any) -> p.SeqAck:
+        outcome = await _run(live, conn, payload.board_id, make(payload))
+        return p.SeqAck(seq=outcome.board.seq)
+
+    return handler
+
+
+registry.on("board.phase", payload=p.BoardPhase, ack=p.SeqAck, roles=MODERATORS)(
+    _settings_handler(lambda x: c.SetPhase(Phase(x.phase), utcnow(), silent=x.silent)),
+    summary="Set the board's phase: collect (optionally silent), cluster, vote, discuss, closed.",
+)
+registry.on("board.reveal", payload=p.BoardReveal, ack=p.SeqAck, roles=MODERATORS)(
+    _settings_handler(lambda x: c.RevealIdeas(utcnow())),
+    summary="End a silent collection: everyone sees every idea.",
+)
+registry.on("board.lock", payload=p.BoardLock, ack=p.SeqAck, roles=MODERATORS)(
+    _settings_handler(lambda x: c.SetLock(x.locked, utcnow())),
+    summary="Lock (read-only) or unlock the board.",
+)
+registry.on("board.premoderation", payload=p.BoardPremoderation, ack=p.SeqAck, roles=MODERATORS)(
+    _settings_handler(lambda x: c.SetPremoderation(x.on, utcnow())),
+    summary="Switch pre-moderation: new ideas of participants wait for approval. Off approves what waits.",
+)
+
+
+# -- voting ---------------------------------------------------------------------------------
+
+
+async def _session_ack(live: LiveState, outcome: BoardOutcome, session_id: str) -> p.SessionAck:
+    board = outcome.board
+    _desk(live).arm(board)
+    return p.SessionAck(seq=board.seq, session=p.SessionOut.model_validate(session_out(board.sessions[session_id])))
+
+
+@registry.on("vote.open", payload=p.VoteOpen, ack=p.SessionAck, roles=MODERATORS)
+async def vote_open(live: LiveState, conn: Connection, payload: p.VoteOpen) -> p.SessionAck:
+    """Open a dot-voting round on the board, on columns, clusters or chosen ideas."""
+    command = c.OpenVote(
+        session_id=new_id("vs"),
+        now=utcnow(),
+        budget=payload.budget,
+        cap=payload.cap,
+        blind=payload.blind,
+        duration_s=payload.duration_s,
+        scope=Scope(ScopeKind(payload.scope.kind), tuple(payload.scope.ids)),
+    )
+    outcome = await _run(live, conn, payload.board_id, command)
+    return await _session_ack(live, outcome, command.session_id)
+
+
+@registry.on("vote.change", payload=p.VoteChange, ack=p.SessionAck, roles=MODERATORS)
+async def vote_change(live: LiveState, conn: Connection, payload: p.VoteChange) -> p.SessionAck:
+    """Change the budget or cap of the open vote (never below what is cast)."""
+    command = c.ChangeVote(payload.session_id, utcnow(), budget=payload.budget, cap=payload.cap)
+    outcome = await _run(live, conn, payload.board_id, command)
+    return await _session_ack(live, outcome, payload.session_id)
+
+
+@registry.on("vote.extend", payload=p.VoteExtend, ack=p.SessionAck, roles=MODERATORS)
+async def vote_extend(live: LiveState, conn: Connection, payload: p.VoteExtend) -> p.SessionAck:
+    """Give the open vote more time (or a timer)."""
+    outcome = await _run(live, conn, payload.board_id, c.ExtendVote(payload.session_id, payload.seconds, utcnow()))
+    return await _session_ack(live, outcome, payload.session_id)
+
+
+@registry.on("vote.close", payload=p.VoteClose, ack=p.SessionAck, roles=MODERATORS)
+async def vote_close(live: LiveState, conn: Connection, payload: p.VoteClose) -> p.SessionAck:
+    """Close the open vote; with `reveal`, show the results at once."""
+    command = c.CloseVote(payload.session_id, utcnow(), reveal=payload.reveal)
+    outcome = await _run(live, conn, payload.board_id, command, fresh=True)
+    return await _session_ack(live, outcome, payload.session_id)
+
+
+@registry.on("vote.reveal", payload=p.VoteReveal, ack=p.SessionAck, roles=MODERATORS)
+async def vote_reveal(live: LiveState, conn: Connection, payload: p.VoteReveal) -> p.SessionAck:
+    """Reveal a vote's ranking (closing it first if open): overall and per field, ties marked."""
+    outcome = await _run(live, conn, payload.board_id, c.RevealVote(payload.session_id, utcnow()), fresh=True)
+    return await _session_ack(live, outcome, payload.session_id)
+
+
+@registry.on("vote.cast", payload=p.VoteDot, ack=p.DotAck, roles=CONTRIBUTORS)
+async def vote_cast(live: LiveState, conn: Connection, payload: p.VoteDot) -> p.DotAck:
+    """Place a dot on an idea. Acknowledged once committed; refused past budget or cap."""
+    dots = await _desk(live).dot(payload.board_id, conn, c.CastDot(payload.session_id, payload.idea_id, utcnow()))
+    return p.DotAck(dots=p.MyDots.model_validate(dots))
+
+
+@registry.on("vote.remove", payload=p.VoteDot, ack=p.DotAck, roles=CONTRIBUTORS)
+async def vote_remove(live: LiveState, conn: Connection, payload: p.VoteDot) -> p.DotAck:
+    """Take back one of one's dots on an idea."""
+    dots = await _desk(live).dot(payload.board_id, conn, c.RemoveDot(payload.session_id, payload.idea_id, utcnow()))
+    return p.DotAck(dots=p.MyDots.model_validate(dots))
+
+
+@registry.on("vote.state", payload=p.VoteState, ack=p.VoteStateAck, roles=EVERYONE)
+async def vote_state(live: LiveState, conn: Connection, payload: p.VoteState) -> p.VoteStateAck:
+    """Every round of the board, your dots and the open vote's progress (e.g. after a reconnect)."""
+    async with live.board(payload.board_id, conn.event_id) as board:
+        session = board.open_session()
+        ballots = board.ballots.get(session.id) if session else None
+        return p.VoteStateAck.model_validate(
+            {
+                "sessions": [session_out(s) for s in board.sessions.values()],
+                "my_dots": my_dots(session, ballots, conn.member.id) if session and ballots is not None else None,
+                "progress": _desk(live).progress(board, session) if session else None,
+            }
+        )

@@ -6,6 +6,7 @@ across nodes through Redis) replaces the implementation and nothing else.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 import socketio
@@ -14,7 +15,7 @@ import socketio
 class Fanout(Protocol):
     async def subscribe(self, connection_id: str, channel: str) -> None: ...
 
-    async def publish(self, channel: str, event: str, data: Any) -> None: ...
+    async def publish(self, channel: str, event: str, data: Any, *, skip: Sequence[str] = ()) -> None: ...
 
 
 class SocketIOFanout:
@@ -26,8 +27,8 @@ class SocketIOFanout:
     async def subscribe(self, connection_id: str, channel: str) -> None:
         await self.sio.enter_room(connection_id, channel)
 
-    async def publish(self, channel: str, event: str, data: Any) -> None:
-        await self.sio.emit(event, data, to=channel)
+    async def publish(self, channel: str, event: str, data: Any, *, skip: Sequence[str] = ()) -> None:
+        await self.sio.emit(event, data, to=channel, skip_sid=list(skip) or None)
 
 
 def event_channel(event_id: str) -> str:
@@ -36,3 +37,12 @@ def event_channel(event_id: str) -> str:
 
 def room_channel(room_id: str) -> str:
     return f"room:{room_id}"
+
+
+def member_channel(member_id: str) -> str:
+    """Every connection of one member (their tabs and devices)."""
+    return f"member:{member_id}"
+
+
+def moderators_channel(room_id: str) -> str:
+    return f"mods:{room_id}"

@@ -26,8 +26,8 @@ from server.ids import token_hash
 from server.live import Connection, LiveState
 from server.ratelimit import TokenBucket
 from server.settings import Settings
+from server.views import member_out
 from server.web import SESSION_COOKIE
-from server.wire import member_out
 
 log = logging.getLogger("werkstatt.gateway")
 
@@ -35,6 +35,7 @@ Handler = Callable[[LiveState, Connection, Any], Awaitable[BaseModel]]
 
 EVERYONE = frozenset(Role)
 CONTRIBUTORS = frozenset({Role.ORGANIZER, Role.FACILITATOR, Role.PARTICIPANT})
+MODERATORS = frozenset({Role.ORGANIZER, Role.FACILITATOR})
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,19 +56,22 @@ class Registry:
 
     def on(
         self, name: str, *, payload: type[p.Payload], ack: type[p.OkAck], roles: frozenset[Role]
-    ) -> Callable[[Handler], Handler]:
-        def register(handler: Handler) -> Handler:
+    ) -> Callable[..., Handler]:
+        def register(handler: Handler, summary: str | None = None) -> Handler:
             if name in self.specs:
                 raise ValueError(f"event {name!r} registered twice")
-            summary = (handler.__doc__ or "").strip()
-            self.specs[name] = EventSpec(name, payload, ack, roles, handler, summary)
+            text = summary or (handler.__doc__ or "").strip()
+            if not text:
+                raise ValueError(f"event {name!r} needs a summary for the protocol docs")
+            self.specs[name] = EventSpec(name, payload, ack, roles, handler, text)
             return handler
 
         return register
 
 
 def _refused(message: str) -> socketio.exceptions.ConnectionRefusedError:
-    return socketio.exceptions.ConnectionRefusedError({"code": "unauthenticated", "message": message})
+    """The client's ``connect_error`` gets ``message`` and ``data: {"code", "message"}``."""
+    return socketio.exceptions.ConnectionRefusedError(message, {"code": "unauthenticated", "message": message})
 
 
 def error_ack(code: str, message: str) -> dict[str, Any]:
@@ -110,9 +114,8 @@ class Gateway:
             room_id=room.id,
             bucket=TokenBucket(self.settings.rate_per_second, self.settings.rate_burst),
         )
-        self.live.connections[sid] = conn
+        await self.live.attach(conn)
         await self.live.fanout.subscribe(sid, event_channel(member.event_id))
-        await self.live.fanout.subscribe(sid, room_channel(room.id))
         if self.live.presence[member.event_id].connect(member, sid):
             await self.live.fanout.publish(
                 event_channel(member.event_id), "presence.joined", member_out(member).model_dump(mode="json")
@@ -153,6 +156,12 @@ class Gateway:
         conn = self.live.connections.pop(sid, None)
         if conn is None:
             return None
+        if conn.viewing is not None:
+            await self.live.fanout.publish(
+                room_channel(conn.room_id),
+                "board.presence",
+                {"board_id": conn.viewing, "viewers": self.live.viewers(conn.viewing)},
+            )
         if self.live.presence[conn.event_id].disconnect(conn.member.id, sid):
             await self.live.fanout.publish(
                 event_channel(conn.event_id), "presence.left", p.PresenceLeft(member_id=conn.member.id).model_dump()

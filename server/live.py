@@ -1,7 +1,8 @@
 """What a node holds in memory: connections, presence, and a cache of its live boards.
 
 Boards are changed only under their lock, one command at a time (python-socketio runs a
-client's events concurrently), and only after the store committed the change.
+client's events concurrently), and only after the store committed the change. Each
+change reaches each connection in the form that connection may see (``server.views``).
 """
 
 from __future__ import annotations
@@ -14,14 +15,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from boards.actors import Actor, Role
-from boards.board import Board, BoardEvent, Command, IdeaDeleted, apply, decide
+from boards.commands import Command
 from boards.errors import Conflict, NotFound
+from boards.events import BoardEvent
+from boards.model import Board
+from boards.rules import apply, decide
 from rooms.members import Member
 from rooms.presence import Presence
-from server.fanout import Fanout, room_channel
+from server.fanout import Fanout, member_channel, moderators_channel, room_channel
 from server.ratelimit import TokenBucket
 from server.store import IdeaStore
-from server.wire import change_payload
+from server.views import MODERATOR, PUBLIC, Viewer, project, record, special_members
 
 COMMIT_RETRIES = 3
 
@@ -32,6 +36,8 @@ class Connection:
     member: Member
     room_id: str
     bucket: TokenBucket
+    viewing: str | None = None  # the board this connection looks at
+    editing: str | None = None  # the idea it edits
 
     @property
     def actor(self) -> Actor:
@@ -45,12 +51,16 @@ class Connection:
     def event_id(self) -> str:
         return self.member.event_id
 
+    @property
+    def viewer(self) -> Viewer:
+        return Viewer(self.member.id, self.member.role.moderates)
+
 
 @dataclass(slots=True)
 class BoardOutcome:
     board: Board
     events: list[BoardEvent]
-    payloads: list[dict[str, Any]]
+    records: list[dict[str, Any]]
 
 
 @dataclass
@@ -61,7 +71,35 @@ class LiveState:
     presence: dict[str, Presence] = field(default_factory=lambda: defaultdict(Presence))
     boards: dict[str, Board] = field(default_factory=dict)
     members: dict[str, dict[str, Member]] = field(default_factory=dict)
+    votes: Any = None  # the node's VoteDesk (server.votes), set by the app
     _locks: dict[str, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
+
+    # -- connections ----------------------------------------------------------------------
+
+    async def attach(self, conn: Connection) -> None:
+        self.connections[conn.sid] = conn
+        await self.fanout.subscribe(conn.sid, room_channel(conn.room_id))
+        await self.fanout.subscribe(conn.sid, member_channel(conn.member.id))
+        if conn.role.moderates:
+            await self.fanout.subscribe(conn.sid, moderators_channel(conn.room_id))
+
+    def sids_of(self, member_ids: set[str]) -> list[str]:
+        return [sid for sid, c in self.connections.items() if c.member.id in member_ids]
+
+    def moderator_sids(self, room_id: str) -> list[str]:
+        return [sid for sid, c in self.connections.items() if c.room_id == room_id and c.role.moderates]
+
+    def viewers(self, board_id: str) -> list[dict[str, Any]]:
+        """Who views a board, one entry per member, with the idea they edit."""
+        seen: dict[str, dict[str, Any]] = {}
+        for conn in self.connections.values():
+            if conn.viewing == board_id:
+                member = conn.member
+                entry = seen.setdefault(
+                    member.id, {"member_id": member.id, "pseudonym": member.pseudonym, "editing": None}
+                )
+                entry["editing"] = entry["editing"] or conn.editing
+        return sorted(seen.values(), key=lambda v: (v["pseudonym"].casefold(), v["member_id"]))
 
     # -- members -------------------------------------------------------------------------
 
@@ -71,6 +109,15 @@ class LiveState:
             cache = self.members[event_id] = await self.store.members_of(event_id)
         return cache[member_id]
 
+    async def authors(self, board: Board, *also: str) -> dict[str, Member]:
+        """Every member of the board's event, by id (to name authors)."""
+        wanted = {i.author_id for i in board.ideas.values()} | {c.author_id for c in board.comments.values()}
+        wanted.update(also)
+        cache = self.members.get(board.event_id)
+        if cache is None or not wanted <= cache.keys():
+            cache = self.members[board.event_id] = await self.store.members_of(board.event_id)
+        return cache
+
     def remember(self, member: Member) -> None:
         if member.event_id in self.members:
             self.members[member.event_id][member.id] = member
@@ -78,44 +125,79 @@ class LiveState:
     # -- boards --------------------------------------------------------------------------
 
     @asynccontextmanager
-    async def board(self, board_id: str, event_id: str) -> AsyncIterator[Board]:
-        """The live board under its lock; NotFound unless it belongs to ``event_id``."""
+    async def board(self, board_id: str, event_id: str, *, fresh: bool = False) -> AsyncIterator[Board]:
+        """The live board under its lock; NotFound unless it belongs to ``event_id``.
+
+        ``fresh`` loads it from the store first (e.g. to count dots other nodes placed).
+        """
         async with self._locks[board_id]:
-            board = self.boards.get(board_id)
-            if board is None:
-                try:
-                    board = await self.store.load_board(board_id)
-                except NotFound:
-                    raise NotFound("No such board in this event.") from None
-                self.boards[board_id] = board
+            if fresh:
+                self.forget(board_id)
+            board = await self._cached(board_id)
             if board.event_id != event_id:
                 raise NotFound("No such board in this event.")
             yield board
 
-    async def run(self, board_id: str, conn: Connection, command: Command) -> BoardOutcome:
+    async def load(self, board_id: str) -> Board:
+        """The cached board (loaded if needed), without its lock: for reading only."""
+        return await self._cached(board_id)
+
+    async def _cached(self, board_id: str) -> Board:
+        board = self.boards.get(board_id)
+        if board is None:
+            try:
+                board = await self.store.load_board(board_id)
+            except NotFound:
+                raise NotFound("No such board in this event.") from None
+            self.boards[board_id] = board
+        return board
+
+    def forget(self, board_id: str) -> None:
+        """Drop a cached board: it is loaded again from the store when next used."""
+        self.boards.pop(board_id, None)
+
+    async def run(
+        self, board_id: str, actor: Actor, event_id: str, command: Command, *, fresh: bool = False
+    ) -> BoardOutcome:
         """Decide, commit, apply and fan out one command on a board.
 
         When the store's sequence moved on (another node wrote), the board is reloaded and
         the command decided again on the fresh state.
         """
         for _attempt in range(COMMIT_RETRIES):
-            async with self.board(board_id, conn.event_id) as board:
-                events = decide(board, conn.actor, command)
-                payloads = [await self._payload(board, event) for event in events]
+            async with self.board(board_id, event_id, fresh=fresh) as board:
+                events = decide(board, actor, command)
+                authors = await self.authors(board, actor.member_id) if events else {}
+                records = [record(board, event, authors) for event in events]
                 try:
-                    await self.store.commit_board_events(board, events, payloads)
+                    await self.store.commit_board_events(board, events, records)
                 except Conflict as exc:
                     if exc.code != "stale_board":
                         raise
-                    self.boards.pop(board_id, None)
+                    self.forget(board_id)
                     continue
                 for event in events:
                     apply(board, event)
-                for payload in payloads:
-                    await self.fanout.publish(room_channel(board.room_id), "board.changed", payload)
-                return BoardOutcome(board, events, payloads)
+                for rec in records:
+                    await self.send_change(board.room_id, rec)
+                return BoardOutcome(board, events, records)
         raise Conflict("The board is changing too fast; try again.", code="stale_board")
 
-    async def _payload(self, board: Board, event: BoardEvent) -> dict[str, Any]:
-        author = await self.member(board.event_id, event.idea.author_id)
-        return change_payload(board.id, event, author, deleted=isinstance(event, IdeaDeleted))
+    async def send_change(self, room_id: str, rec: dict[str, Any]) -> None:
+        """Send one change to the room, each connection getting the form it may see."""
+        public = project(rec, PUBLIC)
+        moderated = project(rec, MODERATOR)
+        special = special_members(rec)
+        forms = {m: project(rec, Viewer(m, False)) for m in special}
+        if moderated == public and all(f == public for f in forms.values()):
+            await self.fanout.publish(room_channel(room_id), "board.changed", public)
+            return
+        # members who see it differently get their own form; everyone else the public one
+        special_sids = self.sids_of(special)
+        moderator_sids = self.moderator_sids(room_id)
+        await self.fanout.publish(room_channel(room_id), "board.changed", public, skip=[*special_sids, *moderator_sids])
+        await self.fanout.publish(moderators_channel(room_id), "board.changed", moderated, skip=special_sids)
+        for member_id in special:
+            conns = [c for c in self.connections.values() if c.member.id == member_id]
+            viewer = Viewer(member_id, any(c.role.moderates for c in conns))
+            await self.fanout.publish(member_channel(member_id), "board.changed", project(rec, viewer))

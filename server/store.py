@@ -16,10 +16,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from boards.actors import Role
-from boards.board import Board, BoardEvent, Column, Idea, IdeaDeleted, IdeaEdited, IdeaPosted
 from boards.errors import Conflict, InvalidInput, NotFound
 from rooms.members import Member, pseudonym_key
 from server import tables as t
+from server.board_store import BoardStore
 from server.ids import new_id, new_token, utcnow
 from server.ids import token_hash as hash_secret
 
@@ -59,13 +59,7 @@ class Room:
     name: str
 
 
-@dataclass(frozen=True, slots=True)
-class StoredChange:
-    seq: int
-    payload: dict[str, Any]
-
-
-class IdeaStore:
+class IdeaStore(BoardStore):
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
@@ -372,105 +366,33 @@ class IdeaStore:
                     await conn.execute(
                         sa.select(t.boards.c.id)
                         .where(t.boards.c.room_id == room_id)
-                        .order_by(t.boards.c.created_at, t.boards.c.id)
+                        .order_by(t.boards.c.position, t.boards.c.id)
                     )
                 ).scalars()
             )
 
-    async def load_board(self, board_id: str) -> Board:
-        """The board as committed: its columns (the event's fields), live ideas and sequence."""
-        async with self.engine.connect() as conn:
-            row = (await conn.execute(sa.select(t.boards).where(t.boards.c.id == board_id))).first()
-            if row is None:
-                raise NotFound(f"No board {board_id!r}.")
-            field_rows = (
-                await conn.execute(
-                    sa.select(t.fields)
-                    .where(t.fields.c.event_id == row.event_id, t.fields.c.archived.is_(False))
-                    .order_by(t.fields.c.position)
-                )
-            ).all()
-            idea_rows = (
-                await conn.execute(
-                    sa.select(t.ideas)
-                    .where(t.ideas.c.board_id == board_id, t.ideas.c.deleted_at.is_(None))
-                    .order_by(t.ideas.c.created_at, t.ideas.c.id)
-                )
-            ).all()
-            client_rows = (
-                await conn.execute(
-                    sa.select(t.ideas.c.id, t.ideas.c.author_id, t.ideas.c.client_id).where(
-                        t.ideas.c.board_id == board_id, t.ideas.c.client_id.is_not(None)
-                    )
-                )
-            ).all()
-        return Board(
-            id=row.id,
-            room_id=row.room_id,
-            event_id=row.event_id,
-            title=row.title,
-            columns=tuple(Column(f.id, f.name) for f in field_rows),
-            seq=row.seq,
-            ideas={
-                i.id: Idea(
-                    id=i.id,
-                    column_id=i.field_id,
-                    author_id=i.author_id,
-                    text=i.text,
-                    created_at=i.created_at,
-                    updated_at=i.updated_at,
-                    client_id=i.client_id,
-                )
-                for i in idea_rows
-            },
-            client_ids={(c.author_id, c.client_id): c.id for c in client_rows},
-        )
-
-    async def commit_board_events(
-        self, board: Board, events: Sequence[BoardEvent], payloads: Sequence[dict[str, Any]]
-    ) -> None:
-        """Commit ``events`` (with their wire ``payloads``) in one transaction.
-
-        Raises Conflict, and commits nothing, when the stored sequence is no longer the one
-        the events were decided on (another node changed the board in between).
-        """
-        if not events:
-            return
+    async def create_board(self, event_id: str, room_id: str, title: str, *, anonymous: bool = False) -> str:
+        """Add a board to a room; its columns are the event's fields of action."""
+        board_id = new_id("bd")
         async with self.engine.begin() as conn:
-            result = await conn.execute(
-                t.boards.update()
-                .where(t.boards.c.id == board.id, t.boards.c.seq == board.seq)
-                .values(seq=events[-1].seq)
+            position = (
+                await conn.execute(
+                    sa.select(sa.func.count()).select_from(t.boards).where(t.boards.c.room_id == room_id)
+                )
+            ).scalar_one()
+            await conn.execute(
+                t.boards.insert().values(
+                    id=board_id,
+                    room_id=room_id,
+                    event_id=event_id,
+                    title=title,
+                    seq=0,
+                    created_at=utcnow(),
+                    position=position,
+                    anonymous=anonymous,
+                )
             )
-            if result.rowcount != 1:
-                raise Conflict("The board changed meanwhile; try again.", code="stale_board")
-            for event, payload in zip(events, payloads, strict=True):
-                await _write_event(conn, board, event)
-                await conn.execute(
-                    t.board_changes.insert().values(
-                        board_id=board.id,
-                        seq=event.seq,
-                        kind=payload["type"],
-                        actor_id=event.actor.member_id,
-                        payload=payload,
-                        created_at=utcnow(),
-                    )
-                )
-
-    async def changes_since(self, board_id: str, seq: int, limit: int) -> list[StoredChange] | None:
-        """The changes after ``seq`` in order, or None when there are more than ``limit``."""
-        async with self.engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    sa.select(t.board_changes.c.seq, t.board_changes.c.payload)
-                    .where(t.board_changes.c.board_id == board_id, t.board_changes.c.seq > seq)
-                    .order_by(t.board_changes.c.seq)
-                    .limit(limit + 1)
-                )
-            ).all()
-        if len(rows) > limit:
-            return None
-        return [StoredChange(row.seq, row.payload) for row in rows]
+        return board_id
 
     async def idea_rows(self, event_id: str, *, include_deleted: bool = False) -> list[dict[str, Any]]:
         """Ideas of an event as the idea store keeps them, with their provenance."""
@@ -483,34 +405,3 @@ class IdeaStore:
 
 def _member(row: Any) -> Member:
     return Member(id=row.id, event_id=row.event_id, role=Role(row.role), pseudonym=row.pseudonym, colour=row.colour)
-
-
-async def _write_event(conn: Any, board: Board, event: BoardEvent) -> None:
-    idea = event.idea
-    if isinstance(event, IdeaPosted):
-        await conn.execute(
-            t.ideas.insert().values(
-                id=idea.id,
-                board_id=board.id,
-                room_id=board.room_id,
-                event_id=board.event_id,
-                field_id=idea.column_id,
-                author_id=idea.author_id,
-                text=idea.text,
-                client_id=idea.client_id,
-                created_at=idea.created_at,
-                updated_at=idea.updated_at,
-            )
-        )
-    elif isinstance(event, IdeaEdited):
-        await conn.execute(
-            t.ideas.update()
-            .where(t.ideas.c.id == idea.id)
-            .values(text=idea.text, field_id=idea.column_id, updated_at=idea.updated_at)
-        )
-    elif isinstance(event, IdeaDeleted):
-        await conn.execute(
-            t.ideas.update()
-            .where(t.ideas.c.id == idea.id)
-            .values(deleted_at=event.at, deleted_by=event.actor.member_id)
-        )

@@ -110,6 +110,13 @@ boards = sa.Table(
     sa.Column("title", sa.String(200), nullable=False),
     sa.Column("seq", sa.BigInteger, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("position", sa.Integer, nullable=False, default=0),
+    sa.Column("phase", sa.String(16), nullable=False, default="collect"),
+    sa.Column("silent", sa.Boolean, nullable=False, default=False),
+    sa.Column("revealed", sa.Boolean, nullable=False, default=True),
+    sa.Column("locked", sa.Boolean, nullable=False, default=False),
+    sa.Column("premoderation", sa.Boolean, nullable=False, default=False),
+    sa.Column("anonymous", sa.Boolean, nullable=False, default=False),
 )
 
 ideas = sa.Table(
@@ -127,6 +134,16 @@ ideas = sa.Table(
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Column("deleted_at", UTCDateTime, nullable=True),
     sa.Column("deleted_by", sa.String(32), nullable=True),
+    sa.Column("title", sa.String(120), nullable=False, default=""),
+    sa.Column("tags", sa.JSON, nullable=True),
+    sa.Column("colour", sa.String(16), nullable=True),
+    sa.Column("position", sa.String(64), nullable=False, default="V"),
+    sa.Column("cluster_id", sa.String(32), nullable=True),
+    sa.Column("status", sa.String(16), nullable=False, default="visible"),
+    sa.Column("phase", sa.String(16), nullable=False, default="collect"),
+    sa.Column("merged_into", sa.String(32), nullable=True),
+    sa.Column("merged_from", sa.JSON, nullable=True),
+    sa.Column("reporters", sa.JSON, nullable=True),
     sa.UniqueConstraint("author_id", "client_id", name="uq_ideas_author_client"),
 )
 
@@ -139,4 +156,66 @@ board_changes = sa.Table(
     sa.Column("actor_id", sa.String(32), nullable=False),
     sa.Column("payload", sa.JSON, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+clusters = sa.Table(
+    "clusters",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("board_id", sa.String(32), sa.ForeignKey("boards.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("column_id", sa.String(32), nullable=False),
+    sa.Column("heading", sa.String(80), nullable=False),
+    sa.Column("created_by", sa.String(32), nullable=False),
+    sa.Column("position", sa.String(64), nullable=False),
+    sa.Column("parent_id", sa.String(32), nullable=True),
+    sa.Column("dissolved_at", UTCDateTime, nullable=True),
+)
+
+comments = sa.Table(
+    "comments",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("board_id", sa.String(32), sa.ForeignKey("boards.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("idea_id", sa.String(32), sa.ForeignKey("ideas.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("author_id", sa.String(32), sa.ForeignKey("members.id"), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("hidden", sa.Boolean, nullable=False),
+    sa.Column("deleted_at", UTCDateTime, nullable=True),
+)
+
+vote_sessions = sa.Table(
+    "vote_sessions",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("board_id", sa.String(32), sa.ForeignKey("boards.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("round", sa.Integer, nullable=False),
+    sa.Column("budget", sa.Integer, nullable=False),
+    sa.Column("cap", sa.Integer, nullable=False),
+    sa.Column("blind", sa.Boolean, nullable=False),
+    sa.Column("scope_kind", sa.String(16), nullable=False),
+    sa.Column("scope_ids", sa.JSON, nullable=False),
+    sa.Column("opened_by", sa.String(32), nullable=False),
+    sa.Column("opened_at", UTCDateTime, nullable=False),
+    sa.Column("ends_at", UTCDateTime, nullable=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("cast", sa.Integer, nullable=False),  # dots cast now; also the row every dot's transaction locks
+    sa.Column("results", sa.JSON, nullable=True),
+)
+
+ballots = sa.Table(
+    "ballots",
+    metadata,
+    sa.Column("session_id", sa.String(32), sa.ForeignKey("vote_sessions.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("member_id", sa.String(32), sa.ForeignKey("members.id"), primary_key=True),
+    sa.Column("used", sa.Integer, nullable=False),
+)
+
+votes = sa.Table(
+    "votes",
+    metadata,
+    sa.Column("session_id", sa.String(32), sa.ForeignKey("vote_sessions.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("member_id", sa.String(32), sa.ForeignKey("members.id"), primary_key=True),
+    sa.Column("idea_id", sa.String(32), sa.ForeignKey("ideas.id"), primary_key=True),
+    sa.Column("dots", sa.Integer, nullable=False),
 )

@@ -327,11 +327,6 @@ async def test_a_session_matches_the_documented_schemas(server: TestServer) -> N
     assert event.id == anna["event_id"]
 
 
-@pytest.mark.xfail(
-    reason="server/gateway.py raises ConnectionRefusedError({...}) with one argument, which python-socketio "
-    "sends as {'message': str(dict)}; it should raise ConnectionRefusedError(message, {'code', 'message'})",
-    strict=True,
-)
 async def test_a_refused_connection_carries_the_documented_code(server: TestServer) -> None:
     documented_refusal = protocol_json()["socketio"]
     token_schema = documented_refusal["auth"]["properties"]["token"]

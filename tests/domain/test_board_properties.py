@@ -10,8 +10,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from boards.actors import Actor, Role
-from boards.board import Board, Column, DeleteIdea, EditIdea, PostIdea, apply, decide
+from boards.commands import DeleteIdea, EditIdea, PostIdea
 from boards.errors import DomainError
+from boards.model import Board, Column
+from boards.rules import apply, decide
 
 ACTORS = [
     Actor("mb_anna", Role.PARTICIPANT),

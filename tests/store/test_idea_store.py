@@ -8,12 +8,13 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from boards.actors import Actor, Role
-from boards.board import DeleteIdea, EditIdea, PostIdea, apply, decide
+from boards.commands import DeleteIdea, EditIdea, PostIdea
 from boards.errors import Conflict
-from server.db import create_engine, head_revision, migrate, schema_revision
+from boards.rules import apply, decide
+from server.db import MIGRATIONS, create_engine, head_revision, migrate, schema_revision
 from server.ids import token_hash
 from server.store import IdeaStore
-from server.wire import change_payload
+from server.views import record
 
 T0 = datetime(2026, 5, 6, 18, 30, tzinfo=UTC)
 
@@ -39,7 +40,8 @@ async def test_migrations_are_idempotent(database_url: str) -> None:
     try:
         await migrate(engine)
         await migrate(engine)
-        assert await schema_revision(engine) == head_revision() == "0002"
+        newest = max(p.name.split("_")[0] for p in MIGRATIONS.glob("versions/0*.py"))
+        assert await schema_revision(engine) == head_revision() == newest
     finally:
         await engine.dispose()
 
@@ -102,7 +104,7 @@ async def test_board_changes_are_committed_with_their_sequence_and_replayable(st
     ]
     for command in commands:
         events = decide(board, actor, command)
-        payloads = [change_payload(board.id, e, anna, deleted=isinstance(command, DeleteIdea)) for e in events]
+        payloads = [record(board, e, {anna.id: anna}) for e in events]
         await store.commit_board_events(board, events, payloads)
         for event in events:
             apply(board, event)
@@ -138,9 +140,9 @@ async def test_a_commit_on_a_stale_sequence_changes_nothing(store: IdeaStore) ->
     field_id = node_a.columns[0].id
     events_a = decide(node_a, actor, PostIdea("idea_a", field_id, "A", T0))
     events_b = decide(node_b, actor, PostIdea("idea_b", field_id, "B", T0))
-    await store.commit_board_events(node_a, events_a, [change_payload(board_id, events_a[0], anna, deleted=False)])
+    await store.commit_board_events(node_a, events_a, [record(node_a, events_a[0], {anna.id: anna})])
     with pytest.raises(Conflict) as info:
-        await store.commit_board_events(node_b, events_b, [change_payload(board_id, events_b[0], anna, deleted=False)])
+        await store.commit_board_events(node_b, events_b, [record(node_b, events_b[0], {anna.id: anna})])
     assert info.value.code == "stale_board"
     board = await store.load_board(board_id)
     assert list(board.ideas) == ["idea_a"] and board.seq == 1
@@ -153,7 +155,7 @@ async def test_event_update_keeps_field_ids_and_refuses_removing_a_used_field(st
     [board_id] = await store.board_ids((await store.plenary(event_id)).id)
     board = await store.load_board(board_id)
     events = decide(board, Actor(anna.id, anna.role), PostIdea("idea_a", before["Bildung"], "Tablets", T0))
-    await store.commit_board_events(board, events, [change_payload(board_id, events[0], anna, deleted=False)])
+    await store.commit_board_events(board, events, [record(board, events[0], {anna.id: anna})])
 
     updated = await store.update_event(
         event_id, title="Neu", description="d", date=None, language="en", field_names=["Bildung", "Mobilität", "Kultur"]

@@ -1,0 +1,418 @@
+"""The boards part of the idea store: loading a board whole, committing its changes and dots.
+
+A board change commits only if the board's stored sequence is the one it was decided on;
+a batch of dots commits only if every voter's stored count is the one it was decided on
+and the session is still open. Either way a node with an outdated board gets
+``stale_board``, reloads and decides again, so two nodes can never overspend a budget.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from boards.errors import Conflict, NotFound
+from boards.events import (
+    BoardEvent,
+    ClusterChanged,
+    CommentChanged,
+    DotsChanged,
+    IdeaChanged,
+    SessionChanged,
+    SettingsChanged,
+)
+from boards.model import Board, Cluster, Column, Comment, Idea, IdeaStatus, Phase, Settings
+from boards.voting import Ballots, ResultRow, Scope, ScopeKind, VoteSession, VoteStatus
+from server import tables as t
+from server.ids import utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class StoredChange:
+    seq: int
+    payload: dict[str, Any]
+
+
+def _stale() -> Conflict:
+    return Conflict("The board changed meanwhile; try again.", code="stale_board")
+
+
+async def upsert(conn: AsyncConnection, table: sa.Table, values: dict[str, Any]) -> None:
+    """Insert a row or update it by its primary key, on SQLite and PostgreSQL alike."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    keys = [c.name for c in table.primary_key.columns]
+    stmt = insert(table).values(**values)
+    update = {k: stmt.excluded[k] for k in values if k not in keys}
+    await conn.execute(
+        stmt.on_conflict_do_update(index_elements=keys, set_=update) if update else stmt.on_conflict_do_nothing()
+    )
+
+
+def idea_row(board: Board, idea: Idea) -> dict[str, Any]:
+    return {
+        "id": idea.id,
+        "board_id": board.id,
+        "room_id": board.room_id,
+        "event_id": board.event_id,
+        "field_id": idea.column_id,
+        "author_id": idea.author_id,
+        "text": idea.text,
+        "client_id": idea.client_id,
+        "created_at": idea.created_at,
+        "updated_at": idea.updated_at,
+        "title": idea.title,
+        "tags": list(idea.tags),
+        "colour": idea.colour,
+        "position": idea.position,
+        "cluster_id": idea.cluster_id,
+        "status": idea.status.value,
+        "phase": idea.phase.value,
+        "merged_into": idea.merged_into,
+        "merged_from": list(idea.merged_from),
+        "reporters": sorted(idea.reporters),
+    }
+
+
+def _idea(row: Any) -> Idea:
+    return Idea(
+        id=row.id,
+        column_id=row.field_id,
+        author_id=row.author_id,
+        text=row.text,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        client_id=row.client_id,
+        title=row.title,
+        tags=tuple(row.tags or ()),
+        colour=row.colour,
+        position=row.position,
+        cluster_id=row.cluster_id,
+        status=IdeaStatus(row.status),
+        phase=Phase(row.phase),
+        merged_into=row.merged_into,
+        merged_from=tuple(row.merged_from or ()),
+        reporters=frozenset(row.reporters or ()),
+    )
+
+
+def _results_json(results: tuple[ResultRow, ...] | None) -> list[dict[str, Any]] | None:
+    if results is None:
+        return None
+    return [
+        {
+            "idea_id": r.idea_id,
+            "column_id": r.column_id,
+            "dots": r.dots,
+            "voters": r.voters,
+            "rank": r.rank,
+            "tie": r.tie,
+            "column_rank": r.column_rank,
+            "column_tie": r.column_tie,
+            "merged_from": list(r.merged_from),
+        }
+        for r in results
+    ]
+
+
+def _session(row: Any) -> VoteSession:
+    return VoteSession(
+        id=row.id,
+        round=row.round,
+        budget=row.budget,
+        cap=row.cap,
+        blind=row.blind,
+        scope=Scope(ScopeKind(row.scope_kind), tuple(row.scope_ids)),
+        opened_by=row.opened_by,
+        opened_at=row.opened_at,
+        ends_at=row.ends_at,
+        status=VoteStatus(row.status),
+        results=None
+        if row.results is None
+        else tuple(ResultRow(**{**r, "merged_from": tuple(r["merged_from"])}) for r in row.results),
+    )
+
+
+class BoardStore:
+    engine: AsyncEngine
+
+    async def load_board(self, board_id: str) -> Board:
+        """The board as committed: settings, columns (the event's fields), ideas, clusters,
+        comments, vote sessions and their dots."""
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(sa.select(t.boards).where(t.boards.c.id == board_id))).first()
+            if row is None:
+                raise NotFound(f"No board {board_id!r}.")
+            field_rows = (
+                await conn.execute(
+                    sa.select(t.fields)
+                    .where(t.fields.c.event_id == row.event_id, t.fields.c.archived.is_(False))
+                    .order_by(t.fields.c.position)
+                )
+            ).all()
+            idea_rows = (await conn.execute(sa.select(t.ideas).where(t.ideas.c.board_id == board_id))).all()
+            cluster_rows = (
+                await conn.execute(
+                    sa.select(t.clusters).where(t.clusters.c.board_id == board_id, t.clusters.c.dissolved_at.is_(None))
+                )
+            ).all()
+            comment_rows = (
+                await conn.execute(
+                    sa.select(t.comments).where(t.comments.c.board_id == board_id, t.comments.c.deleted_at.is_(None))
+                )
+            ).all()
+            session_rows = (
+                await conn.execute(
+                    sa.select(t.vote_sessions)
+                    .where(t.vote_sessions.c.board_id == board_id)
+                    .order_by(t.vote_sessions.c.round)
+                )
+            ).all()
+            vote_rows = (
+                await conn.execute(
+                    sa.select(t.votes)
+                    .join(t.vote_sessions, t.vote_sessions.c.id == t.votes.c.session_id)
+                    .where(t.vote_sessions.c.board_id == board_id)
+                )
+            ).all()
+        board = Board(
+            id=row.id,
+            room_id=row.room_id,
+            event_id=row.event_id,
+            title=row.title,
+            columns=tuple(Column(f.id, f.name) for f in field_rows),
+            seq=row.seq,
+            settings=Settings(
+                phase=Phase(row.phase),
+                silent=row.silent,
+                revealed=row.revealed,
+                locked=row.locked,
+                premoderation=row.premoderation,
+                anonymous=row.anonymous,
+            ),
+            ideas={i.id: _idea(i) for i in idea_rows if i.deleted_at is None},
+            clusters={
+                k.id: Cluster(k.id, k.column_id, k.heading, k.created_by, k.position, k.parent_id) for k in cluster_rows
+            },
+            comments={
+                m.id: Comment(m.id, m.idea_id, m.author_id, m.text, m.created_at, m.hidden) for m in comment_rows
+            },
+            client_ids={(i.author_id, i.client_id): i.id for i in idea_rows if i.client_id is not None},
+            sessions={s.id: _session(s) for s in session_rows},
+        )
+        board.ballots = {s.id: Ballots() for s in session_rows}
+        for vote in vote_rows:
+            board.ballots[vote.session_id].dots.setdefault(vote.member_id, Counter())[vote.idea_id] = vote.dots
+        return board
+
+    async def commit_board_events(
+        self, board: Board, events: Sequence[BoardEvent], payloads: Sequence[dict[str, Any]]
+    ) -> None:
+        """Commit ``events`` (with their change records) in one transaction, or raise stale_board."""
+        if not events:
+            return
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                t.boards.update()
+                .where(t.boards.c.id == board.id, t.boards.c.seq == board.seq)
+                .values(seq=events[-1].seq)
+            )
+            if result.rowcount != 1:
+                raise _stale()
+            for event, payload in zip(events, payloads, strict=True):
+                await _write(conn, board, event)
+                await conn.execute(
+                    t.board_changes.insert().values(
+                        board_id=board.id,
+                        seq=event.seq,
+                        kind=payload["type"],
+                        actor_id=event.actor.member_id,
+                        payload=payload,
+                        created_at=utcnow(),
+                    )
+                )
+
+    async def commit_dots(self, events: Sequence[DotsChanged]) -> None:
+        """Commit a batch of dots of one session, checked against the store, or raise.
+
+        Each voter's stored count must be what the first of their dots was decided on
+        (else ``stale_board``), and the session must still be open (else ``vote_closed``).
+        """
+        if not events:
+            return
+        session_id = events[0].session_id
+        first_used: dict[str, int] = {}
+        last_used: dict[str, int] = {}
+        counts: dict[tuple[str, str], int] = {}
+        for event in events:
+            member = event.actor.member_id
+            first_used.setdefault(member, event.used - event.delta)
+            last_used[member] = event.used
+            counts[(member, event.idea_id)] = event.count
+        net = sum(event.delta for event in events)
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                t.vote_sessions.update()
+                .where(t.vote_sessions.c.id == session_id, t.vote_sessions.c.status == VoteStatus.OPEN.value)
+                .values(cast=t.vote_sessions.c.cast + net)
+            )
+            if result.rowcount != 1:
+                raise Conflict("The vote is closed.", code="vote_closed")
+            for member, used in last_used.items():
+                old = first_used[member]
+                result = await conn.execute(
+                    t.ballots.update()
+                    .where(
+                        t.ballots.c.session_id == session_id, t.ballots.c.member_id == member, t.ballots.c.used == old
+                    )
+                    .values(used=used)
+                )
+                if result.rowcount == 1:
+                    continue
+                if old != 0:
+                    raise _stale()
+                try:
+                    async with conn.begin_nested():
+                        await conn.execute(
+                            t.ballots.insert().values(session_id=session_id, member_id=member, used=used)
+                        )
+                except sa.exc.IntegrityError:
+                    raise _stale() from None
+            for (member, idea_id), count in counts.items():
+                key = (
+                    (t.votes.c.session_id == session_id)
+                    & (t.votes.c.member_id == member)
+                    & (t.votes.c.idea_id == idea_id)
+                )
+                if count:
+                    await upsert(
+                        conn,
+                        t.votes,
+                        {"session_id": session_id, "member_id": member, "idea_id": idea_id, "dots": count},
+                    )
+                else:
+                    await conn.execute(t.votes.delete().where(key))
+
+    async def changes_since(self, board_id: str, seq: int, limit: int) -> list[StoredChange] | None:
+        """The change records after ``seq`` in order, or None when there are more than ``limit``."""
+        async with self.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    sa.select(t.board_changes.c.seq, t.board_changes.c.payload)
+                    .where(t.board_changes.c.board_id == board_id, t.board_changes.c.seq > seq)
+                    .order_by(t.board_changes.c.seq)
+                    .limit(limit + 1)
+                )
+            ).all()
+        if len(rows) > limit:
+            return None
+        return [StoredChange(row.seq, row.payload) for row in rows]
+
+    async def boards_with_open_votes(self) -> list[str]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                sa.select(t.vote_sessions.c.board_id).where(t.vote_sessions.c.status == VoteStatus.OPEN.value)
+            )
+            return list(rows.scalars())
+
+    async def vote_rows(self, session_id: str) -> list[tuple[str, str, int]]:
+        """(member, idea, dots) as stored."""
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(sa.select(t.votes).where(t.votes.c.session_id == session_id))).all()
+        return [(r.member_id, r.idea_id, r.dots) for r in rows]
+
+
+async def _write(conn: AsyncConnection, board: Board, event: BoardEvent) -> None:
+    now = utcnow()
+    if isinstance(event, IdeaChanged):
+        if event.kind == "deleted":
+            await conn.execute(
+                t.ideas.update()
+                .where(t.ideas.c.id == event.idea.id)
+                .values(deleted_at=event.idea.updated_at, deleted_by=event.actor.member_id)
+            )
+        else:
+            await upsert(conn, t.ideas, idea_row(board, event.idea))
+    elif isinstance(event, ClusterChanged):
+        k = event.cluster
+        await upsert(
+            conn,
+            t.clusters,
+            {
+                "id": k.id,
+                "board_id": board.id,
+                "column_id": k.column_id,
+                "heading": k.heading,
+                "created_by": k.created_by,
+                "position": k.position,
+                "parent_id": k.parent_id,
+                "dissolved_at": now if event.kind == "dissolved" else None,
+            },
+        )
+    elif isinstance(event, CommentChanged):
+        m = event.comment
+        await upsert(
+            conn,
+            t.comments,
+            {
+                "id": m.id,
+                "board_id": board.id,
+                "idea_id": m.idea_id,
+                "author_id": m.author_id,
+                "text": m.text,
+                "created_at": m.created_at,
+                "hidden": m.hidden,
+                "deleted_at": now if event.kind == "deleted" else None,
+            },
+        )
+    elif isinstance(event, SettingsChanged):
+        s = event.settings
+        await conn.execute(
+            t.boards.update()
+            .where(t.boards.c.id == board.id)
+            .values(
+                phase=s.phase.value,
+                silent=s.silent,
+                revealed=s.revealed,
+                locked=s.locked,
+                premoderation=s.premoderation,
+                anonymous=s.anonymous,
+            )
+        )
+    elif isinstance(event, SessionChanged):
+        v = event.session
+        values = {
+            "id": v.id,
+            "board_id": board.id,
+            "round": v.round,
+            "budget": v.budget,
+            "cap": v.cap,
+            "blind": v.blind,
+            "scope_kind": v.scope.kind.value,
+            "scope_ids": list(v.scope.ids),
+            "opened_by": v.opened_by,
+            "opened_at": v.opened_at,
+            "ends_at": v.ends_at,
+            "status": v.status.value,
+            "results": _results_json(v.results),
+        }
+        if event.kind == "opened":
+            await conn.execute(t.vote_sessions.insert().values(**values, cast=0))
+            return
+        query = t.vote_sessions.update().where(t.vote_sessions.c.id == v.id)
+        if event.kind == "closed":
+            # the ranking counts the dots this node knows: only if they are all the stored ones
+            ballots = board.ballots.get(v.id) or Ballots()
+            query = query.where(
+                t.vote_sessions.c.status == VoteStatus.OPEN.value, t.vote_sessions.c.cast == ballots.cast()
+            )
+        result = await conn.execute(query.values(**values))
+        if result.rowcount != 1:
+            raise _stale()

@@ -1,0 +1,260 @@
+"""What each recipient may see: change records and snapshots, projected per viewer.
+
+A change is stored once, as a *record* with everything (the author, reports, whether the
+idea is public). ``project(record, viewer)`` makes the wire form for one viewer, for the
+live fan-out and for ``board.sync`` alike, so a client that resyncs sees exactly what it
+would have seen live. The rules:
+
+- an idea that is not public (pending, hidden, merged away, deleted, or in a silent
+  collection) reaches only its author and facilitators; others get ``idea: null``;
+- on an anonymous board the author (and a comment's author) reaches nobody but themself;
+- reports reach facilitators only; dots are never in a record (see ``server.votes``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from boards.events import BoardEvent, ClusterChanged, CommentChanged, IdeaChanged, SessionChanged, SettingsChanged
+from boards.model import Board, Cluster, Comment, Idea, IdeaStatus, Settings
+from boards.voting import VoteSession
+from rooms.members import Member
+from server import protocol as p
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    member_id: str | None
+    moderates: bool
+
+
+PUBLIC = Viewer(None, False)
+MODERATOR = Viewer(None, True)
+
+
+def timestamp(moment: datetime) -> str:
+    """ISO 8601 in UTC with ``Z``, as pydantic writes it in acknowledgements."""
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def member_out(member: Member) -> p.MemberOut:
+    return p.MemberOut(id=member.id, pseudonym=member.pseudonym, colour=member.colour, role=member.role.value)
+
+
+def _author(member: Member) -> dict[str, str]:
+    return {"id": member.id, "pseudonym": member.pseudonym, "colour": member.colour}
+
+
+def is_public(idea: Idea, settings: Settings, *, deleted: bool = False) -> bool:
+    return not deleted and idea.live and idea.status is IdeaStatus.VISIBLE and not settings.silent_now
+
+
+def idea_record(
+    board_id: str, idea: Idea, author: Member, settings: Settings, *, deleted: bool = False
+) -> dict[str, Any]:
+    return {
+        "id": idea.id,
+        "board_id": board_id,
+        "field_id": idea.column_id,
+        "title": idea.title,
+        "text": idea.text,
+        "tags": list(idea.tags),
+        "colour": idea.colour,
+        "position": idea.position,
+        "cluster_id": idea.cluster_id,
+        "status": idea.status.value,
+        "phase": idea.phase.value,
+        "merged_from": list(idea.merged_from),
+        "author": _author(author),
+        "reports": len(idea.reporters),
+        "created_at": timestamp(idea.created_at),
+        "updated_at": timestamp(idea.updated_at),
+        # for projecting only, never sent:
+        "_public": is_public(idea, settings, deleted=deleted),
+        "_gone": deleted or not idea.live,
+        "_anonymous": settings.anonymous,
+    }
+
+
+def project_idea(record: dict[str, Any], viewer: Viewer) -> dict[str, Any] | None:
+    if record["_gone"]:
+        return None
+    author_id = record["author"]["id"]
+    mine = viewer.member_id == author_id
+    if not (record["_public"] or mine or viewer.moderates):
+        return None
+    out = {k: v for k, v in record.items() if not k.startswith("_")}
+    if record["_anonymous"] and not mine:
+        out["author"] = None
+    if not viewer.moderates:
+        out["reports"] = 0
+    return out
+
+
+def cluster_out(cluster: Cluster) -> dict[str, Any]:
+    return {
+        "id": cluster.id,
+        "field_id": cluster.column_id,
+        "heading": cluster.heading,
+        "position": cluster.position,
+        "parent_id": cluster.parent_id,
+    }
+
+
+def comment_record(comment: Comment, author: Member, settings: Settings, *, deleted: bool = False) -> dict[str, Any]:
+    return {
+        "id": comment.id,
+        "idea_id": comment.idea_id,
+        "text": comment.text,
+        "author": _author(author),
+        "hidden": comment.hidden,
+        "created_at": timestamp(comment.created_at),
+        "_gone": deleted,
+        "_anonymous": settings.anonymous,
+    }
+
+
+def project_comment(record: dict[str, Any], viewer: Viewer) -> dict[str, Any] | None:
+    mine = viewer.member_id == record["author"]["id"]
+    if record["_gone"] or (record["hidden"] and not (mine or viewer.moderates)):
+        return None
+    out = {k: v for k, v in record.items() if not k.startswith("_")}
+    if record["_anonymous"] and not mine:
+        out["author"] = None
+    return out
+
+
+def settings_out(settings: Settings) -> dict[str, Any]:
+    return {
+        "phase": settings.phase.value,
+        "silent": settings.silent,
+        "revealed": settings.revealed,
+        "locked": settings.locked,
+        "premoderation": settings.premoderation,
+        "anonymous": settings.anonymous,
+    }
+
+
+def session_out(session: VoteSession) -> dict[str, Any]:
+    return {
+        "id": session.id,
+        "round": session.round,
+        "budget": session.budget,
+        "cap": session.cap,
+        "blind": session.blind,
+        "scope": {"kind": session.scope.kind.value, "ids": list(session.scope.ids)},
+        "opened_at": timestamp(session.opened_at),
+        "ends_at": timestamp(session.ends_at) if session.ends_at else None,
+        "status": session.status.value,
+        "results": None
+        if session.results is None
+        else [
+            {
+                "idea_id": r.idea_id,
+                "field_id": r.column_id,
+                "dots": r.dots,
+                "voters": r.voters,
+                "rank": r.rank,
+                "tie": r.tie,
+                "field_rank": r.column_rank,
+                "field_tie": r.column_tie,
+                "merged_from": list(r.merged_from),
+            }
+            for r in session.results
+        ],
+    }
+
+
+def record(board: Board, event: BoardEvent, authors: dict[str, Member]) -> dict[str, Any]:
+    """The stored form of one event, decided on ``board`` (its state before the event)."""
+    base: dict[str, Any] = {"board_id": board.id, "seq": event.seq}
+    if isinstance(event, IdeaChanged):
+        idea = event.idea
+        return {
+            **base,
+            "type": f"idea.{event.kind}",
+            "idea_id": idea.id,
+            "idea": idea_record(
+                board.id, idea, authors[idea.author_id], board.settings, deleted=event.kind == "deleted"
+            ),
+        }
+    if isinstance(event, ClusterChanged):
+        gone = event.kind == "dissolved"
+        return {
+            **base,
+            "type": f"cluster.{event.kind}",
+            "cluster_id": event.cluster.id,
+            "cluster": None if gone else cluster_out(event.cluster),
+        }
+    if isinstance(event, CommentChanged):
+        comment = event.comment
+        return {
+            **base,
+            "type": f"comment.{event.kind}",
+            "comment_id": comment.id,
+            "comment": comment_record(
+                comment, authors[comment.author_id], board.settings, deleted=event.kind == "deleted"
+            ),
+        }
+    if isinstance(event, SettingsChanged):
+        out = {**base, "type": f"board.{event.kind}", "settings": settings_out(event.settings)}
+        if event.kind == "revealed":  # every visible idea becomes public
+            out["ideas"] = [
+                idea_record(board.id, i, authors[i.author_id], event.settings)
+                for i in board.ideas.values()
+                if i.live and i.status is IdeaStatus.VISIBLE
+            ]
+        return out
+    if isinstance(event, SessionChanged):
+        return {**base, "type": f"vote.{event.kind}", "session": session_out(event.session)}
+    raise TypeError(event)  # pragma: no cover
+
+
+_CHANGE_KEYS = tuple(p.Change.model_fields)
+
+
+def project(rec: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
+    """The wire form of a change record for one viewer (every key of ``protocol.Change``)."""
+    out = dict.fromkeys(_CHANGE_KEYS)
+    out.update((k, v) for k, v in rec.items() if k not in ("idea", "ideas", "comment"))
+    if "idea" in rec:
+        out["idea"] = project_idea(rec["idea"], viewer)
+    if "ideas" in rec:
+        out["ideas"] = [i for i in (project_idea(r, viewer) for r in rec["ideas"]) if i is not None]
+    if "comment" in rec:
+        out["comment"] = project_comment(rec["comment"], viewer)
+    return out
+
+
+def special_members(rec: dict[str, Any]) -> set[str]:
+    """Members who see this change differently from others: the author of its idea or comment."""
+    found = set()
+    for key in ("idea", "comment"):
+        if rec.get(key):
+            found.add(rec[key]["author"]["id"])
+    return found
+
+
+def snapshot_ideas(board: Board, authors: dict[str, Member], viewer: Viewer) -> list[dict[str, Any]]:
+    ideas = []
+    for idea in board.ideas.values():
+        projected = project_idea(idea_record(board.id, idea, authors[idea.author_id], board.settings), viewer)
+        if projected is not None:
+            ideas.append(projected)
+    ideas.sort(key=lambda i: (i["field_id"], i["position"], i["id"]))
+    return ideas
+
+
+def snapshot_comments(board: Board, authors: dict[str, Member], viewer: Viewer) -> list[dict[str, Any]]:
+    visible = {i["id"] for i in snapshot_ideas(board, authors, viewer)}
+    out = []
+    for comment in board.comments.values():
+        if comment.idea_id not in visible:
+            continue
+        projected = project_comment(comment_record(comment, authors[comment.author_id], board.settings), viewer)
+        if projected is not None:
+            out.append(projected)
+    out.sort(key=lambda c: (c["created_at"], c["id"]))
+    return out

@@ -1,0 +1,184 @@
+"""Dots at speed: a node batches the dots queued for a board into one transaction.
+
+Each dot is decided on the live board under its lock, in arrival order, so budget and
+cap hold; the batch is committed with a check of every voter's stored count (see
+``BoardStore.commit_dots``), so they hold across nodes too. Only then is each dot
+acknowledged. Progress (and, when the vote is not blind, tallies) is sent to the room at
+most twice a second instead of once per dot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from boards.commands import CastDot, CloseVote, RemoveDot
+from boards.errors import Conflict, DomainError
+from boards.events import DotsChanged
+from boards.model import Board
+from boards.rules import SYSTEM, apply_vote, decide_vote
+from boards.voting import Ballots, VoteSession, VoteStatus
+from server.fanout import member_channel, room_channel
+from server.ids import utcnow
+from server.live import Connection, LiveState
+
+log = logging.getLogger("werkstatt.votes")
+
+PROGRESS_INTERVAL_S = 0.5
+BATCH_RETRIES = 3
+
+
+@dataclass(slots=True)
+class _Queued:
+    conn: Connection
+    command: CastDot | RemoveDot
+    done: asyncio.Future[dict[str, Any]]
+
+
+def my_dots(session: VoteSession, ballots: Ballots, member_id: str) -> dict[str, Any]:
+    mine = ballots.of(member_id)
+    used = sum(mine.values())
+    return {"session_id": session.id, "dots": dict(mine), "used": used, "remaining": session.budget - used}
+
+
+@dataclass
+class VoteDesk:
+    live: LiveState
+    queues: dict[str, list[_Queued]] = field(default_factory=dict)
+    workers: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    dirty: set[str] = field(default_factory=set)  # boards whose progress changed
+    timers: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    flusher: asyncio.Task[None] | None = None
+
+    async def dot(self, board_id: str, conn: Connection, command: CastDot | RemoveDot) -> dict[str, Any]:
+        """Place or take back one dot; returns the voter's dots once committed."""
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self.queues.setdefault(board_id, []).append(_Queued(conn, command, future))
+        if board_id not in self.workers:
+            self.workers[board_id] = asyncio.create_task(self._work(board_id))
+        return await future
+
+    async def _work(self, board_id: str) -> None:
+        try:
+            while self.queues.get(board_id):
+                batch = self.queues.pop(board_id)
+                try:
+                    await self._commit(board_id, batch)
+                except Exception as exc:  # a fault below the domain: every waiting dot learns of it
+                    log.exception("a batch of %d dots on %s failed", len(batch), board_id)
+                    for item in batch:
+                        if not item.done.done():
+                            item.done.set_exception(exc)
+        finally:
+            self.workers.pop(board_id, None)
+
+    async def _commit(self, board_id: str, batch: list[_Queued]) -> None:
+        for _attempt in range(BATCH_RETRIES):
+            pending = [item for item in batch if not item.done.done()]
+            if not pending:
+                return
+            event_id = pending[0].conn.event_id
+            async with self.live.board(board_id, event_id) as board:
+                accepted: list[tuple[_Queued, DotsChanged]] = []
+                for item in pending:
+                    if item.conn.event_id != board.event_id:
+                        item.done.set_exception(DomainError("No such board in this event.", code="not_found"))
+                        continue
+                    try:
+                        event = decide_vote(board, item.conn.actor, item.command)
+                    except DomainError as exc:
+                        item.done.set_exception(exc)
+                        continue
+                    apply_vote(board, event)  # decided in order on the state the batch leaves
+                    accepted.append((item, event))
+                try:
+                    await self.live.store.commit_dots([event for _item, event in accepted])
+                except Conflict:
+                    # another node changed a ballot or closed the vote: decide again on the stored state
+                    self.live.forget(board_id)
+                    continue
+                except BaseException:
+                    self.live.forget(board_id)  # the applied dots were not committed
+                    raise
+                for item, event in accepted:
+                    session = board.sessions[event.session_id]
+                    dots = my_dots(session, board.ballots[session.id], item.conn.member.id)
+                    item.done.set_result(dots)
+                    await self.live.fanout.publish(member_channel(item.conn.member.id), "vote.dots", dots)
+                if accepted:
+                    self.dirty.add(board_id)
+                    self._ensure_flusher()
+                return
+        for item in batch:
+            if not item.done.done():
+                item.done.set_exception(Conflict("The vote is busy; try again.", code="stale_board"))
+
+    # -- progress --------------------------------------------------------------------------
+
+    def progress(self, board: Board, session: VoteSession) -> dict[str, Any]:
+        ballots = board.ballots.get(session.id) or Ballots()
+        voters = [
+            c.member.id for c in self.live.connections.values() if c.room_id == board.room_id and c.role.contributes
+        ]
+        left = sum(max(session.budget - ballots.used(m), 0) for m in set(voters))
+        return {
+            "board_id": board.id,
+            "session_id": session.id,
+            "voters": ballots.voters(),
+            "cast": ballots.cast(),
+            "left": left,
+            "tallies": None if session.blind else dict(ballots.tallies()),
+        }
+
+    def _ensure_flusher(self) -> None:
+        if self.flusher is None or self.flusher.done():
+            self.flusher = asyncio.create_task(self._flush())
+
+    async def _flush(self) -> None:
+        while self.dirty:
+            await asyncio.sleep(PROGRESS_INTERVAL_S)
+            boards, self.dirty = self.dirty, set()
+            for board_id in boards:
+                board = self.live.boards.get(board_id)
+                session = board.open_session() if board else None
+                if board is not None and session is not None:
+                    await self.live.fanout.publish(
+                        room_channel(board.room_id), "vote.progress", self.progress(board, session)
+                    )
+
+    # -- timers ------------------------------------------------------------------------------
+
+    def arm(self, board: Board) -> None:
+        """Close the board's open vote when its timer runs out (idempotent)."""
+        session = board.open_session()
+        if session is None or session.ends_at is None:
+            return
+        key = session.id
+        old = self.timers.pop(key, None)
+        if old is not None:
+            old.cancel()
+        self.timers[key] = asyncio.create_task(self._expire(board.id, board.event_id, session.id))
+
+    async def _expire(self, board_id: str, event_id: str, session_id: str) -> None:
+        while True:
+            board = await self.live.load(board_id)
+            session = board.sessions.get(session_id)
+            if session is None or session.status is not VoteStatus.OPEN or session.ends_at is None:
+                return
+            delay = (session.ends_at - utcnow()).total_seconds()
+            if delay <= 0:
+                break
+            await asyncio.sleep(min(delay, 60))
+        try:
+            await self.live.run(board_id, SYSTEM, event_id, CloseVote(session_id, utcnow()))
+        except DomainError:
+            pass  # closed meanwhile
+        finally:
+            self.timers.pop(session_id, None)
+
+    async def close(self) -> None:
+        for task in [*self.timers.values(), *self.workers.values(), *([self.flusher] if self.flusher else [])]:
+            task.cancel()
+        self.timers.clear()
