@@ -69,3 +69,9 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
         yield request.getfixturevalue("sqlite_url")
     else:
         yield request.getfixturevalue("pg_url")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: Playwright's sync API keeps an event loop running in the main thread
+    for as long as the session's browser lives, which async tests must not meet."""
+    items.sort(key=lambda item: item.path.parent.name == "browser")
