@@ -141,7 +141,7 @@ def serve(settings: Settings, *, demo: bool = False) -> int:
 
     async def run() -> None:
         app = create_app(settings)
-        runner = web.AppRunner(app, access_log=None)
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=5.0)
         await runner.setup()
         site = web.TCPSite(runner, settings.host, settings.port)
         await site.start()
