@@ -90,7 +90,10 @@ class LiveState:
         return [sid for sid, c in self.connections.items() if c.room_id == room_id and c.role.moderates]
 
     def viewers(self, board_id: str) -> list[dict[str, Any]]:
-        """Who views a board, one entry per member, with the idea they edit."""
+        """Who views a board, one entry per member, with the idea they edit — except on an
+        anonymous board, where who edits an idea would tell who wrote it."""
+        board = self.boards.get(board_id)
+        anonymous = board is None or board.settings.anonymous
         seen: dict[str, dict[str, Any]] = {}
         for conn in self.connections.values():
             if conn.viewing == board_id:
@@ -98,7 +101,7 @@ class LiveState:
                 entry = seen.setdefault(
                     member.id, {"member_id": member.id, "pseudonym": member.pseudonym, "editing": None}
                 )
-                entry["editing"] = entry["editing"] or conn.editing
+                entry["editing"] = None if anonymous else entry["editing"] or conn.editing
         return sorted(seen.values(), key=lambda v: (v["pseudonym"].casefold(), v["member_id"]))
 
     # -- members -------------------------------------------------------------------------

@@ -197,8 +197,10 @@ class Change(Out):
     """One committed change of a board; `seq` counts up by one per board.
 
     The change carries the new state of what it touched, as this recipient may see it:
-    `idea` (null: remove it from your view), `cluster` (null: dissolved), `comment` (null:
-    remove it), `settings`, `session`; `ideas` lists the ideas a reveal shows.
+    `idea` (null: remove it from your view, and its comments with it), `cluster` (null:
+    dissolved), `comment` (null: remove it), `settings`, `session`; `ideas` lists the ideas a
+    reveal shows, and `comments` the comments of ideas that come (back) into view.
+    Comments of ideas you do not have are not shown.
     """
 
     board_id: str
@@ -211,6 +213,7 @@ class Change(Out):
     cluster: ClusterOut | None = None
     comment_id: str | None = None
     comment: CommentOut | None = None
+    comments: list[CommentOut] | None = None
     settings: SettingsOut | None = None
     session: SessionOut | None = None
 

@@ -172,7 +172,7 @@ def record(board: Board, event: BoardEvent, authors: dict[str, Member]) -> dict[
     base: dict[str, Any] = {"board_id": board.id, "seq": event.seq}
     if isinstance(event, IdeaChanged):
         idea = event.idea
-        return {
+        out = {
             **base,
             "type": f"idea.{event.kind}",
             "idea_id": idea.id,
@@ -180,6 +180,9 @@ def record(board: Board, event: BoardEvent, authors: dict[str, Member]) -> dict[
                 board.id, idea, authors[idea.author_id], board.settings, deleted=event.kind == "deleted"
             ),
         }
+        if event.kind in ("restored", "approved"):  # back in view: with the comments it had
+            out["comments"] = _comments_of(board, {idea.id}, authors)
+        return out
     if isinstance(event, ClusterChanged):
         gone = event.kind == "dissolved"
         return {
@@ -200,12 +203,10 @@ def record(board: Board, event: BoardEvent, authors: dict[str, Member]) -> dict[
         }
     if isinstance(event, SettingsChanged):
         out = {**base, "type": f"board.{event.kind}", "settings": settings_out(event.settings)}
-        if event.kind == "revealed":  # every visible idea becomes public
-            out["ideas"] = [
-                idea_record(board.id, i, authors[i.author_id], event.settings)
-                for i in board.ideas.values()
-                if i.live and i.status is IdeaStatus.VISIBLE
-            ]
+        if event.kind == "revealed":  # every visible idea becomes public, with its comments
+            shown = [i for i in board.ideas.values() if i.live and i.status is IdeaStatus.VISIBLE]
+            out["ideas"] = [idea_record(board.id, i, authors[i.author_id], event.settings) for i in shown]
+            out["comments"] = _comments_of(board, {i.id for i in shown}, authors)
         return out
     if isinstance(event, SessionChanged):
         return {**base, "type": f"vote.{event.kind}", "session": session_out(event.session)}
@@ -215,10 +216,18 @@ def record(board: Board, event: BoardEvent, authors: dict[str, Member]) -> dict[
 _CHANGE_KEYS = tuple(p.Change.model_fields)
 
 
+def _comments_of(board: Board, idea_ids: set[str], authors: dict[str, Member]) -> list[dict[str, Any]]:
+    comments = [m for m in board.comments.values() if m.idea_id in idea_ids]
+    comments.sort(key=lambda m: (m.created_at, m.id))
+    return [comment_record(m, authors[m.author_id], board.settings) for m in comments]
+
+
 def project(rec: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
     """The wire form of a change record for one viewer (every key of ``protocol.Change``)."""
     out = dict.fromkeys(_CHANGE_KEYS)
-    out.update((k, v) for k, v in rec.items() if k not in ("idea", "ideas", "comment"))
+    out.update((k, v) for k, v in rec.items() if k not in ("idea", "ideas", "comment", "comments"))
+    if "comments" in rec:
+        out["comments"] = [m for m in (project_comment(r, viewer) for r in rec["comments"]) if m is not None]
     if "idea" in rec:
         out["idea"] = project_idea(rec["idea"], viewer)
     if "ideas" in rec:

@@ -15,6 +15,7 @@ from aiohttp.test_utils import TestServer
 from boards.actors import Role
 from server.app import create_app
 from server.keys import STORE
+from server.protocol import SERVER_EVENTS
 from server.settings import Settings
 from server.store import Event
 
@@ -93,7 +94,7 @@ async def connect(base: str, token: Any, member_id: str = "", **kwargs: Any) -> 
     http = aiohttp.ClientSession()
     sio = socketio.AsyncClient(reconnection=False, http_session=http)
     client = Client(sio=sio, member_id=member_id, token=token)
-    for name in ("board.changed", "presence.joined", "presence.left"):
+    for name in SERVER_EVENTS:
         sio.on(name, _recorder(client, name))
     auth = kwargs.pop("auth", {"token": token} if token is not None else None)
     try:
@@ -115,3 +116,55 @@ async def join_and_connect(base: str, link: str, pseudonym: str) -> Client:
     status, body = await join(base, link, pseudonym)
     assert status == 201, body
     return await connect(base, body["token"], body["member_id"])
+
+
+class BoardMirror:
+    """A client's copy of one board, kept by the protocol's rules: snapshot, then changes by `seq`."""
+
+    def __init__(self, snapshot: dict[str, Any]) -> None:
+        self.seq = snapshot["seq"]
+        self.settings = snapshot["settings"]
+        self.ideas = {i["id"]: i for i in snapshot["ideas"]}
+        self.clusters = {k["id"]: k for k in snapshot["clusters"]}
+        self.comments = {m["id"]: m for m in snapshot["comments"]}
+        self.sessions = {s["id"]: s for s in snapshot["sessions"]}
+
+    def apply(self, change: dict[str, Any]) -> str:
+        """'applied', 'old' (had it) or 'gap' (missed something: sync)."""
+        if change["seq"] <= self.seq:
+            return "old"
+        if change["seq"] != self.seq + 1:
+            return "gap"
+        for key, store in (("idea", self.ideas), ("cluster", self.clusters), ("comment", self.comments)):
+            ident = change.get(f"{key}_id")
+            if ident is not None:
+                if change.get(key) is None:
+                    store.pop(ident, None)
+                else:
+                    store[ident] = change[key]
+        for idea in change.get("ideas") or ():
+            self.ideas[idea["id"]] = idea
+        for comment in change.get("comments") or ():
+            self.comments[comment["id"]] = comment
+        # comments of ideas one does not have are not shown
+        self.comments = {k: m for k, m in self.comments.items() if m["idea_id"] in self.ideas}
+        if change.get("settings") is not None:
+            self.settings = change["settings"]
+        if change.get("session") is not None:
+            self.sessions[change["session"]["id"]] = change["session"]
+        self.seq = change["seq"]
+        return "applied"
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "settings": self.settings,
+            "ideas": self.ideas,
+            "clusters": self.clusters,
+            "comments": self.comments,
+            "sessions": self.sessions,
+        }
+
+    @staticmethod
+    def of(snapshot: dict[str, Any]) -> dict[str, Any]:
+        return BoardMirror(snapshot).state()
