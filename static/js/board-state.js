@@ -13,21 +13,55 @@
 /**
  * @typedef {{id: string, pseudonym: string, colour: string}} Author
  * @typedef {{id: string, board_id: string, field_id: string, text: string, title?: string,
- *            author: Author | null, position?: string, status?: "visible" | "pending" | "hidden",
- *            created_at: string, updated_at: string}} Idea
+ *            tags?: string[], colour?: string | null, author: Author | null, position?: string,
+ *            cluster_id?: string | null, status?: "visible" | "pending" | "hidden", phase?: string,
+ *            merged_from?: string[], reports?: number, created_at: string, updated_at: string}} Idea
  *   `author` is null on anonymous boards (except for one's own ideas).
  * @typedef {{id: string, name: string}} Column
+ * @typedef {{id: string, field_id: string, heading: string, position: string, parent_id: string | null}} Cluster
+ * @typedef {{id: string, idea_id: string, text: string, author?: Author | null, hidden?: boolean,
+ *            created_at?: string}} Comment
+ * @typedef {"collect" | "cluster" | "vote" | "discuss" | "closed"} Phase
+ * @typedef {{phase: Phase, silent: boolean, revealed: boolean, locked: boolean, premoderation: boolean,
+ *            anonymous: boolean}} Settings
+ * @typedef {{idea_id: string, field_id: string, dots: number, voters: number, rank: number, tie: boolean,
+ *            field_rank: number, field_tie: boolean, merged_from?: string[]}} Result
+ * @typedef {{kind: "board" | "columns" | "clusters" | "ideas", ids: string[]}} Scope
+ * @typedef {{id: string, round: number, budget: number, cap: number, blind: boolean, scope: Scope,
+ *            opened_at?: string, ends_at: string | null, status: "open" | "closed" | "revealed",
+ *            results: Result[] | null}} Session
+ * @typedef {{session_id: string, dots: Record<string, number>, used: number, remaining: number}} MyDots
+ * @typedef {{board_id?: string, session_id: string, voters: number, cast: number, left: number | null,
+ *            tallies: Record<string, number> | null}} Progress
  * @typedef {{board_id: string, seq: number, type: string, idea?: Idea | null, idea_id?: string | null,
- *            ideas?: Idea[] | null}} Change
- *   Changes of type `idea.*` carry the idea as this client may see it, or `idea: null`
- *   (deleted, or no longer visible to this client): remove it. `ideas` (a reveal) lists
- *   ideas to show. Other types (clusters, comments, settings, votes) only move `seq` here.
- * @typedef {{board_id: string, title: string, seq: number, columns: Column[], ideas: Idea[]}} Snapshot
+ *            ideas?: Idea[] | null, cluster_id?: string | null, cluster?: Cluster | null,
+ *            comment_id?: string | null, comment?: Comment | null, settings?: Settings | null,
+ *            session?: Session | null}} Change
+ *   A change carries the new state of what it touched, as this client may see it:
+ *   `idea: null` (deleted, or no longer visible to this client), `cluster: null`
+ *   (dissolved) and `comment: null` remove it; `ideas` (a reveal) lists ideas to show.
+ * @typedef {{board_id: string, title: string, seq: number, columns: Column[], ideas: Idea[],
+ *            settings?: Settings, clusters?: Cluster[], comments?: Comment[], sessions?: Session[],
+ *            my_dots?: MyDots | null, progress?: Progress | null}} Snapshot
  * @typedef {{ok: true, board_id: string, seq: number, changes?: Change[] | null, snapshot?: Snapshot | null}} SyncAck
- * @typedef {{boardId: string, title: string, seq: number | null, columns: Column[], ideas: Map<string, Idea>}} BoardState
+ * @typedef {{boardId: string, title: string, seq: number | null, settings: Settings, columns: Column[],
+ *            ideas: Map<string, Idea>, clusters: Map<string, Cluster>, comments: Map<string, Comment>,
+ *            sessions: Map<string, Session>, myDots: MyDots | null, progress: Progress | null}} BoardState
+ *   `myDots` and `progress` belong to the open vote; they come with the snapshot and then
+ *   from `vote.dots` / `vote.progress` (and `vote.state`), not from changes.
  * @typedef {"applied" | "duplicate" | "gap" | "other-board"} Outcome
  * @typedef {{change: Change, before: Idea | undefined}} Applied
  */
+
+/** @type {Readonly<Settings>} */
+export const DEFAULT_SETTINGS = Object.freeze({
+  phase: "collect",
+  silent: false,
+  revealed: false,
+  locked: false,
+  premoderation: false,
+  anonymous: false,
+});
 
 /**
  * A board we know only by id: no snapshot yet (`seq` is null).
@@ -37,7 +71,19 @@
  * @returns {BoardState}
  */
 export function emptyBoard(boardId, title = "") {
-  return { boardId, title, seq: null, columns: [], ideas: new Map() };
+  return {
+    boardId,
+    title,
+    seq: null,
+    settings: { ...DEFAULT_SETTINGS },
+    columns: [],
+    ideas: new Map(),
+    clusters: new Map(),
+    comments: new Map(),
+    sessions: new Map(),
+    myDots: null,
+    progress: null,
+  };
 }
 
 /**
@@ -49,8 +95,14 @@ export function fromSnapshot(snapshot) {
     boardId: snapshot.board_id,
     title: snapshot.title,
     seq: snapshot.seq,
+    settings: { ...DEFAULT_SETTINGS, ...(snapshot.settings ?? {}) },
     columns: snapshot.columns.map((c) => ({ id: c.id, name: c.name })),
     ideas: new Map(snapshot.ideas.map((idea) => [idea.id, idea])),
+    clusters: new Map((snapshot.clusters ?? []).map((cluster) => [cluster.id, cluster])),
+    comments: new Map((snapshot.comments ?? []).map((comment) => [comment.id, comment])),
+    sessions: new Map((snapshot.sessions ?? []).map((session) => [session.id, session])),
+    myDots: snapshot.my_dots ?? null,
+    progress: snapshot.progress ?? null,
   };
 }
 
@@ -70,7 +122,8 @@ export function classify(state, change) {
 }
 
 /**
- * Apply one change if it is the next one. The state is not modified; a new one is returned.
+ * Apply one change if it is the next one. The state is not modified; a new one is returned
+ * (sharing the maps the change did not touch).
  *
  * @param {BoardState} state
  * @param {Change} change
@@ -79,16 +132,54 @@ export function classify(state, change) {
 export function applyChange(state, change) {
   const verdict = classify(state, change);
   if (verdict !== "apply") return { state, outcome: verdict };
-  const ideas = new Map(state.ideas);
+  const area = change.type.split(".")[0];
+  /** @type {BoardState} */
+  const next = { ...state, seq: change.seq };
   const id = change.idea?.id ?? change.idea_id ?? undefined;
-  const before = id === undefined ? undefined : ideas.get(id);
-  if (change.idea) {
-    ideas.set(change.idea.id, change.idea);
-  } else if (id !== undefined && change.type.startsWith("idea.")) {
-    ideas.delete(id);
+  const before = id === undefined ? undefined : state.ideas.get(id);
+  if (change.idea !== undefined || change.ideas || (area === "idea" && id !== undefined)) {
+    const ideas = new Map(state.ideas);
+    if (change.idea) {
+      ideas.set(change.idea.id, change.idea);
+    } else if (id !== undefined && area === "idea") {
+      ideas.delete(id);
+    }
+    for (const idea of change.ideas ?? []) ideas.set(idea.id, idea);
+    next.ideas = ideas;
   }
-  for (const idea of change.ideas ?? []) ideas.set(idea.id, idea);
-  return { state: { ...state, seq: change.seq, ideas }, outcome: "applied", before };
+  if (area === "cluster") {
+    const clusters = new Map(state.clusters);
+    if (change.cluster) clusters.set(change.cluster.id, change.cluster);
+    else if (change.cluster_id) clusters.delete(change.cluster_id);
+    next.clusters = clusters;
+  }
+  if (area === "comment") {
+    const comments = new Map(state.comments);
+    if (change.comment) comments.set(change.comment.id, change.comment);
+    else if (change.comment_id) comments.delete(change.comment_id);
+    next.comments = comments;
+  }
+  if (change.settings) next.settings = { ...DEFAULT_SETTINGS, ...change.settings };
+  if (change.session) {
+    const session = change.session;
+    const sessions = new Map(state.sessions);
+    sessions.set(session.id, session);
+    next.sessions = sessions;
+    if (change.type === "vote.opened") {
+      next.myDots = { session_id: session.id, dots: {}, used: 0, remaining: session.budget };
+      next.progress = {
+        board_id: state.boardId,
+        session_id: session.id,
+        voters: 0,
+        cast: 0,
+        left: null,
+        tallies: session.blind ? null : {},
+      };
+    } else if (state.myDots?.session_id === session.id) {
+      next.myDots = { ...state.myDots, remaining: Math.max(session.budget - state.myDots.used, 0) };
+    }
+  }
+  return { state: next, outcome: "applied", before };
 }
 
 /**
@@ -252,6 +343,18 @@ export class LiveBoard {
       });
     }
     return step.outcome;
+  }
+
+  /**
+   * Change what is not sequenced (your dots, the vote's progress) and show it.
+   *
+   * @param {(state: BoardState) => BoardState} change
+   */
+  update(change) {
+    const next = change(this.state);
+    if (next === this.state) return;
+    this.state = next;
+    this.onUpdate(this.state, [], false);
   }
 
   /**

@@ -20,7 +20,8 @@ export function newClientId(random = globalThis.crypto) {
 }
 
 /**
- * @typedef {{board_id: string, field_id: string, text: string, client_id: string}} IdeaPost
+ * @typedef {{board_id: string, field_id: string, text: string, client_id: string, title?: string,
+ *            tags?: string[], colour?: string}} IdeaPost
  * @typedef {{payload: IdeaPost, sending: boolean}} Entry
  */
 

@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * Socket.IO event names, as defined in `server/protocol.py` and `server/events.py`.
- * `tests/js/test_protocol_names.py` fails when these drift from the server's.
+ * `tests/js/test_client_contract.py` fails when these drift from the server's.
  */
 
 /** Client→server events (each answered with an acknowledgement). */
@@ -11,6 +11,31 @@ export const CLIENT_EVENTS = Object.freeze({
   ideaCreate: "board.idea.create",
   ideaEdit: "board.idea.edit",
   ideaDelete: "board.idea.delete",
+  boardCreate: "board.create",
+  boardView: "board.view",
+  ideaMove: "board.idea.move",
+  ideaReport: "board.idea.report",
+  ideaModerate: "board.idea.moderate",
+  ideaMerge: "board.idea.merge",
+  clusterCreate: "board.cluster.create",
+  clusterAssign: "board.cluster.assign",
+  clusterRename: "board.cluster.rename",
+  clusterNest: "board.cluster.nest",
+  clusterDissolve: "board.cluster.dissolve",
+  commentCreate: "board.comment.create",
+  commentDelete: "board.comment.delete",
+  commentModerate: "board.comment.moderate",
+  boardPhase: "board.phase",
+  boardReveal: "board.reveal",
+  boardLock: "board.lock",
+  boardPremoderation: "board.premoderation",
+  voteOpen: "vote.open",
+  voteExtend: "vote.extend",
+  voteClose: "vote.close",
+  voteReveal: "vote.reveal",
+  voteCast: "vote.cast",
+  voteRemove: "vote.remove",
+  voteState: "vote.state",
 });
 
 /** Server→client events. */
@@ -18,10 +43,20 @@ export const SERVER_EVENTS = Object.freeze({
   boardChanged: "board.changed",
   presenceJoined: "presence.joined",
   presenceLeft: "presence.left",
+  roomBoard: "room.board",
+  boardPresence: "board.presence",
+  voteDots: "vote.dots",
+  voteProgress: "vote.progress",
 });
+
+/** The phases of a board, in their usual order. */
+export const PHASES = Object.freeze(["collect", "cluster", "vote", "discuss", "closed"]);
+
+/** Card colours an idea may have (`boards/model.py` `IDEA_COLOURS`). */
+export const IDEA_COLOURS = Object.freeze(["yellow", "green", "blue", "pink", "orange", "purple"]);
 
 /** Roles that may post, edit and delete (their own) ideas; observers only read. */
 export const CONTRIBUTOR_ROLES = Object.freeze(["organizer", "facilitator", "participant"]);
 
-/** Roles that may delete anyone's idea. */
+/** Roles that moderate: delete anyone's idea, set phases, run votes. */
 export const MODERATOR_ROLES = Object.freeze(["organizer", "facilitator"]);

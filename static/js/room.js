@@ -1,14 +1,22 @@
 // @ts-check
 /**
- * The room page (`/e/<event_id>`): presence, the live idea board and the post form.
+ * The room page (`/e/<event_id>`): presence, the room's boards (tabs), the board shown
+ * (phase, who looks at it, the facilitator's console, the vote and its results, the post
+ * form, the selection for grouping) and the live updates.
  *
- * State lives in the pure modules (board-state, presence, outbox); this module turns it
- * into DOM and wires up the events. All user text goes in through `textContent`.
+ * State lives in the pure modules (board-state, board-layout, voting, abilities,
+ * presence, outbox); the views (board-view, board-console, vote-view) turn it into DOM.
+ * This module wires them to the connection. All user text goes in through `textContent`.
  */
 
 import { io } from "../vendor/socket.io-client-4.8.4.esm.min.js";
+import { abilities } from "./abilities.js";
 import { Announcer } from "./announcer.js";
-import { columnIdeas, columnName, LiveBoard } from "./board-state.js";
+import { BoardList } from "./board-list.js";
+import { BoardConsole } from "./board-console.js";
+import { placeOf, parseTags } from "./board-layout.js";
+import { columnName, LiveBoard } from "./board-state.js";
+import { BoardView, clusterName } from "./board-view.js";
 import { initial, swatchClass } from "./colours.js";
 import { Connection, renderState, TransportError } from "./connection.js";
 import { byId, h, showError } from "./dom.js";
@@ -16,38 +24,16 @@ import { errorMessage, pageTranslator } from "./i18n.js";
 import { forgetMembership, loadMembership } from "./membership.js";
 import { PresenceList } from "./presence.js";
 import { CLIENT_EVENTS, CONTRIBUTOR_ROLES, MODERATOR_ROLES, SERVER_EVENTS } from "./protocol.js";
+import { VoteView } from "./vote-view.js";
+import { openSession, withDots, withProgress, withVoteState } from "./voting.js";
 
 /** @typedef {import("./board-state.js").Idea} Idea */
 /** @typedef {import("./board-state.js").BoardState} BoardState */
 /** @typedef {import("./board-state.js").Applied} Applied */
+/** @typedef {import("./board-state.js").Change} Change */
 /** @typedef {import("./presence.js").Member} Member */
-
-/**
- * @typedef {object} IdeaView
- * @property {HTMLLIElement} li
- * @property {HTMLParagraphElement} title
- * @property {HTMLParagraphElement} text
- * @property {HTMLParagraphElement} status
- * @property {HTMLSpanElement} avatar
- * @property {HTMLSpanElement} author
- * @property {HTMLDivElement} actions
- * @property {HTMLButtonElement} editButton
- * @property {HTMLButtonElement} deleteButton
- * @property {HTMLDivElement} confirm
- * @property {HTMLButtonElement} confirmButton
- * @property {HTMLParagraphElement} error
- * @property {HTMLFormElement | null} editForm
- */
-
-/**
- * @typedef {object} ColumnView
- * @property {HTMLElement} section
- * @property {HTMLHeadingElement} heading
- * @property {HTMLSpanElement} name
- * @property {HTMLSpanElement} count
- * @property {HTMLUListElement} list
- * @property {HTMLParagraphElement} empty
- */
+/** @typedef {import("./connection.js").Ack} Ack */
+/** @typedef {{member_id: string, pseudonym: string, editing: string | null}} Viewer */
 
 const t = pageTranslator(document);
 
@@ -68,30 +54,153 @@ class RoomPage {
     this.me = byId("me");
     this.presenceList = byId("presence-list");
     this.presenceCount = byId("presence-count");
+    this.tabs = byId("board-tabs");
+    this.panel = byId("board-panel");
+    this.newBoardOpen = byId("new-board-open");
+    this.newBoardForm = /** @type {HTMLFormElement} */ (byId("new-board-form", HTMLFormElement));
+    this.newBoardTitle = /** @type {HTMLInputElement} */ (byId("new-board-title", HTMLInputElement));
+    this.newBoardAnonymous = /** @type {HTMLInputElement} */ (byId("new-board-anonymous", HTMLInputElement));
+    this.newBoardError = byId("new-board-error");
+    this.phase = byId("board-phase");
+    this.flags = byId("board-flags");
+    this.viewersLine = byId("board-viewers");
+    this.phaseHint = byId("phase-hint");
     this.board = byId("board");
     this.postForm = /** @type {HTMLFormElement} */ (byId("post-form", HTMLFormElement));
     this.postField = /** @type {HTMLSelectElement} */ (byId("post-field", HTMLSelectElement));
+    this.postTitle = /** @type {HTMLInputElement} */ (byId("post-title", HTMLInputElement));
     this.postText = /** @type {HTMLTextAreaElement} */ (byId("post-text", HTMLTextAreaElement));
+    this.postTags = /** @type {HTMLInputElement} */ (byId("post-tags", HTMLInputElement));
+    this.postColour = /** @type {HTMLSelectElement} */ (byId("post-colour", HTMLSelectElement));
     this.postError = byId("post-error");
     this.postStatus = byId("post-status");
+    this.postClosed = byId("post-closed");
     this.observerNote = byId("observer-note");
+    this.selectionBar = byId("selection-bar");
+    this.selectionCount = byId("selection-count");
+    this.groupHeading = /** @type {HTMLInputElement} */ (byId("group-heading", HTMLInputElement));
+    this.mergeControls = byId("merge-controls");
+    this.mergeTarget = /** @type {HTMLSelectElement} */ (byId("merge-target", HTMLSelectElement));
+    this.selectionError = byId("selection-error");
     this.announcer = new Announcer(byId("announcer"));
 
     /** @type {Member | null} */
     this.self = null;
     this.presence = new PresenceList();
+    this.boards = new BoardList();
     /** @type {LiveBoard | null} */
     this.live = null;
-    /** @type {Map<string, ColumnView>} */
-    this.columns = new Map();
-    /** @type {Map<string, IdeaView>} */
-    this.ideas = new Map();
-    /** @type {Set<string>} ideas whose deletion this page asked for (not announced) */
-    this.deleting = new Set();
+    /** @type {Viewer[]} */
+    this.viewers = [];
+    /** @type {Set<string>} ideas selected for grouping or merging, in the order chosen */
+    this.selected = new Set();
+    /** @type {Set<string>} ideas this member reported */
+    this.reported = new Set();
+    /** @type {Set<string>} ideas this page is changing: their changes are announced by the page itself */
+    this.quiet = new Set();
+    /** @type {string | null} the idea whose editor is open */
+    this.editingId = null;
     this.posting = false;
     /** @type {Connection | null} */
     this.connection = null;
     this.hadMembership = false;
+    this.can = abilities(
+      "observer",
+      { phase: "collect", silent: false, revealed: false, locked: false, premoderation: false, anonymous: false },
+      false,
+    );
+
+    const say = (/** @type {string} */ message) => this.announcer.say(message);
+    const message = (/** @type {string} */ code) => errorMessage(t, { code });
+    this.view = new BoardView(this.board, t, {
+      edit: (id, fields) => this.ideaRequest(id, CLIENT_EVENTS.ideaEdit, { idea_id: id, ...fields }),
+      remove: async (id) => {
+        const code = await this.ideaRequest(id, CLIENT_EVENTS.ideaDelete, { idea_id: id });
+        if (!code) say(t("deleted"));
+        return code;
+      },
+      move: async (id, target, how) => {
+        const code = await this.ideaRequest(id, CLIENT_EVENTS.ideaMove, { idea_id: id, ...target });
+        if (!code) this.announcePlace(id, how);
+        return code;
+      },
+      assign: async (id, clusterId) => {
+        const code = await this.ideaRequest(id, CLIENT_EVENTS.clusterAssign, { idea_id: id, cluster_id: clusterId });
+        if (!code) {
+          const cluster = clusterId ? this.live?.state.clusters.get(clusterId) : null;
+          say(cluster ? t("announce.assigned", { cluster: clusterName(t, cluster) }) : t("announce.taken_out"));
+          this.view.focusIdea(id);
+        }
+        return code;
+      },
+      group: (ids) => this.group(ids, ""),
+      select: (id, on) => {
+        if (on) this.selected.add(id);
+        else this.selected.delete(id);
+        this.renderAll();
+      },
+      report: async (id) => {
+        const code = await this.ideaRequest(id, CLIENT_EVENTS.ideaReport, { idea_id: id });
+        if (!code || code === "already_reported") {
+          this.reported.add(id);
+          say(t("announce.reported"));
+          this.renderAll();
+          this.view.focusIdea(id);
+          return "";
+        }
+        return code;
+      },
+      moderate: async (id, action) => {
+        const code = await this.ideaRequest(id, CLIENT_EVENTS.ideaModerate, { idea_id: id, action });
+        if (!code) {
+          say(t(`announce.moderated.${action}`));
+          this.view.focusIdea(id);
+        }
+        return code;
+      },
+      comment: async (id, text) => {
+        const code = await this.ideaRequest(id, CLIENT_EVENTS.commentCreate, { idea_id: id, text });
+        if (!code) say(t("announce.commented"));
+        return code;
+      },
+      deleteComment: (commentId) => this.boardRequest(CLIENT_EVENTS.commentDelete, { comment_id: commentId }),
+      moderateComment: (commentId, hidden) =>
+        this.boardRequest(CLIENT_EVENTS.commentModerate, { comment_id: commentId, hidden }),
+      renameCluster: (clusterId, heading) =>
+        this.boardRequest(CLIENT_EVENTS.clusterRename, { cluster_id: clusterId, heading }),
+      nestCluster: (clusterId, parentId) =>
+        this.boardRequest(CLIENT_EVENTS.clusterNest, { cluster_id: clusterId, parent_id: parentId }),
+      dissolveCluster: async (clusterId) => {
+        const code = await this.boardRequest(CLIENT_EVENTS.clusterDissolve, { cluster_id: clusterId });
+        if (!code) say(t("announce.dissolved"));
+        return code;
+      },
+      dot: (id, add) => this.dot(id, add),
+      editing: (ideaId) => {
+        this.editingId = ideaId;
+        this.sendView();
+      },
+      say,
+      message,
+    });
+    this.console = new BoardConsole(t, {
+      phase: (phase, silent) =>
+        this.boardRequest(CLIENT_EVENTS.boardPhase, silent === null ? { phase } : { phase, silent }),
+      reveal: () => this.boardRequest(CLIENT_EVENTS.boardReveal, {}),
+      lock: (locked) => this.boardRequest(CLIENT_EVENTS.boardLock, { locked }),
+      premoderation: (on) => this.boardRequest(CLIENT_EVENTS.boardPremoderation, { on }),
+      openVote: (payload) => this.boardRequest(CLIENT_EVENTS.voteOpen, payload),
+      extend: async (sessionId, seconds) => {
+        const code = await this.boardRequest(CLIENT_EVENTS.voteExtend, { session_id: sessionId, seconds });
+        if (!code) say(t("announce.extended", { minutes: Math.round(seconds / 60) }));
+        return code;
+      },
+      close: (sessionId, reveal) => this.boardRequest(CLIENT_EVENTS.voteClose, { session_id: sessionId, reveal }),
+      revealVote: (sessionId) => this.boardRequest(CLIENT_EVENTS.voteReveal, { session_id: sessionId }),
+      focusIdea: (id) => this.view.focusIdea(id),
+      message,
+    });
+    this.votes = new VoteView(t, say);
   }
 
   start() {
@@ -108,6 +217,30 @@ class RoomPage {
     connection.on(SERVER_EVENTS.boardChanged, (change) => this.live?.receive(change));
     connection.on(SERVER_EVENTS.presenceJoined, (member) => this.joined(member));
     connection.on(SERVER_EVENTS.presenceLeft, (data) => this.left(data?.member_id));
+    connection.on(SERVER_EVENTS.roomBoard, (summary) => {
+      if (this.boards.add(summary)) {
+        this.renderTabs();
+        this.announcer.say(t("announce.board_added", { title: summary.title }));
+      }
+    });
+    connection.on(SERVER_EVENTS.boardPresence, (data) => {
+      if (data?.board_id !== this.live?.state.boardId || !Array.isArray(data.viewers)) return;
+      this.viewers = data.viewers;
+      this.renderAll();
+    });
+    connection.on(SERVER_EVENTS.voteDots, (dots) => this.live?.update((state) => withDots(state, dots)));
+    connection.on(SERVER_EVENTS.voteProgress, (progress) =>
+      this.live?.update((state) => withProgress(state, progress)),
+    );
+    this.wireForms();
+    window.addEventListener("online", () => connection.retryNow());
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible") connection.retryNow();
+    });
+    connection.start();
+  }
+
+  wireForms() {
     this.postForm.addEventListener("submit", (event) => {
       event.preventDefault();
       this.submitPost();
@@ -118,11 +251,26 @@ class RoomPage {
         this.postForm.requestSubmit();
       }
     });
-    window.addEventListener("online", () => connection.retryNow());
-    document.addEventListener("visibilitychange", () => {
-      if (document.visibilityState === "visible") connection.retryNow();
+    this.newBoardOpen.addEventListener("click", () => this.toggleNewBoard());
+    byId("new-board-cancel").addEventListener("click", () => this.toggleNewBoard(false));
+    this.newBoardForm.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        event.preventDefault();
+        this.toggleNewBoard(false);
+      }
     });
-    connection.start();
+    this.newBoardForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.createBoard();
+    });
+    byId("group-create").addEventListener("click", () => this.group([...this.selected], this.groupHeading.value));
+    byId("merge-do").addEventListener("click", () => this.merge());
+    byId("selection-clear").addEventListener("click", () => {
+      const first = [...this.selected][0];
+      this.selected.clear();
+      this.renderAll();
+      if (first) this.view.focusIdea(first);
+    });
   }
 
   /** No membership, or the server refused it: say so, and point to the invitation link. */
@@ -143,9 +291,57 @@ class RoomPage {
     }
   }
 
-  // -- entering and syncing ----------------------------------------------------------------
+  // -- requests ---------------------------------------------------------------------------
 
-  /** After every (re)connect: who am I, who is here, which board; then sync it. */
+  /**
+   * Send an event about the shown board; resolves to "" when it worked, else the error code.
+   *
+   * @param {string} event
+   * @param {Record<string, unknown>} payload  without `board_id`
+   * @returns {Promise<string>}
+   */
+  async boardRequest(event, payload) {
+    const ack = await this.request(event, payload);
+    return ack.ok ? "" : (ack.error?.code ?? "internal");
+  }
+
+  /**
+   * @param {string} event
+   * @param {Record<string, unknown>} payload  without `board_id`
+   * @returns {Promise<Ack>}
+   */
+  async request(event, payload) {
+    const live = this.live;
+    const connection = this.connection;
+    if (!live || !connection) return { ok: false, error: { code: "offline", message: "" } };
+    try {
+      const ack = await connection.request(event, { board_id: live.state.boardId, ...payload });
+      if (ack.ok && typeof ack.seq === "number" && live === this.live) live.acknowledged(ack.seq);
+      return ack;
+    } catch (err) {
+      return { ok: false, error: { code: err instanceof TransportError ? "offline" : "internal", message: "" } };
+    }
+  }
+
+  /**
+   * A request about one idea: its own change is announced by the page, not as someone else's.
+   *
+   * @param {string} id
+   * @param {string} event
+   * @param {Record<string, unknown>} payload
+   */
+  async ideaRequest(id, event, payload) {
+    this.quiet.add(id);
+    try {
+      return await this.boardRequest(event, payload);
+    } finally {
+      this.quiet.delete(id);
+    }
+  }
+
+  // -- entering and syncing -------------------------------------------------------------
+
+  /** After every (re)connect: who am I, who is here, which boards; then sync the shown one. */
   async enter() {
     const connection = /** @type {Connection} */ (this.connection);
     const ack = await connection.request(CLIENT_EVENTS.roomEnter, {});
@@ -157,26 +353,73 @@ class RoomPage {
     this.renderPresence();
     const contributor = CONTRIBUTOR_ROLES.includes(ack.me.role);
     this.observerNote.hidden = contributor;
-    const summary = ack.boards[0];
-    if (!summary) {
+    const moderator = MODERATOR_ROLES.includes(ack.me.role);
+    this.newBoardOpen.hidden = !moderator;
+    // Others never need the console; out of the page, its controls are out of everyone's way.
+    if (!moderator) this.console.root.remove();
+    const active = this.boards.reset(ack.boards);
+    this.renderTabs();
+    if (!active) {
       this.postForm.hidden = true;
       this.board.setAttribute("aria-busy", "false");
       return;
     }
-    if (!this.live || this.live.state.boardId !== summary.id) {
+    await this.showBoard(active, true);
+  }
+
+  /**
+   * Show a board: a new one from a snapshot; the same one after a reconnect from what it missed.
+   *
+   * @param {string} boardId
+   * @param {boolean} [reconnected]
+   */
+  async showBoard(boardId, reconnected = false) {
+    const connection = /** @type {Connection} */ (this.connection);
+    if (!this.live || this.live.state.boardId !== boardId) {
+      this.view.clear();
+      this.selected.clear();
+      this.viewers = [];
+      this.editingId = null;
+      this.board.setAttribute("aria-busy", "true");
       this.live = new LiveBoard(
-        summary.id,
+        boardId,
         async (since) => {
-          const answer = await connection.request(CLIENT_EVENTS.boardSync, { board_id: summary.id, since });
+          const answer = await connection.request(CLIENT_EVENTS.boardSync, { board_id: boardId, since });
           if (!answer.ok) throw new Error(answer.error?.code ?? "internal");
           return /** @type {any} */ (answer);
         },
         (state, applied, snapshot) => this.onBoard(state, applied, snapshot),
       );
+      reconnected = false;
     }
-    await this.live.sync();
-    // The form once the board (and so its fields of action) is known.
-    this.postForm.hidden = !contributor;
+    const live = this.live;
+    await live.sync();
+    if (live !== this.live) return;
+    await this.sendView();
+    if (reconnected && openSession(live.state)) {
+      // Dots placed from another tab while we were away are not in the changes.
+      const answer = await connection.request(CLIENT_EVENTS.voteState, { board_id: boardId });
+      if (answer.ok && live === this.live) live.update((state) => withVoteState(state, /** @type {any} */ (answer)));
+    }
+  }
+
+  /** Tell the server which board this page shows and which idea it edits. */
+  async sendView() {
+    const live = this.live;
+    const connection = this.connection;
+    if (!live || !connection || connection.socket?.connected !== true) return;
+    try {
+      const ack = await connection.request(CLIENT_EVENTS.boardView, {
+        board_id: live.state.boardId,
+        editing: this.editingId,
+      });
+      if (ack.ok && live === this.live && Array.isArray(ack.viewers)) {
+        this.viewers = ack.viewers;
+        this.renderAll();
+      }
+    } catch {
+      // Shown again after the next (re)connect.
+    }
   }
 
   /**
@@ -186,35 +429,345 @@ class RoomPage {
    */
   onBoard(state, applied, snapshot) {
     if (snapshot) this.renderFieldOptions(state);
-    this.renderBoard(state);
+    this.renderAll();
     for (const { change, before } of applied) this.announceChange(state, change, before);
+  }
+
+  // -- boards (tabs) ------------------------------------------------------------------------
+
+  renderTabs() {
+    const active = this.boards.active;
+    const tabs = this.boards.boards.map((board) => {
+      const selected = board.id === active;
+      const tab = h("button", {
+        type: "button",
+        role: "tab",
+        id: `tab-${board.id}`,
+        class: "tab",
+        "aria-selected": String(selected),
+        "aria-controls": "board-panel",
+        tabindex: selected ? "0" : "-1",
+        text: board.title,
+      });
+      tab.addEventListener("click", () => this.selectBoard(board.id));
+      tab.addEventListener("keydown", (event) => {
+        /** @type {string | null} */
+        let next = null;
+        if (event.key === "ArrowRight") next = this.boards.neighbour(board.id, 1);
+        else if (event.key === "ArrowLeft") next = this.boards.neighbour(board.id, -1);
+        else if (event.key === "Home") next = this.boards.boards[0]?.id ?? null;
+        else if (event.key === "End") next = this.boards.boards.at(-1)?.id ?? null;
+        if (next === null) return;
+        event.preventDefault();
+        this.selectBoard(next, true);
+      });
+      return tab;
+    });
+    this.tabs.replaceChildren(...tabs);
+    if (active) this.panel.setAttribute("aria-labelledby", `tab-${active}`);
+  }
+
+  /**
+   * @param {string} boardId
+   * @param {boolean} [focusTab]
+   */
+  async selectBoard(boardId, focusTab = false) {
+    if (this.live?.state.boardId !== boardId) {
+      this.boards.active = boardId;
+      this.renderTabs();
+      if (focusTab) document.getElementById(`tab-${boardId}`)?.focus();
+      try {
+        await this.showBoard(boardId);
+      } catch {
+        // The next (re)connect syncs the shown board.
+      }
+    }
+    if (focusTab) document.getElementById(`tab-${boardId}`)?.focus();
+  }
+
+  /** @param {boolean} [open] */
+  toggleNewBoard(open) {
+    const show = open ?? this.newBoardForm.hidden;
+    this.newBoardForm.hidden = !show;
+    this.newBoardOpen.setAttribute("aria-expanded", String(show));
+    if (show) this.newBoardTitle.focus();
+    else this.newBoardOpen.focus();
+  }
+
+  async createBoard() {
+    const connection = this.connection;
+    if (!connection) return;
+    showError(this.newBoardError, this.newBoardTitle, "");
+    try {
+      const ack = await connection.request(CLIENT_EVENTS.boardCreate, {
+        title: this.newBoardTitle.value,
+        anonymous: this.newBoardAnonymous.checked,
+      });
+      if (!ack.ok) {
+        showError(this.newBoardError, this.newBoardTitle, errorMessage(t, ack.error));
+        return;
+      }
+      this.boards.add(ack.board);
+      this.newBoardTitle.value = "";
+      this.newBoardAnonymous.checked = false;
+      this.newBoardForm.hidden = true;
+      this.newBoardOpen.setAttribute("aria-expanded", "false");
+      this.announcer.say(t("announce.board_created", { title: ack.board.title }));
+      await this.selectBoard(ack.board.id, true);
+    } catch (err) {
+      showError(
+        this.newBoardError,
+        this.newBoardTitle,
+        errorMessage(t, { code: err instanceof TransportError ? "offline" : "internal" }),
+      );
+    }
+  }
+
+  // -- rendering ----------------------------------------------------------------------------
+
+  renderAll() {
+    const live = this.live;
+    const self = this.self;
+    if (!live || !self) return;
+    const state = live.state;
+    if (state.seq === null) return;
+    const can = abilities(self.role, state.settings, !!openSession(state));
+    this.can = can;
+    for (const id of [...this.selected]) {
+      const idea = state.ideas.get(id);
+      if (!idea || idea.status !== "visible") this.selected.delete(id);
+    }
+    this.renderStatus(state);
+    this.console.render(state, can.moderator);
+    this.votes.render(state, can.contributor);
+    this.renderPostForm(state);
+    /** @type {Map<string, string>} */
+    const editors = new Map();
+    for (const viewer of this.viewers) {
+      if (viewer.editing && viewer.member_id !== self.id) {
+        editors.set(viewer.editing, state.settings.anonymous ? "" : viewer.pseudonym);
+      }
+    }
+    this.view.render({ state, can, me: self.id, editors, selected: this.selected, reported: this.reported });
+    this.renderSelection(state);
+  }
+
+  /** @param {BoardState} state */
+  renderStatus(state) {
+    const s = state.settings;
+    this.phase.textContent = t("phase.label", { phase: t(`phase.${s.phase}`) });
+    this.phase.dataset.phase = s.phase;
+    const flags = [];
+    if (s.silent && !s.revealed) flags.push(t("flags.silent"));
+    if (s.locked) flags.push(t("flags.locked"));
+    if (s.premoderation) flags.push(t("flags.premoderation"));
+    if (s.anonymous) flags.push(t("flags.anonymous"));
+    this.flags.textContent = flags.join(" · ");
+    this.flags.hidden = flags.length === 0;
+    const voting = s.phase === "vote" && !!openSession(state) && this.can.contributor;
+    this.phaseHint.textContent = voting ? t("phase_hint.voting") : t(`phase_hint.${s.phase}`);
+    const names = this.viewers.map((v) => v.pseudonym);
+    this.viewersLine.textContent = names.length
+      ? t(names.length === 1 ? "viewers_one" : "viewers", { count: names.length, names: names.join(", ") })
+      : "";
+    this.viewersLine.hidden = names.length === 0;
+  }
+
+  /** @param {BoardState} state */
+  renderPostForm(state) {
+    const can = this.can;
+    const wasHidden = this.postForm.hidden;
+    this.postForm.hidden = !can.post;
+    this.postClosed.hidden = !can.contributor || can.post;
+    if (!can.post && can.contributor) {
+      this.postClosed.textContent = state.settings.locked
+        ? t("post.locked")
+        : t("post.closed", { phase: t(`phase.${state.settings.phase}`) });
+    }
+    if (wasHidden && !this.postForm.hidden && this.postField.options.length === 0) this.renderFieldOptions(state);
+  }
+
+  /** @param {BoardState} state */
+  renderFieldOptions(state) {
+    const chosen = this.postField.value;
+    this.postField.replaceChildren(...state.columns.map((c) => h("option", { value: c.id, text: c.name })));
+    if (state.columns.some((c) => c.id === chosen)) this.postField.value = chosen;
+  }
+
+  /** @param {BoardState} state */
+  renderSelection(state) {
+    const count = this.selected.size;
+    const show = count > 0;
+    if (!show && this.selectionBar.contains(document.activeElement)) {
+      this.view.focusIdea([...state.ideas.keys()][0] ?? "");
+    }
+    this.selectionBar.hidden = !show;
+    if (!show) return;
+    this.selectionCount.textContent = t(count === 1 ? "select.count_one" : "select.count", { count });
+    const merge = this.can.moderator && count >= 2;
+    this.mergeControls.hidden = !merge;
+    if (merge) {
+      const options = [...this.selected].map((id) => {
+        const idea = state.ideas.get(id);
+        return h("option", { value: id, text: idea ? idea.title || idea.text : id });
+      });
+      const chosen = this.mergeTarget.value;
+      this.mergeTarget.replaceChildren(...options);
+      if (this.selected.has(chosen)) this.mergeTarget.value = chosen;
+    }
+  }
+
+  // -- grouping, merging, voting ------------------------------------------------------------
+
+  /**
+   * Group ideas (the first chosen decides the column); focus the new group's heading.
+   *
+   * @param {string[]} ids
+   * @param {string} heading
+   * @returns {Promise<string>}
+   */
+  async group(ids, heading) {
+    if (ids.length === 0) return "";
+    showError(this.selectionError, null, "");
+    for (const id of ids) this.quiet.add(id);
+    const ack = await this.request(CLIENT_EVENTS.clusterCreate, { idea_ids: ids, heading });
+    for (const id of ids) this.quiet.delete(id);
+    if (!ack.ok) {
+      const code = ack.error?.code ?? "internal";
+      if (this.selected.size) showError(this.selectionError, null, errorMessage(t, ack.error));
+      return code;
+    }
+    this.selected.clear();
+    this.groupHeading.value = "";
+    this.renderAll();
+    const cluster = ack.cluster;
+    this.announcer.say(t("announce.grouped", { count: ids.length, cluster: clusterName(t, cluster) }));
+    this.view.focusCluster(cluster.id);
+    return "";
+  }
+
+  async merge() {
+    const target = this.mergeTarget.value;
+    const others = [...this.selected].filter((id) => id !== target);
+    if (!target || others.length === 0) return;
+    showError(this.selectionError, null, "");
+    const ack = await this.request(CLIENT_EVENTS.ideaMerge, { target_id: target, idea_ids: others });
+    if (!ack.ok) {
+      showError(this.selectionError, null, errorMessage(t, ack.error));
+      return;
+    }
+    this.selected.clear();
+    this.renderAll();
+    this.announcer.say(t("announce.merged", { count: others.length }));
+    this.view.focusIdea(target);
+  }
+
+  /**
+   * Place or take back one dot.
+   *
+   * @param {string} id
+   * @param {boolean} add
+   * @returns {Promise<string>}
+   */
+  async dot(id, add) {
+    const live = this.live;
+    const session = live ? openSession(live.state) : null;
+    if (!live || !session) return "vote_closed";
+    const ack = await this.request(add ? CLIENT_EVENTS.voteCast : CLIENT_EVENTS.voteRemove, {
+      session_id: session.id,
+      idea_id: id,
+    });
+    if (!ack.ok) return ack.error?.code ?? "internal";
+    if (live === this.live) live.update((state) => withDots(state, ack.dots));
+    const mine = ack.dots.dots[id] ?? 0;
+    this.announcer.say(
+      t(add ? "announce.dot_added" : "announce.dot_removed", {
+        mine,
+        remaining: ack.dots.remaining,
+        budget: session.budget,
+      }),
+    );
+    return "";
+  }
+
+  // -- announcements --------------------------------------------------------------------------
+
+  /**
+   * Say where the idea is now, after this page moved it.
+   *
+   * @param {string} id
+   * @param {string} how
+   */
+  announcePlace(id, how) {
+    const state = this.live?.state;
+    const place = state ? placeOf(state, id) : null;
+    if (!state || !place) return;
+    const cluster = place.clusterId ? state.clusters.get(place.clusterId) : null;
+    const where = t(cluster ? "announce.place_in_cluster" : "announce.place", {
+      index: place.index,
+      count: place.count,
+      field: columnName(state, place.columnId),
+      cluster: cluster ? clusterName(t, cluster) : "",
+    });
+    this.announcer.say(how === "drop" ? t("announce.dropped", { place: where }) : where);
   }
 
   /**
    * @param {BoardState} state
-   * @param {import("./board-state.js").Change} change
+   * @param {Change} change
    * @param {Idea | undefined} before
    */
   announceChange(state, change, before) {
     const mine = this.self?.id;
-    if (change.type === "idea.deleted") {
-      if (change.idea_id && this.deleting.delete(change.idea_id)) return;
+    const type = change.type;
+    if (change.idea_id && this.quiet.has(change.idea_id)) return;
+    if (type === "idea.deleted") {
+      if (change.idea_id && this.view.deleting.delete(change.idea_id)) return;
       if (before) this.announcer.say(t("announce.deleted"));
       return;
     }
-    const idea = change.idea;
-    if (!idea || (idea.author && idea.author.id === mine)) return;
-    const name = this.authorName(idea);
-    if (change.type === "idea.created") {
-      this.announcer.say(t("announce.created", { name, field: columnName(state, idea.field_id), text: idea.text }));
-    } else if (change.type === "idea.edited" && before) {
-      this.announcer.say(t("announce.edited", { name }));
+    if (type === "board.phase" && change.settings) {
+      this.announcer.say(t("announce.phase", { phase: t(`phase.${change.settings.phase}`) }));
+      return;
     }
-  }
-
-  /** @param {Idea} idea */
-  authorName(idea) {
-    return idea.author?.pseudonym ?? t("board.anonymous");
+    if (type === "board.revealed") return this.announcer.say(t("announce.revealed"));
+    if (type === "board.locked" && change.settings) {
+      return this.announcer.say(t(change.settings.locked ? "announce.locked" : "announce.unlocked"));
+    }
+    if (type === "vote.opened" && change.session) {
+      return this.announcer.say(t("announce.vote_opened", { budget: change.session.budget }));
+    }
+    if (type === "vote.closed") return this.announcer.say(t("announce.vote_closed"));
+    if (type === "vote.revealed") return this.announcer.say(t("announce.vote_revealed"));
+    if (type === "vote.extended") return this.announcer.say(t("announce.vote_extended"));
+    if (type === "cluster.created" && change.cluster) {
+      return this.announcer.say(t("announce.cluster_created", { cluster: clusterName(t, change.cluster) }));
+    }
+    if (type === "comment.created" && change.comment && change.comment.author?.id !== mine) {
+      const idea = state.ideas.get(change.comment.idea_id);
+      return this.announcer.say(t("announce.comment", { idea: idea ? idea.title || idea.text : "" }));
+    }
+    const idea = change.idea;
+    if (!idea) return;
+    if (idea.author && idea.author.id === mine) {
+      if (type === "idea.approved") this.announcer.say(t("announce.yours_approved"));
+      else if (type === "idea.hidden") this.announcer.say(t("announce.yours_hidden"));
+      return;
+    }
+    const name = idea.author?.pseudonym ?? t("board.anonymous");
+    if (type === "idea.created") {
+      this.announcer.say(t("announce.created", { name, field: columnName(state, idea.field_id), text: idea.text }));
+    } else if (type === "idea.edited" && before) {
+      this.announcer.say(t("announce.edited", { name }));
+    } else if (type === "idea.moved" && before && before.field_id !== idea.field_id) {
+      this.announcer.say(
+        t("announce.moved", { text: idea.title || idea.text, field: columnName(state, idea.field_id) }),
+      );
+    } else if (type === "idea.reported" && this.can.moderator) {
+      this.announcer.say(t("announce.reported_mod", { text: idea.title || idea.text }));
+    } else if (type === "idea.approved" && !before) {
+      this.announcer.say(t("announce.created", { name, field: columnName(state, idea.field_id), text: idea.text }));
+    }
   }
 
   // -- presence ------------------------------------------------------------------------------
@@ -245,7 +798,11 @@ class RoomPage {
       const li = h(
         "li",
         { class: "member" },
-        h("span", { class: `avatar ${swatchClass(member.colour)}`, "aria-hidden": "true", text: initial(member.pseudonym) }),
+        h("span", {
+          class: `avatar ${swatchClass(member.colour)}`,
+          "aria-hidden": "true",
+          text: initial(member.pseudonym),
+        }),
         h("span", { class: "member-name", text: member.pseudonym }),
       );
       if (member.role !== "participant") {
@@ -256,337 +813,6 @@ class RoomPage {
     });
     this.presenceList.replaceChildren(...items);
     this.presenceCount.textContent = String(this.presence.size);
-  }
-
-  // -- the board -----------------------------------------------------------------------------
-
-  /** @param {BoardState} state */
-  renderFieldOptions(state) {
-    const chosen = this.postField.value;
-    this.postField.replaceChildren(...state.columns.map((c) => h("option", { value: c.id, text: c.name })));
-    if (state.columns.some((c) => c.id === chosen)) this.postField.value = chosen;
-  }
-
-  /** @param {number} count */
-  countText(count) {
-    return t(count === 1 ? "board.count_one" : "board.count", { count });
-  }
-
-  /** @param {BoardState} state */
-  renderBoard(state) {
-    this.board.setAttribute("aria-busy", "false");
-    const focused = document.activeElement;
-    /** @type {HTMLElement | null} */
-    let refocus = null;
-
-    // Ideas that are gone first, so that nothing else has to move.
-    for (const [id, view] of this.ideas) {
-      if (state.ideas.has(id)) continue;
-      if (focused && view.li.contains(focused)) refocus = this.focusAfterRemoval(view.li);
-      view.li.remove();
-      this.ideas.delete(id);
-    }
-
-    const wanted = new Set(state.columns.map((c) => c.id));
-    for (const [id, column] of this.columns) {
-      if (!wanted.has(id)) {
-        column.section.remove();
-        this.columns.delete(id);
-      }
-    }
-    state.columns.forEach((column, index) => {
-      const view = this.columns.get(column.id) ?? this.createColumn(column.id);
-      if (this.board.children[index] !== view.section) {
-        this.board.insertBefore(view.section, this.board.children[index] ?? null);
-      }
-      view.name.textContent = column.name;
-      const ideas = columnIdeas(state, column.id);
-      view.count.textContent = this.countText(ideas.length);
-      view.empty.hidden = ideas.length > 0;
-      ideas.forEach((idea, position) => {
-        const item = this.ideas.get(idea.id) ?? this.createIdea(idea.id);
-        this.updateIdea(item, idea);
-        if (view.list.children[position] !== item.li) {
-          view.list.insertBefore(item.li, view.list.children[position] ?? null);
-        }
-      });
-    });
-
-    if (refocus) refocus.focus();
-    else if (focused instanceof HTMLElement && focused !== document.activeElement && focused.isConnected) {
-      focused.focus(); // moved to another column
-    }
-  }
-
-  /**
-   * Where focus goes when the idea holding it disappears: the next idea, the previous
-   * one, or the column's heading.
-   *
-   * @param {HTMLLIElement} li
-   * @returns {HTMLElement | null}
-   */
-  focusAfterRemoval(li) {
-    for (const sibling of [li.nextElementSibling, li.previousElementSibling]) {
-      const button = sibling?.querySelector("button:not([hidden])");
-      if (button instanceof HTMLElement && button.offsetParent !== null) return button;
-    }
-    const section = li.closest("section");
-    return section?.querySelector("h3") ?? null;
-  }
-
-  /** @param {string} id */
-  createColumn(id) {
-    const headingId = `col-${id}-heading`;
-    const name = h("span", { class: "column-name" });
-    const count = h("span", { class: "column-count" });
-    const heading = h("h3", { id: headingId, tabindex: "-1" }, name, " ", count);
-    const list = h("ul", { class: "ideas", "aria-labelledby": headingId });
-    const empty = h("p", { class: "empty", text: t("board.empty") });
-    const section = h("section", { class: "column", "aria-labelledby": headingId }, heading, list, empty);
-    /** @type {ColumnView} */
-    const view = { section, heading, name, count, list, empty };
-    this.columns.set(id, view);
-    return view;
-  }
-
-  /** @param {string} id */
-  createIdea(id) {
-    const base = `idea-${id}`;
-    const title = h("p", { class: "idea-title", hidden: true });
-    const text = h("p", { class: "idea-text", id: `${base}-text` });
-    const status = h("p", { class: "idea-status", hidden: true });
-    const avatar = h("span", { class: "avatar", "aria-hidden": "true" });
-    const author = h("span", { class: "idea-author" });
-    const editButton = h("button", { type: "button", class: "secondary", text: t("board.edit") });
-    editButton.setAttribute("aria-describedby", `${base}-text`);
-    const deleteButton = h("button", { type: "button", class: "secondary", text: t("board.delete") });
-    deleteButton.setAttribute("aria-describedby", `${base}-text`);
-    const actions = h("div", { class: "idea-actions" }, editButton, deleteButton);
-    const confirmText = h("p", { id: `${base}-confirm`, text: t("board.delete_confirm") });
-    const confirmButton = h("button", { type: "button", class: "danger", text: t("board.delete") });
-    const cancelButton = h("button", { type: "button", class: "secondary", text: t("board.cancel") });
-    const confirm = h(
-      "div",
-      { class: "idea-confirm", role: "group", "aria-labelledby": `${base}-confirm`, hidden: true },
-      confirmText,
-      confirmButton,
-      cancelButton,
-    );
-    const error = h("p", { class: "error", id: `${base}-error`, role: "alert", hidden: true });
-    const li = h(
-      "li",
-      { class: "idea", id: base },
-      title,
-      text,
-      status,
-      h("p", { class: "idea-meta" }, avatar, " ", author),
-      actions,
-      confirm,
-      error,
-    );
-    /** @type {IdeaView} */
-    const view = {
-      li,
-      title,
-      text,
-      status,
-      avatar,
-      author,
-      actions,
-      editButton,
-      deleteButton,
-      confirm,
-      confirmButton,
-      error,
-      editForm: null,
-    };
-    editButton.addEventListener("click", () => this.startEdit(id));
-    deleteButton.addEventListener("click", () => this.askDelete(id));
-    confirmButton.addEventListener("click", () => this.confirmDelete(id));
-    cancelButton.addEventListener("click", () => this.cancelDelete(id));
-    confirm.addEventListener("keydown", (event) => {
-      if (event.key === "Escape") {
-        event.preventDefault();
-        this.cancelDelete(id);
-      }
-    });
-    this.ideas.set(id, view);
-    return view;
-  }
-
-  /** @param {Idea} idea */
-  mayEdit(idea) {
-    const self = this.self;
-    return !!self && CONTRIBUTOR_ROLES.includes(self.role) && idea.author?.id === self.id;
-  }
-
-  /** @param {Idea} idea */
-  mayDelete(idea) {
-    return this.mayEdit(idea) || (!!this.self && MODERATOR_ROLES.includes(this.self.role));
-  }
-
-  /**
-   * @param {IdeaView} view
-   * @param {Idea} idea
-   */
-  updateIdea(view, idea) {
-    view.title.textContent = idea.title ?? "";
-    view.title.hidden = !idea.title;
-    view.text.textContent = idea.text;
-    view.avatar.className = idea.author ? `avatar ${swatchClass(idea.author.colour)}` : "avatar avatar-anonymous";
-    view.avatar.textContent = idea.author ? initial(idea.author.pseudonym) : "?";
-    view.author.textContent = t("board.by", { name: this.authorName(idea) });
-    const status = idea.status && idea.status !== "visible" ? idea.status : "";
-    view.status.textContent = status ? t(`board.status.${status}`) : "";
-    view.status.hidden = !status;
-    view.editButton.hidden = !this.mayEdit(idea);
-    view.deleteButton.hidden = !this.mayDelete(idea);
-    const busy = view.editForm !== null || !view.confirm.hidden;
-    view.actions.hidden = busy || (view.editButton.hidden && view.deleteButton.hidden);
-    view.text.hidden = view.editForm !== null;
-  }
-
-  /** @param {string} id */
-  currentIdea(id) {
-    return this.live?.state.ideas.get(id);
-  }
-
-  // -- editing ---------------------------------------------------------------------------------
-
-  /** @param {string} id */
-  startEdit(id) {
-    const view = this.ideas.get(id);
-    const idea = this.currentIdea(id);
-    if (!view || !idea || view.editForm) return;
-    const base = `idea-${id}`;
-    const textarea = h("textarea", { id: `${base}-edit-text`, rows: "3", maxlength: "2000" });
-    textarea.value = idea.text;
-    const select = h("select", { id: `${base}-edit-field` });
-    for (const column of this.live?.state.columns ?? []) {
-      select.append(h("option", { value: column.id, text: column.name }));
-    }
-    select.value = idea.field_id;
-    const error = h("p", { class: "error", id: `${base}-edit-error`, role: "alert", hidden: true });
-    const form = h(
-      "form",
-      { class: "edit-form" },
-      h("label", { for: textarea.id, text: t("board.edit_label") }),
-      textarea,
-      h("label", { for: select.id, text: t("board.field") }),
-      select,
-      h(
-        "div",
-        { class: "buttons" },
-        h("button", { type: "submit", text: t("board.save") }),
-        h("button", { type: "button", class: "secondary", "data-action": "cancel", text: t("board.cancel") }),
-      ),
-      error,
-    );
-    form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      this.saveEdit(id, textarea, select, error);
-    });
-    form.querySelector('[data-action="cancel"]')?.addEventListener("click", () => this.endEdit(id));
-    form.addEventListener("keydown", (event) => {
-      if (event.key === "Escape") {
-        event.preventDefault();
-        this.endEdit(id);
-      } else if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target === textarea) {
-        event.preventDefault();
-        form.requestSubmit();
-      }
-    });
-    view.editForm = form;
-    view.text.after(form);
-    this.updateIdea(view, idea);
-    textarea.focus();
-  }
-
-  /**
-   * @param {string} id
-   * @param {HTMLTextAreaElement} textarea
-   * @param {HTMLSelectElement} select
-   * @param {HTMLElement} error
-   */
-  async saveEdit(id, textarea, select, error) {
-    const idea = this.currentIdea(id);
-    const live = this.live;
-    if (!idea || !live || !this.connection) return;
-    /** @type {{board_id: string, idea_id: string, text?: string, field_id?: string}} */
-    const payload = { board_id: live.state.boardId, idea_id: id };
-    if (textarea.value !== idea.text) payload.text = textarea.value;
-    if (select.value !== idea.field_id) payload.field_id = select.value;
-    if (payload.text === undefined && payload.field_id === undefined) {
-      this.endEdit(id);
-      return;
-    }
-    showError(error, textarea, "");
-    try {
-      const ack = await this.connection.request(CLIENT_EVENTS.ideaEdit, payload);
-      if (!ack.ok) {
-        showError(error, textarea, errorMessage(t, ack.error));
-        return;
-      }
-      live.acknowledged(ack.seq);
-      this.endEdit(id);
-    } catch (err) {
-      showError(error, textarea, errorMessage(t, { code: err instanceof TransportError ? "offline" : "internal" }));
-    }
-  }
-
-  /** @param {string} id */
-  endEdit(id) {
-    const view = this.ideas.get(id);
-    if (!view?.editForm) return;
-    view.editForm.remove();
-    view.editForm = null;
-    const idea = this.currentIdea(id);
-    if (idea) this.updateIdea(view, idea);
-    view.editButton.focus();
-  }
-
-  // -- deleting --------------------------------------------------------------------------------
-
-  /** @param {string} id */
-  askDelete(id) {
-    const view = this.ideas.get(id);
-    const idea = this.currentIdea(id);
-    if (!view || !idea) return;
-    view.confirm.hidden = false;
-    this.updateIdea(view, idea);
-    view.confirmButton.focus();
-  }
-
-  /** @param {string} id */
-  cancelDelete(id) {
-    const view = this.ideas.get(id);
-    const idea = this.currentIdea(id);
-    if (!view || !idea) return;
-    view.confirm.hidden = true;
-    this.updateIdea(view, idea);
-    view.deleteButton.focus();
-  }
-
-  /** @param {string} id */
-  async confirmDelete(id) {
-    const view = this.ideas.get(id);
-    const live = this.live;
-    if (!view || !live || !this.connection) return;
-    showError(view.error, null, "");
-    this.deleting.add(id);
-    try {
-      const ack = await this.connection.request(CLIENT_EVENTS.ideaDelete, { board_id: live.state.boardId, idea_id: id });
-      if (!ack.ok) {
-        this.deleting.delete(id);
-        showError(view.error, null, errorMessage(t, ack.error));
-        return;
-      }
-      this.announcer.say(t("deleted"));
-      live.acknowledged(ack.seq);
-    } catch (err) {
-      this.deleting.delete(id);
-      showError(view.error, null, errorMessage(t, { code: err instanceof TransportError ? "offline" : "internal" }));
-    }
   }
 
   // -- posting ---------------------------------------------------------------------------------
@@ -601,15 +827,19 @@ class RoomPage {
     this.postText.readOnly = true;
     if (connection.state !== "online") this.postStatus.textContent = t("board.queued");
     try {
-      const ack = await connection.post({
-        board_id: live.state.boardId,
-        field_id: this.postField.value,
-        text: this.postText.value,
-      });
+      /** @type {{board_id: string, field_id: string, text: string, title?: string, tags?: string[], colour?: string}} */
+      const post = { board_id: live.state.boardId, field_id: this.postField.value, text: this.postText.value };
+      if (this.postTitle.value.trim()) post.title = this.postTitle.value;
+      const tags = parseTags(this.postTags.value);
+      if (tags.length) post.tags = tags;
+      if (this.postColour.value) post.colour = this.postColour.value;
+      const ack = await connection.post(post);
       if (ack.ok) {
         this.postText.value = "";
+        this.postTitle.value = "";
+        this.postTags.value = "";
         this.announcer.say(t("posted"));
-        live.acknowledged(ack.seq);
+        if (live === this.live) live.acknowledged(ack.seq);
       } else {
         showError(this.postError, this.postText, errorMessage(t, ack.error));
       }

@@ -358,3 +358,48 @@ def describe_violations(where: str, violations: list[dict[str, Any]]) -> str:
             lines.append(f"    at {json.dumps(node['target'])}: {node['html'][:160]}")
             lines.append("      " + (node["summary"] or "").replace("\n", "\n      "))
     return "\n".join(lines)
+
+
+# -- keyboard ------------------------------------------------------------------------------
+
+FOCUSED = """() => {
+  const el = document.activeElement;
+  const style = getComputedStyle(el);
+  return {
+    tag: el.tagName.toLowerCase(), id: el.id, type: el.getAttribute("type") || "",
+    text: (el.textContent || "").trim().slice(0, 40),
+    label: ((el.labels && el.labels[0] && el.labels[0].textContent) || "").trim(),
+    described: (el.getAttribute("aria-describedby") || "").split(" ").filter(Boolean)
+      .map((id) => (document.getElementById(id) || {}).textContent || "").join(" ").trim(),
+    outline: style.outlineStyle, width: parseFloat(style.outlineWidth) || 0,
+  };
+}"""
+
+
+def focused(page: Any) -> dict[str, Any]:
+    return page.evaluate(FOCUSED)
+
+
+def assert_focus_visible(page: Any) -> dict[str, Any]:
+    info = focused(page)
+    assert info["tag"] != "body", "focus was lost"
+    assert info["outline"] not in ("none", "") and info["width"] >= 2, f"no visible focus indicator on {info}"
+    return info
+
+
+def tab_until(page: Any, matches: Any, limit: int = 40, *, backwards: bool = False) -> dict[str, Any]:
+    """Press Tab until `matches(focused element info)`; check the focus is visible at every stop.
+
+    Past the last element the focus leaves the page (a browser goes to its own controls) and
+    the next Tab comes back to the first: that one stop on the body is allowed.
+    """
+    left_page = False
+    for _ in range(limit):
+        page.keyboard.press("Shift+Tab" if backwards else "Tab")
+        if not left_page and focused(page)["tag"] == "body":
+            left_page = True
+            continue
+        info = assert_focus_visible(page)
+        if matches(info):
+            return info
+    raise AssertionError(f"Tab never reached the element; last focus: {focused(page)}")

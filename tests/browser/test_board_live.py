@@ -38,8 +38,10 @@ def test_two_participants_see_each_other_and_each_others_ideas(new_context: Any,
     expect(idea).to_be_visible()
     expect(idea).to_contain_text(DE["client.board.by"].format(name="Anna"))
     expect(column(ben, "Mobilität").get_by_role("listitem")).to_have_count(0)
-    # Ben may not edit or delete Anna's idea; Anna may.
-    expect(idea.get_by_role("button")).to_have_count(0)
+    # Ben may not edit or delete Anna's idea (he may move, comment on and report it); Anna may.
+    expect(idea.get_by_role("button", name=DE["client.board.edit"])).to_have_count(0)
+    expect(idea.get_by_role("button", name=DE["client.board.delete"], exact=True)).to_have_count(0)
+    expect(idea.get_by_role("button", name=DE["client.idea.report"])).to_be_visible()
     own = column(anna, "Bildung").get_by_role("listitem").filter(has_text="Digitale Lernräume")
     expect(own.get_by_role("button", name=DE["client.board.edit"])).to_be_visible()
 

@@ -8,40 +8,9 @@ import pytest
 from playwright.sync_api import expect
 
 from server.i18n import catalog
-from tests.browser.conftest import DE, column, join
+from tests.browser.conftest import DE, assert_focus_visible, column, focused, join, tab_until
 
 pytestmark = pytest.mark.browser
-
-FOCUSED = """() => {
-  const el = document.activeElement;
-  const style = getComputedStyle(el);
-  return {
-    tag: el.tagName.toLowerCase(), id: el.id, type: el.getAttribute("type") || "",
-    text: (el.textContent || "").trim().slice(0, 40),
-    outline: style.outlineStyle, width: parseFloat(style.outlineWidth) || 0,
-  };
-}"""
-
-
-def focused(page: Any) -> dict[str, Any]:
-    return page.evaluate(FOCUSED)
-
-
-def assert_focus_visible(page: Any) -> dict[str, Any]:
-    info = focused(page)
-    assert info["tag"] != "body", "focus was lost"
-    assert info["outline"] not in ("none", "") and info["width"] >= 2, f"no visible focus indicator on {info}"
-    return info
-
-
-def tab_until(page: Any, matches: Any, limit: int = 40, *, backwards: bool = False) -> dict[str, Any]:
-    """Press Tab until `matches(focused element info)`; check the focus is visible at every stop."""
-    for _ in range(limit):
-        page.keyboard.press("Shift+Tab" if backwards else "Tab")
-        info = assert_focus_visible(page)
-        if matches(info):
-            return info
-    raise AssertionError(f"Tab never reached the element; last focus: {focused(page)}")
 
 
 def test_keyboard_only_join_post_edit_delete_and_announcements(new_context: Any, make_event: Any) -> None:

@@ -144,7 +144,11 @@ function fakeServer(log) {
 test("LiveBoard: first sync is a snapshot, then pushed changes apply in order", async () => {
   const server = fakeServer([created(1, idea("ide_1"))]);
   const updates = [];
-  const live = new LiveBoard(BOARD, (since) => server.sync(since), (state, applied, snap) => updates.push({ applied, snap }));
+  const live = new LiveBoard(
+    BOARD,
+    (since) => server.sync(since),
+    (state, applied, snap) => updates.push({ applied, snap }),
+  );
   await live.sync();
   assert.deepEqual(server.calls, [null]);
   assert.equal(live.state.seq, 1);
@@ -159,7 +163,11 @@ test("LiveBoard: first sync is a snapshot, then pushed changes apply in order", 
 
 test("LiveBoard: a gap asks for the changes since our seq and converges", async () => {
   const server = fakeServer([created(1, idea("ide_1"))]);
-  const live = new LiveBoard(BOARD, (since) => server.sync(since), () => {});
+  const live = new LiveBoard(
+    BOARD,
+    (since) => server.sync(since),
+    () => {},
+  );
   await live.sync();
   server.log.push(created(2, idea("ide_2")), edited(3, idea("ide_1", { text: "neu" })), deleted(4, "ide_2"));
   assert.equal(live.receive(server.log[3]), "gap"); // missed 2 and 3
@@ -196,7 +204,11 @@ test("LiveBoard: changes pushed during a sync are queued and applied after it", 
 
 test("LiveBoard: a resync after reconnect fetches only what was missed", async () => {
   const server = fakeServer([created(1, idea("ide_1"))]);
-  const live = new LiveBoard(BOARD, (since) => server.sync(since), () => {});
+  const live = new LiveBoard(
+    BOARD,
+    (since) => server.sync(since),
+    () => {},
+  );
   await live.sync();
   server.log.push(created(2, idea("ide_2", { author: "mem_2" })));
   await live.sync();
@@ -206,7 +218,11 @@ test("LiveBoard: a resync after reconnect fetches only what was missed", async (
 
 test("LiveBoard: an acknowledgement ahead of us triggers a sync, one we have does not", async () => {
   const server = fakeServer([created(1, idea("ide_1"))]);
-  const live = new LiveBoard(BOARD, (since) => server.sync(since), () => {});
+  const live = new LiveBoard(
+    BOARD,
+    (since) => server.sync(since),
+    () => {},
+  );
   await live.sync();
   live.acknowledged(1);
   assert.equal(live.running, null);
@@ -218,7 +234,11 @@ test("LiveBoard: an acknowledgement ahead of us triggers a sync, one we have doe
 
 test("LiveBoard: a server that went back (new database) gives a snapshot", async () => {
   const server = fakeServer([created(1, idea("ide_1")), created(2, idea("ide_2"))]);
-  const live = new LiveBoard(BOARD, (since) => server.sync(since), () => {});
+  const live = new LiveBoard(
+    BOARD,
+    (since) => server.sync(since),
+    () => {},
+  );
   await live.sync();
   server.log.length = 0;
   await live.sync();
@@ -263,4 +283,116 @@ test("ideas with an ordering key sort by it; anonymous ideas (no author) are kep
     columnIdeas(state, "fld_a").map((i) => i.id),
     ["ide_c", "ide_a", "ide_b"],
   );
+});
+
+// -- clusters, comments, settings and vote rounds ---------------------------------------------
+
+const at = (seq, type, extra) => ({ board_id: BOARD, seq, type, ...extra });
+
+test("a full snapshot brings settings, clusters, comments, rounds, dots and progress", () => {
+  const state = fromSnapshot({
+    ...snapshot(5, [idea("ide_1")]),
+    settings: { phase: "vote", silent: false, revealed: false, locked: true, premoderation: false, anonymous: true },
+    clusters: [{ id: "cl_1", field_id: "fld_a", heading: "Rad", position: "a", parent_id: null }],
+    comments: [{ id: "cm_1", idea_id: "ide_1", text: "gut", author: null, hidden: false }],
+    sessions: [
+      { id: "vs_1", round: 1, budget: 5, cap: 3, blind: true, status: "open", scope: { kind: "board", ids: [] } },
+    ],
+    my_dots: { session_id: "vs_1", dots: { ide_1: 2 }, used: 2, remaining: 3 },
+    progress: { board_id: BOARD, session_id: "vs_1", voters: 1, cast: 2, left: 3, tallies: null },
+  });
+  assert.equal(state.settings.phase, "vote");
+  assert.equal(state.settings.anonymous, true);
+  assert.equal(state.clusters.get("cl_1").heading, "Rad");
+  assert.equal(state.comments.get("cm_1").text, "gut");
+  assert.equal(state.sessions.get("vs_1").budget, 5);
+  assert.equal(state.myDots.remaining, 3);
+  assert.equal(state.progress.cast, 2);
+});
+
+test("an old snapshot without the new parts gets defaults", () => {
+  const state = fromSnapshot(snapshot(0));
+  assert.equal(state.settings.phase, "collect");
+  assert.equal(state.clusters.size, 0);
+  assert.equal(state.sessions.size, 0);
+  assert.equal(state.myDots, null);
+});
+
+test("cluster changes add, rename and dissolve; comments come and go", () => {
+  let state = fromSnapshot(snapshot(0, [idea("ide_1")]));
+  const cluster = { id: "cl_1", field_id: "fld_a", heading: "", position: "a", parent_id: null };
+  state = applyChange(state, at(1, "cluster.created", { cluster_id: "cl_1", cluster })).state;
+  state = applyChange(
+    state,
+    at(2, "cluster.renamed", { cluster_id: "cl_1", cluster: { ...cluster, heading: "Rad" } }),
+  ).state;
+  assert.equal(state.clusters.get("cl_1").heading, "Rad");
+  const before = state;
+  state = applyChange(state, at(3, "cluster.dissolved", { cluster_id: "cl_1", cluster: null })).state;
+  assert.equal(state.clusters.size, 0);
+  assert.equal(before.clusters.size, 1, "the state given is not modified");
+  const comment = { id: "cm_1", idea_id: "ide_1", text: "gut" };
+  state = applyChange(state, at(4, "comment.created", { comment_id: "cm_1", comment })).state;
+  assert.equal(state.comments.size, 1);
+  state = applyChange(state, at(5, "comment.hidden", { comment_id: "cm_1", comment: null })).state;
+  assert.equal(state.comments.size, 0, "a comment hidden from us is removed");
+  assert.equal(state.ideas.size, 1, "comment changes leave the ideas alone");
+});
+
+test("settings changes replace the settings", () => {
+  const state = fromSnapshot(snapshot(0));
+  const settings = {
+    phase: "cluster",
+    silent: false,
+    revealed: true,
+    locked: false,
+    premoderation: true,
+    anonymous: false,
+  };
+  const next = applyChange(state, at(1, "board.phase", { settings })).state;
+  assert.equal(next.settings.phase, "cluster");
+  assert.equal(next.settings.premoderation, true);
+  assert.equal(state.settings.phase, "collect");
+});
+
+test("a new round starts with no dots; a changed budget moves what is left; closing keeps the round", () => {
+  let state = fromSnapshot(snapshot(0));
+  const session = {
+    id: "vs_1",
+    round: 1,
+    budget: 5,
+    cap: 3,
+    blind: true,
+    status: "open",
+    ends_at: null,
+    scope: { kind: "board", ids: [] },
+    results: null,
+  };
+  state = applyChange(state, at(1, "vote.opened", { session })).state;
+  assert.deepEqual(state.myDots, { session_id: "vs_1", dots: {}, used: 0, remaining: 5 });
+  assert.equal(state.progress.tallies, null, "blind: no tallies");
+  state = { ...state, myDots: { session_id: "vs_1", dots: { ide_1: 2 }, used: 2, remaining: 3 } };
+  state = applyChange(state, at(2, "vote.changed", { session: { ...session, budget: 8 } })).state;
+  assert.equal(state.myDots.remaining, 6);
+  state = applyChange(state, at(3, "vote.closed", { session: { ...session, budget: 8, status: "closed" } })).state;
+  assert.equal(state.sessions.get("vs_1").status, "closed");
+  assert.equal(state.myDots.used, 2);
+});
+
+test("LiveBoard.update changes unsequenced parts and shows them; no change, no update", async () => {
+  const server = fakeServer([]);
+  const updates = [];
+  const live = new LiveBoard(
+    BOARD,
+    (since) => server.sync(since),
+    (state, applied, snap) => updates.push({ state, applied, snap }),
+  );
+  await live.sync();
+  const count = updates.length;
+  live.update((state) => state);
+  assert.equal(updates.length, count);
+  live.update((state) => ({ ...state, progress: { session_id: "vs_1", voters: 1, cast: 1, left: 4, tallies: null } }));
+  assert.equal(updates.length, count + 1);
+  assert.equal(live.state.progress.voters, 1);
+  assert.deepEqual(updates.at(-1).applied, []);
 });

@@ -58,7 +58,7 @@ class FakeSocket {
   }
 }
 
-function setUp(onReady = async () => {}) {
+function setUp(onReady = async () => {}, retryMs = 5) {
   let socket;
   const states = [];
   const connection = new Connection({
@@ -69,7 +69,7 @@ function setUp(onReady = async () => {}) {
     auth: { token: "t".repeat(43) },
     onState: (state) => states.push(state),
     onReady,
-    retryMs: 5,
+    retryMs,
   });
   connection.start();
   return { connection, socket, states };
@@ -154,7 +154,10 @@ test("a failed connection attempt shows offline", () => {
 
 test("request rejects at once when offline, and with a TransportError when the connection drops", async () => {
   const { connection, socket } = setUp();
-  await assert.rejects(connection.request("room.enter", {}), (err) => err instanceof TransportError && err.reason === "offline");
+  await assert.rejects(
+    connection.request("room.enter", {}),
+    (err) => err instanceof TransportError && err.reason === "offline",
+  );
   socket.connect();
   await tick();
   const pending = connection.request("board.sync", { board_id: "brd_1", since: 0 });
@@ -211,10 +214,11 @@ test("a post made while offline waits for the connection", async () => {
 
 test("a failed onReady is retried while the socket stays connected", async () => {
   let attempts = 0;
+  // The retry waits 100 ms: long enough that the state in between can be seen on a busy machine.
   const { socket, states } = setUp(async () => {
     attempts += 1;
     if (attempts === 1) throw new Error("internal");
-  });
+  }, 100);
   socket.connect();
   await tick();
   assert.notEqual(states.at(-1), "online");

@@ -41,11 +41,46 @@ def test_client_event_names_are_the_servers() -> None:
 
 
 def test_client_roles_are_the_servers() -> None:
-    from server.gateway import CONTRIBUTORS
+    from server.gateway import CONTRIBUTORS, MODERATORS
 
     source = (JS / "protocol.js").read_text(encoding="utf-8")
     assert set(_frozen_list(source, "CONTRIBUTOR_ROLES")) == {r.value for r in CONTRIBUTORS}
+    assert set(_frozen_list(source, "MODERATOR_ROLES")) == {r.value for r in MODERATORS}
     assert registry.specs["board.idea.create"].roles == CONTRIBUTORS
+    assert registry.specs["board.phase"].roles == MODERATORS
+    assert registry.specs["vote.open"].roles == MODERATORS
+
+
+def test_phases_and_card_colours_are_the_domains_with_messages_and_styles() -> None:
+    from boards.model import IDEA_COLOURS, Phase
+
+    source = (JS / "protocol.js").read_text(encoding="utf-8")
+    assert _frozen_list(source, "PHASES") == [phase.value for phase in Phase]
+    assert _frozen_list(source, "IDEA_COLOURS") == list(IDEA_COLOURS)
+    css = CSS.read_text(encoding="utf-8")
+    for colour in IDEA_COLOURS:
+        assert re.search(rf"\.idea\.card-{colour}\s*\{{", css), f".idea.card-{colour} missing in app.css"
+    for language in LANGUAGES:
+        messages = catalog(language)
+        for phase in Phase:
+            assert f"client.phase.{phase.value}" in messages
+            assert f"client.phase_hint.{phase.value}" in messages
+        for colour in IDEA_COLOURS:
+            assert f"client.card.{colour}" in messages
+
+
+def test_vote_defaults_are_the_servers() -> None:
+    from boards.voting import BUDGET_MAX
+
+    source = (JS / "voting.js").read_text(encoding="utf-8")
+    match = re.search(r"export const VOTE_DEFAULTS = Object\.freeze\(\{(.*?)\}\);", source, re.S)
+    assert match
+    defaults = dict(re.findall(r"(\w+):\s*(\w+)", match.group(1)))
+    fields = protocol.VoteOpen.model_fields
+    assert int(defaults["budget"]) == fields["budget"].default
+    assert int(defaults["cap"]) == fields["cap"].default
+    assert (defaults["blind"] == "true") is fields["blind"].default
+    assert int(defaults["budgetMax"]) == BUDGET_MAX
 
 
 def test_avatar_colours_match_the_domain_and_the_css() -> None:
@@ -63,6 +98,9 @@ def _used_keys() -> set[str]:
     for path in JS.glob("*.js"):
         source = path.read_text(encoding="utf-8")
         keys |= set(re.findall(r'\bt\(\s*"([^"]+)"', source))
+        # both keys of a choice: t(n === 1 ? "a_one" : "a", ...)
+        for first, second in re.findall(r'\bt\(\s*[^"`()]*\?\s*"([^"]+)"\s*:\s*"([^"]+)"', source):
+            keys |= {first, second}
         # keys built from a prefix: `conn.${state}`, `role.${...}`, `error.${code}`
         for prefix in re.findall(r"\bt\(\s*`([a-z_.]+)\.\$\{", source):
             keys.add(prefix + ".*")

@@ -1,0 +1,68 @@
+// @ts-check
+/**
+ * What the page offers a member on a board, mirroring the server's rules
+ * (`boards/rules.py`): the server checks everything again; this only decides which
+ * controls to show, so nobody is offered what would be refused.
+ */
+
+import { CONTRIBUTOR_ROLES, MODERATOR_ROLES } from "./protocol.js";
+
+/** @typedef {import("./board-state.js").Settings} Settings */
+/** @typedef {import("./board-state.js").Idea} Idea */
+
+/**
+ * @typedef {object} Abilities
+ * @property {boolean} contributor  may post, change and vote at all (not an observer)
+ * @property {boolean} moderator  facilitator or organizer
+ * @property {boolean} writable  the board is neither locked nor closed
+ * @property {boolean} post  may post a new idea now: in the collect phase (the server lets
+ *   facilitators post in any phase; the page offers it while collecting, where it belongs)
+ * @property {boolean} arrange  may move, group, edit and delete (own) ideas now
+ * @property {boolean} comment  may comment now
+ * @property {boolean} vote  may place dots now (a round is open)
+ */
+
+/**
+ * @param {string} role
+ * @param {Settings} settings
+ * @param {boolean} voteOpen  a round is open (and its time not up)
+ * @returns {Abilities}
+ */
+export function abilities(role, settings, voteOpen) {
+  const contributor = CONTRIBUTOR_ROLES.includes(role);
+  const moderator = MODERATOR_ROLES.includes(role);
+  const writable = !settings.locked && settings.phase !== "closed";
+  /** @param {...string} phases */
+  const inPhase = (...phases) => contributor && writable && (moderator || phases.includes(settings.phase));
+  return {
+    contributor,
+    moderator,
+    writable,
+    post: contributor && writable && settings.phase === "collect",
+    arrange: inPhase("collect", "cluster"),
+    comment: contributor && writable,
+    vote: contributor && writable && voteOpen,
+  };
+}
+
+/**
+ * May this member edit the idea (only authors, in the collect and cluster phases)?
+ *
+ * @param {Abilities} can
+ * @param {Idea} idea
+ * @param {string | undefined} memberId
+ */
+export function mayEdit(can, idea, memberId) {
+  return can.arrange && !!memberId && idea.author?.id === memberId;
+}
+
+/**
+ * May this member delete the idea (authors, and facilitators any)?
+ *
+ * @param {Abilities} can
+ * @param {Idea} idea
+ * @param {string | undefined} memberId
+ */
+export function mayDelete(can, idea, memberId) {
+  return can.arrange && (can.moderator || (!!memberId && idea.author?.id === memberId));
+}

@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { abilities, mayDelete, mayEdit } from "../../static/js/abilities.js";
+import { BoardList } from "../../static/js/board-list.js";
+
+const settings = (phase, extra = {}) => ({
+  phase,
+  silent: false,
+  revealed: false,
+  locked: false,
+  premoderation: false,
+  anonymous: false,
+  ...extra,
+});
+
+test("participants post while collecting, arrange while collecting or clustering, vote in an open round", () => {
+  const collect = abilities("participant", settings("collect"), false);
+  assert.deepEqual(
+    [collect.post, collect.arrange, collect.comment, collect.vote, collect.moderator],
+    [true, true, true, false, false],
+  );
+  const cluster = abilities("participant", settings("cluster"), false);
+  assert.deepEqual([cluster.post, cluster.arrange], [false, true]);
+  const vote = abilities("participant", settings("vote"), true);
+  assert.deepEqual([vote.post, vote.arrange, vote.vote], [false, false, true]);
+  assert.equal(abilities("participant", settings("vote"), false).vote, false);
+});
+
+test("facilitators arrange in any open phase; nobody changes a locked or closed board", () => {
+  const vote = abilities("facilitator", settings("vote"), true);
+  assert.deepEqual([vote.moderator, vote.arrange, vote.vote, vote.post], [true, true, true, false]);
+  for (const s of [settings("collect", { locked: true }), settings("closed")]) {
+    for (const role of ["facilitator", "participant"]) {
+      const can = abilities(role, s, true);
+      assert.deepEqual(
+        [can.post, can.arrange, can.comment, can.vote, can.writable],
+        [false, false, false, false, false],
+      );
+    }
+  }
+});
+
+test("observers read only", () => {
+  const can = abilities("observer", settings("collect"), true);
+  assert.deepEqual(
+    [can.contributor, can.post, can.arrange, can.comment, can.vote],
+    [false, false, false, false, false],
+  );
+});
+
+test("authors edit their ideas; facilitators delete any", () => {
+  const idea = { id: "i1", author: { id: "mb_1", pseudonym: "A", colour: "blue" } };
+  const participant = abilities("participant", settings("collect"), false);
+  assert.ok(mayEdit(participant, idea, "mb_1"));
+  assert.ok(!mayEdit(participant, idea, "mb_2"));
+  assert.ok(!mayEdit(participant, { ...idea, author: null }, "mb_1"), "anonymous to us: not ours");
+  assert.ok(!mayDelete(participant, idea, "mb_2"));
+  const facilitator = abilities("facilitator", settings("cluster"), false);
+  assert.ok(mayDelete(facilitator, idea, "mb_9"));
+  assert.ok(!mayEdit(facilitator, idea, "mb_9"));
+});
+
+test("the board list keeps the shown board, adds new ones once, and steps round for the arrow keys", () => {
+  const list = new BoardList();
+  assert.equal(list.reset([]), null);
+  assert.equal(list.add({ id: "bd_1", title: "Eins", seq: 0 }), true);
+  assert.equal(list.active, "bd_1");
+  assert.equal(list.add({ id: "bd_1", title: "Eins", seq: 0 }), false);
+  list.add({ id: "bd_2", title: "Zwei", seq: 0 });
+  list.active = "bd_2";
+  assert.equal(
+    list.reset([
+      { id: "bd_1", title: "Eins", seq: 3 },
+      { id: "bd_2", title: "Zwei", seq: 1 },
+    ]),
+    "bd_2",
+  );
+  assert.equal(list.reset([{ id: "bd_1", title: "Eins", seq: 3 }]), "bd_1", "a board that is gone is not shown");
+  list.add({ id: "bd_3", title: "Drei", seq: 0 });
+  assert.equal(list.neighbour("bd_1", 1), "bd_3");
+  assert.equal(list.neighbour("bd_3", 1), "bd_1");
+  assert.equal(list.neighbour("bd_1", -1), "bd_3");
+  assert.equal(list.title("bd_3"), "Drei");
+  assert.equal(list.add(null), false);
+});
