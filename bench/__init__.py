@@ -1,0 +1,1 @@
+"""Load tests for werkstatt: ``python -m bench WORKLOAD [options]`` (see docs/benchmarks.md)."""

@@ -1,0 +1,68 @@
+"""``python -m bench WORKLOAD [options]``: run one workload, print its figures.
+
+Progress goes to standard output as it happens; the result is one JSON object on the
+last line. The exit status is 1 when the run found lost data, violations or errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import json
+import sys
+from typing import Any
+
+# name → (module, what it measures); each module has add_arguments(parser) and async run(args)
+WORKLOADS: dict[str, tuple[str, str]] = {
+    "voting": ("bench.voting", "a burst of dot-voting on one board, then the reveal; checked against the database"),
+    "join": ("bench.join", "a join storm: N participants join, connect and enter the room within T seconds"),
+    "fanout": ("bench.fanout", "N participants on one board, R idea changes per second, every change to everyone"),
+    "idle": ("bench.idle", "N participants connected and idle: the server's memory"),
+}
+
+FAILURES = ("lost", "violations", "errors")
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Load tests for werkstatt. Each starts its own server (python -m server serve) on a free "
+        "port of 127.0.0.1 with a fresh SQLite file, measures it, and prints one JSON object on the last line.",
+    )
+    sub = top.add_subparsers(dest="workload", metavar="WORKLOAD", required=True)
+    for name, (module, summary) in WORKLOADS.items():
+        p = sub.add_parser(name, help=summary, description=summary)
+        p.add_argument("--clients", type=int, help="simulated participants (default: the target of the workload)")
+        p.add_argument("--rate", type=float, help="actions per second (where the workload has a rate)")
+        p.add_argument("--duration", type=float, help="seconds of the measured window")
+        p.add_argument("--seed", type=int, default=1, help="seed of the random choices (default 1)")
+        p.add_argument(
+            "--compress",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="offer per-message compression as browsers do (default: only for idle)",
+        )
+        p.add_argument("--keep", action="store_true", help="keep the server's log and database afterwards")
+        p.add_argument(
+            "--profile",
+            metavar="FILE",
+            help="sample the server with py-spy during the measured phase: FILE.svg (flame graph), "
+            "FILE.json (speedscope) or else raw collapsed stacks",
+        )
+        importlib.import_module(module).add_arguments(p)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    module = importlib.import_module(WORKLOADS[args.workload][0])
+    if args.compress is None:
+        args.compress = args.workload == "idle"
+    result: dict[str, Any] = asyncio.run(module.run(args))
+    print(json.dumps(result, ensure_ascii=False), flush=True)
+    return 1 if any(result.get(key) for key in FAILURES) else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

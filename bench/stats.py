@@ -1,0 +1,97 @@
+"""Percentiles, and the meter that brackets a measured phase (wall time, both processes' CPU)."""
+
+from __future__ import annotations
+
+import math
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bench.process import ServerProcess, generator_cpu
+
+# The generator shares the machine with the server: past this share of one core it may
+# itself be the bottleneck, and latencies it reports include its own queueing.
+GENERATOR_BUSY_SHARE = 0.85
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """The ``q``-th percentile (0–100) by the nearest-rank method; None when empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def ms(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000, 2)
+
+
+def latency_figures(seconds: Sequence[float], prefix: str = "") -> dict[str, float | None]:
+    """``p50_ms``, ``p95_ms``, ``p99_ms`` and ``max_ms`` of latencies given in seconds."""
+    ordered = sorted(seconds)
+    return {
+        f"{prefix}p50_ms": ms(percentile(ordered, 50)),
+        f"{prefix}p95_ms": ms(percentile(ordered, 95)),
+        f"{prefix}p99_ms": ms(percentile(ordered, 99)),
+        f"{prefix}max_ms": ms(ordered[-1] if ordered else None),
+    }
+
+
+@dataclass
+class Meter:
+    """Wall time and the CPU seconds of server and generator between ``start`` and ``stop``."""
+
+    server: ServerProcess
+    started: float = 0.0
+    reset_peak: bool = True  # measure the peak RSS of this phase only
+    profile: str | None = None  # record the server with py-spy into this file (.svg, .json or raw stacks)
+    _profiler: subprocess.Popen[bytes] | None = None
+    figures: dict[str, Any] = field(default_factory=dict)
+    _server_cpu: float = 0.0
+    _generator_cpu: float = 0.0
+
+    def start(self) -> None:
+        if self.reset_peak:
+            self.server.reset_peak_memory()
+        if self.profile:
+            self._profiler = start_profiler(self.server.pid, self.profile)
+        self.started = time.perf_counter()
+        self._server_cpu = self.server.cpu_seconds()
+        self._generator_cpu = generator_cpu()
+
+    def stop(self) -> dict[str, Any]:
+        wall = time.perf_counter() - self.started
+        server_cpu = self.server.cpu_seconds() - self._server_cpu
+        gen_cpu = generator_cpu() - self._generator_cpu
+        memory = self.server.memory_mb()
+        if self._profiler is not None:
+            self._profiler.send_signal(signal.SIGINT)  # py-spy writes its output and exits
+            self._profiler.wait(60)
+            print(f"profile of the server written to {self.profile}", flush=True)
+        self.figures = {
+            "wall_s": round(wall, 2),
+            "server_cpu_s": round(server_cpu, 2),
+            # the peak of the measured phase (of the whole run where the kernel cannot reset it)
+            "server_rss_mb": round(memory.get("VmHWM", 0.0), 1),
+            "generator_cpu_s": round(gen_cpu, 2),
+            "generator_busy": gen_cpu / wall > GENERATOR_BUSY_SHARE if wall > 0 else False,
+        }
+        return self.figures
+
+
+def start_profiler(pid: int, output: str) -> subprocess.Popen[bytes]:
+    """py-spy sampling the server (``pip install py-spy``; it must be on PATH)."""
+    py_spy = shutil.which("py-spy")
+    if py_spy is None:
+        raise RuntimeError("--profile needs py-spy on PATH (pip install py-spy)")
+    kind = {".svg": "flamegraph", ".json": "speedscope"}.get(output[output.rfind(".") :], "raw")
+    return subprocess.Popen(
+        [py_spy, "record", "--pid", str(pid), "--output", output, "--format", kind, "--rate", "200"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )

@@ -1,0 +1,57 @@
+"""Each workload, small, through ``python -m bench`` as people run it: correctness, never speed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def bench(*args: str) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, "-m", "bench", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    lines = done.stdout.strip().splitlines()
+    assert lines, done.stderr
+    result = json.loads(lines[-1])
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    for key in ("server_cpu_s", "generator_cpu_s", "server_rss_mb"):
+        assert isinstance(result[key], float | int) and result[key] >= 0, key
+    return result
+
+
+def test_help_lists_the_workloads() -> None:
+    done = subprocess.run([sys.executable, "-m", "bench", "--help"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0
+    for name in ("voting", "join", "fanout", "idle"):
+        assert name in done.stdout
+
+
+def test_voting() -> None:
+    result = bench("voting", "--clients", "20", "--dots", "5", "--duration", "1", "--ideas", "3", "--cap", "2")
+    assert result["lost"] == 0 and result["violations"] == 0 and result["errors"] == 0
+    # 20 voters place 5 dots at random on 3 ideas with a cap of 2: some are refused, the rest stored
+    assert result["acknowledged"] + result["refused"] == 100 and result["refused"] > 0
+    assert result["stored_dots"] == result["acknowledged"]
+    assert result["reveal_p99_ms"] is not None and result["cast_p99_ms"] is not None
+
+
+def test_fanout() -> None:
+    result = bench("fanout", "--clients", "10", "--rate", "20", "--duration", "2")
+    assert result["errors"] == 0
+    assert result["changes"] == 40 and result["deliveries"] == result["expected_deliveries"] == 400
+    assert result["p99_ms"] is not None and result["deliveries_per_s"] > 0
+
+
+@pytest.mark.parametrize("workload", ["join", "idle"])
+def test_join_and_idle(workload: str) -> None:
+    result = bench(workload, "--clients", "15", "--duration", "1")
+    assert result["errors"] == 0
+    if workload == "join":
+        assert result["joined"] == 15 and result["p99_ms"] is not None
+    else:
+        assert result["server_rss_mb"] > 0 and result["compress"] is True
