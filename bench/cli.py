@@ -1,5 +1,7 @@
 """``python -m bench WORKLOAD [options]``: run one workload, print its figures.
 
+``python -m bench chart FILE…`` draws the figures of earlier runs (``bench/chart.py``).
+
 Progress goes to standard output as it happens; the result is one JSON object on the
 last line. The exit status is 1 when the run found lost data, violations or errors.
 """
@@ -22,6 +24,7 @@ WORKLOADS: dict[str, tuple[str, str]] = {
 }
 
 FAILURES = ("lost", "violations", "errors")
+CHART = "not a workload: draw latency against N from the result lines of earlier runs, as a PNG"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -51,11 +54,15 @@ def parser() -> argparse.ArgumentParser:
             "FILE.json (speedscope) or else raw collapsed stacks",
         )
         importlib.import_module(module).add_arguments(p)
+    chart = sub.add_parser("chart", help=CHART, description=CHART)
+    importlib.import_module("bench.chart").add_arguments(chart)
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.workload == "chart":
+        return int(importlib.import_module("bench.chart").main(args))
     module = importlib.import_module(WORKLOADS[args.workload][0])
     if args.compress is None:
         args.compress = args.workload == "idle"

@@ -1,0 +1,102 @@
+"""``python -m bench chart FILE… --output chart.png``: latency against N from saved results.
+
+Reads every line of the files that is a JSON object with a ``workload`` (so the whole
+output of runs can be fed in, e.g. ``python -m bench fanout --clients 250 >> runs.txt``)
+and draws one panel per workload found: the p50/p95/p99 latencies against the number of
+clients on a logarithmic scale (for ``voting`` the reveal and the acknowledgement of a dot,
+for ``idle`` the server's memory). Needs matplotlib (the ``bench`` extra).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+# workload → (y axis label, [(key, line label)], logarithmic)
+SERIES: dict[str, tuple[str, list[tuple[str, str]], bool]] = {
+    "fanout": ("delivery latency, ms", [("p50_ms", "p50"), ("p95_ms", "p95"), ("p99_ms", "p99")], True),
+    "join": ("join latency, ms", [("p50_ms", "p50"), ("p95_ms", "p95"), ("p99_ms", "p99")], True),
+    "voting": (
+        "latency, ms",
+        [("reveal_p99_ms", "reveal p99"), ("cast_p50_ms", "dot ack p50"), ("cast_p99_ms", "dot ack p99")],
+        True,
+    ),
+    "idle": ("server RSS, MB", [("server_rss_mb", "RSS")], False),
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("files", nargs="+", type=Path, help="files holding result lines of earlier runs")
+    parser.add_argument("--output", "-o", type=Path, default=Path("bench.png"), help="the PNG (default bench.png)")
+    parser.add_argument("--title", default="werkstatt on one node", help="the chart's title")
+
+
+def read_results(files: list[Path]) -> list[dict[str, Any]]:
+    results = []
+    for path in files:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if not line.startswith("{"):
+                continue
+            try:
+                result = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(result, dict) and result.get("workload") in SERIES and "clients" in result:
+                results.append(result)
+    return results
+
+
+def panels(results: list[dict[str, Any]]) -> dict[str, dict[str, list[tuple[int, float]]]]:
+    """workload (with ``compress`` for idle) → line label → sorted (clients, value) points."""
+    found: dict[str, dict[str, list[tuple[int, float]]]] = defaultdict(lambda: defaultdict(list))
+    for result in results:
+        workload = result["workload"]
+        _label, series, _log = SERIES[workload]
+        suffix = (
+            "" if workload != "idle" else (" (compression offered)" if result.get("compress") else " (no compression)")
+        )
+        for key, label in series:
+            value = result.get(key)
+            if isinstance(value, int | float):
+                found[workload][label + suffix].append((int(result["clients"]), float(value)))
+    return {w: {label: sorted(points) for label, points in lines.items()} for w, lines in found.items()}
+
+
+def draw(results: list[dict[str, Any]], output: Path, title: str) -> Path:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise SystemExit("the chart needs matplotlib: pip install -e '.[bench]'") from None
+    drawn = panels(results)
+    if not drawn:
+        raise SystemExit("no results of a known workload in those files")
+    figure, axes = plt.subplots(1, len(drawn), figsize=(5.5 * len(drawn), 4.2), squeeze=False)
+    for ax, (workload, lines) in zip(axes[0], sorted(drawn.items()), strict=True):
+        ylabel, _series, log = SERIES[workload]
+        for label, points in lines.items():
+            ax.plot([x for x, _y in points], [y for _x, y in points], marker="o", label=label)
+        if log:
+            ax.set_yscale("log")
+        ax.set_title(workload)
+        ax.set_xlabel("clients")
+        ax.set_ylabel(ylabel)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend()
+    figure.suptitle(title)
+    figure.tight_layout()
+    figure.savefig(output, dpi=110)
+    plt.close(figure)
+    return output
+
+
+def main(args: argparse.Namespace) -> int:
+    output = draw(read_results(args.files), args.output, args.title)
+    print(f"wrote {output}")
+    return 0

@@ -1,0 +1,27 @@
+"""The chart reads result lines out of whatever a run printed and groups them by workload."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bench.chart import panels, read_results
+
+
+def test_result_lines_become_series(tmp_path: Path) -> None:
+    runs = tmp_path / "runs.txt"
+    lines = [
+        "setting up: 250 participants",
+        json.dumps({"workload": "fanout", "clients": 500, "p50_ms": 20.0, "p95_ms": 40.0, "p99_ms": 90.0}),
+        json.dumps({"workload": "fanout", "clients": 250, "p50_ms": 8.0, "p95_ms": 12.0, "p99_ms": None}),
+        json.dumps({"workload": "idle", "clients": 2000, "compress": True, "server_rss_mb": 628.0}),
+        json.dumps({"workload": "movement", "clients": 10}),  # not charted (yet)
+        "{not json",
+    ]
+    runs.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    results = read_results([runs])
+    assert [r["workload"] for r in results] == ["fanout", "fanout", "idle"]
+    drawn = panels(results)
+    assert drawn["fanout"]["p50"] == [(250, 8.0), (500, 20.0)]
+    assert drawn["fanout"]["p99"] == [(500, 90.0)]  # a missing figure leaves out its point
+    assert drawn["idle"] == {"RSS (compression offered)": [(2000, 628.0)]}
