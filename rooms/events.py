@@ -34,18 +34,24 @@ def clean_event(*, title: str, description: str, date_text: str, language: str, 
             raise InvalidInput("The date must look like 2026-05-06.", code="invalid_date") from None
     if language not in LANGUAGES:
         raise InvalidInput(f"The language must be one of {', '.join(LANGUAGES)}.", code="invalid_language")
+    names = clean_fields(fields_text.splitlines(), label="field of action")
+    return EventDraft(clean_title, clean_description, when, language, names)
+
+
+def clean_fields(lines: list[str], *, label: str) -> tuple[str, ...]:
+    """Names of fields of action (or of a free board's columns): 1 to 20, distinct, blank lines skipped."""
     names: list[str] = []
     seen: set[str] = set()
-    for line in fields_text.splitlines():
+    for line in lines:
         if not line.strip():
             continue
-        name = clean_text(line, label="A field of action", min_len=1, max_len=FIELD_NAME_MAX)
+        name = clean_text(line, label=f"A {label}", min_len=1, max_len=FIELD_NAME_MAX)
         if name.casefold() in seen:
-            raise InvalidInput(f"The field of action {name!r} is listed twice.", code="duplicate_field")
+            raise InvalidInput(f"The {label} {name!r} is listed twice.", code="duplicate_field")
         seen.add(name.casefold())
         names.append(name)
     if not names:
-        raise InvalidInput("Give at least one field of action.", code="no_fields")
+        raise InvalidInput(f"Give at least one {label}.", code="no_fields")
     if len(names) > FIELDS_MAX:
-        raise InvalidInput(f"At most {FIELDS_MAX} fields of action.", code="too_many_fields")
-    return EventDraft(clean_title, clean_description, when, language, tuple(names))
+        raise InvalidInput(f"At most {FIELDS_MAX} of them.", code="too_many_fields")
+    return tuple(names)

@@ -57,6 +57,10 @@ def create_app(settings: Settings) -> web.Application:
 
 async def _disconnect_clients(app: web.Application) -> None:
     """Close every Socket.IO connection so that shutting down does not wait for them."""
+    # every client's socket (python-socketio's shutdown() does not); without waiting for a
+    # send queue to drain, which a dead peer never does
+    for socket in list(app[SIO].eio.sockets.values()):
+        await socket.close(wait=False)
     await app[SIO].shutdown()
 
 

@@ -150,10 +150,11 @@ class BoardStore:
             row = (await conn.execute(sa.select(t.boards).where(t.boards.c.id == board_id))).first()
             if row is None:
                 raise NotFound(f"No board {board_id!r}.")
+            own = t.fields.c.board_id == board_id if row.free else t.fields.c.board_id.is_(None)
             field_rows = (
                 await conn.execute(
                     sa.select(t.fields)
-                    .where(t.fields.c.event_id == row.event_id, t.fields.c.archived.is_(False))
+                    .where(t.fields.c.event_id == row.event_id, t.fields.c.archived.is_(False), own)
                     .order_by(t.fields.c.position)
                 )
             ).all()

@@ -9,6 +9,7 @@ from boards import commands as c
 from boards.model import Board, Phase
 from boards.text import clean_text
 from boards.voting import Scope, ScopeKind
+from rooms.events import clean_fields
 from server import protocol as p
 from server.fanout import room_channel
 from server.gateway import CONTRIBUTORS, EVERYONE, MODERATORS, Registry
@@ -122,9 +123,12 @@ async def board_sync(live: LiveState, conn: Connection, payload: p.BoardSync) ->
 
 @registry.on("board.create", payload=p.BoardCreate, ack=p.BoardCreated, roles=MODERATORS)
 async def board_create(live: LiveState, conn: Connection, payload: p.BoardCreate) -> p.BoardCreated:
-    """Add a board to the room (its columns are the event's fields of action)."""
+    """Add a board to the room: its columns are the event's fields of action, or its own (a free board)."""
     title = clean_text(payload.title, label="The title", min_len=1, max_len=200)
-    board_id = await live.store.create_board(conn.event_id, conn.room_id, title, anonymous=payload.anonymous)
+    columns = () if payload.columns is None else clean_fields(payload.columns, label="column")
+    board_id = await live.store.create_board(
+        conn.event_id, conn.room_id, title, anonymous=payload.anonymous, columns=columns
+    )
     summary = p.BoardSummary(id=board_id, title=title, seq=0)
     await live.fanout.publish(room_channel(conn.room_id), "room.board", summary.model_dump())
     return p.BoardCreated(board=summary)

@@ -72,6 +72,7 @@ class IdeaOut(Out):
     merged_from: list[str] = Field(description="Ideas merged into this one (provenance).")
     author: AuthorOut | None = Field(description="Null on anonymous boards, except for the author themself.")
     reports: int = Field(0, description="How often it was reported; sent to facilitators only (0 for others).")
+    reported_by_me: bool = Field(False, description="Whether you reported it.")
     created_at: datetime
     updated_at: datetime
 
@@ -278,6 +279,9 @@ class BoardSync(BoardPayload):
 class BoardCreate(Payload):
     title: Annotated[str, StringConstraints(max_length=800)]
     anonymous: bool = Field(False, description="Authors are never sent to others, for the board's whole life.")
+    columns: list[Annotated[str, StringConstraints(max_length=400)]] | None = Field(
+        None, max_length=40, description="A free board's own columns (1–20); omitted: the event's fields of action."
+    )
 
 
 class BoardView(BoardPayload):

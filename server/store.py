@@ -176,7 +176,9 @@ class IdeaStore(BoardStore):
         async with self.engine.begin() as conn:
             current = (
                 await conn.execute(
-                    sa.select(t.fields).where(t.fields.c.event_id == event_id, t.fields.c.archived.is_(False))
+                    sa.select(t.fields).where(
+                        t.fields.c.event_id == event_id, t.fields.c.archived.is_(False), t.fields.c.board_id.is_(None)
+                    )
                 )
             ).all()
             by_name = {row.name: row for row in current}
@@ -220,7 +222,9 @@ class IdeaStore(BoardStore):
             field_rows = (
                 await conn.execute(
                     sa.select(t.fields)
-                    .where(t.fields.c.event_id == event_id, t.fields.c.archived.is_(False))
+                    .where(
+                        t.fields.c.event_id == event_id, t.fields.c.archived.is_(False), t.fields.c.board_id.is_(None)
+                    )
                     .order_by(t.fields.c.position)
                 )
             ).all()
@@ -371,8 +375,10 @@ class IdeaStore(BoardStore):
                 ).scalars()
             )
 
-    async def create_board(self, event_id: str, room_id: str, title: str, *, anonymous: bool = False) -> str:
-        """Add a board to a room; its columns are the event's fields of action."""
+    async def create_board(
+        self, event_id: str, room_id: str, title: str, *, anonymous: bool = False, columns: Sequence[str] = ()
+    ) -> str:
+        """Add a board to a room: its columns are the event's fields of action, or ``columns`` of its own."""
         board_id = new_id("bd")
         async with self.engine.begin() as conn:
             position = (
@@ -390,8 +396,24 @@ class IdeaStore(BoardStore):
                     created_at=utcnow(),
                     position=position,
                     anonymous=anonymous,
+                    free=bool(columns),
                 )
             )
+            if columns:
+                await conn.execute(
+                    t.fields.insert(),
+                    [
+                        {
+                            "id": new_id("fld"),
+                            "event_id": event_id,
+                            "position": i,
+                            "name": name,
+                            "archived": False,
+                            "board_id": board_id,
+                        }
+                        for i, name in enumerate(columns)
+                    ],
+                )
         return board_id
 
     async def idea_rows(self, event_id: str, *, include_deleted: bool = False) -> list[dict[str, Any]]:

@@ -65,6 +65,8 @@ fields = sa.Table(
     sa.Column("position", sa.Integer, nullable=False),
     sa.Column("name", sa.String(80), nullable=False),
     sa.Column("archived", sa.Boolean, nullable=False),
+    # set for the columns of a free board; null for the event's fields of action
+    sa.Column("board_id", sa.String(32), sa.ForeignKey("boards.id", ondelete="CASCADE"), nullable=True),
 )
 
 event_links = sa.Table(
@@ -117,6 +119,7 @@ boards = sa.Table(
     sa.Column("locked", sa.Boolean, nullable=False, default=False),
     sa.Column("premoderation", sa.Boolean, nullable=False, default=False),
     sa.Column("anonymous", sa.Boolean, nullable=False, default=False),
+    sa.Column("free", sa.Boolean, nullable=False, default=False),  # own columns, not the event's fields
 )
 
 ideas = sa.Table(

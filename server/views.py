@@ -69,12 +69,14 @@ def idea_record(
         "merged_from": list(idea.merged_from),
         "author": _author(author),
         "reports": len(idea.reporters),
+        "reported_by_me": False,
         "created_at": timestamp(idea.created_at),
         "updated_at": timestamp(idea.updated_at),
         # for projecting only, never sent:
         "_public": is_public(idea, settings, deleted=deleted),
         "_gone": deleted or not idea.live,
         "_anonymous": settings.anonymous,
+        "_reporters": sorted(idea.reporters),
     }
 
 
@@ -90,6 +92,7 @@ def project_idea(record: dict[str, Any], viewer: Viewer) -> dict[str, Any] | Non
         out["author"] = None
     if not viewer.moderates:
         out["reports"] = 0
+    out["reported_by_me"] = viewer.member_id in record["_reporters"]
     return out
 
 
@@ -238,11 +241,14 @@ def project(rec: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
 
 
 def special_members(rec: dict[str, Any]) -> set[str]:
-    """Members who see this change differently from others: the author of its idea or comment."""
+    """Members who see this change differently from others: the author of its idea or comment,
+    and those who reported its idea."""
     found = set()
     for key in ("idea", "comment"):
         if rec.get(key):
             found.add(rec[key]["author"]["id"])
+    if rec.get("idea"):
+        found.update(rec["idea"]["_reporters"])
     return found
 
 

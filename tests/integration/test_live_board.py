@@ -315,3 +315,34 @@ async def test_a_rotated_link_no_longer_joins_but_members_stay(server: TestServe
     assert status == 404 and body["error"]["code"] == "invalid_link"
     assert (await anna.call("room.enter"))["ok"]
     await anna.disconnect()
+
+
+async def test_a_facilitator_adds_boards_free_ones_with_their_own_columns(
+    server: TestServer, workshop: dict[str, Any]
+) -> None:
+    base, links = workshop["base"], workshop["links"]
+    fac = await join_and_connect(base, links[Role.FACILITATOR], "Fatma")
+    anna = await join_and_connect(base, links[Role.PARTICIPANT], "Anna")
+    assert (await anna.call("board.create", {"title": "Meine"}))["error"]["code"] == "forbidden"
+    for bad, code in (([], "no_fields"), (["Pro", "pro"], "duplicate_field"), (["<i>x</i>"], "markup_not_allowed")):
+        assert (await fac.call("board.create", {"title": "X", "columns": bad}))["error"]["code"] == code
+    created = await fac.call("board.create", {"title": "Pro und Contra", "columns": [" Pro ", "Contra"]})
+    assert created["ok"], created
+    board_id = created["board"]["id"]
+    announced = await anna.wait_for("room.board")
+    assert announced == created["board"]
+    boards = (await anna.call("room.enter"))["boards"]
+    assert [b["title"] for b in boards] == ["Smart-City-Werkstatt", "Pro und Contra"]
+    snapshot = (await anna.call("board.sync", {"board_id": board_id}))["snapshot"]
+    assert [c["name"] for c in snapshot["columns"]] == ["Pro", "Contra"]
+    pro = snapshot["columns"][0]["id"]
+    assert (await anna.call("board.idea.create", {"board_id": board_id, "field_id": pro, "text": "Ja"}))["ok"]
+    wrong = await anna.call(
+        "board.idea.create", {"board_id": board_id, "field_id": workshop["event"].fields[0].id, "text": "Nein"}
+    )
+    assert wrong["error"]["code"] == "not_found"
+    # the event's fields of action are unchanged by a free board's columns
+    event = await server.app[STORE].event(workshop["event"].id)
+    assert [f.name for f in event.fields] == [f.name for f in workshop["event"].fields]
+    await fac.disconnect()
+    await anna.disconnect()
