@@ -8,6 +8,7 @@ and the session is still open. Either way a node with an outdated board gets
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -140,6 +141,45 @@ def _session(row: Any) -> VoteSession:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _DotStatements:
+    open_session: Any
+    update_ballot: Any
+    first_ballot: Any
+    upsert_vote: Any
+    delete_vote: Any
+
+
+@functools.cache
+def _dot_statements(dialect: str) -> _DotStatements:
+    """The statements a batch of dots runs, built once (building them costs more than running them)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    b = sa.bindparam
+    ballots, votes, sessions = t.ballots, t.votes, t.vote_sessions
+    vote = insert(votes).values(session_id=b("sid"), member_id=b("member"), idea_id=b("idea"), dots=b("dots"))
+    return _DotStatements(
+        open_session=sessions.update()
+        .where(sessions.c.id == b("sid"), sessions.c.status == VoteStatus.OPEN.value)
+        .values(cast=sessions.c.cast + b("net")),
+        update_ballot=ballots.update()
+        .where(ballots.c.session_id == b("sid"), ballots.c.member_id == b("member"), ballots.c.used == b("old"))
+        .values(used=b("new")),
+        # a voter's first dot: if another node made the row meanwhile, nothing is inserted (rowcount 0)
+        first_ballot=insert(ballots)
+        .values(session_id=b("sid"), member_id=b("member"), used=b("new"))
+        .on_conflict_do_nothing(index_elements=["session_id", "member_id"]),
+        upsert_vote=vote.on_conflict_do_update(
+            index_elements=["session_id", "member_id", "idea_id"], set_={"dots": vote.excluded.dots}
+        ),
+        delete_vote=votes.delete().where(
+            votes.c.session_id == b("sid"), votes.c.member_id == b("member"), votes.c.idea_id == b("idea")
+        ),
+    )
+
+
 class BoardStore:
     engine: AsyncEngine
 
@@ -258,48 +298,23 @@ class BoardStore:
             last_used[member] = event.used
             counts[(member, event.idea_id)] = event.count
         net = sum(event.delta for event in events)
+        sql = _dot_statements(self.engine.dialect.name)
         async with self.engine.begin() as conn:
-            result = await conn.execute(
-                t.vote_sessions.update()
-                .where(t.vote_sessions.c.id == session_id, t.vote_sessions.c.status == VoteStatus.OPEN.value)
-                .values(cast=t.vote_sessions.c.cast + net)
-            )
+            result = await conn.execute(sql.open_session, {"sid": session_id, "net": net})
             if result.rowcount != 1:
                 raise Conflict("The vote is closed.", code="vote_closed")
             for member, used in last_used.items():
-                old = first_used[member]
-                result = await conn.execute(
-                    t.ballots.update()
-                    .where(
-                        t.ballots.c.session_id == session_id, t.ballots.c.member_id == member, t.ballots.c.used == old
-                    )
-                    .values(used=used)
-                )
-                if result.rowcount == 1:
+                params = {"sid": session_id, "member": member, "old": first_used[member], "new": used}
+                if (await conn.execute(sql.update_ballot, params)).rowcount == 1:
                     continue
-                if old != 0:
-                    raise _stale()
-                try:
-                    async with conn.begin_nested():
-                        await conn.execute(
-                            t.ballots.insert().values(session_id=session_id, member_id=member, used=used)
-                        )
-                except sa.exc.IntegrityError:
-                    raise _stale() from None
-            for (member, idea_id), count in counts.items():
-                key = (
-                    (t.votes.c.session_id == session_id)
-                    & (t.votes.c.member_id == member)
-                    & (t.votes.c.idea_id == idea_id)
-                )
-                if count:
-                    await upsert(
-                        conn,
-                        t.votes,
-                        {"session_id": session_id, "member_id": member, "idea_id": idea_id, "dots": count},
-                    )
-                else:
-                    await conn.execute(t.votes.delete().where(key))
+                if params["old"] != 0 or (await conn.execute(sql.first_ballot, params)).rowcount != 1:
+                    raise _stale()  # another node placed this voter's dots meanwhile
+            keep = [{"sid": session_id, "member": m, "idea": i, "dots": n} for (m, i), n in counts.items() if n]
+            drop = [{"sid": session_id, "member": m, "idea": i} for (m, i), n in counts.items() if not n]
+            if keep:
+                await conn.execute(sql.upsert_vote, keep)
+            if drop:
+                await conn.execute(sql.delete_vote, drop)
 
     async def changes_since(self, board_id: str, seq: int, limit: int) -> list[StoredChange] | None:
         """The change records after ``seq`` in order, or None when there are more than ``limit``."""

@@ -69,6 +69,13 @@ async def test_a_blind_vote_from_open_to_reveal(server: TestServer) -> None:
     assert spent["error"]["code"] == "budget_exhausted"
     back = await ok(ben, "vote.remove", {**dot, "idea_id": ideas[2]})
     assert back["dots"]["remaining"] == 1
+    # a voter who took back every dot can place one again
+    carla = await join_and_connect(base, links[Role.PARTICIPANT], "Carla")
+    await ok(carla, "vote.cast", {**dot, "idea_id": ideas[4]})
+    await ok(carla, "vote.remove", {**dot, "idea_id": ideas[4]})
+    assert (await ok(carla, "vote.cast", {**dot, "idea_id": ideas[5]}))["dots"]["used"] == 1
+    await ok(carla, "vote.remove", {**dot, "idea_id": ideas[5]})
+    await carla.disconnect()
     assert (await olga.call("vote.cast", {**dot, "idea_id": ideas[0]}))["error"]["code"] == "forbidden"
     await ok(s["anna"], "vote.cast", {**dot, "idea_id": ideas[1]})
 
