@@ -12,7 +12,7 @@ from aiohttp import web
 
 from server import events
 from server.db import create_engine, migrate
-from server.fanout import SocketIOFanout
+from server.fanout import FrameFanout
 from server.gateway import Gateway
 from server.join import routes as join_routes
 from server.keys import ENGINE, JINJA, LIVE, LOGIN_LIMIT, SETTINGS, SIO, STORE
@@ -23,6 +23,7 @@ from server.settings import Settings
 from server.store import IdeaStore
 from server.votes import VoteDesk
 from server.web import choose_language, security_middleware, templates
+from server.websocket import websocket_factory
 
 log = logging.getLogger("werkstatt")
 
@@ -43,6 +44,9 @@ def create_app(settings: Settings) -> web.Application:
         logger=False,
         engineio_logger=False,
     )
+    # Engine.IO picks its websocket class from its driver table; ours configures compression
+    # and keeps the response where the fan-out can write to it.
+    sio.eio._async = {**sio.eio._async, "websocket": websocket_factory(compress=settings.websocket_compression)}
     sio.attach(app)
     app[SIO] = sio
 
@@ -85,7 +89,7 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     if settings.migrate_on_start:
         await migrate(engine)
     store = IdeaStore(engine)
-    live = LiveState(store=store, fanout=SocketIOFanout(app[SIO]))
+    live = LiveState(store=store, fanout=FrameFanout(app[SIO], send_buffer_limit=settings.send_buffer_limit))
     live.votes = VoteDesk(live)
     Gateway(app[SIO], live, settings, events.registry)
     app[ENGINE] = engine

@@ -10,25 +10,69 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 import socketio
+from aiohttp import web
+
+from server.websocket import ENVIRON_KEY, text_frame, write
 
 
 class Fanout(Protocol):
+    def connected(self, connection_id: str, environ: dict[str, Any]) -> None: ...
+
+    def disconnected(self, connection_id: str) -> None: ...
+
     async def subscribe(self, connection_id: str, channel: str) -> None: ...
 
     async def publish(self, channel: str, event: str, data: Any, *, skip: Sequence[str] = ()) -> None: ...
 
 
 class SocketIOFanout:
-    """One node: python-socketio's rooms."""
+    """One node: python-socketio's rooms (a task and a queue per delivery)."""
 
     def __init__(self, sio: socketio.AsyncServer) -> None:
         self.sio = sio
+
+    def connected(self, connection_id: str, environ: dict[str, Any]) -> None:
+        pass
+
+    def disconnected(self, connection_id: str) -> None:
+        pass
 
     async def subscribe(self, connection_id: str, channel: str) -> None:
         await self.sio.enter_room(connection_id, channel)
 
     async def publish(self, channel: str, event: str, data: Any, *, skip: Sequence[str] = ()) -> None:
         await self.sio.emit(event, data, to=channel, skip_sid=list(skip) or None)
+
+
+class FrameFanout(SocketIOFanout):
+    """One node, fast: the frame is encoded once and written to every recipient's transport.
+
+    Channel membership stays python-socketio's; ``sockets`` maps a connection to its
+    websocket (the gateway fills it when a connection is accepted).
+    """
+
+    def __init__(self, sio: socketio.AsyncServer, *, send_buffer_limit: int) -> None:
+        super().__init__(sio)
+        self.sockets: dict[str, web.WebSocketResponse] = {}
+        self.limit = send_buffer_limit
+
+    def connected(self, connection_id: str, environ: dict[str, Any]) -> None:
+        ws = environ.get(ENVIRON_KEY)
+        if ws is not None:
+            self.sockets[connection_id] = ws
+
+    def disconnected(self, connection_id: str) -> None:
+        self.sockets.pop(connection_id, None)
+
+    async def publish(self, channel: str, event: str, data: Any, *, skip: Sequence[str] = ()) -> None:
+        frame = text_frame(event, data)
+        skipped = set(skip)
+        for sid, _eio_sid in self.sio.manager.get_participants("/", channel):
+            if sid in skipped:
+                continue
+            ws = self.sockets.get(sid)
+            if ws is None or not write(ws, frame, self.limit):
+                self.sockets.pop(sid, None)
 
 
 def event_channel(event_id: str) -> str:

@@ -114,6 +114,7 @@ class Gateway:
             room_id=room.id,
             bucket=TokenBucket(self.settings.rate_per_second, self.settings.rate_burst),
         )
+        self.live.fanout.connected(sid, environ)
         await self.live.attach(conn)
         await self.live.fanout.subscribe(sid, event_channel(member.event_id))
         if self.live.presence[member.event_id].connect(member, sid):
@@ -153,6 +154,7 @@ class Gateway:
         if self.sio.manager.is_connected(sid, "/"):
             # a client that emits an event named "disconnect": the real one comes after pre-disconnect
             return error_ack("unknown_event", "'disconnect' is reserved.")
+        self.live.fanout.disconnected(sid)
         conn = self.live.connections.pop(sid, None)
         if conn is None:
             return None

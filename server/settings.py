@@ -46,6 +46,16 @@ class Settings(BaseModel):
         le=16 * 1024 * 1024,
         description="Largest Socket.IO frame accepted; larger ones close the connection.",
     )
+    websocket_compression: bool = Field(
+        False,
+        description="Accept per-message compression when a browser offers it: less traffic, but about 200 KB more "
+        "memory per connection and more CPU per message.",
+    )
+    send_buffer_limit: int = Field(
+        4 * 1024 * 1024,
+        ge=64 * 1024,
+        description="Bytes a connection may have unsent before it is dropped as not reading (it reconnects and resyncs).",
+    )
     rate_per_second: float = Field(10.0, gt=0, description="Sustained Socket.IO events per connection and second.")
     rate_burst: int = Field(
         40, ge=1, description="Socket.IO events a connection may send at once before the rate limit applies."
