@@ -17,7 +17,17 @@ from typing import Any
 
 # workload → (y axis label, [(key, line label)], logarithmic)
 SERIES: dict[str, tuple[str, list[tuple[str, str]], bool]] = {
-    "fanout": ("delivery latency, ms", [("p50_ms", "p50"), ("p95_ms", "p95"), ("p99_ms", "p99")], True),
+    "fanout": (
+        "delivery latency, ms",
+        [
+            ("p50_ms", "p50"),
+            ("p95_ms", "p95"),
+            ("p99_ms", "p99"),
+            ("peer_p99_ms", "Node.js Socket.IO relay p99"),  # fanout --peer node
+            ("floor_p99_ms", "bare aiohttp broadcast p99"),  # fanout --peer floor
+        ],
+        True,
+    ),
     "join": ("join latency, ms", [("p50_ms", "p50"), ("p95_ms", "p95"), ("p99_ms", "p99")], True),
     "voting": (
         "latency, ms",
@@ -50,8 +60,11 @@ def read_results(files: list[Path]) -> list[dict[str, Any]]:
     return results
 
 
-def panels(results: list[dict[str, Any]]) -> dict[str, dict[str, list[tuple[int, float]]]]:
-    """workload (with ``compress`` for idle) → line label → sorted (clients, value) points."""
+def panels(
+    results: list[dict[str, Any]], keys: set[str] | None = None
+) -> dict[str, dict[str, list[tuple[int, float]]]]:
+    """workload (with ``compress`` for idle) → line label → sorted (clients, value) points;
+    only the figures named in ``keys`` when given."""
     found: dict[str, dict[str, list[tuple[int, float]]]] = defaultdict(lambda: defaultdict(list))
     for result in results:
         workload = result["workload"]
@@ -60,30 +73,36 @@ def panels(results: list[dict[str, Any]]) -> dict[str, dict[str, list[tuple[int,
             "" if workload != "idle" else (" (compression offered)" if result.get("compress") else " (no compression)")
         )
         for key, label in series:
+            if keys is not None and key not in keys:
+                continue
             value = result.get(key)
             if isinstance(value, int | float):
                 found[workload][label + suffix].append((int(result["clients"]), float(value)))
     return {w: {label: sorted(points) for label, points in lines.items()} for w, lines in found.items()}
 
 
-def draw(results: list[dict[str, Any]], output: Path, title: str) -> Path:
+def draw(results: list[dict[str, Any]], output: Path, title: str, keys: set[str] | None = None) -> Path:
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        import matplotlib.ticker
     except ImportError:
         raise SystemExit("the chart needs matplotlib: pip install -e '.[bench]'") from None
-    drawn = panels(results)
+    drawn = panels(results, keys)
     if not drawn:
         raise SystemExit("no results of a known workload in those files")
     figure, axes = plt.subplots(1, len(drawn), figsize=(5.5 * len(drawn), 4.2), squeeze=False)
     for ax, (workload, lines) in zip(axes[0], sorted(drawn.items()), strict=True):
         ylabel, _series, log = SERIES[workload]
         for label, points in lines.items():
+            if workload == "fanout" and label in ("p50", "p95", "p99"):
+                label = f"werkstatt {label}"  # beside the peers' lines
             ax.plot([x for x, _y in points], [y for _x, y in points], marker="o", label=label)
         if log:
             ax.set_yscale("log")
+            ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _pos: f"{v:g}"))
         ax.set_title(workload)
         ax.set_xlabel("clients")
         ax.set_ylabel(ylabel)

@@ -23,7 +23,7 @@ WORKLOADS: dict[str, tuple[str, str]] = {
     "idle": ("bench.idle", "N participants connected and idle: the server's memory"),
 }
 
-FAILURES = ("lost", "violations", "errors")
+FAILURES = ("lost", "violations", "errors", "peer_errors", "floor_errors")  # the peers' too (fanout --peer)
 CHART = "not a workload: draw latency against N from the result lines of earlier runs, as a PNG"
 
 

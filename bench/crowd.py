@@ -95,6 +95,45 @@ async def assemble(
     return crowd
 
 
+async def connect_only(
+    http: aiohttp.ClientSession,
+    base: str,
+    count: int,
+    *,
+    prepare: Prepare | None = None,
+    compress: bool = False,
+    concurrency: int = 50,
+    progress: bool = True,
+) -> Crowd:
+    """Connect ``count`` clients with made-up tokens, for the peers (``bench/peers``), which
+    accept any token and have no ``POST /api/join``. Raises when someone could not connect."""
+    started = time.perf_counter()
+    done = 0
+
+    async def one(i: int) -> tuple[SioClient, dict[str, Any]]:
+        nonlocal done
+        client = SioClient(http, base, compress=compress)
+        member = {"token": f"bench-{i:05d}"}
+        if prepare is not None:
+            prepare(i, client, member)
+        try:
+            await client.connect({"token": member["token"]})
+        except (ClientError, TimeoutError):
+            await client.close()
+            raise
+        done += 1
+        if progress and done % 250 == 0:
+            print(f"  {done}/{count} connected ({time.perf_counter() - started:.1f} s)", flush=True)
+        return client, member
+
+    results = await gather_limited([functools.partial(one, i) for i in range(count)], concurrency)
+    failures = [r for r in results if isinstance(r, BaseException)]
+    if failures:
+        await disband([r[0] for r in results if not isinstance(r, BaseException)])
+        raise RuntimeError(f"{len(failures)} of {count} clients could not connect: {failures[0]!r}")
+    return Crowd(results, seconds=time.perf_counter() - started)
+
+
 async def disband(clients: list[SioClient], concurrency: int = 200) -> None:
     await gather_limited([c.close for c in clients], concurrency)
 

@@ -7,21 +7,39 @@ receive every idea as ``board.changed``, once and in ``seq`` order. The latency 
 delivery runs from the moment the poster sent the idea to its arrival at a recipient;
 ``p50_ms``/``p95_ms``/``p99_ms`` are taken over all deliveries. A delivery that never
 arrives (within ``--drain`` seconds after the last post) counts as an error.
+
+``--peer node``, ``--peer floor`` or ``--peer node,floor`` runs the same workload, after
+werkstatt's run and with a crowd of its own, against a peer (``bench/peers``): the Node.js
+Socket.IO relay (figures prefixed ``peer_``: ``peer_p99_ms`` …) and the bare aiohttp
+broadcast (``floor_p99_ms`` …), all in the same result line; a peer that cannot run here
+is reported as ``peer_skipped``/``floor_skipped`` with the reason. ``--sweep 250,500,1000``
+repeats the whole run for each number of clients, printing each run's line, and
+``--chart FILE.png`` draws p99 against N for werkstatt and each peer.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import copy
+import json
 import math
+import os
 import time
 from array import array
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import aiohttp
+
 from bench.client import ClientError, SioClient, http_session
-from bench.crowd import assemble, disband, expect_ok, quiesce
+from bench.crowd import Crowd, Prepare, assemble, connect_only, disband, expect_ok, quiesce
+from bench.peers import PEERS, PeerSkipped, peer
+from bench.process import ServerProcess
 from bench.stats import Meter, latency_figures, ms, percentile
-from bench.workshop import Workshop, workshop
+from bench.workshop import workshop
 
 MARK = "Idee #"  # the idea's text is MARK + its number, zero-padded to 7 digits
 PER_POSTER_RATE = 5.0  # ideas per second and poster, well inside the default rate limit (10/s)
@@ -33,6 +51,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--posters", type=int, help=f"participants who post (default: one per {PER_POSTER_RATE:g} ideas per second)"
     )
     parser.add_argument("--drain", type=float, default=30.0, help="seconds to wait for late deliveries (default 30)")
+    parser.add_argument(
+        "--peer",
+        default="",
+        metavar="NAME[,NAME]",
+        help="also run the workload against a peer, after werkstatt: "
+        + "; ".join(f"{name}: {what} (figures {prefix}…)" for name, (prefix, what) in PEERS.items()),
+    )
+    parser.add_argument(
+        "--werkstatt",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="run werkstatt itself (--no-werkstatt: only the peers)",
+    )
+    parser.add_argument(
+        "--sweep",
+        metavar="N,N,…",
+        help="run everything once per number of clients (overrides --clients); each run prints its line",
+    )
+    parser.add_argument("--chart", type=Path, metavar="FILE.png", help="draw p99 latency against N into this PNG")
 
 
 class Progress:
@@ -128,7 +165,16 @@ async def _post(
     return lag
 
 
-async def _run(ws: Workshop, args: argparse.Namespace) -> dict[str, Any]:
+@dataclass
+class Target:
+    """What a run measures: a server process, its address, and how a crowd connects to it."""
+
+    process: ServerProcess
+    base: str
+    connect: Callable[[aiohttp.ClientSession, Prepare], Awaitable[Crowd]]
+
+
+async def _measure(target: Target, args: argparse.Namespace, *, profile: str | None = None) -> dict[str, Any]:
     changes = max(1, round(args.rate * args.duration))
     posters = args.posters or max(1, math.ceil(args.rate / PER_POSTER_RATE))
     posters = min(posters, args.clients)
@@ -140,20 +186,18 @@ async def _run(ws: Workshop, args: argparse.Namespace) -> dict[str, Any]:
 
     async with http_session() as http:
         print(f"setting up: {args.clients} participants", flush=True)
-        crowd = await assemble(
-            http, ws.base, ws.links["participant"], args.clients, prepare=prepare, compress=args.compress
-        )
+        crowd = await target.connect(http, prepare)
         enter = await expect_ok(crowd[0][0], "room.enter")
         board_id = enter["boards"][0]["id"]
         field_ids = [f["id"] for f in enter["event"]["fields"]]
-        print(f"  settled after {await quiesce(ws.server):.1f} s", flush=True)
+        print(f"  settled after {await quiesce(target.process):.1f} s", flush=True)
 
         print(f"fan-out: {changes} ideas at {args.rate:g}/s by {posters} posters to {args.clients}", flush=True)
         sent = array("d", bytes(8 * changes))
         ok = [False] * changes
         errors: dict[str, int] = {}
         acks: list[float] = []
-        meter = Meter(ws.server, profile=args.profile)
+        meter = Meter(target.process, profile=profile)
         meter.start()
         start = asyncio.get_running_loop().time()
         lags = await asyncio.gather(
@@ -201,7 +245,7 @@ async def _run(ws: Workshop, args: argparse.Namespace) -> dict[str, Any]:
         errors["out_of_order_or_duplicate"] = disorder
     if closed:
         errors["disconnected"] = closed
-    server_errors = ws.server.log_errors()
+    server_errors = target.process.log_errors()
     if server_errors:
         errors["server_log"] = len(server_errors)
     span = last_arrival - first
@@ -226,6 +270,114 @@ async def _run(ws: Workshop, args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-async def run(args: argparse.Namespace) -> dict[str, Any]:
+# a peer's figures in the result line: its prefix + these keys (server_… loses "server_")
+PEER_KEYS = (
+    "setup_s",
+    "changes",
+    "deliveries",
+    "expected_deliveries",
+    "p50_ms",
+    "p95_ms",
+    "p99_ms",
+    "max_ms",
+    "post_ack_p99_ms",
+    "send_lag_max_ms",
+    "deliveries_per_s",
+    "errors",
+    "error_codes",
+    "wall_s",
+    "server_cpu_s",
+    "server_rss_mb",
+    "generator_cpu_s",
+    "generator_busy",
+)
+
+
+def peer_names(spec: str) -> list[str]:
+    names = [name.strip() for name in spec.split(",") if name.strip()]
+    unknown = [name for name in names if name not in PEERS]
+    if unknown:
+        raise SystemExit(f"unknown peer {unknown[0]!r}; known: {', '.join(PEERS)}")
+    return names
+
+
+async def _werkstatt(args: argparse.Namespace) -> dict[str, Any]:
     async with workshop(keep=args.keep) as ws:
-        return await _run(ws, args)
+
+        def connect(http: aiohttp.ClientSession, prepare: Prepare) -> Awaitable[Crowd]:
+            link = ws.links["participant"]
+            return assemble(http, ws.base, link, args.clients, prepare=prepare, compress=args.compress)
+
+        return await _measure(Target(ws.server, ws.base, connect), args, profile=args.profile)
+
+
+async def _peer(name: str, args: argparse.Namespace) -> dict[str, Any]:
+    prefix = PEERS[name][0]
+    try:
+        async with peer(name, keep=args.keep) as (process, what):
+            print(f"peer {name}: {what}", flush=True)
+
+            def connect(http: aiohttp.ClientSession, prepare: Prepare) -> Awaitable[Crowd]:
+                return connect_only(http, process.base, args.clients, prepare=prepare, compress=args.compress)
+
+            figures = await _measure(Target(process, process.base, connect), args)
+    except PeerSkipped as exc:
+        print(f"peer {name} skipped: {exc}", flush=True)
+        return {f"{prefix}skipped": str(exc)}
+    return {f"{prefix}version": what} | {
+        prefix + key.removeprefix("server_"): figures[key] for key in PEER_KEYS if key in figures
+    }
+
+
+async def _one(args: argparse.Namespace, peers: list[str]) -> dict[str, Any]:
+    result: dict[str, Any] = {"workload": "fanout", "clients": args.clients}
+    if args.werkstatt:
+        result |= await _werkstatt(args)
+    else:
+        result |= {"rate": args.rate, "duration_s": args.duration, "werkstatt_skipped": "--no-werkstatt"}
+    for name in peers:
+        print(f"the same against the peer {name}: {args.clients} clients", flush=True)
+        result |= await _peer(name, args)
+    for name in peers:
+        prefix = PEERS[name][0]
+        if isinstance(result.get("p99_ms"), float) and result.get(f"{prefix}p99_ms"):
+            result[f"p99_vs_{name}"] = round(result["p99_ms"] / result[f"{prefix}p99_ms"], 2)
+    result["load_avg"] = [round(x, 2) for x in os.getloadavg()]  # others' work on the same cores shows here
+    return result
+
+
+def _chart(results: list[dict[str, Any]], output: Path, args: argparse.Namespace) -> None:
+    from bench.chart import draw
+
+    title = f"fan-out: p99 latency, {args.rate:g} changes/s for {args.duration:g} s, one room"
+    draw(results, output, title, keys={"p99_ms", "peer_p99_ms", "floor_p99_ms"})
+    print(f"wrote {output}", flush=True)
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    peers = peer_names(args.peer)
+    if not args.sweep:
+        result = await _one(args, peers)
+        if args.chart:
+            _chart([result], args.chart, args)
+        return result
+    sizes = [int(n) for n in args.sweep.split(",") if n.strip()]
+    runs = []
+    for n in sizes:
+        one = copy.copy(args)
+        one.clients = n
+        result = await _one(one, peers)
+        print(json.dumps(result, ensure_ascii=False), flush=True)
+        runs.append(result)
+    if args.chart:
+        _chart(runs, args.chart, args)
+    failed = ("errors", *(f"{PEERS[name][0]}errors" for name in peers))
+    return {
+        "workload": "fanout-sweep",
+        "sweep": sizes,
+        "peers": peers,
+        "chart": str(args.chart) if args.chart else None,
+        "errors": sum(int(r.get(key) or 0) for r in runs for key in failed),
+        "p99_ms": {r["clients"]: r.get("p99_ms") for r in runs},
+        **{f"{PEERS[name][0]}p99_ms": {r["clients"]: r.get(f"{PEERS[name][0]}p99_ms") for r in runs} for name in peers},
+    }

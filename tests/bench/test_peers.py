@@ -1,0 +1,152 @@
+"""The peers of the fan-out workload (``bench/peers``), small: correctness, never speed.
+
+Every client of a peer receives every change, the result is one JSON line, the peers send
+the shapes werkstatt documents, and a missing ``node`` is reported as a skipped peer. The
+Node.js relay's tests install it with ``npm ci`` on first use, as the harness does; without
+``node`` (or when the install fails) they are skipped with the reason, and with ``CI=true``
+they fail instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from bench.client import SioClient, http_session
+from bench.peers import PeerSkipped, ensure_node_relay, peer
+
+ROOT = Path(__file__).resolve().parents[2]
+SMALL = ("--clients", "8", "--rate", "20", "--duration", "1", "--drain", "10")
+
+
+def missing(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def node_relay() -> str:
+    try:
+        return ensure_node_relay(quiet=True)  # npm ci when socket.io is not installed yet
+    except PeerSkipped as exc:
+        missing(f"the Node.js relay cannot run: {exc}")
+        raise AssertionError("unreachable") from exc
+
+
+def bench(*args: str, env: dict[str, str] | None = None) -> tuple[list[dict[str, Any]], int]:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "fanout", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )
+    lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert lines, (done.stdout, done.stderr)
+    json.loads(done.stdout.strip().splitlines()[-1])  # the last line is the result
+    return lines, done.returncode
+
+
+def assert_complete(result: dict[str, Any], prefix: str, clients: int = 8) -> None:
+    assert result[f"{prefix}errors"] == 0, result[f"{prefix}error_codes"]
+    assert result[f"{prefix}changes"] == 20
+    assert result[f"{prefix}deliveries"] == result[f"{prefix}expected_deliveries"] == 20 * clients
+    assert result[f"{prefix}p99_ms"] is not None and result[f"{prefix}p50_ms"] <= result[f"{prefix}p99_ms"]
+    for key in ("cpu_s", "rss_mb", "generator_cpu_s"):
+        assert isinstance(result[f"{prefix}{key}"], float | int) and result[f"{prefix}{key}"] >= 0, key
+
+
+def test_werkstatt_and_both_peers_in_one_line(node_relay: str) -> None:
+    (result,), status = bench(*SMALL, "--peer", "node,floor")
+    assert status == 0
+    assert result["workload"] == "fanout" and result["errors"] == 0
+    assert result["deliveries"] == result["expected_deliveries"] == 160
+    assert_complete(result, "peer_")
+    assert_complete(result, "floor_")
+    assert result["peer_version"].startswith("socket.io 4.")
+    assert result["p99_vs_node"] > 0 and result["p99_vs_floor"] > 0
+    assert len(result["load_avg"]) == 3
+
+
+def test_node_missing_is_reported_as_skipped() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    env["PATH"] = str(Path(sys.executable).parent)  # no node there
+    (result,), status = bench(*SMALL, "--no-werkstatt", "--peer", "node,floor", env=env)
+    assert status == 0
+    assert "node is not on PATH" in result["peer_skipped"]
+    assert "peer_p99_ms" not in result
+    assert result["werkstatt_skipped"] and "p99_ms" not in result
+    assert_complete(result, "floor_")
+
+
+def test_sweep_prints_each_run_and_draws_the_chart(tmp_path: Path) -> None:
+    try:  # the chart needs matplotlib (the bench extra); the sweep itself does not
+        import matplotlib  # noqa: F401
+    except ImportError:
+        chart = None
+    else:
+        chart = tmp_path / "sweep.png"
+    lines, status = bench(
+        *SMALL, "--no-werkstatt", "--peer", "floor", "--sweep", "4,8", *(["--chart", str(chart)] if chart else [])
+    )
+    assert status == 0
+    *runs, summary = lines
+    assert [r["clients"] for r in runs] == [4, 8]
+    assert_complete(runs[0], "floor_", clients=4)
+    assert_complete(runs[1], "floor_", clients=8)
+    assert summary["workload"] == "fanout-sweep" and summary["errors"] == 0
+    assert summary["floor_p99_ms"].keys() == {"4", "8"}
+    if chart is not None:
+        assert chart.read_bytes().startswith(b"\x89PNG")
+
+
+def schemas() -> tuple[jsonschema.Draft202012Validator, jsonschema.Draft202012Validator]:
+    doc = json.loads((ROOT / "docs/protocol.json").read_text(encoding="utf-8"))
+    (create,) = [e for e in doc["client_events"] if e["name"] == "board.idea.create"]
+    (changed,) = [e for e in doc["server_events"] if e["name"] == "board.changed"]
+    return jsonschema.Draft202012Validator(create["ack"]), jsonschema.Draft202012Validator(changed["schema"])
+
+
+@pytest.mark.parametrize("name", ["floor", "node"])
+async def test_peer_sends_what_werkstatt_documents(name: str, request: pytest.FixtureRequest) -> None:
+    if name == "node":
+        request.getfixturevalue("node_relay")
+    ack_schema, change_schema = schemas()
+    async with peer(name) as (process, _what), http_session() as http:
+        clients = [SioClient(http, process.base) for _ in range(3)]
+        arrivals: list[list[dict[str, Any]]] = [[] for _ in clients]
+        for client, got in zip(clients, arrivals, strict=True):
+            client.on("board.changed", lambda change, _now, got=got: got.append(change))
+            await client.connect({"token": "any"})
+        enter = await clients[0].call("room.enter")
+        assert enter["ok"] and enter["boards"][0]["seq"] == 0 and len(enter["presence"]) == 3
+        board_id, field_id = enter["boards"][0]["id"], enter["event"]["fields"][0]["id"]
+        acks = [
+            await clients[k % 3].call("board.idea.create", {"board_id": board_id, "field_id": field_id, "text": f"{k}"})
+            for k in range(5)
+        ]
+        sync = await clients[1].call("board.sync", {"board_id": board_id, "since": 2})
+        refused = await clients[0].call("board.idea.create", {"board_id": "bd_nope", "field_id": field_id, "text": "x"})
+        for client in clients:
+            await client.close()
+    for ack in acks:
+        ack_schema.validate(ack)
+    assert [a["seq"] for a in acks] == [1, 2, 3, 4, 5]
+    for got in arrivals:  # everyone, the poster included, once and in order
+        assert [c["seq"] for c in got] == [1, 2, 3, 4, 5]
+        assert [c["idea"]["text"] for c in got] == ["0", "1", "2", "3", "4"]
+        for change in got:
+            change_schema.validate(change)
+            assert change["type"] == "idea.created" and change["idea_id"] == change["idea"]["id"]
+    assert [c["seq"] for c in sync["changes"]] == [3, 4, 5]
+    assert refused["ok"] is False and refused["error"]["code"]
