@@ -106,11 +106,22 @@ def _in_phase(board: Board, actor: Actor, *phases: Phase) -> None:
         )
 
 
+def _not_silent(board: Board, actor: Actor) -> None:
+    """Grouping shows others what one wrote: not while the collection is silent."""
+    if board.settings.silent_now and not actor.role.moderates:
+        raise Conflict("Grouping waits until the ideas are revealed.", code="wrong_phase")
+
+
 def _sees(board: Board, actor: Actor, idea: Idea) -> bool:
     """Whether the actor may see (and so act on) an idea."""
     if actor.role.moderates or idea.author_id == actor.member_id:
         return True
     return idea.status is IdeaStatus.VISIBLE and not board.settings.silent_now
+
+
+def visible_to(board: Board, actor: Actor, idea_id: str) -> Idea:
+    """The idea, if the actor may see it; else NotFound (as if it did not exist)."""
+    return _idea_for(board, actor, idea_id)
 
 
 def _idea_for(board: Board, actor: Actor, idea_id: str) -> Idea:
@@ -121,12 +132,14 @@ def _idea_for(board: Board, actor: Actor, idea_id: str) -> Idea:
 
 
 def _no_open_dots(board: Board, idea_ids: set[str]) -> None:
-    session = board.open_session()
-    if session is not None:
+    """Ideas with dots in a vote that is not revealed yet stay as they are until the reveal."""
+    for session in board.sessions.values():
+        if session.status is VoteStatus.REVEALED:
+            continue
         ballots = board.ballots.get(session.id)
         tallies = ballots.tallies() if ballots else {}
         if any(tallies.get(i) for i in idea_ids):
-            raise Conflict("Ideas with dots cannot change while the vote is open.", code="vote_open")
+            raise Conflict("Ideas with dots cannot change until the vote is revealed.", code="vote_open")
 
 
 def _end_of_column(board: Board, column_id: str, without: str | None = None) -> str:
@@ -273,6 +286,7 @@ def _move(d: _Decision, cmd: c.MoveIdea) -> None:
 def _group(d: _Decision, cmd: c.GroupIdeas) -> None:
     board, actor = d.board, d.actor
     _in_phase(board, actor, Phase.COLLECT, Phase.CLUSTER)
+    _not_silent(board, actor)
     if not cmd.idea_ids or len(set(cmd.idea_ids)) != len(cmd.idea_ids):
         raise InvalidInput("Name the ideas to group, each once.")
     if cmd.cluster_id in board.clusters:
@@ -301,6 +315,7 @@ def _group(d: _Decision, cmd: c.GroupIdeas) -> None:
 def _set_cluster(d: _Decision, cmd: c.SetIdeaCluster) -> None:
     board, actor = d.board, d.actor
     _in_phase(board, actor, Phase.COLLECT, Phase.CLUSTER)
+    _not_silent(board, actor)
     idea = _idea_for(board, actor, cmd.idea_id)
     if cmd.cluster_id is None:
         if idea.cluster_id is None:
@@ -320,6 +335,7 @@ def _set_cluster(d: _Decision, cmd: c.SetIdeaCluster) -> None:
 
 def _rename_cluster(d: _Decision, cmd: c.RenameCluster) -> None:
     _in_phase(d.board, d.actor, Phase.COLLECT, Phase.CLUSTER)
+    _not_silent(d.board, d.actor)
     cluster = d.board.cluster(cmd.cluster_id)
     d.cluster("renamed", replace(cluster, heading=_heading(cmd.heading)))
 
@@ -327,6 +343,7 @@ def _rename_cluster(d: _Decision, cmd: c.RenameCluster) -> None:
 def _nest_cluster(d: _Decision, cmd: c.NestCluster) -> None:
     board = d.board
     _in_phase(board, d.actor, Phase.COLLECT, Phase.CLUSTER)
+    _not_silent(board, d.actor)
     cluster = board.cluster(cmd.cluster_id)
     if cmd.parent_id is not None:
         parent = board.cluster(cmd.parent_id)
@@ -342,6 +359,7 @@ def _nest_cluster(d: _Decision, cmd: c.NestCluster) -> None:
 def _dissolve_cluster(d: _Decision, cmd: c.DissolveCluster) -> None:
     board = d.board
     _in_phase(board, d.actor, Phase.COLLECT, Phase.CLUSTER)
+    _not_silent(board, d.actor)
     cluster = board.cluster(cmd.cluster_id)
     for idea in board.ideas.values():
         if idea.cluster_id == cluster.id:

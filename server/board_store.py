@@ -146,7 +146,8 @@ class _DotStatements:
     open_session: Any
     update_ballot: Any
     first_ballot: Any
-    upsert_vote: Any
+    insert_vote: Any
+    update_vote: Any
     delete_vote: Any
 
 
@@ -161,8 +162,14 @@ def _dot_statements(dialect: str) -> _DotStatements:
     ballots, votes, sessions = t.ballots, t.votes, t.vote_sessions
     vote = insert(votes).values(session_id=b("sid"), member_id=b("member"), idea_id=b("idea"), dots=b("dots"))
     return _DotStatements(
+        # open, and with the budget and cap the dots were decided on
         open_session=sessions.update()
-        .where(sessions.c.id == b("sid"), sessions.c.status == VoteStatus.OPEN.value)
+        .where(
+            sessions.c.id == b("sid"),
+            sessions.c.status == VoteStatus.OPEN.value,
+            sessions.c.budget == b("decided_budget"),
+            sessions.c.cap == b("decided_cap"),
+        )
         .values(cast=sessions.c.cast + b("net")),
         update_ballot=ballots.update()
         .where(ballots.c.session_id == b("sid"), ballots.c.member_id == b("member"), ballots.c.used == b("old"))
@@ -171,13 +178,15 @@ def _dot_statements(dialect: str) -> _DotStatements:
         first_ballot=insert(ballots)
         .values(session_id=b("sid"), member_id=b("member"), used=b("new"))
         .on_conflict_do_nothing(index_elements=["session_id", "member_id"]),
-        upsert_vote=vote.on_conflict_do_update(
-            index_elements=["session_id", "member_id", "idea_id"], set_={"dots": vote.excluded.dots}
-        ),
-        delete_vote=votes.delete().where(
-            votes.c.session_id == b("sid"), votes.c.member_id == b("member"), votes.c.idea_id == b("idea")
-        ),
+        insert_vote=vote.on_conflict_do_nothing(index_elements=["session_id", "member_id", "idea_id"]),
+        update_vote=votes.update().where(*_vote_key(b), votes.c.dots == b("old")).values(dots=b("dots")),
+        delete_vote=votes.delete().where(*_vote_key(b), votes.c.dots == b("old")),
     )
+
+
+def _vote_key(b: Any) -> tuple[Any, ...]:
+    votes = t.votes
+    return (votes.c.session_id == b("sid"), votes.c.member_id == b("member"), votes.c.idea_id == b("idea"))
 
 
 class BoardStore:
@@ -280,41 +289,54 @@ class BoardStore:
                     )
                 )
 
-    async def commit_dots(self, events: Sequence[DotsChanged]) -> None:
-        """Commit a batch of dots of one session, checked against the store, or raise.
+    async def commit_dots(self, events: Sequence[DotsChanged], *, budget: int, cap: int) -> None:
+        """Commit a batch of dots of one session, checked against the store, or raise ``stale_board``.
 
-        Each voter's stored count must be what the first of their dots was decided on
-        (else ``stale_board``), and the session must still be open (else ``vote_closed``).
+        The session must still be open with the ``budget`` and ``cap`` the dots were decided
+        on, and every voter's stored total and count per idea must be what their first dot of
+        the batch was decided on; so a node that decided on an outdated board commits
+        nothing, reloads, and decides again.
         """
         if not events:
             return
         session_id = events[0].session_id
         first_used: dict[str, int] = {}
         last_used: dict[str, int] = {}
-        counts: dict[tuple[str, str], int] = {}
+        first_count: dict[tuple[str, str], int] = {}
+        last_count: dict[tuple[str, str], int] = {}
         for event in events:
-            member = event.actor.member_id
+            member, key = event.actor.member_id, (event.actor.member_id, event.idea_id)
             first_used.setdefault(member, event.used - event.delta)
             last_used[member] = event.used
-            counts[(member, event.idea_id)] = event.count
+            first_count.setdefault(key, event.count - event.delta)
+            last_count[key] = event.count
         net = sum(event.delta for event in events)
         sql = _dot_statements(self.engine.dialect.name)
         async with self.engine.begin() as conn:
-            result = await conn.execute(sql.open_session, {"sid": session_id, "net": net})
-            if result.rowcount != 1:
-                raise Conflict("The vote is closed.", code="vote_closed")
+            params: dict[str, Any] = {"sid": session_id, "net": net, "decided_budget": budget, "decided_cap": cap}
+            if (await conn.execute(sql.open_session, params)).rowcount != 1:
+                raise _stale()  # closed or changed meanwhile: deciding again tells which
             for member, used in last_used.items():
                 params = {"sid": session_id, "member": member, "old": first_used[member], "new": used}
                 if (await conn.execute(sql.update_ballot, params)).rowcount == 1:
                     continue
                 if params["old"] != 0 or (await conn.execute(sql.first_ballot, params)).rowcount != 1:
                     raise _stale()  # another node placed this voter's dots meanwhile
-            keep = [{"sid": session_id, "member": m, "idea": i, "dots": n} for (m, i), n in counts.items() if n]
-            drop = [{"sid": session_id, "member": m, "idea": i} for (m, i), n in counts.items() if not n]
-            if keep:
-                await conn.execute(sql.upsert_vote, keep)
-            if drop:
-                await conn.execute(sql.delete_vote, drop)
+            for (member, idea_id), new in last_count.items():
+                old = first_count[(member, idea_id)]
+                params = {
+                    "sid": session_id,
+                    "member": member,
+                    "idea": idea_id,
+                    "old": old,
+                    "dots": new,
+                    "new_dots": new,
+                }
+                if old == new:
+                    continue
+                statement = sql.insert_vote if old == 0 else sql.delete_vote if new == 0 else sql.update_vote
+                if (await conn.execute(statement, params)).rowcount != 1:
+                    raise _stale()
 
     async def changes_since(self, board_id: str, seq: int, limit: int) -> list[StoredChange] | None:
         """The change records after ``seq`` in order, or None when there are more than ``limit``."""
@@ -423,8 +445,9 @@ async def _write(conn: AsyncConnection, board: Board, event: BoardEvent) -> None
             await conn.execute(t.vote_sessions.insert().values(**values, cast=0))
             return
         query = t.vote_sessions.update().where(t.vote_sessions.c.id == v.id)
-        if event.kind == "closed":
-            # the ranking counts the dots this node knows: only if they are all the stored ones
+        if event.kind in ("closed", "changed"):
+            # the ranking (or the check against what is cast) counts the dots this node knows:
+            # only if they are all the stored ones
             ballots = board.ballots.get(v.id) or Ballots()
             query = query.where(
                 t.vote_sessions.c.status == VoteStatus.OPEN.value, t.vote_sessions.c.cast == ballots.cast()

@@ -7,6 +7,7 @@ from typing import Any
 
 from boards import commands as c
 from boards.model import Board, Phase
+from boards.rules import visible_to
 from boards.text import clean_text
 from boards.voting import Scope, ScopeKind
 from rooms.events import clean_fields
@@ -139,7 +140,7 @@ async def board_view(live: LiveState, conn: Connection, payload: p.BoardView) ->
     """Say which board this connection views and which idea it edits (shown to others; not stored)."""
     async with live.board(payload.board_id, conn.event_id) as board:
         if payload.editing is not None:
-            board.idea(payload.editing)
+            visible_to(board, conn.actor, payload.editing)
     conn.viewing, conn.editing = payload.board_id, payload.editing
     viewers = live.viewers(payload.board_id)
     await live.fanout.publish(
@@ -191,7 +192,8 @@ async def idea_edit(live: LiveState, conn: Connection, payload: p.IdeaEdit) -> p
 @registry.on("board.idea.delete", payload=p.IdeaDelete, ack=p.IdeaDeletedAck, roles=CONTRIBUTORS)
 async def idea_delete(live: LiveState, conn: Connection, payload: p.IdeaDelete) -> p.IdeaDeletedAck:
     """Delete one's own idea; facilitators and organizers may delete any. The store keeps it, marked deleted."""
-    outcome = await _run(live, conn, payload.board_id, c.DeleteIdea(idea_id=payload.idea_id, now=utcnow()))
+    # fresh: whether the idea has dots is decided on the stored ones (other nodes add to them)
+    outcome = await _run(live, conn, payload.board_id, c.DeleteIdea(idea_id=payload.idea_id, now=utcnow()), fresh=True)
     return p.IdeaDeletedAck(seq=outcome.board.seq, idea_id=payload.idea_id)
 
 
@@ -213,7 +215,8 @@ async def idea_report(live: LiveState, conn: Connection, payload: p.IdeaReport) 
 @registry.on("board.idea.moderate", payload=p.IdeaModerate, ack=p.SeqAck, roles=MODERATORS)
 async def idea_moderate(live: LiveState, conn: Connection, payload: p.IdeaModerate) -> p.SeqAck:
     """Hide, restore or approve (under pre-moderation) an idea."""
-    outcome = await _run(live, conn, payload.board_id, c.ModerateIdea(payload.idea_id, payload.action, utcnow()))
+    command = c.ModerateIdea(payload.idea_id, payload.action, utcnow())
+    outcome = await _run(live, conn, payload.board_id, command, fresh=True)
     return p.SeqAck(seq=outcome.board.seq)
 
 
@@ -221,7 +224,7 @@ async def idea_moderate(live: LiveState, conn: Connection, payload: p.IdeaModera
 async def idea_merge(live: LiveState, conn: Connection, payload: p.IdeaMerge) -> p.IdeaAck:
     """Merge duplicates into one idea, which keeps their provenance and their dots."""
     command = c.MergeIdeas(payload.target_id, tuple(payload.idea_ids), utcnow())
-    outcome = await _run(live, conn, payload.board_id, command)
+    outcome = await _run(live, conn, payload.board_id, command, fresh=True)
     return await _idea_ack(live, conn, outcome, payload.target_id)
 
 
@@ -280,7 +283,9 @@ async def comment_create(live: LiveState, conn: Connection, payload: p.CommentCr
     outcome = await _run(live, conn, payload.board_id, command)
     board = outcome.board
     comment = board.comments[command.comment_id]
-    view = project_comment(comment_record(comment, conn.member, board.settings), conn.viewer)
+    view = project_comment(
+        comment_record(comment, conn.member, board.settings, board.ideas.get(comment.idea_id)), conn.viewer
+    )
     return p.CommentAck(seq=board.seq, comment=p.CommentOut.model_validate(view))
 
 
@@ -356,7 +361,7 @@ async def vote_open(live: LiveState, conn: Connection, payload: p.VoteOpen) -> p
 async def vote_change(live: LiveState, conn: Connection, payload: p.VoteChange) -> p.SessionAck:
     """Change the budget or cap of the open vote (never below what is cast)."""
     command = c.ChangeVote(payload.session_id, utcnow(), budget=payload.budget, cap=payload.cap)
-    outcome = await _run(live, conn, payload.board_id, command)
+    outcome = await _run(live, conn, payload.board_id, command, fresh=True)  # checked against every stored dot
     return await _session_ack(live, outcome, payload.session_id)
 
 

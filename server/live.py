@@ -128,8 +128,8 @@ class LiveState:
     # -- boards --------------------------------------------------------------------------
 
     @asynccontextmanager
-    async def board(self, board_id: str, event_id: str, *, fresh: bool = False) -> AsyncIterator[Board]:
-        """The live board under its lock; NotFound unless it belongs to ``event_id``.
+    async def board(self, board_id: str, event_id: str | None, *, fresh: bool = False) -> AsyncIterator[Board]:
+        """The live board under its lock; NotFound unless it belongs to ``event_id`` (None: any).
 
         ``fresh`` loads it from the store first (e.g. to count dots other nodes placed).
         """
@@ -137,7 +137,7 @@ class LiveState:
             if fresh:
                 self.forget(board_id)
             board = await self._cached(board_id)
-            if board.event_id != event_id:
+            if event_id is not None and board.event_id != event_id:
                 raise NotFound("No such board in this event.")
             yield board
 
@@ -154,6 +154,11 @@ class LiveState:
                 raise NotFound("No such board in this event.") from None
             self.boards[board_id] = board
         return board
+
+    def forget_event(self, event_id: str) -> None:
+        """Drop the cached boards of an event whose fields changed (their columns)."""
+        for board_id in [b.id for b in self.boards.values() if b.event_id == event_id]:
+            self.forget(board_id)
 
     def forget(self, board_id: str) -> None:
         """Drop a cached board: it is loaded again from the store when next used."""

@@ -12,7 +12,7 @@ from boards.errors import DomainError
 from rooms.events import clean_event
 from server.i18n import LANGUAGE_NAMES
 from server.ids import new_token, token_hash, utcnow
-from server.keys import LOGIN_LIMIT, ORGANIZER, SETTINGS, STORE
+from server.keys import LIVE, LOGIN_LIMIT, ORGANIZER, SETTINGS, STORE
 from server.passwords import verify_password
 from server.store import LINK_ROLES, Event, Organizer
 from server.web import SESSION_COOKIE, render, site_url, translator
@@ -199,6 +199,7 @@ async def update_event(request: web.Request) -> web.StreamResponse:
         )
     except DomainError as exc:
         return await _event_page(request, event, values, error=exc.message, status=400)
+    request.app[LIVE].forget_event(event.id)  # boards take the new fields as their columns
     raise web.HTTPSeeOther(f"/organizer/events/{event.id}?done=saved")
 
 

@@ -532,6 +532,21 @@ SERVER_EVENTS: dict[str, tuple[type[Out], str]] = {
     "presence.left": (PresenceLeft, "A member left (their last connection closed)."),
 }
 
+# Codes that only HTTP answers carry (the join API's are documented with it, the organizer
+# forms show their message on the page): see tests/test_error_codes.py.
+HTTP_ONLY_CODES = frozenset(
+    {
+        "invalid_link",
+        "foreign_origin",
+        "pseudonym_taken",
+        "invalid_date",
+        "invalid_language",
+        "field_in_use",
+        "username_taken",
+        "domain",
+    }
+)
+
 ERROR_CODES: dict[str, str] = {
     "unauthenticated": "The connection carries no valid member token or organizer session (also sent as the "
     "`connect_error` data when a connection is refused).",
@@ -555,6 +570,9 @@ ERROR_CODES: dict[str, str] = {
     "invalid_cap": "The cap per idea must be 1 to the budget.",
     "invalid_timer": "A timer or extension out of range.",
     "nothing_to_vote": "The vote's scope holds no visible idea.",
+    "no_fields": "`board.create` with an empty list of columns.",
+    "duplicate_field": "`board.create` with a column twice.",
+    "too_many_fields": "`board.create` with more than 20 columns.",
     "cluster_cycle": "A cluster cannot contain itself.",
     "wrong_column": "Clusters nest within one column only.",
     "not_visible": "Only visible ideas can be grouped or commented on.",

@@ -147,7 +147,7 @@ ideas = sa.Table(
     sa.Column("merged_into", sa.String(32), nullable=True),
     sa.Column("merged_from", sa.JSON, nullable=True),
     sa.Column("reporters", sa.JSON, nullable=True),
-    sa.UniqueConstraint("author_id", "client_id", name="uq_ideas_author_client"),
+    sa.UniqueConstraint("board_id", "author_id", "client_id", name="uq_ideas_board_author_client"),
 )
 
 board_changes = sa.Table(

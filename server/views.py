@@ -106,7 +106,10 @@ def cluster_out(cluster: Cluster) -> dict[str, Any]:
     }
 
 
-def comment_record(comment: Comment, author: Member, settings: Settings, *, deleted: bool = False) -> dict[str, Any]:
+def comment_record(
+    comment: Comment, author: Member, settings: Settings, idea: Idea | None, *, deleted: bool = False
+) -> dict[str, Any]:
+    """A comment reaches those who may see its idea (and its own author)."""
     return {
         "id": comment.id,
         "idea_id": comment.idea_id,
@@ -116,12 +119,15 @@ def comment_record(comment: Comment, author: Member, settings: Settings, *, dele
         "created_at": timestamp(comment.created_at),
         "_gone": deleted,
         "_anonymous": settings.anonymous,
+        "_idea_public": idea is not None and is_public(idea, settings),
+        "_idea_author": idea.author_id if idea is not None else None,
     }
 
 
 def project_comment(record: dict[str, Any], viewer: Viewer) -> dict[str, Any] | None:
     mine = viewer.member_id == record["author"]["id"]
-    if record["_gone"] or (record["hidden"] and not (mine or viewer.moderates)):
+    sees_idea = record["_idea_public"] or viewer.moderates or viewer.member_id == record["_idea_author"]
+    if record["_gone"] or not (sees_idea or mine) or (record["hidden"] and not (mine or viewer.moderates)):
         return None
     out = {k: v for k, v in record.items() if not k.startswith("_")}
     if record["_anonymous"] and not mine:
@@ -184,7 +190,7 @@ def record(board: Board, event: BoardEvent, authors: dict[str, Member]) -> dict[
             ),
         }
         if event.kind in ("restored", "approved"):  # back in view: with the comments it had
-            out["comments"] = _comments_of(board, {idea.id}, authors)
+            out["comments"] = _comments_of(board, {idea.id: idea}, authors, board.settings)
         return out
     if isinstance(event, ClusterChanged):
         gone = event.kind == "dissolved"
@@ -201,7 +207,11 @@ def record(board: Board, event: BoardEvent, authors: dict[str, Member]) -> dict[
             "type": f"comment.{event.kind}",
             "comment_id": comment.id,
             "comment": comment_record(
-                comment, authors[comment.author_id], board.settings, deleted=event.kind == "deleted"
+                comment,
+                authors[comment.author_id],
+                board.settings,
+                board.ideas.get(comment.idea_id),
+                deleted=event.kind == "deleted",
             ),
         }
     if isinstance(event, SettingsChanged):
@@ -209,7 +219,7 @@ def record(board: Board, event: BoardEvent, authors: dict[str, Member]) -> dict[
         if event.kind == "revealed":  # every visible idea becomes public, with its comments
             shown = [i for i in board.ideas.values() if i.live and i.status is IdeaStatus.VISIBLE]
             out["ideas"] = [idea_record(board.id, i, authors[i.author_id], event.settings) for i in shown]
-            out["comments"] = _comments_of(board, {i.id for i in shown}, authors)
+            out["comments"] = _comments_of(board, {i.id: i for i in shown}, authors, event.settings)
         return out
     if isinstance(event, SessionChanged):
         return {**base, "type": f"vote.{event.kind}", "session": session_out(event.session)}
@@ -219,10 +229,13 @@ def record(board: Board, event: BoardEvent, authors: dict[str, Member]) -> dict[
 _CHANGE_KEYS = tuple(p.Change.model_fields)
 
 
-def _comments_of(board: Board, idea_ids: set[str], authors: dict[str, Member]) -> list[dict[str, Any]]:
-    comments = [m for m in board.comments.values() if m.idea_id in idea_ids]
+def _comments_of(
+    board: Board, ideas: dict[str, Idea], authors: dict[str, Member], settings: Settings
+) -> list[dict[str, Any]]:
+    """The records of the comments on ``ideas`` (given as they are after the change)."""
+    comments = [m for m in board.comments.values() if m.idea_id in ideas]
     comments.sort(key=lambda m: (m.created_at, m.id))
-    return [comment_record(m, authors[m.author_id], board.settings) for m in comments]
+    return [comment_record(m, authors[m.author_id], settings, ideas[m.idea_id]) for m in comments]
 
 
 def project(rec: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
@@ -249,6 +262,8 @@ def special_members(rec: dict[str, Any]) -> set[str]:
             found.add(rec[key]["author"]["id"])
     if rec.get("idea"):
         found.update(rec["idea"]["_reporters"])
+    if rec.get("comment") and rec["comment"]["_idea_author"]:
+        found.add(rec["comment"]["_idea_author"])
     return found
 
 
@@ -268,7 +283,8 @@ def snapshot_comments(board: Board, authors: dict[str, Member], viewer: Viewer) 
     for comment in board.comments.values():
         if comment.idea_id not in visible:
             continue
-        projected = project_comment(comment_record(comment, authors[comment.author_id], board.settings), viewer)
+        record_ = comment_record(comment, authors[comment.author_id], board.settings, board.ideas.get(comment.idea_id))
+        projected = project_comment(record_, viewer)
         if projected is not None:
             out.append(projected)
     out.sort(key=lambda c: (c["created_at"], c["id"]))

@@ -79,8 +79,7 @@ class VoteDesk:
             pending = [item for item in batch if not item.done.done()]
             if not pending:
                 return
-            event_id = pending[0].conn.event_id
-            async with self.live.board(board_id, event_id) as board:
+            async with self.live.board(board_id, None) as board:
                 accepted: list[tuple[_Queued, DotsChanged]] = []
                 for item in pending:
                     if item.conn.event_id != board.event_id:
@@ -94,7 +93,10 @@ class VoteDesk:
                     apply_vote(board, event)  # decided in order on the state the batch leaves
                     accepted.append((item, event))
                 try:
-                    await self.live.store.commit_dots([event for _item, event in accepted])
+                    if accepted:
+                        session = board.sessions[accepted[0][1].session_id]
+                        events = [event for _item, event in accepted]
+                        await self.live.store.commit_dots(events, budget=session.budget, cap=session.cap)
                 except Conflict:
                     # another node changed a ballot or closed the vote: decide again on the stored state
                     self.live.forget(board_id)

@@ -153,10 +153,15 @@ export function applyChange(state, change) {
     else if (change.cluster_id) clusters.delete(change.cluster_id);
     next.clusters = clusters;
   }
-  if (area === "comment") {
+  if (area === "comment" || change.comments || next.ideas !== state.ideas) {
     const comments = new Map(state.comments);
-    if (change.comment) comments.set(change.comment.id, change.comment);
-    else if (change.comment_id) comments.delete(change.comment_id);
+    if (area === "comment") {
+      if (change.comment) comments.set(change.comment.id, change.comment);
+      else if (change.comment_id) comments.delete(change.comment_id);
+    }
+    // ideas that come (back) into view bring their comments; comments of ideas one does not have go
+    for (const comment of change.comments ?? []) comments.set(comment.id, comment);
+    for (const [key, comment] of comments) if (!next.ideas.has(comment.idea_id)) comments.delete(key);
     next.comments = comments;
   }
   if (change.settings) next.settings = { ...DEFAULT_SETTINGS, ...change.settings };

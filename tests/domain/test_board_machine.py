@@ -57,9 +57,18 @@ class WholeBoard(RuleBasedStateMachine):
         for event in events:
             rec = record(self.board, event, AUTHORS)
             json.dumps(rec)  # records are JSON
-            for member, role in PEOPLE.items():
-                self.sent[member].append(project(rec, Viewer(member, role.moderates)))
             apply(self.board, event)
+            for member, role in PEOPLE.items():
+                sent = project(rec, Viewer(member, role.moderates))
+                self.sent[member].append(sent)
+                # a comment reaches only those who may see its idea (or wrote it)
+                for comment in [sent.get("comment"), *(sent.get("comments") or [])]:
+                    if comment is None or role.moderates:
+                        continue
+                    idea = self.board.ideas.get(comment["idea_id"])
+                    assert idea is not None
+                    public = idea.live and idea.status is IdeaStatus.VISIBLE and not self.board.settings.silent_now
+                    assert public or member in (idea.author_id, self.board.comments[comment["id"]].author_id)
 
     @rule(actor=st.sampled_from(ACTORS), column=st.sampled_from(COLUMNS), text=st.sampled_from(["a", "b c", "<b>"]))
     def post(self, actor: Actor, column: str, text: str) -> None:

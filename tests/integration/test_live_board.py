@@ -346,3 +346,28 @@ async def test_a_facilitator_adds_boards_free_ones_with_their_own_columns(
     assert [f.name for f in event.fields] == [f.name for f in workshop["event"].fields]
     await fac.disconnect()
     await anna.disconnect()
+
+
+async def test_client_ids_are_per_board_and_editing_needs_a_visible_idea(
+    server: TestServer, workshop: dict[str, Any]
+) -> None:
+    base, links = workshop["base"], workshop["links"]
+    fac = await join_and_connect(base, links[Role.FACILITATOR], "Fatma")
+    anna = await join_and_connect(base, links[Role.PARTICIPANT], "Anna")
+    ben = await join_and_connect(base, links[Role.PARTICIPANT], "Ben")
+    first = (await anna.call("room.enter"))["boards"][0]["id"]
+    second = (await fac.call("board.create", {"title": "Zweite"}))["board"]["id"]
+    field_id = workshop["event"].fields[0].id
+    for board_id in (first, second):  # the same client id on two boards: two ideas
+        ack = await anna.call(
+            "board.idea.create", {"board_id": board_id, "field_id": field_id, "text": "x", "client_id": "same"}
+        )
+        assert ack["ok"], ack
+    await fac.call("board.premoderation", {"board_id": first, "on": True})
+    waiting = await anna.call("board.idea.create", {"board_id": first, "field_id": field_id, "text": "wartet"})
+    peek = await ben.call("board.view", {"board_id": first, "editing": waiting["idea"]["id"]})
+    assert peek["error"]["code"] == "not_found"  # a pending idea does not exist for Ben
+    mine = await anna.call("board.view", {"board_id": first, "editing": waiting["idea"]["id"]})
+    assert mine["viewers"][0]["editing"] == waiting["idea"]["id"]
+    for client in (fac, anna, ben):
+        await client.disconnect()

@@ -266,3 +266,24 @@ async def test_an_organizer_takes_part_in_their_event_with_their_session(server:
     ):
         with pytest.raises(socketio.exceptions.ConnectionError):
             await connect(base, None, headers=headers, auth=auth)
+
+
+async def test_new_fields_reach_a_live_board_at_once(server: TestServer, http: aiohttp.ClientSession) -> None:
+    base = base_url(server)
+    await login(http, base)
+    _status, location = await create_event(http, base)
+    event_id = location.rsplit("/", 1)[1]
+    links = await server.app[STORE].links(event_id)
+    _status, body = await join(base, links[Role.PARTICIPANT], "Anna")
+    anna = await connect(base, body["token"], body["member_id"])
+    board_id = (await anna.call("room.enter"))["boards"][0]["id"]
+    assert len((await anna.call("board.sync", {"board_id": board_id}))["snapshot"]["columns"]) == 3  # cached now
+    _status, _html, csrf = await page(http, f"{base}{location}")
+    edit = {**EVENT_FORM, "fields": "Mobilität\nEnergie", "csrf": csrf}
+    async with http.post(f"{base}{location}", data=edit, allow_redirects=False) as response:
+        assert response.status == 303
+    columns = (await anna.call("board.sync", {"board_id": board_id}))["snapshot"]["columns"]
+    assert [c["name"] for c in columns] == ["Mobilität", "Energie"]
+    ack = await anna.call("board.idea.create", {"board_id": board_id, "field_id": columns[1]["id"], "text": "Solar"})
+    assert ack["ok"], ack
+    await anna.disconnect()

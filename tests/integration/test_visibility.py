@@ -78,9 +78,14 @@ async def test_silent_collection_shows_each_only_their_own_until_the_reveal(serv
         "board.idea.move",
         {"board_id": board, "idea_id": mine["idea"]["id"], "field_id": w["fields"][1], "after_id": None},
     )
-    await ben.wait_for("board.changed", lambda c: c["seq"] == 3)
+    await ok(anna, "board.comment.create", {"board_id": board, "idea_id": mine["idea"]["id"], "text": "Notiz"})
+    refused = await anna.call(
+        "board.cluster.create", {"board_id": board, "idea_ids": [mine["idea"]["id"]], "heading": "Mein Thema"}
+    )
+    assert refused["error"]["code"] == "wrong_phase"  # a heading would tell others what one wrote
+    await ben.wait_for("board.changed", lambda c: c["seq"] == 4)
     for other in (ben, olga):
-        assert "Streng geheim" not in everything(other)
+        assert "Streng geheim" not in everything(other) and "Notiz" not in everything(other)
         snapshot = (await ok(other, "board.sync", {"board_id": board}))["snapshot"]
         changes = (await ok(other, "board.sync", {"board_id": board, "since": 0}))["changes"]
         assert snapshot["ideas"] == [] and "Streng geheim" not in json.dumps(changes)
@@ -95,6 +100,7 @@ async def test_silent_collection_shows_each_only_their_own_until_the_reveal(serv
     change = await ben.wait_for("board.changed", lambda c: c["type"] == "board.revealed")
     assert [i["text"] for i in change["ideas"]] == ["Streng geheim"]
     # a client that replays the log ends where the live one did
+    assert [m["text"] for m in change["comments"]] == ["Notiz"]  # the comment comes with its idea
     changes = (await ok(olga, "board.sync", {"board_id": board, "since": 0}))["changes"]
     assert [i["text"] for i in changes[-1]["ideas"]] == ["Streng geheim"]
     for c in (fac, anna, ben, olga):
@@ -110,12 +116,16 @@ async def test_pending_hidden_and_reports(server: TestServer) -> None:
     assert waiting["idea"]["status"] == "pending"
     pending = await fac.wait_for("board.changed", lambda c: c["type"] == "idea.created")
     assert pending["idea"]["text"] == "Wartet"
+    await ok(fac, "board.comment.create", {"board_id": board, "idea_id": idea_id, "text": "Bitte präzisieren"})
+    await ben.wait_for("board.changed", lambda c: c["type"] == "comment.created")
+    assert "präzisieren" not in everything(ben) and "präzisieren" in everything(anna)
     created = await ben.wait_for("board.changed", lambda c: c["type"] == "idea.created")
     assert created["idea"] is None and "Wartet" not in everything(ben)
 
     await ok(fac, "board.idea.moderate", {"board_id": board, "idea_id": idea_id, "action": "approve"})
     approved = await ben.wait_for("board.changed", lambda c: c["type"] == "idea.approved")
     assert approved["idea"]["text"] == "Wartet"
+    assert [m["text"] for m in approved["comments"]] == ["Bitte präzisieren"]
     await ok(ben, "board.idea.report", {"board_id": board, "idea_id": idea_id})
     reported_fac = await fac.wait_for("board.changed", lambda c: c["type"] == "idea.reported")
     reported_ben = await ben.wait_for("board.changed", lambda c: c["type"] == "idea.reported")

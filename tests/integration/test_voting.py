@@ -236,3 +236,69 @@ async def test_changing_the_budget_below_what_is_cast_is_refused(server: TestSer
     assert (await s["anna"].call("vote.cast", {**dot, "idea_id": s["ideas"][4]}))["error"]["code"] == "budget_exhausted"
     await s["fac"].disconnect()
     await s["anna"].disconnect()
+
+
+async def test_a_voter_of_another_event_cannot_disturb_a_vote(server: TestServer) -> None:
+    base = base_url(server)
+    event, links = await make_event(server.app)
+    _other, other_links = await make_event(server.app, title="Andere Stadt")
+    s = await setup_vote(base, links, [f.id for f in event.fields], budget=5, cap=5)
+    dot = {"board_id": s["board_id"], "session_id": s["session"]["id"], "idea_id": s["ideas"][0]}
+    intruder = await join_and_connect(base, other_links[Role.PARTICIPANT], "Fremd")
+    voters = [await join_and_connect(base, links[Role.PARTICIPANT], f"V{n}") for n in range(10)]
+    acks = await asyncio.gather(
+        *(intruder.call("vote.cast", dot) for _ in range(5)),
+        *(v.call("vote.cast", dot) for v in voters for _ in range(3)),
+    )
+    assert [a["error"]["code"] for a in acks[:5]] == ["not_found"] * 5
+    assert all(a["ok"] for a in acks[5:]), acks[5:]
+    for client in (intruder, *voters, s["fac"], s["anna"]):
+        await client.disconnect()
+
+
+async def test_ideas_with_dots_stay_until_the_reveal(server: TestServer) -> None:
+    base = base_url(server)
+    event, links = await make_event(server.app)
+    s = await setup_vote(base, links, [f.id for f in event.fields])
+    board, session = s["board_id"], s["session"]["id"]
+    await ok(s["anna"], "vote.cast", {"board_id": board, "session_id": session, "idea_id": s["ideas"][0]})
+    await ok(s["fac"], "vote.close", {"board_id": board, "session_id": session})
+    for event_name, payload in (
+        ("board.idea.moderate", {"board_id": board, "idea_id": s["ideas"][0], "action": "hide"}),
+        ("board.idea.delete", {"board_id": board, "idea_id": s["ideas"][0]}),
+    ):
+        assert (await s["fac"].call(event_name, payload))["error"]["code"] == "vote_open"
+    revealed = await ok(s["fac"], "vote.reveal", {"board_id": board, "session_id": session})
+    assert revealed["session"]["results"][0] == {
+        **revealed["session"]["results"][0],
+        "idea_id": s["ideas"][0],
+        "dots": 1,
+    }
+    await ok(s["fac"], "board.idea.moderate", {"board_id": board, "idea_id": s["ideas"][0], "action": "hide"})
+    await s["fac"].disconnect()
+    await s["anna"].disconnect()
+
+
+async def test_a_budget_lowered_on_one_node_holds_on_the_other(pg_url: str) -> None:
+    node_a = await start_server(pg_url)
+    node_b = await start_server(pg_url)
+    try:
+        event, links = await make_event(node_a.app)
+        s = await setup_vote(base_url(node_a), links, [f.id for f in event.fields], budget=5, cap=5)
+        dot = {"board_id": s["board_id"], "session_id": s["session"]["id"]}
+        ben_b = await join_and_connect(base_url(node_b), links[Role.PARTICIPANT], "Ben")
+        for idea in s["ideas"][:2]:
+            await ok(ben_b, "vote.cast", {**dot, "idea_id": idea})
+        # node A has the board cached from before Ben's dots; the change must still see them
+        assert (await s["fac"].call("vote.change", {**dot, "budget": 1, "cap": 1}))["error"]["code"] == "below_cast"
+        await ok(s["fac"], "vote.change", {**dot, "budget": 2, "cap": 2})
+        # node B has the old budget cached: its next dot must be refused, not stored
+        refused = await ben_b.call("vote.cast", {**dot, "idea_id": s["ideas"][2]})
+        assert refused["error"]["code"] == "budget_exhausted"
+        stored = await node_a.app[STORE].vote_rows(s["session"]["id"])
+        assert sum(n for member, _i, n in stored if member == ben_b.member_id) == 2
+        for client in (ben_b, s["fac"], s["anna"]):
+            await client.disconnect()
+    finally:
+        await node_a.close()
+        await node_b.close()

@@ -396,3 +396,18 @@ test("LiveBoard.update changes unsequenced parts and shows them; no change, no u
   assert.equal(live.state.progress.voters, 1);
   assert.deepEqual(updates.at(-1).applied, []);
 });
+
+test("comments come back with their idea and go with it", () => {
+  const idea = { id: "idea_1", field_id: "f1", position: "V", text: "x", status: "visible" };
+  let state = fromSnapshot({
+    board_id: "bd_1", seq: 1, title: "B", settings: {}, columns: [{ id: "f1", name: "F" }],
+    ideas: [idea], clusters: [], comments: [{ id: "cm_1", idea_id: "idea_1", text: "c" }], sessions: [],
+  });
+  state = applyChange(state, { board_id: "bd_1", seq: 2, type: "idea.hidden", idea_id: "idea_1", idea: null }).state;
+  assert.equal(state.comments.size, 0);
+  state = applyChange(state, {
+    board_id: "bd_1", seq: 3, type: "idea.restored", idea_id: "idea_1", idea,
+    comments: [{ id: "cm_1", idea_id: "idea_1", text: "c" }],
+  }).state;
+  assert.deepEqual([...state.comments.keys()], ["cm_1"]);
+});
