@@ -170,3 +170,43 @@ def _organizers(path: Path) -> list[str]:
             return [row[0] for row in conn.execute("SELECT username FROM organizers")]
         except sqlite3.OperationalError:
             return []
+
+
+def _demo_once(tmp_path: Path, db: str) -> list[str]:
+    """Run `serve --demo` on a free port until it prints its links, then stop it; its lines."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "server", "serve", "--demo", "--port", "0", "--database", db],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    lines: list[str] = []
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line.rstrip())
+            if "listening on" in line:
+                break
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        if process.stdout is not None:
+            process.stdout.close()
+    return lines
+
+
+def test_the_demo_is_made_once_and_prints_every_link(tmp_path: Path, db: str) -> None:
+    first = _demo_once(tmp_path, db)
+    second = _demo_once(tmp_path, db)
+    for lines in (first, second):
+        text = "\n".join(lines)
+        for role in ("organizer:", "facilitator:", "participant:", "observer:"):
+            assert role in text, text
+        assert "/j/" in text and ":0/" not in text  # the real port, not 0
+    tokens = [line.rsplit("/j/", 1)[1] for line in first if "/j/" in line]
+    assert tokens == [line.rsplit("/j/", 1)[1] for line in second if "/j/" in line]  # the same event again
+    with closing(sqlite3.connect(db.removeprefix("sqlite:///"))) as conn:
+        assert conn.execute("select count(*) from events").fetchone() == (1,)
+        assert conn.execute("select count(*) from organizers").fetchone() == (1,)

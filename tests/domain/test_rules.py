@@ -313,3 +313,25 @@ def test_the_reveal_ranks_with_ties_overall_and_per_field() -> None:
     run(b, FAC, c.CloseVote("v2", T0, reveal=True))
     assert [r.idea_id for r in b.sessions["v2"].results] == ["i1", "i0"]
     assert b.sessions["v1"].results == session.results
+
+
+def test_titles_tags_and_card_colours() -> None:
+    b = board()
+    run(
+        b,
+        ANNA,
+        c.PostIdea("i1", "mob", "Text", T0, title=" Radweg ", tags=("Rad", "rad", " Sicherheit "), colour="green"),
+    )
+    idea = b.ideas["i1"]
+    assert (idea.title, idea.tags, idea.colour) == ("Radweg", ("Rad", "Sicherheit"), "green")
+    for kwargs, code in [
+        ({"title": "x" * 121}, "text_too_long"),
+        ({"title": "<b>t</b>"}, "markup_not_allowed"),
+        ({"tags": tuple(f"t{n}" for n in range(11))}, "too_many_tags"),
+        ({"tags": ("",)}, "text_too_short"),
+        ({"tags": ("x" * 31,)}, "text_too_long"),
+        ({"colour": "black"}, "invalid_input"),
+    ]:
+        refused(b, ANNA, c.PostIdea("i2", "mob", "Text", T0, **kwargs), code)
+    run(b, ANNA, c.EditIdea("i1", T0, title="", tags=(), colour="pink"))
+    assert (b.ideas["i1"].title, b.ideas["i1"].tags, b.ideas["i1"].colour) == ("", (), "pink")

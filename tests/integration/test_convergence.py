@@ -54,6 +54,22 @@ class Watcher:
                 await self.sync()
 
 
+async def moderate(client: Client, board_id: str, rng: random.Random, stop: asyncio.Event) -> None:
+    """A facilitator hides and restores ideas and switches pre-moderation now and then."""
+    premoderation = False
+    while not stop.is_set():
+        await asyncio.sleep(rng.uniform(0.02, 0.1))
+        ideas = (await client.call("board.sync", {"board_id": board_id}))["snapshot"]["ideas"]
+        roll = rng.random()
+        if roll < 0.15:
+            premoderation = not premoderation
+            await client.call("board.premoderation", {"board_id": board_id, "on": premoderation})
+        elif ideas:
+            idea = rng.choice(ideas)
+            action = {"visible": "hide", "hidden": "restore", "pending": "approve"}[idea["status"]]
+            await client.call("board.idea.moderate", {"board_id": board_id, "idea_id": idea["id"], "action": action})
+
+
 async def edit(client: Client, board_id: str, fields: list[str], rng: random.Random, rounds: int) -> None:
     mine: list[str] = []
     for n in range(rounds):
@@ -74,10 +90,17 @@ async def edit(client: Client, board_id: str, fields: list[str], rng: random.Ran
                 "board.idea.move",
                 {"board_id": board_id, "idea_id": rng.choice(mine), "field_id": rng.choice(fields), "after_id": None},
             )
-        elif roll < 0.93:
+        elif roll < 0.90:
             await client.call(
                 "board.comment.create", {"board_id": board_id, "idea_id": rng.choice(mine), "text": f"Kommentar {n}"}
             )
+        elif roll < 0.95:
+            ack = await client.call(
+                "board.cluster.create",
+                {"board_id": board_id, "idea_ids": rng.sample(mine, min(2, len(mine))), "heading": f"Gruppe {n}"},
+            )
+            if ack["ok"] and rng.random() < 0.3:
+                await client.call("board.cluster.dissolve", {"board_id": board_id, "cluster_id": ack["cluster"]["id"]})
         else:
             await client.call(
                 "board.idea.delete", {"board_id": board_id, "idea_id": mine.pop(rng.randrange(len(mine)))}
@@ -98,11 +121,13 @@ async def test_clients_that_drop_off_converge_to_the_servers_board(sqlite_url: s
         Watcher(base, await join_and_connect(base, links[role], f"Watcher {n}"), board_id, random.Random(seed + n))
         for n, role in enumerate([Role.PARTICIPANT] * 4 + [Role.OBSERVER, Role.FACILITATOR])
     ]
+    moderator = await join_and_connect(base, links[Role.FACILITATOR], "Moderation")
     stop = asyncio.Event()
     watching = [asyncio.create_task(w.run(stop)) for w in watchers]
+    moderating = asyncio.create_task(moderate(moderator, board_id, random.Random(seed), stop))
     await asyncio.gather(*(edit(e, board_id, fields, random.Random(rng.random()), 60) for e in editors))
     stop.set()
-    await asyncio.gather(*watching)
+    await asyncio.gather(*watching, moderating)
 
     final: dict[str, Any] = {}
     for watcher in watchers:
@@ -116,6 +141,6 @@ async def test_clients_that_drop_off_converge_to_the_servers_board(sqlite_url: s
         assert watcher.reconnects > 0
     assert sum(w.reconnects for w in watchers) >= 10
     assert max(len(t["ideas"]) for t in final.values()) > 10  # the board really changed
-    for client in (*editors, *(w.client for w in watchers)):
+    for client in (*editors, moderator, *(w.client for w in watchers)):
         await client.disconnect()
     await server.close()

@@ -177,3 +177,24 @@ async def test_clusters_moves_and_merge_over_the_wire(server: TestServer) -> Non
     assert {k["id"]: k["parent_id"] for k in snapshot["clusters"]} == {cluster["id"]: None, inner["id"]: cluster["id"]}
     for c in (fac, anna, ben, olga):
         await c.disconnect()
+
+
+async def test_who_views_a_board_and_edits_which_idea(server: TestServer) -> None:
+    _base, w, fac, anna, ben, olga = await people(server)
+    board = (await fac.call("room.enter"))["boards"][0]["id"]
+    idea = await ok(anna, "board.idea.create", {"board_id": board, "field_id": w["fields"][0], "text": "Radweg"})
+    await ok(ben, "board.view", {"board_id": board})
+    await ok(anna, "board.view", {"board_id": board, "editing": idea["idea"]["id"]})
+    presence = await olga.wait_for("board.presence", lambda d: len(d["viewers"]) == 2)
+    assert presence == {
+        "board_id": board,
+        "viewers": [
+            {"member_id": anna.member_id, "pseudonym": "Anna Geheim", "editing": idea["idea"]["id"]},
+            {"member_id": ben.member_id, "pseudonym": "Ben", "editing": None},
+        ],
+    }
+    await ben.disconnect()  # leaving takes one off the list
+    after = await olga.wait_for("board.presence", lambda d: [v["member_id"] for v in d["viewers"]] == [anna.member_id])
+    assert after["viewers"][0]["editing"] == idea["idea"]["id"]
+    for c in (fac, anna, olga):
+        await c.disconnect()
