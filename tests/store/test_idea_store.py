@@ -183,3 +183,56 @@ async def test_sessions_expire(store: IdeaStore) -> None:
     assert await store.organizer_by_session(token_hash("live")) is None
     with pytest.raises(Conflict):
         await store.create_organizer("orga", "hash2")
+
+
+async def test_a_whole_board_survives_a_reload(store: IdeaStore) -> None:
+    """Settings, clusters, comments, vote rounds with their dots and results: as committed, on both databases."""
+    from boards import commands as c
+    from boards.model import Phase
+    from boards.rules import apply_vote, decide_vote
+    from boards.voting import Scope, ScopeKind
+
+    event_id = await new_event(store)
+    anna = await store.create_member(event_id, Role.PARTICIPANT, "Anna", "blue", token_hash("t1"))
+    fac = await store.create_member(event_id, Role.FACILITATOR, "Fatma", "red", token_hash("t2"))
+    authors = {anna.id: anna, fac.id: fac}
+    a, f = Actor(anna.id, anna.role), Actor(fac.id, fac.role)
+    [board_id] = await store.board_ids((await store.plenary(event_id)).id)
+    board = await store.load_board(board_id)
+    col = board.columns[0].id
+
+    async def run(actor: Actor, command: object) -> None:
+        events = decide(board, actor, command)  # type: ignore[arg-type]
+        await store.commit_board_events(board, events, [record(board, e, authors) for e in events])
+        for event in events:
+            apply(board, event)
+
+    await run(a, c.PostIdea("idea_a", col, "Radweg", T0, title="Rad", tags=("Sicherheit",), colour="green"))
+    await run(a, c.PostIdea("idea_b", col, "Bus", T0))
+    await run(a, c.PostIdea("idea_c", col, "Bus!", T0))
+    await run(a, c.GroupIdeas("cl_1", "Verkehr", ("idea_a", "idea_b"), T0))
+    await run(a, c.AddComment("cm_1", "idea_a", "Gut", T0))
+    await run(f, c.ModerateComment("cm_1", True, T0))
+    await run(f, c.MergeIdeas("idea_b", ("idea_c",), T0))
+    await run(f, c.SetPhase(Phase.VOTE, T0))
+    await run(f, c.OpenVote("vs_1", T0, budget=3, cap=2, scope=Scope(ScopeKind.CLUSTERS, ("cl_1",))))
+    dots = []
+    for idea in ("idea_a", "idea_a", "idea_b"):
+        event = decide_vote(board, a, c.CastDot("vs_1", idea, T0))
+        apply_vote(board, event)
+        dots.append(event)
+    await store.commit_dots(dots, budget=3, cap=2)
+    await run(f, c.CloseVote("vs_1", T0, reveal=True))
+    await run(f, c.SetLock(True, T0))
+
+    reloaded = await store.load_board(board_id)
+    assert reloaded.seq == board.seq and reloaded.settings == board.settings
+    assert reloaded.ideas == board.ideas  # order keys, clusters, merges, tags, colours, phase of origin
+    assert reloaded.clusters == board.clusters and reloaded.comments == board.comments
+    assert reloaded.sessions == board.sessions  # scope, timer, status and the stored ranking
+    assert reloaded.ballots["vs_1"].dots == board.ballots["vs_1"].dots
+    assert [(r.idea_id, r.dots, r.rank) for r in reloaded.sessions["vs_1"].results] == [
+        ("idea_a", 2, 1),
+        ("idea_b", 1, 2),
+    ]
+    assert sorted(await store.vote_rows("vs_1")) == [(anna.id, "idea_a", 2), (anna.id, "idea_b", 1)]
