@@ -3,14 +3,17 @@
 Reads every line of the files that is a JSON object with a ``workload`` (so the whole
 output of runs can be fed in, e.g. ``python -m bench fanout --clients 250 >> runs.txt``)
 and draws one panel per workload found: the p50/p95/p99 latencies against the number of
-clients on a logarithmic scale (for ``voting`` the reveal and the acknowledgement of a dot,
-for ``idle`` the server's memory). Needs matplotlib (the ``bench`` extra).
+clients on a logarithmic scale (for ``fanout`` also the p99 of its peers, ``--peer``; for
+``voting`` the reveal and the acknowledgement of a dot, for ``idle`` the server's memory).
+Repeated runs at one number of clients are drawn as their median; ``--keys`` picks the
+figures to draw. Needs matplotlib (the ``bench`` extra).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -42,6 +45,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", type=Path, help="files holding result lines of earlier runs")
     parser.add_argument("--output", "-o", type=Path, default=Path("bench.png"), help="the PNG (default bench.png)")
     parser.add_argument("--title", default="werkstatt on one node", help="the chart's title")
+    parser.add_argument(
+        "--keys",
+        help="draw only these figures, comma-separated (e.g. p99_ms,peer_p99_ms,floor_p99_ms: p99 of werkstatt "
+        "and the peers of fanout --peer)",
+    )
 
 
 def read_results(files: list[Path]) -> list[dict[str, Any]]:
@@ -78,7 +86,15 @@ def panels(
             value = result.get(key)
             if isinstance(value, int | float):
                 found[workload][label + suffix].append((int(result["clients"]), float(value)))
-    return {w: {label: sorted(points) for label, points in lines.items()} for w, lines in found.items()}
+    return {w: {label: medians(points) for label, points in lines.items()} for w, lines in found.items()}
+
+
+def medians(points: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """Sorted by clients; repeated runs at one number of clients become their median."""
+    by_clients: dict[int, list[float]] = defaultdict(list)
+    for clients, value in points:
+        by_clients[clients].append(value)
+    return [(clients, statistics.median(values)) for clients, values in sorted(by_clients.items())]
 
 
 def draw(results: list[dict[str, Any]], output: Path, title: str, keys: set[str] | None = None) -> Path:
@@ -116,6 +132,7 @@ def draw(results: list[dict[str, Any]], output: Path, title: str, keys: set[str]
 
 
 def main(args: argparse.Namespace) -> int:
-    output = draw(read_results(args.files), args.output, args.title)
+    keys = {key.strip() for key in args.keys.split(",") if key.strip()} if args.keys else None
+    output = draw(read_results(args.files), args.output, args.title, keys)
     print(f"wrote {output}")
     return 0

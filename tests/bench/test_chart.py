@@ -25,3 +25,12 @@ def test_result_lines_become_series(tmp_path: Path) -> None:
     assert drawn["fanout"]["p50"] == [(250, 8.0), (500, 20.0)]
     assert drawn["fanout"]["p99"] == [(500, 90.0)]  # a missing figure leaves out its point
     assert drawn["idle"] == {"RSS (compression offered)": [(2000, 628.0)]}
+
+
+def test_repeated_runs_are_drawn_as_their_median_and_keys_select_lines() -> None:
+    results = [
+        {"workload": "fanout", "clients": 1000, "p99_ms": p99, "peer_p99_ms": peer, "floor_p99_ms": 9.0}
+        for p99, peer in ((30.0, 21.0), (500.0, 56.0), (40.0, 663.0))
+    ]
+    drawn = panels(results, {"p99_ms", "peer_p99_ms"})
+    assert drawn == {"fanout": {"p99": [(1000, 40.0)], "Node.js Socket.IO relay p99": [(1000, 56.0)]}}
