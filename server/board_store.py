@@ -44,17 +44,23 @@ def _stale() -> Conflict:
 
 
 async def upsert(conn: AsyncConnection, table: sa.Table, values: dict[str, Any]) -> None:
-    """Insert a row or update it by its primary key, on SQLite and PostgreSQL alike."""
-    if conn.dialect.name == "postgresql":
+    """Insert a row or update it by its primary key, on SQLite and PostgreSQL alike.
+
+    ``values`` names every column the row sets; the statement is built once per table and
+    set of columns (building it costs more than running it)."""
+    await conn.execute(_upsert_statement(conn.dialect.name, table, tuple(values)), values)
+
+
+@functools.cache
+def _upsert_statement(dialect: str, table: sa.Table, columns: tuple[str, ...]) -> Any:
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
     keys = [c.name for c in table.primary_key.columns]
-    stmt = insert(table).values(**values)
-    update = {k: stmt.excluded[k] for k in values if k not in keys}
-    await conn.execute(
-        stmt.on_conflict_do_update(index_elements=keys, set_=update) if update else stmt.on_conflict_do_nothing()
-    )
+    stmt = insert(table).values({name: sa.bindparam(name) for name in columns})
+    update = {name: stmt.excluded[name] for name in columns if name not in keys}
+    return stmt.on_conflict_do_update(index_elements=keys, set_=update) if update else stmt.on_conflict_do_nothing()
 
 
 def idea_row(board: Board, idea: Idea) -> dict[str, Any]:
