@@ -5,8 +5,8 @@ output of runs can be fed in, e.g. ``python -m bench fanout --clients 250 >> run
 and draws one panel per workload found: the p50/p95/p99 latencies against the number of
 clients on a logarithmic scale (for ``fanout`` also the p99 of its peers, ``--peer``; for
 ``voting`` the reveal and the acknowledgement of a dot, for ``idle`` the server's memory).
-Repeated runs at one number of clients are drawn as their median; ``--keys`` picks the
-figures to draw. Needs matplotlib (the ``bench`` extra).
+Repeated runs at one number of clients are drawn as their median, each run as a dot;
+``--keys`` picks the figures to draw. Needs matplotlib (the ``bench`` extra).
 """
 
 from __future__ import annotations
@@ -69,10 +69,11 @@ def read_results(files: list[Path]) -> list[dict[str, Any]]:
 
 
 def panels(
-    results: list[dict[str, Any]], keys: set[str] | None = None
+    results: list[dict[str, Any]], keys: set[str] | None = None, *, every_run: bool = False
 ) -> dict[str, dict[str, list[tuple[int, float]]]]:
-    """workload (with ``compress`` for idle) → line label → sorted (clients, value) points;
-    only the figures named in ``keys`` when given."""
+    """workload (with ``compress`` for idle) → line label → sorted (clients, value) points,
+    the median of repeated runs (or every run's point, ``every_run``); only the figures
+    named in ``keys`` when given."""
     found: dict[str, dict[str, list[tuple[int, float]]]] = defaultdict(lambda: defaultdict(list))
     for result in results:
         workload = result["workload"]
@@ -86,7 +87,8 @@ def panels(
             value = result.get(key)
             if isinstance(value, int | float):
                 found[workload][label + suffix].append((int(result["clients"]), float(value)))
-    return {w: {label: medians(points) for label, points in lines.items()} for w, lines in found.items()}
+    pick = sorted if every_run else medians
+    return {w: {label: pick(points) for label, points in lines.items()} for w, lines in found.items()}
 
 
 def medians(points: list[tuple[int, float]]) -> list[tuple[int, float]]:
@@ -107,15 +109,20 @@ def draw(results: list[dict[str, Any]], output: Path, title: str, keys: set[str]
     except ImportError:
         raise SystemExit("the chart needs matplotlib: pip install -e '.[bench]'") from None
     drawn = panels(results, keys)
+    runs = panels(results, keys, every_run=True)
     if not drawn:
         raise SystemExit("no results of a known workload in those files")
     figure, axes = plt.subplots(1, len(drawn), figsize=(5.5 * len(drawn), 4.2), squeeze=False)
     for ax, (workload, lines) in zip(axes[0], sorted(drawn.items()), strict=True):
         ylabel, _series, log = SERIES[workload]
-        for label, points in lines.items():
+        for original, points in lines.items():
+            label = original
             if workload == "fanout" and label in ("p50", "p95", "p99"):
                 label = f"werkstatt {label}"  # beside the peers' lines
-            ax.plot([x for x, _y in points], [y for _x, y in points], marker="o", label=label)
+            line = ax.plot([x for x, _y in points], [y for _x, y in points], marker="o", label=label)[0]
+            every = runs[workload][original]
+            if len(every) > len(points):  # repeated runs: each as a small dot beside the median
+                ax.scatter([x for x, _y in every], [y for _x, y in every], s=10, color=line.get_color(), alpha=0.5)
         if log:
             ax.set_yscale("log")
             ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _pos: f"{v:g}"))
