@@ -409,8 +409,7 @@ def _moderate(d: _Decision, cmd: c.ModerateIdea) -> None:
     idea = d.board.idea(cmd.idea_id)
     if idea.status not in allowed:
         raise Conflict(f"The idea is {idea.status.value}; it cannot be {kind} now.")
-    if cmd.action == "hide":
-        _no_open_dots(d.board, {idea.id})
+    # moderation never waits for a vote: a hidden idea drops out of the ranking, its dots stay stored
     d.idea(kind, replace(idea, status=status), idea)
 
 

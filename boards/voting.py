@@ -143,8 +143,14 @@ def rank(board: Board, session: VoteSession, ballots: Ballots) -> tuple[ResultRo
             root = merge_root(board, idea_id)
             dots[root] += count
             voters.setdefault(root, set()).add(member_id)
+    # every idea that can be voted on, and those that got dots while they could: but only
+    # what is visible now (a hidden or deleted idea's dots stay stored, not shown)
     candidates = {i.id for i in board.ideas.values() if votable(board, session, i)} | set(dots)
-    ideas = [board.ideas[i] for i in candidates if i in board.ideas and board.ideas[i].live]
+    ideas = [
+        board.ideas[i]
+        for i in candidates
+        if i in board.ideas and board.ideas[i].live and board.ideas[i].status is IdeaStatus.VISIBLE
+    ]
     ideas.sort(key=lambda i: (-dots[i.id], i.position, i.id))
     overall = _ranks([dots[i.id] for i in ideas])
     by_column: dict[str, list[Idea]] = {}

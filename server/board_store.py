@@ -359,6 +359,27 @@ class BoardStore:
             return None
         return [StoredChange(row.seq, row.payload) for row in rows]
 
+    async def dot_counts(self, session_id: str, member_id: str, idea_id: str) -> tuple[int, int]:
+        """A voter's stored dots in a session, and on one idea."""
+        async with self.engine.connect() as conn:
+            used = (
+                await conn.execute(
+                    sa.select(t.ballots.c.used).where(
+                        t.ballots.c.session_id == session_id, t.ballots.c.member_id == member_id
+                    )
+                )
+            ).scalar_one_or_none()
+            dots = (
+                await conn.execute(
+                    sa.select(t.votes.c.dots).where(
+                        t.votes.c.session_id == session_id,
+                        t.votes.c.member_id == member_id,
+                        t.votes.c.idea_id == idea_id,
+                    )
+                )
+            ).scalar_one_or_none()
+        return used or 0, dots or 0
+
     async def boards_with_open_votes(self) -> list[str]:
         async with self.engine.connect() as conn:
             rows = await conn.execute(
@@ -452,12 +473,22 @@ async def _write(conn: AsyncConnection, board: Board, event: BoardEvent) -> None
             return
         query = t.vote_sessions.update().where(t.vote_sessions.c.id == v.id)
         if event.kind in ("closed", "changed"):
-            # the ranking (or the check against what is cast) counts the dots this node knows:
-            # only if they are all the stored ones
-            ballots = board.ballots.get(v.id) or Ballots()
-            query = query.where(
-                t.vote_sessions.c.status == VoteStatus.OPEN.value, t.vote_sessions.c.cast == ballots.cast()
-            )
+            query = query.where(t.vote_sessions.c.status == VoteStatus.OPEN.value)
         result = await conn.execute(query.values(**values))
         if result.rowcount != 1:
             raise _stale()
+        if event.kind in ("closed", "changed"):
+            # The ranking (or the check against what is cast) was decided on the dots this node
+            # knows. The update above holds the session row, which every batch of dots updates
+            # first, so no dot can come in between: compare with the stored ones.
+            rows = await conn.execute(
+                sa.select(t.votes.c.member_id, t.votes.c.idea_id, t.votes.c.dots).where(t.votes.c.session_id == v.id)
+            )
+            stored = {(m, i): n for m, i, n in rows}
+            known = {
+                (m, i): n
+                for m, ballot in (board.ballots.get(v.id) or Ballots()).dots.items()
+                for i, n in ballot.items()
+            }
+            if stored != known:
+                raise _stale()

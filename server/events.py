@@ -185,7 +185,7 @@ async def idea_edit(live: LiveState, conn: Connection, payload: p.IdeaEdit) -> p
         tags=None if payload.tags is None else tuple(payload.tags),
         colour=payload.colour,
     )
-    outcome = await _run(live, conn, payload.board_id, command)
+    outcome = await _run(live, conn, payload.board_id, command, fresh=True)  # dots: the stored ones
     return await _idea_ack(live, conn, outcome, payload.idea_id)
 
 

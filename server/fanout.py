@@ -6,6 +6,7 @@ across nodes through Redis) replaces the implementation and nothing else.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -13,6 +14,8 @@ import socketio
 from aiohttp import web
 
 from server.websocket import ENVIRON_KEY, text_frame, write
+
+log = logging.getLogger("werkstatt.fanout")
 
 
 class Fanout(Protocol):
@@ -71,7 +74,12 @@ class FrameFanout(SocketIOFanout):
             if sid in skipped:
                 continue
             ws = self.sockets.get(sid)
-            if ws is None or not write(ws, frame, self.limit):
+            try:
+                delivered = ws is not None and write(ws, frame, self.limit)
+            except Exception:  # one broken socket must not keep the change from the others
+                log.exception("writing to %s failed", sid)
+                delivered = False
+            if not delivered:
                 self.sockets.pop(sid, None)
 
 

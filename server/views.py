@@ -254,16 +254,18 @@ def project(rec: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
 
 
 def special_members(rec: dict[str, Any]) -> set[str]:
-    """Members who see this change differently from others: the author of its idea or comment,
-    and those who reported its idea."""
-    found = set()
-    for key in ("idea", "comment"):
-        if rec.get(key):
-            found.add(rec[key]["author"]["id"])
-    if rec.get("idea"):
-        found.update(rec["idea"]["_reporters"])
-    if rec.get("comment") and rec["comment"]["_idea_author"]:
-        found.add(rec["comment"]["_idea_author"])
+    """Members who may see this change differently from others: the authors of the ideas and
+    comments it carries, those who reported its ideas, and the authors of the commented ideas."""
+    ideas = [i for i in [rec.get("idea"), *(rec.get("ideas") or [])] if i]
+    comments = [m for m in [rec.get("comment"), *(rec.get("comments") or [])] if m]
+    found: set[str] = set()
+    for idea in ideas:
+        found.add(idea["author"]["id"])
+        found.update(idea["_reporters"])
+    for comment in comments:
+        found.add(comment["author"]["id"])
+        if comment["_idea_author"]:
+            found.add(comment["_idea_author"])
     return found
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from boards.commands import CastDot, CloseVote, RemoveDot
-from boards.errors import Conflict, DomainError
+from boards.errors import Conflict, DomainError, NotFound
 from boards.events import DotsChanged
 from boards.model import Board
 from boards.rules import SYSTEM, apply_vote, decide_vote
@@ -75,40 +75,54 @@ class VoteDesk:
             self.workers.pop(board_id, None)
 
     async def _commit(self, board_id: str, batch: list[_Queued]) -> None:
+        """Decide every dot of the batch, commit the accepted ones, then answer all.
+
+        Nothing is answered before the commit: when it finds the board outdated (another node
+        placed or took back dots, changed or closed the vote), the whole batch is decided again
+        on the stored state, refusals included. A refusal for budget, cap or a missing dot is
+        checked against the store before it is given, so an outdated node does not refuse a
+        valid dot either.
+        """
+        fresh = False
         for _attempt in range(BATCH_RETRIES):
-            pending = [item for item in batch if not item.done.done()]
-            if not pending:
-                return
-            async with self.live.board(board_id, None) as board:
+            async with self.live.board(board_id, None, fresh=fresh) as board:
                 accepted: list[tuple[_Queued, DotsChanged]] = []
-                for item in pending:
+                refused: list[tuple[_Queued, DomainError]] = []
+                for item in batch:
                     if item.conn.event_id != board.event_id:
-                        item.done.set_exception(DomainError("No such board in this event.", code="not_found"))
+                        refused.append((item, NotFound("No such board in this event.")))
                         continue
                     try:
                         event = decide_vote(board, item.conn.actor, item.command)
                     except DomainError as exc:
-                        item.done.set_exception(exc)
+                        refused.append((item, exc))
                         continue
                     apply_vote(board, event)  # decided in order on the state the batch leaves
                     accepted.append((item, event))
                 try:
+                    if not fresh and await self._doubtful(board, accepted, refused):
+                        raise Conflict("outdated", code="stale_board")
                     if accepted:
                         session = board.sessions[accepted[0][1].session_id]
                         events = [event for _item, event in accepted]
                         await self.live.store.commit_dots(events, budget=session.budget, cap=session.cap)
                 except Conflict:
-                    # another node changed a ballot or closed the vote: decide again on the stored state
-                    self.live.forget(board_id)
+                    self.live.forget(board_id)  # decide again on the stored state
+                    fresh = True
                     continue
                 except BaseException:
                     self.live.forget(board_id)  # the applied dots were not committed
                     raise
+                for item, refusal in refused:
+                    item.done.set_exception(refusal)
                 for item, event in accepted:
                     session = board.sessions[event.session_id]
                     dots = my_dots(session, board.ballots[session.id], item.conn.member.id)
                     item.done.set_result(dots)
-                    await self.live.fanout.publish(member_channel(item.conn.member.id), "vote.dots", dots)
+                    try:
+                        await self.live.fanout.publish(member_channel(item.conn.member.id), "vote.dots", dots)
+                    except Exception:  # the dot is stored and answered; its echo to other tabs is not vital
+                        log.exception("sending vote.dots failed")
                 if accepted:
                     self.dirty.add(board_id)
                     self._ensure_flusher()
@@ -116,6 +130,28 @@ class VoteDesk:
         for item in batch:
             if not item.done.done():
                 item.done.set_exception(Conflict("The vote is busy; try again.", code="stale_board"))
+
+    async def _doubtful(
+        self, board: Board, accepted: list[tuple[_Queued, DotsChanged]], refused: list[tuple[_Queued, DomainError]]
+    ) -> bool:
+        """Whether a budget, cap or missing-dot refusal was decided on counts the store does not have."""
+        checks = [(item, exc) for item, exc in refused if exc.code in ("budget_exhausted", "cap_reached", "no_dot")]
+        if not checks:
+            return False
+        pending: dict[tuple[str, str], int] = {}
+        used_pending: dict[str, int] = {}
+        for item, event in accepted:
+            member = item.conn.member.id
+            pending[(member, event.idea_id)] = pending.get((member, event.idea_id), 0) + event.delta
+            used_pending[member] = used_pending.get(member, 0) + event.delta
+        for item, _exc in checks:
+            command, member = item.command, item.conn.member.id
+            ballots = board.ballots.get(command.session_id) or Ballots()
+            used = ballots.used(member) - used_pending.get(member, 0)
+            count = ballots.of(member).get(command.idea_id, 0) - pending.get((member, command.idea_id), 0)
+            if await self.live.store.dot_counts(command.session_id, member, command.idea_id) != (used, count):
+                return True
+        return False
 
     # -- progress --------------------------------------------------------------------------
 

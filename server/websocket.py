@@ -45,7 +45,7 @@ def websocket_factory(*, compress: bool) -> type[WebSocket]:
 
 def text_frame(event: str, data: Any) -> bytes:
     """One unmasked websocket text frame carrying the Socket.IO event packet ``42[event, data]``."""
-    payload = ("42" + json.dumps([event, data], separators=(",", ":"), ensure_ascii=False)).encode()
+    payload = ("42" + json.dumps([event, data], separators=(",", ":"))).encode()
     length = len(payload)
     first = 0x80 | WSMsgType.TEXT  # FIN, text
     if length < 126:

@@ -40,6 +40,7 @@ class WholeBoard(RuleBasedStateMachine):
         self.clock = datetime(2026, 1, 1, tzinfo=UTC)
         self.n = 0
         self.sent: dict[str, list[dict[str, Any]]] = {m: [] for m in PEOPLE}  # what each would have received
+        self.revealed_all_visible: set[str] = set()  # sessions revealed while no idea was hidden
 
     def _id(self, prefix: str) -> str:
         self.n += 1
@@ -50,6 +51,10 @@ class WholeBoard(RuleBasedStateMachine):
 
     def _run(self, actor: Actor, command: Any) -> None:
         self.clock += timedelta(seconds=1)
+        if isinstance(command, (c.CloseVote, c.RevealVote)) and all(
+            i.status is IdeaStatus.VISIBLE for i in self.board.ideas.values()
+        ):
+            self.revealed_all_visible.add(command.session_id)
         try:
             events = decide(self.board, actor, command)
         except DomainError:
@@ -176,7 +181,10 @@ class WholeBoard(RuleBasedStateMachine):
                 assert all(0 < n <= session.cap for n in ballot.values())
             if session.results is not None:
                 total = sum(r.dots for r in session.results)
-                assert total == ballots.cast()  # tallies equal the stored dots (merged ones folded in)
+                assert total <= ballots.cast()  # a hidden idea's dots are stored, not shown
+                assert [r.dots for r in session.results] == sorted((r.dots for r in session.results), reverse=True)
+                if session.id in self.revealed_all_visible:
+                    assert total == ballots.cast()  # tallies equal the stored dots (merged ones folded in)
 
     @invariant()
     def clusters_form_a_forest_and_orders_are_strict(self) -> None:
