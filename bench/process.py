@@ -14,6 +14,7 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -130,20 +131,7 @@ class ServerProcess:
                 stderr=asyncio.subprocess.STDOUT,
                 env=self._environment(),
             )
-        deadline = time.monotonic() + wait_s
-        async with aiohttp.ClientSession() as http:
-            while True:
-                if self.proc.returncode is not None:
-                    raise RuntimeError(f"the server exited with {self.proc.returncode}:\n{self.log_tail()}")
-                try:
-                    async with http.get(f"{self.base}/healthz") as response:
-                        if response.status == 200:
-                            return
-                except aiohttp.ClientError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"the server did not answer /healthz within {wait_s} s:\n{self.log_tail()}")
-                await asyncio.sleep(0.1)
+        await wait_until_healthy(self.proc, self.base, wait_s, "the server", self.log_tail)
 
     def cpu_seconds(self) -> float:
         return cpu_seconds(self.pid)
@@ -180,3 +168,23 @@ class ServerProcess:
         except OSError:
             return []
         return [line for line in text.splitlines() if "ERROR" in line or line.startswith("Traceback")]
+
+
+async def wait_until_healthy(
+    proc: asyncio.subprocess.Process, base: str, wait_s: float, what: str, log_tail: Callable[[], str]
+) -> None:
+    """Poll ``base``/healthz until it answers 200; fail with the log's tail if ``proc`` exits or time runs out."""
+    deadline = time.monotonic() + wait_s
+    async with aiohttp.ClientSession() as http:
+        while True:
+            if proc.returncode is not None:
+                raise RuntimeError(f"{what} exited with {proc.returncode}:\n{log_tail()}")
+            try:
+                async with http.get(f"{base}/healthz") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{what} did not answer /healthz within {wait_s} s:\n{log_tail()}")
+            await asyncio.sleep(0.1)

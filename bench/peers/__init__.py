@@ -20,7 +20,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bench.process import ServerProcess, free_port, raise_file_limit
+from bench.process import ServerProcess, free_port, raise_file_limit, wait_until_healthy
 
 HERE = Path(__file__).resolve().parent
 RELAY = HERE / "node-relay"
@@ -112,20 +111,7 @@ class PeerProcess(ServerProcess):
                 cwd=self.cwd,
                 env=self._environment(),
             )
-        deadline = time.monotonic() + wait_s
-        async with aiohttp.ClientSession() as http:
-            while True:
-                if self.proc.returncode is not None:
-                    raise RuntimeError(f"the peer exited with {self.proc.returncode}:\n{self.log_tail()}")
-                try:
-                    async with http.get(f"{self.base}/healthz") as response:
-                        if response.status == 200:
-                            return
-                except aiohttp.ClientError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"the peer did not answer /healthz within {wait_s} s:\n{self.log_tail()}")
-                await asyncio.sleep(0.1)
+        await wait_until_healthy(self.proc, self.base, wait_s, "the peer", self.log_tail)
 
     def log_errors(self) -> list[str]:
         """Lines of the peer's log that report an error (a Python traceback, a Node exception)."""
