@@ -60,10 +60,10 @@ async def _idea_ack(live: LiveState, conn: Connection, outcome: BoardOutcome, id
 @registry.on("room.enter", payload=p.RoomEnter, ack=p.RoomEnterAck, roles=EVERYONE)
 async def room_enter(live: LiveState, conn: Connection, _payload: p.RoomEnter) -> p.RoomEnterAck:
     """Who am I, which event and room is this, who is here, which boards are there."""
-    event = await live.store.event(conn.event_id)
-    room = await live.store.plenary(conn.event_id)
+    event = await live.event(conn.event_id)
+    room = await live.plenary(conn.event_id)
     summaries = []
-    for board_id in await live.store.board_ids(room.id):
+    for board_id in await live.board_ids(room.id):
         async with live.board(board_id, conn.event_id) as board:
             summaries.append(p.BoardSummary(id=board.id, title=board.title, seq=board.seq))
     return p.RoomEnterAck(
@@ -130,6 +130,8 @@ async def board_create(live: LiveState, conn: Connection, payload: p.BoardCreate
     board_id = await live.store.create_board(
         conn.event_id, conn.room_id, title, anonymous=payload.anonymous, columns=columns
     )
+    live.board_added(conn.room_id)
+
     summary = p.BoardSummary(id=board_id, title=title, seq=0)
     await live.fanout.publish(room_channel(conn.room_id), "room.board", summary.model_dump())
     return p.BoardCreated(board=summary)

@@ -106,7 +106,7 @@ class Gateway:
             # a client that emits an event named "connect" over an open connection
             return error_ack("unknown_event", "'connect' is reserved.")
         member = await self._authenticate(environ["aiohttp.request"], auth)
-        room = await self.live.store.plenary(member.event_id)
+        room = await self.live.plenary(member.event_id)
         self.live.remember(member)
         conn = Connection(
             sid=sid,

@@ -24,7 +24,7 @@ from rooms.members import Member
 from rooms.presence import Presence
 from server.fanout import Fanout, member_channel, moderators_channel, room_channel
 from server.ratelimit import TokenBucket
-from server.store import IdeaStore
+from server.store import Event, IdeaStore, Room
 from server.views import MODERATOR, PUBLIC, Viewer, project, record, special_members
 
 COMMIT_RETRIES = 3
@@ -72,6 +72,9 @@ class LiveState:
     boards: dict[str, Board] = field(default_factory=dict)
     members: dict[str, dict[str, Member]] = field(default_factory=dict)
     votes: Any = None  # the node's VoteDesk (server.votes), set by the app
+    _events: dict[str, Event] = field(default_factory=dict)
+    _plenaries: dict[str, Room] = field(default_factory=dict)
+    _board_ids: dict[str, list[str]] = field(default_factory=dict)
     _locks: dict[str, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
 
     # -- connections ----------------------------------------------------------------------
@@ -156,9 +159,30 @@ class LiveState:
         return board
 
     def forget_event(self, event_id: str) -> None:
-        """Drop the cached boards of an event whose fields changed (their columns)."""
+        """Drop what is cached of an event whose settings or fields changed (boards' columns too)."""
         for board_id in [b.id for b in self.boards.values() if b.event_id == event_id]:
             self.forget(board_id)
+        self._events.pop(event_id, None)
+
+    # -- event, plenary and board list: read on every join, changed rarely -------------------
+
+    async def event(self, event_id: str) -> Event:
+        if event_id not in self._events:
+            self._events[event_id] = await self.store.event(event_id)
+        return self._events[event_id]
+
+    async def plenary(self, event_id: str) -> Room:
+        if event_id not in self._plenaries:  # a plenary never changes
+            self._plenaries[event_id] = await self.store.plenary(event_id)
+        return self._plenaries[event_id]
+
+    async def board_ids(self, room_id: str) -> list[str]:
+        if room_id not in self._board_ids:
+            self._board_ids[room_id] = await self.store.board_ids(room_id)
+        return self._board_ids[room_id]
+
+    def board_added(self, room_id: str) -> None:
+        self._board_ids.pop(room_id, None)
 
     def forget(self, board_id: str) -> None:
         """Drop a cached board: it is loaded again from the store when next used."""
