@@ -29,15 +29,11 @@ from server.views import (
     snapshot_comments,
     snapshot_ideas,
 )
-from server.votes import VoteDesk, my_dots
+from server.votes import my_dots
 
 registry = Registry()
 
 SYNC_LIMIT = 500  # a client further behind than this gets a snapshot instead
-
-
-def _desk(live: LiveState) -> VoteDesk:
-    return live.votes
 
 
 async def _run(
@@ -99,7 +95,7 @@ async def snapshot(live: LiveState, conn: Connection, board: Board) -> p.BoardSn
             "comments": snapshot_comments(board, authors, conn.viewer),
             "sessions": [session_out(s) for s in board.sessions.values()],
             "my_dots": my_dots(session, ballots, conn.member.id) if session and ballots is not None else None,
-            "progress": _desk(live).progress(board, session) if session else None,
+            "progress": live.votes.progress(board, session) if session else None,
         }
     )
 
@@ -339,7 +335,7 @@ registry.on("board.premoderation", payload=p.BoardPremoderation, ack=p.SeqAck, r
 
 async def _session_ack(live: LiveState, outcome: BoardOutcome, session_id: str) -> p.SessionAck:
     board = outcome.board
-    _desk(live).arm(board)
+    live.votes.arm(board)
     return p.SessionAck(seq=board.seq, session=p.SessionOut.model_validate(session_out(board.sessions[session_id])))
 
 
@@ -392,14 +388,14 @@ async def vote_reveal(live: LiveState, conn: Connection, payload: p.VoteReveal) 
 @registry.on("vote.cast", payload=p.VoteDot, ack=p.DotAck, roles=CONTRIBUTORS)
 async def vote_cast(live: LiveState, conn: Connection, payload: p.VoteDot) -> p.DotAck:
     """Place a dot on an idea. Acknowledged once committed; refused past budget or cap."""
-    dots = await _desk(live).dot(payload.board_id, conn, c.CastDot(payload.session_id, payload.idea_id, utcnow()))
+    dots = await live.votes.dot(payload.board_id, conn, c.CastDot(payload.session_id, payload.idea_id, utcnow()))
     return p.DotAck(dots=p.MyDots.model_validate(dots))
 
 
 @registry.on("vote.remove", payload=p.VoteDot, ack=p.DotAck, roles=CONTRIBUTORS)
 async def vote_remove(live: LiveState, conn: Connection, payload: p.VoteDot) -> p.DotAck:
     """Take back one of one's dots on an idea."""
-    dots = await _desk(live).dot(payload.board_id, conn, c.RemoveDot(payload.session_id, payload.idea_id, utcnow()))
+    dots = await live.votes.dot(payload.board_id, conn, c.RemoveDot(payload.session_id, payload.idea_id, utcnow()))
     return p.DotAck(dots=p.MyDots.model_validate(dots))
 
 
@@ -413,6 +409,6 @@ async def vote_state(live: LiveState, conn: Connection, payload: p.VoteState) ->
             {
                 "sessions": [session_out(s) for s in board.sessions.values()],
                 "my_dots": my_dots(session, ballots, conn.member.id) if session and ballots is not None else None,
-                "progress": _desk(live).progress(board, session) if session else None,
+                "progress": live.votes.progress(board, session) if session else None,
             }
         )

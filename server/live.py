@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from boards.actors import Actor, Role
 from boards.commands import Command
@@ -26,6 +26,9 @@ from server.fanout import Fanout, member_channel, moderators_channel, room_chann
 from server.ratelimit import TokenBucket
 from server.store import Event, IdeaStore, Room
 from server.views import MODERATOR, PUBLIC, Viewer, project, record, special_members
+
+if TYPE_CHECKING:  # server.votes builds on this module
+    from server.votes import VoteDesk
 
 COMMIT_RETRIES = 3
 
@@ -71,7 +74,7 @@ class LiveState:
     presence: dict[str, Presence] = field(default_factory=lambda: defaultdict(Presence))
     boards: dict[str, Board] = field(default_factory=dict)
     members: dict[str, dict[str, Member]] = field(default_factory=dict)
-    votes: Any = None  # the node's VoteDesk (server.votes), set by the app
+    votes: VoteDesk = field(init=False)  # the node's dots and vote timers; set by the app
     _events: dict[str, Event] = field(default_factory=dict)
     _plenaries: dict[str, Room] = field(default_factory=dict)
     _board_ids: dict[str, list[str]] = field(default_factory=dict)
