@@ -10,7 +10,7 @@ from typing import Any
 import socketio
 from aiohttp import web
 
-from server import events
+from server import events, jsoncodec
 from server.db import create_engine, migrate
 from server.fanout import FrameFanout
 from server.gateway import Gateway
@@ -43,6 +43,7 @@ def create_app(settings: Settings) -> web.Application:
         max_http_buffer_size=settings.max_message_bytes,
         logger=False,
         engineio_logger=False,
+        json=jsoncodec,
     )
     # Engine.IO picks its websocket class from its driver table; ours configures compression
     # and keeps the response where the fan-out can write to it.
@@ -99,4 +100,5 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
         live.votes.arm(await live.load(board_id))
     yield
     await live.votes.close()
+    await live.close()
     await engine.dispose()

@@ -54,15 +54,15 @@ async def _idea_ack(live: LiveState, conn: Connection, outcome: BoardOutcome, id
 
 
 @registry.on("room.enter", payload=p.RoomEnter, ack=p.RoomEnterAck, roles=EVERYONE)
-async def room_enter(live: LiveState, conn: Connection, _payload: p.RoomEnter) -> p.RoomEnterAck:
-    """Who am I, which event and room is this, who is here, which boards are there."""
+async def room_enter(live: LiveState, conn: Connection, _payload: p.RoomEnter) -> dict[str, Any]:
+    """Who am I, which event and room is this, who is here (in order of arrival), which boards are there."""
     event = await live.event(conn.event_id)
     room = await live.plenary(conn.event_id)
     summaries = []
     for board_id in await live.board_ids(room.id):
         async with live.board(board_id, conn.event_id) as board:
             summaries.append(p.BoardSummary(id=board.id, title=board.title, seq=board.seq))
-    return p.RoomEnterAck(
+    ack = p.RoomEnterAck(
         me=member_out(conn.member),
         event=p.EventOut(
             id=event.id,
@@ -72,9 +72,11 @@ async def room_enter(live: LiveState, conn: Connection, _payload: p.RoomEnter) -
             fields=[p.FieldOut(id=f.id, name=f.name) for f in event.fields],
         ),
         room=p.RoomOut(id=room.id, name=room.name, kind=room.kind),
-        presence=[member_out(m) for m in live.presence[conn.event_id].present()],
+        presence=[],
         boards=summaries,
-    )
+    ).model_dump(mode="json")
+    ack["presence"] = live.present(conn.event_id)  # kept dumped: 2,000 members are not validated again
+    return ack
 
 
 async def snapshot(live: LiveState, conn: Connection, board: Board) -> p.BoardSnapshot:
@@ -139,12 +141,11 @@ async def board_view(live: LiveState, conn: Connection, payload: p.BoardView) ->
     async with live.board(payload.board_id, conn.event_id) as board:
         if payload.editing is not None:
             visible_to(board, conn.actor, payload.editing)
+    if conn.viewing is not None and conn.viewing != payload.board_id:
+        live.viewers_changed(conn.room_id, conn.viewing)  # the board it looked at before
     conn.viewing, conn.editing = payload.board_id, payload.editing
-    viewers = live.viewers(payload.board_id)
-    await live.fanout.publish(
-        room_channel(conn.room_id), "board.presence", {"board_id": payload.board_id, "viewers": viewers}
-    )
-    return p.ViewAck(viewers=[p.BoardViewer.model_validate(v) for v in viewers])
+    live.viewers_changed(conn.room_id, payload.board_id)
+    return p.ViewAck(viewers=[p.BoardViewer.model_validate(v) for v in live.viewers(payload.board_id)])
 
 
 # -- ideas ----------------------------------------------------------------------------------

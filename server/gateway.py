@@ -21,17 +21,17 @@ from boards.actors import Role
 from boards.errors import DomainError, NotFound
 from rooms.members import Member
 from server import protocol as p
-from server.fanout import event_channel, room_channel
 from server.ids import token_hash
 from server.live import Connection, LiveState
 from server.ratelimit import TokenBucket
 from server.settings import Settings
-from server.views import member_out
 from server.web import SESSION_COOKIE
 
 log = logging.getLogger("werkstatt.gateway")
 
-Handler = Callable[[LiveState, Connection, Any], Awaitable[BaseModel]]
+# a handler answers with its acknowledgement's model, or with the model already dumped (for
+# acknowledgements too large to validate again on the way out, such as room.enter's presence)
+Handler = Callable[[LiveState, Connection, Any], Awaitable[BaseModel | dict[str, Any]]]
 
 EVERYONE = frozenset(Role)
 CONTRIBUTORS = frozenset({Role.ORGANIZER, Role.FACILITATOR, Role.PARTICIPANT})
@@ -101,7 +101,7 @@ class Gateway:
     # -- connecting ------------------------------------------------------------------------
 
     async def connect(self, sid: str, environ: Any, auth: Any = None) -> dict[str, Any] | None:
-        """Authenticate (see ``_authenticate``), join the event's channels, announce the arrival."""
+        """Authenticate (see ``_authenticate``), join the event's channels; the arrival is announced."""
         if not isinstance(environ, dict) or not isinstance(environ.get("aiohttp.request"), web.BaseRequest):
             # a client that emits an event named "connect" over an open connection
             return error_ack("unknown_event", "'connect' is reserved.")
@@ -116,11 +116,6 @@ class Gateway:
         )
         self.live.fanout.connected(sid, environ)
         await self.live.attach(conn)
-        await self.live.fanout.subscribe(sid, event_channel(member.event_id))
-        if self.live.presence[member.event_id].connect(member, sid):
-            await self.live.fanout.publish(
-                event_channel(member.event_id), "presence.joined", member_out(member).model_dump(mode="json")
-            )
         return None
 
     async def _authenticate(self, request: web.BaseRequest, auth: Any) -> Member:
@@ -155,19 +150,7 @@ class Gateway:
             # a client that emits an event named "disconnect": the real one comes after pre-disconnect
             return error_ack("unknown_event", "'disconnect' is reserved.")
         self.live.fanout.disconnected(sid)
-        conn = self.live.connections.pop(sid, None)
-        if conn is None:
-            return None
-        if conn.viewing is not None:
-            await self.live.fanout.publish(
-                room_channel(conn.room_id),
-                "board.presence",
-                {"board_id": conn.viewing, "viewers": self.live.viewers(conn.viewing)},
-            )
-        if self.live.presence[conn.event_id].disconnect(conn.member.id, sid):
-            await self.live.fanout.publish(
-                event_channel(conn.event_id), "presence.left", p.PresenceLeft(member_id=conn.member.id).model_dump()
-            )
+        self.live.detach(sid)
         return None
 
     async def unknown(self, event: str, sid: str, *_args: Any) -> dict[str, Any]:
@@ -205,7 +188,7 @@ class Gateway:
         except Exception:
             log.exception("event %s from %s failed", spec.name, sid)
             return error_ack("internal", "The server failed to handle this event; the cause is logged.")
-        return result.model_dump(mode="json")
+        return result if isinstance(result, dict) else result.model_dump(mode="json")
 
 
 def attach(app: web.Application, sio: socketio.AsyncServer) -> None:

@@ -22,15 +22,17 @@ from boards.model import Board
 from boards.rules import apply, decide
 from rooms.members import Member
 from rooms.presence import Presence
-from server.fanout import Fanout, member_channel, moderators_channel, room_channel
+from server.fanout import Fanout, event_channel, member_channel, moderators_channel, room_channel
 from server.ratelimit import TokenBucket
 from server.store import Event, IdeaStore, Room
-from server.views import MODERATOR, PUBLIC, Viewer, project, record, special_members
+from server.throttle import Throttle
+from server.views import MODERATOR, PUBLIC, Viewer, member_out, project, record, special_members
 
 if TYPE_CHECKING:  # server.votes builds on this module
     from server.votes import VoteDesk
 
 COMMIT_RETRIES = 3
+ANNOUNCE_INTERVAL = 0.25  # seconds: presence and board viewers are announced at most this often
 
 
 @dataclass(slots=True)
@@ -79,15 +81,77 @@ class LiveState:
     _plenaries: dict[str, Room] = field(default_factory=dict)
     _board_ids: dict[str, list[str]] = field(default_factory=dict)
     _locks: dict[str, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
+    announce_interval: float = ANNOUNCE_INTERVAL
+    # presence: each member as ``presence.changed`` shows them, in order of arrival, per event
+    _present: dict[str, dict[str, dict[str, Any]]] = field(default_factory=lambda: defaultdict(dict))
+    # members whose presence changed since the last announcement: were they present then?
+    _arrivals: dict[str, dict[str, bool]] = field(default_factory=lambda: defaultdict(dict))
+    _viewed: dict[str, str] = field(default_factory=dict)  # boards whose viewers changed → room
+    _presence_throttle: Throttle = field(init=False)
+    _viewers_throttle: Throttle = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._presence_throttle = Throttle(self.announce_interval, self._announce_presence)
+        self._viewers_throttle = Throttle(self.announce_interval, self._announce_viewers)
+
+    async def close(self) -> None:
+        await self._presence_throttle.close()
+        await self._viewers_throttle.close()
 
     # -- connections ----------------------------------------------------------------------
 
     async def attach(self, conn: Connection) -> None:
+        """Add a connection to its channels; the member's arrival is announced (throttled)."""
         self.connections[conn.sid] = conn
         await self.fanout.subscribe(conn.sid, room_channel(conn.room_id))
         await self.fanout.subscribe(conn.sid, member_channel(conn.member.id))
+        await self.fanout.subscribe(conn.sid, event_channel(conn.event_id))
         if conn.role.moderates:
             await self.fanout.subscribe(conn.sid, moderators_channel(conn.room_id))
+        if self.presence[conn.event_id].connect(conn.member, conn.sid):
+            self._present[conn.event_id][conn.member.id] = member_out(conn.member).model_dump(mode="json")
+            self._presence_changed(conn.event_id, conn.member.id, was_present=False)
+
+    def detach(self, sid: str) -> Connection | None:
+        """Forget a closed connection; the member's leaving and the board's viewers are announced."""
+        conn = self.connections.pop(sid, None)
+        if conn is None:
+            return None
+        if conn.viewing is not None:
+            self.viewers_changed(conn.room_id, conn.viewing)
+        if self.presence[conn.event_id].disconnect(conn.member.id, sid):
+            self._present[conn.event_id].pop(conn.member.id, None)
+            self._presence_changed(conn.event_id, conn.member.id, was_present=True)
+        return conn
+
+    def present(self, event_id: str) -> list[dict[str, Any]]:
+        """Everyone present in the event, in order of arrival, as ``room.enter`` lists them."""
+        return list(self._present[event_id].values())
+
+    def _presence_changed(self, event_id: str, member_id: str, *, was_present: bool) -> None:
+        self._arrivals[event_id].setdefault(member_id, was_present)
+        self._presence_throttle.mark(event_id)
+
+    async def _announce_presence(self, event_id: str) -> None:
+        """``presence.changed``: who arrived and who left since the last announcement (net:
+        someone who came and went in between is in neither list)."""
+        changed = self._arrivals.pop(event_id, {})
+        present = self._present[event_id]
+        joined = [present[m] for m, was in changed.items() if not was and m in present]
+        left = [m for m, was in changed.items() if was and m not in present]
+        if joined or left:
+            await self.fanout.publish(event_channel(event_id), "presence.changed", {"joined": joined, "left": left})
+
+    def viewers_changed(self, room_id: str, board_id: str) -> None:
+        """Someone began or stopped viewing a board, or changed the idea they edit."""
+        self._viewed[board_id] = room_id
+        self._viewers_throttle.mark(board_id)
+
+    async def _announce_viewers(self, board_id: str) -> None:
+        room_id = self._viewed.pop(board_id)
+        await self.fanout.publish(
+            room_channel(room_id), "board.presence", {"board_id": board_id, "viewers": self.viewers(board_id)}
+        )
 
     def sids_of(self, member_ids: set[str]) -> list[str]:
         return [sid for sid, c in self.connections.items() if c.member.id in member_ids]

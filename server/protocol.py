@@ -505,8 +505,9 @@ class ViewAck(OkAck):
 # -- server→client events ----------------------------------------------------------------
 
 
-class PresenceLeft(Out):
-    member_id: str
+class PresenceChanged(Out):
+    joined: list[MemberOut] = Field(description="Members who arrived (their first connection opened).")
+    left: list[str] = Field(description="Ids of members who left (their last connection closed).")
 
 
 class BoardPresence(Out):
@@ -522,14 +523,22 @@ SERVER_EVENTS: dict[str, tuple[type[Out], str]] = {
         "on a gap, call `board.sync`.",
     ),
     "room.board": (BoardSummary, "A board was added to the room."),
-    "board.presence": (BoardPresence, "Who views a board, and who edits which idea (not stored)."),
+    "board.presence": (
+        BoardPresence,
+        "Who views a board, and who edits which idea (not stored); sent at most every 0.25 s per board, "
+        "with the list as it is then.",
+    ),
     "vote.dots": (MyDots, "Your own dots changed (from another tab too)."),
     "vote.progress": (
         VoteProgress,
         "The open vote's progress, at most twice a second while dots change; tallies only when not blind.",
     ),
-    "presence.joined": (MemberOut, "A member arrived in the event (their first connection)."),
-    "presence.left": (PresenceLeft, "A member left (their last connection closed)."),
+    "presence.changed": (
+        PresenceChanged,
+        "Who arrived in the event and who left since the last such message; sent at most every 0.25 s "
+        "(the first change after a quiet 0.25 s at once), so one message may carry many arrivals. "
+        "Net changes only: someone who came and went in between is in neither list.",
+    ),
 }
 
 # Codes that only HTTP answers carry (the join API's are documented with it, the organizer

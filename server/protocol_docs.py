@@ -433,8 +433,11 @@ await sio.connect("https://werkstatt.example.org", transports=["websocket"], aut
   one closes the connection.
 - The server sends Engine.IO pings; Socket.IO clients answer them by themselves.
 - On connecting, the member becomes present in their event: if it is the member's first
-  open connection, everyone in the event receives `presence.joined`. Then send `room.enter`
-  to learn who you are, where you are, who is there and which boards exist.
+  open connection, everyone in the event learns it from `presence.changed` (sent at most four
+  times a second, carrying everyone who arrived or left meanwhile). Then send `room.enter`
+  to learn who you are, where you are, who is there and which boards exist; apply the
+  `presence.changed` that follow to its list (an arrival you already list, or a departure
+  of someone you do not list, changes nothing).
 """
 
 ACKS = """\

@@ -13,13 +13,14 @@ interleave with what python-socketio sends on the same socket (acknowledgements,
 
 from __future__ import annotations
 
-import json
 import logging
 import struct
 from typing import Any
 
 from aiohttp import WSMsgType, web
 from engineio.async_drivers.aiohttp import WebSocket
+
+from server import jsoncodec
 
 log = logging.getLogger("werkstatt.websocket")
 
@@ -45,7 +46,7 @@ def websocket_factory(*, compress: bool) -> type[WebSocket]:
 
 def text_frame(event: str, data: Any) -> bytes:
     """One unmasked websocket text frame carrying the Socket.IO event packet ``42[event, data]``."""
-    payload = ("42" + json.dumps([event, data], separators=(",", ":"))).encode()
+    payload = b"42" + jsoncodec.dumpb([event, data])
     length = len(payload)
     first = 0x80 | WSMsgType.TEXT  # FIN, text
     if length < 126:

@@ -41,8 +41,7 @@ export const CLIENT_EVENTS = Object.freeze({
 /** Server→client events. */
 export const SERVER_EVENTS = Object.freeze({
   boardChanged: "board.changed",
-  presenceJoined: "presence.joined",
-  presenceLeft: "presence.left",
+  presenceChanged: "presence.changed",
   roomBoard: "room.board",
   boardPresence: "board.presence",
   voteDots: "vote.dots",

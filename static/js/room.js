@@ -36,6 +36,7 @@ import { openSession, withDots, withProgress, withVoteState } from "./voting.js"
 /** @typedef {{member_id: string, pseudonym: string, editing: string | null}} Viewer */
 
 const t = pageTranslator(document);
+const ANNOUNCE_BY_NAME = 3; // more arrivals (or departures) at once are announced as a count
 
 function storage() {
   try {
@@ -215,8 +216,7 @@ class RoomPage {
     });
     this.connection = connection;
     connection.on(SERVER_EVENTS.boardChanged, (change) => this.live?.receive(change));
-    connection.on(SERVER_EVENTS.presenceJoined, (member) => this.joined(member));
-    connection.on(SERVER_EVENTS.presenceLeft, (data) => this.left(data?.member_id));
+    connection.on(SERVER_EVENTS.presenceChanged, (data) => this.presenceChanged(data));
     connection.on(SERVER_EVENTS.roomBoard, (summary) => {
       if (this.boards.add(summary)) {
         this.renderTabs();
@@ -772,24 +772,32 @@ class RoomPage {
 
   // -- presence ------------------------------------------------------------------------------
 
-  /** @param {Member} member */
-  joined(member) {
-    if (!member || typeof member.id !== "string") return;
-    if (this.presence.add(member)) {
-      this.renderPresence();
-      if (this.self && member.id !== this.self.id) {
-        this.announcer.say(t("announce.joined", { name: member.pseudonym }));
-      }
+  /**
+   * `presence.changed`: who arrived and who left. A few are announced by name; a crowd
+   * (a workshop starting) as a count, so that a screen reader is not flooded.
+   *
+   * @param {{joined?: Member[], left?: string[]} | undefined} data
+   */
+  presenceChanged(data) {
+    const joined = (Array.isArray(data?.joined) ? data.joined : []).filter(
+      (member) => member && typeof member.id === "string" && this.presence.add(member),
+    );
+    const left = (Array.isArray(data?.left) ? data.left : [])
+      .map((memberId) => (typeof memberId === "string" ? this.presence.remove(memberId) : undefined))
+      .filter((member) => member !== undefined);
+    if (joined.length === 0 && left.length === 0) return;
+    this.renderPresence();
+    const others = joined.filter((member) => member.id !== this.self?.id);
+    if (!this.self) return; // before room.enter answered: its list is the news
+    if (others.length > ANNOUNCE_BY_NAME) {
+      this.announcer.say(t("announce.joined_many", { count: others.length }));
+    } else {
+      for (const member of others) this.announcer.say(t("announce.joined", { name: member.pseudonym }));
     }
-  }
-
-  /** @param {string | undefined} memberId */
-  left(memberId) {
-    if (!memberId) return;
-    const member = this.presence.remove(memberId);
-    if (member) {
-      this.renderPresence();
-      this.announcer.say(t("announce.left", { name: member.pseudonym }));
+    if (left.length > ANNOUNCE_BY_NAME) {
+      this.announcer.say(t("announce.left_many", { count: left.length }));
+    } else {
+      for (const member of left) this.announcer.say(t("announce.left", { name: member.pseudonym }));
     }
   }
 

@@ -49,7 +49,7 @@ async def test_connect_call_and_receive(workshop: dict[str, Any]) -> None:
         change, arrived = arrivals[0]
         assert change["type"] == "idea.created" and change["idea"]["text"] == "Radwege „sicher“"
         assert change["seq"] == posted["seq"] and arrived > 0
-        assert anna.unhandled.get("presence.joined", 0) >= 1  # counted, not parsed
+        assert anna.unhandled.get("presence.changed", 0) >= 1  # counted, not parsed
 
         # acknowledgements find their call when several are under way at once
         many = await asyncio.gather(*(anna.call("board.sync", {"board_id": board_id}) for _ in range(10)))

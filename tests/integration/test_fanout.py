@@ -97,7 +97,7 @@ async def test_every_client_gets_every_change_once_in_order_and_a_stalled_one_is
         await client.wait_for("board.changed", lambda c: c["seq"] == last)
         seqs = [c["seq"] for c in client.received["board.changed"]]
         assert seqs == list(range(1, last + 1))  # every change, once, in order
-    left = await watchers[0].wait_for("presence.left", lambda m: m["member_id"] == body["member_id"])
+    left = await watchers[0].wait_for("presence.changed", lambda d: body["member_id"] in d["left"])
     assert left
     stalled.writer.close()
     for client in (poster, *watchers):

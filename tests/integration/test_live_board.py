@@ -44,19 +44,58 @@ async def test_join_enter_and_presence(workshop: dict[str, Any]) -> None:
     assert len(ack["boards"]) == 1 and ack["boards"][0]["seq"] == 0
 
     ben = await join_and_connect(base, links[Role.FACILITATOR], "Ben")
-    joined = await anna.wait_for("presence.joined", lambda m: m["pseudonym"] == "Ben")
-    assert joined["role"] == "facilitator"
-    assert sorted(m["pseudonym"] for m in (await enter(ben))["presence"]) == ["Anna", "Ben"]
+    change = await anna.wait_for("presence.changed", lambda d: "Ben" in [m["pseudonym"] for m in d["joined"]])
+    [joined] = change["joined"]
+    assert joined["role"] == "facilitator" and change["left"] == []
+    assert [m["pseudonym"] for m in (await enter(ben))["presence"]] == ["Anna", "Ben"]  # in order of arrival
 
     # a second tab of Ben's is not a second arrival, closing one tab is not a departure
     ben_tab = await connect(base, ben.token)
     await ben_tab.disconnect()
+    await asyncio.sleep(0.4)  # past the announcement interval: nothing to announce
     await ben.disconnect()
-    left = await anna.wait_for("presence.left")
-    assert left["member_id"] == joined["id"]
-    assert [m["pseudonym"] for m in anna.received["presence.joined"]] == ["Anna", "Ben"]
-    assert len(anna.received["presence.left"]) == 1
+    left = await anna.wait_for("presence.changed", lambda d: d["left"] != [])
+    assert left == {"joined": [], "left": [joined["id"]]}
+    arrivals = [m["pseudonym"] for d in anna.received["presence.changed"] for m in d["joined"]]
+    assert arrivals == ["Anna", "Ben"]
+    assert [d["left"] for d in anna.received["presence.changed"] if d["left"]] == [[joined["id"]]]
     await anna.disconnect()
+
+
+async def test_presence_in_a_crowd_is_announced_in_batches(workshop: dict[str, Any]) -> None:
+    """Thirty arrivals at once reach the others in a few messages, not thirty; someone who came
+    and went between two announcements is in neither list; room.enter lists everyone present."""
+    base, links = workshop["base"], workshop["links"]
+    anna = await join_and_connect(base, links[Role.PARTICIPANT], "Anna")
+    await enter(anna)
+    crowd = await asyncio.gather(
+        *(join_and_connect(base, links[Role.PARTICIPANT], f"Gast {i}") for i in range(30))
+    )
+    names = {f"Gast {i}" for i in range(30)}
+    await anna.wait_for(
+        "presence.changed",
+        lambda _d: names <= {m["pseudonym"] for d in anna.received["presence.changed"] for m in d["joined"]},
+    )
+    arrivals = [m["pseudonym"] for d in anna.received["presence.changed"] for m in d["joined"]]
+    assert sorted(arrivals) == sorted(["Anna", *names])  # each exactly once
+    assert len(anna.received["presence.changed"]) < 10
+    entered = await enter(crowd[0])
+    assert {m["pseudonym"] for m in entered["presence"]} == {"Anna", *names}
+
+    # a visitor who leaves before the next announcement is never announced
+    await asyncio.sleep(0.3)
+    await crowd[1].disconnect()  # announced at once (the first change after a quiet interval)
+    visitor = await join_and_connect(base, links[Role.PARTICIPANT], "Besuch")
+    await visitor.disconnect()
+    await crowd[2].disconnect()
+    await anna.wait_for("presence.changed", lambda d: crowd[2].member_id in d["left"])
+    await asyncio.sleep(0.4)
+    seen = [m["pseudonym"] for d in anna.received["presence.changed"] for m in d["joined"]]
+    assert "Besuch" not in seen
+    gone = [m for d in anna.received["presence.changed"] for m in d["left"]]
+    assert sorted(gone) == sorted([crowd[1].member_id, crowd[2].member_id])
+    for client in [anna, *crowd[3:], crowd[0]]:
+        await client.disconnect()
 
 
 async def test_joining_checks_link_pseudonym_and_colour(workshop: dict[str, Any]) -> None:
@@ -177,7 +216,7 @@ async def test_a_participant_sees_nothing_of_another_event(server: TestServer, w
     assert ack["error"]["code"] == "not_found"
     await asyncio.sleep(0.2)  # give a wrong fan-out the chance to arrive
     assert zoe.received["board.changed"] == []
-    assert [m["pseudonym"] for m in zoe.received["presence.joined"]] == ["Zoe"]
+    assert [m["pseudonym"] for d in zoe.received["presence.changed"] for m in d["joined"]] == ["Zoe"]
     assert (await zoe.call("board.sync", {"board_id": other_board}))["snapshot"]["ideas"] == []
     await anna.disconnect()
     await zoe.disconnect()

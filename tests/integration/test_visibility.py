@@ -21,7 +21,7 @@ async def server(sqlite_url: str) -> AsyncIterator[TestServer]:
     await srv.close()
 
 
-PRESENCE = ("presence.joined", "presence.left", "board.presence")
+PRESENCE = ("presence.changed", "board.presence")
 
 
 def everything(client: Client) -> str:
