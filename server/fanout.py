@@ -6,81 +6,38 @@ across nodes through Redis) replaces the implementation and nothing else.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-import socketio
-from aiohttp import web
-
-from server.websocket import ENVIRON_KEY, text_frame, write
-
-log = logging.getLogger("werkstatt.fanout")
+from server.realtime import RealtimeServer, event_frame
 
 
 class Fanout(Protocol):
-    def connected(self, connection_id: str, environ: dict[str, Any]) -> None: ...
-
-    def disconnected(self, connection_id: str) -> None: ...
-
     async def subscribe(self, connection_id: str, channel: str) -> None: ...
 
     async def publish(self, channel: str, event: str, data: Any, *, skip: Sequence[str] = ()) -> None: ...
 
 
-class SocketIOFanout:
-    """One node: python-socketio's rooms (a task and a queue per delivery)."""
+class FrameFanout:
+    """One node: the frame is encoded once and written to every recipient's transport."""
 
-    def __init__(self, sio: socketio.AsyncServer) -> None:
-        self.sio = sio
-
-    def connected(self, connection_id: str, environ: dict[str, Any]) -> None:
-        pass
-
-    def disconnected(self, connection_id: str) -> None:
-        pass
+    def __init__(self, server: RealtimeServer) -> None:
+        self.server = server
 
     async def subscribe(self, connection_id: str, channel: str) -> None:
-        await self.sio.enter_room(connection_id, channel)
+        self.server.join(connection_id, channel)
 
     async def publish(self, channel: str, event: str, data: Any, *, skip: Sequence[str] = ()) -> None:
-        await self.sio.emit(event, data, to=channel, skip_sid=list(skip) or None)
-
-
-class FrameFanout(SocketIOFanout):
-    """One node, fast: the frame is encoded once and written to every recipient's transport.
-
-    Channel membership stays python-socketio's; ``sockets`` maps a connection to its
-    websocket (the gateway fills it when a connection is accepted).
-    """
-
-    def __init__(self, sio: socketio.AsyncServer, *, send_buffer_limit: int) -> None:
-        super().__init__(sio)
-        self.sockets: dict[str, web.WebSocketResponse] = {}
-        self.limit = send_buffer_limit
-
-    def connected(self, connection_id: str, environ: dict[str, Any]) -> None:
-        ws = environ.get(ENVIRON_KEY)
-        if ws is not None:
-            self.sockets[connection_id] = ws
-
-    def disconnected(self, connection_id: str) -> None:
-        self.sockets.pop(connection_id, None)
-
-    async def publish(self, channel: str, event: str, data: Any, *, skip: Sequence[str] = ()) -> None:
-        frame = text_frame(event, data)
-        skipped = set(skip)
-        for sid, _eio_sid in self.sio.manager.get_participants("/", channel):
-            if sid in skipped:
-                continue
-            ws = self.sockets.get(sid)
-            try:
-                delivered = ws is not None and write(ws, frame, self.limit)
-            except Exception:  # one broken socket must not keep the change from the others
-                log.exception("writing to %s failed", sid)
-                delivered = False
-            if not delivered:
-                self.sockets.pop(sid, None)
+        data_frame = event_frame(event, data)
+        send = self.server.send
+        if skip:
+            skipped = set(skip)
+            for socket in self.server.members(channel):
+                if socket.sid not in skipped:
+                    send(socket, data_frame)
+        else:
+            for socket in self.server.members(channel):
+                send(socket, data_frame)
 
 
 def event_channel(event_id: str) -> str:

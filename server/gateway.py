@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import socketio
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
@@ -24,6 +23,7 @@ from server import protocol as p
 from server.ids import token_hash
 from server.live import Connection, LiveState
 from server.ratelimit import TokenBucket
+from server.realtime import RealtimeServer, Refused
 from server.settings import Settings
 from server.web import SESSION_COOKIE
 
@@ -69,9 +69,9 @@ class Registry:
         return register
 
 
-def _refused(message: str) -> socketio.exceptions.ConnectionRefusedError:
+def _refused(message: str) -> Refused:
     """The client's ``connect_error`` gets ``message`` and ``data: {"code", "message"}``."""
-    return socketio.exceptions.ConnectionRefusedError(message, {"code": "unauthenticated", "message": message})
+    return Refused(message, {"code": "unauthenticated", "message": message})
 
 
 def error_ack(code: str, message: str) -> dict[str, Any]:
@@ -87,25 +87,17 @@ def _validation_message(exc: ValidationError) -> str:
 
 
 class Gateway:
-    def __init__(self, sio: socketio.AsyncServer, live: LiveState, settings: Settings, registry: Registry) -> None:
-        self.sio = sio
+    def __init__(self, realtime: RealtimeServer, live: LiveState, settings: Settings, registry: Registry) -> None:
         self.live = live
         self.settings = settings
         self.registry = registry
-        sio.on("connect", self.connect)
-        sio.on("disconnect", self.disconnect)
-        sio.on("*", self.unknown)
-        for spec in registry.specs.values():
-            sio.on(spec.name, self._wrap(spec))
+        realtime.bind(self.connect, self.disconnect, self.event)
 
     # -- connecting ------------------------------------------------------------------------
 
-    async def connect(self, sid: str, environ: Any, auth: Any = None) -> dict[str, Any] | None:
+    async def connect(self, sid: str, request: web.Request, auth: Any) -> None:
         """Authenticate (see ``_authenticate``), join the event's channels; the arrival is announced."""
-        if not isinstance(environ, dict) or not isinstance(environ.get("aiohttp.request"), web.BaseRequest):
-            # a client that emits an event named "connect" over an open connection
-            return error_ack("unknown_event", "'connect' is reserved.")
-        member = await self._authenticate(environ["aiohttp.request"], auth)
+        member = await self._authenticate(request, auth)
         room = await self.live.plenary(member.event_id)
         self.live.remember(member)
         conn = Connection(
@@ -114,9 +106,7 @@ class Gateway:
             room_id=room.id,
             bucket=TokenBucket(self.settings.rate_per_second, self.settings.rate_burst),
         )
-        self.live.fanout.connected(sid, environ)
         await self.live.attach(conn)
-        return None
 
     async def _authenticate(self, request: web.BaseRequest, auth: Any) -> Member:
         """A member by their token, or an organizer by their session cookie for one of their events."""
@@ -145,24 +135,19 @@ class Gateway:
             'session cookie and auth {"event_id": ...}.'
         )
 
-    async def disconnect(self, sid: str, *_reason: Any) -> dict[str, Any] | None:
-        if self.sio.manager.is_connected(sid, "/"):
-            # a client that emits an event named "disconnect": the real one comes after pre-disconnect
-            return error_ack("unknown_event", "'disconnect' is reserved.")
-        self.live.fanout.disconnected(sid)
+    async def disconnect(self, sid: str) -> None:
         self.live.detach(sid)
-        return None
-
-    async def unknown(self, event: str, sid: str, *_args: Any) -> dict[str, Any]:
-        return error_ack("unknown_event", f"There is no event {event[:60]!r}.")
 
     # -- dispatch ----------------------------------------------------------------------------
 
-    def _wrap(self, spec: EventSpec) -> Callable[..., Awaitable[dict[str, Any]]]:
-        async def handle(sid: str, *args: Any) -> dict[str, Any]:
-            return await self.dispatch(spec, sid, args)
-
-        return handle
+    async def event(self, sid: str, name: str, args: list[Any]) -> dict[str, Any]:
+        spec = self.registry.specs.get(name)
+        if spec is None:
+            conn = self.live.connections.get(sid)
+            if conn is not None and not conn.bucket.take():
+                return error_ack("rate_limited", "Too many events; slow down and retry.")
+            return error_ack("unknown_event", f"There is no event {name[:60]!r}.")
+        return await self.dispatch(spec, sid, tuple(args))
 
     async def dispatch(self, spec: EventSpec, sid: str, args: tuple[Any, ...]) -> dict[str, Any]:
         conn = self.live.connections.get(sid)
@@ -189,7 +174,3 @@ class Gateway:
             log.exception("event %s from %s failed", spec.name, sid)
             return error_ack("internal", "The server failed to handle this event; the cause is logged.")
         return result if isinstance(result, dict) else result.model_dump(mode="json")
-
-
-def attach(app: web.Application, sio: socketio.AsyncServer) -> None:
-    sio.attach(app)

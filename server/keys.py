@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import jinja2
-import socketio
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.live import LiveState
 from server.ratelimit import FailureWindow
+from server.realtime import RealtimeServer
 from server.settings import Settings
 from server.store import IdeaStore, Organizer
 
@@ -16,7 +16,7 @@ SETTINGS = web.AppKey("settings", Settings)
 ENGINE = web.AppKey("engine", AsyncEngine)
 STORE = web.AppKey("store", IdeaStore)
 LIVE = web.AppKey("live", LiveState)
-SIO = web.AppKey("sio", socketio.AsyncServer)
+REALTIME = web.AppKey("realtime", RealtimeServer)
 JINJA = web.AppKey("jinja", jinja2.Environment)
 LOGIN_LIMIT = web.AppKey("login_limit", FailureWindow)
 

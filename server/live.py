@@ -1,7 +1,7 @@
 """What a node holds in memory: connections, presence, and a cache of its live boards.
 
-Boards are changed only under their lock, one command at a time (python-socketio runs a
-client's events concurrently), and only after the store committed the change. Each
+Boards are changed only under their lock, one command at a time (a client's events run
+concurrently, see ``server.realtime``), and only after the store committed the change. Each
 change reaches each connection in the form that connection may see (``server.views``).
 """
 

@@ -56,6 +56,12 @@ class Settings(BaseModel):
         ge=64 * 1024,
         description="Bytes a connection may have unsent before it is dropped as not reading (it reconnects and resyncs).",
     )
+    ping_interval_s: float = Field(
+        25.0, gt=0, le=300, description="Seconds between the Engine.IO pings the server sends every connection."
+    )
+    ping_timeout_s: float = Field(
+        20.0, gt=0, le=300, description="Seconds a client has to answer a ping before its connection is closed."
+    )
     rate_per_second: float = Field(10.0, gt=0, description="Sustained Socket.IO events per connection and second.")
     rate_burst: int = Field(
         40, ge=1, description="Socket.IO events a connection may send at once before the rate limit applies."

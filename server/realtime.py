@@ -1,0 +1,344 @@
+"""The Socket.IO endpoint: Engine.IO 4 and Socket.IO 5 over aiohttp websockets, and nothing more.
+
+werkstatt speaks to browsers (socket.io-client) and programs (python-socketio's client)
+through the websocket transport, in the default namespace, with text packets: events with
+acknowledgements from the client, events from the server. That is all this module speaks,
+and it speaks it cheaply, because a node holds thousands of connections:
+
+- one task per connection (aiohttp's, reading), no send queue and no writer task: every
+  packet is written synchronously and whole to the connection's transport, which queues
+  what the socket cannot take yet (see ``server.websocket.write``);
+- one timer for all connections sends Engine.IO's pings and drops those that stopped
+  answering, instead of a timer per connection;
+- channels (a room, a member's tabs, the moderators) are sets of sockets that the fan-out
+  walks directly.
+
+python-socketio's server kept per connection a queue, a writer task and a task per read
+(about 40 KB for an idle connection) and spent about 60 µs per delivery; see
+docs/benchmarks.md. Its client is still what the tests connect with.
+
+Packets (``docs/protocol.md`` has the whole protocol)::
+
+    server  0{"sid":…,"upgrades":[],"pingInterval":…,"pingTimeout":…,"maxPayload":…}   Engine.IO open
+    client  40{"token":…}       Socket.IO connect (auth)    server  40{"sid":…} | 44{"message":…,"data":…}
+    server  2                   ping                        client  3  pong
+    client  42N["name",{…}]     event, acknowledgement N    server  43N[{…}]
+    server  42["name",{…}]      event                       client  41  leaving
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from server import jsoncodec
+from server.websocket import frame, write
+
+log = logging.getLogger("werkstatt.realtime")
+
+NAMESPACE = "/"
+
+
+class Refused(Exception):
+    """Raised by the connect handler: the client gets ``connect_error`` with ``data``."""
+
+    def __init__(self, message: str, data: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.message = message
+        self.data = data
+
+
+ConnectHandler = Callable[[str, web.Request, Any], Awaitable[None]]
+DisconnectHandler = Callable[[str], Awaitable[None]]
+EventHandler = Callable[[str, str, list[Any]], Awaitable[Any]]
+
+
+@dataclass(slots=True, eq=False)
+class Socket:
+    """One open connection."""
+
+    sid: str
+    ws: web.WebSocketResponse
+    connected: bool = False  # the Socket.IO connect was accepted
+    pong_due: float | None = None  # loop time by which the outstanding ping must be answered
+    channels: set[str] = field(default_factory=set)
+
+
+class RealtimeServer:
+    def __init__(
+        self,
+        *,
+        origin_allowed: Callable[[web.Request, str], bool],
+        max_message_bytes: int,
+        send_buffer_limit: int,
+        compress: bool = False,
+        ping_interval: float = 25.0,
+        ping_timeout: float = 20.0,
+        path: str = "/socket.io/",
+    ) -> None:
+        self.on_connect: ConnectHandler | None = None  # set by ``bind`` once the store is open
+        self.on_disconnect: DisconnectHandler | None = None
+        self.on_event: EventHandler | None = None
+        self.origin_allowed = origin_allowed
+        self.max_message_bytes = max_message_bytes
+        self.send_buffer_limit = send_buffer_limit
+        self.compress = compress
+        self.ping_interval = ping_interval
+        self.ping_timeout = ping_timeout
+        self.path = path
+        self.sockets: dict[str, Socket] = {}
+        self.channels: dict[str, dict[str, Socket]] = {}
+        self._pinger: asyncio.Task[None] | None = None
+        self._handlers: set[asyncio.Task[None]] = set()
+        self._open = b"0" + jsoncodec.dumpb(
+            {
+                "sid": "",
+                "upgrades": [],
+                "pingInterval": int(ping_interval * 1000),
+                "pingTimeout": int(ping_timeout * 1000),
+                "maxPayload": max_message_bytes,
+            }
+        )
+
+    def bind(self, on_connect: ConnectHandler, on_disconnect: DisconnectHandler, on_event: EventHandler) -> None:
+        """What to call when a client connects, leaves, or sends an event."""
+        self.on_connect, self.on_disconnect, self.on_event = on_connect, on_disconnect, on_event
+
+    def attach(self, app: web.Application) -> None:
+        app.router.add_get(self.path, self.handle)
+        app.on_shutdown.append(self._shutdown)
+
+    # -- channels ----------------------------------------------------------------------------
+
+    def join(self, sid: str, channel: str) -> None:
+        socket = self.sockets.get(sid)
+        if socket is not None:
+            self.channels.setdefault(channel, {})[sid] = socket
+            socket.channels.add(channel)
+
+    def members(self, channel: str) -> list[Socket]:
+        """The sockets in a channel (a copy: writing to one may drop it)."""
+        return list(self.channels.get(channel, {}).values())
+
+    def send(self, socket: Socket, data: bytes) -> bool:
+        """Write one prepared frame; False (and the socket dropped) when it stopped reading."""
+        try:
+            if write(socket.ws, data, self.send_buffer_limit):
+                return True
+        except Exception:  # one broken socket must not keep a message from the others
+            log.exception("writing to %s failed", socket.sid)
+        self._leave_channels(socket)
+        return False
+
+    def emit(self, sid: str, event: str, data: Any) -> bool:
+        socket = self.sockets.get(sid)
+        return socket is not None and socket.connected and self.send(socket, event_frame(event, data))
+
+    async def disconnect(self, sid: str) -> None:
+        """Close a connection from the server's side (the client does not reconnect by itself)."""
+        socket = self.sockets.get(sid)
+        if socket is not None:
+            if socket.connected:
+                self.send(socket, frame(b"41"))
+            await socket.ws.close()
+
+    def _leave_channels(self, socket: Socket) -> None:
+        for channel in socket.channels:
+            members = self.channels.get(channel)
+            if members is not None:
+                members.pop(socket.sid, None)
+                if not members:
+                    del self.channels[channel]
+        socket.channels.clear()
+
+    # -- a connection --------------------------------------------------------------------------
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        if self.on_connect is None:
+            return web.json_response({"code": 3, "message": "The server is starting."}, status=503)
+        query = request.query
+        if query.get("EIO") != "4":
+            return _bad_request(5, "Unsupported protocol version")
+        if query.get("transport") != "websocket" or "sid" in query:
+            return _bad_request(0, "Transport unknown")
+        origin = request.headers.get("Origin")
+        if origin is not None and not self.origin_allowed(request, origin):
+            return _bad_request(4, "Not an accepted origin.")
+        ws = web.WebSocketResponse(max_msg_size=self.max_message_bytes, compress=self.compress, timeout=2.0)
+        if not ws.can_prepare(request).ok:
+            return _bad_request(3, "Bad request")
+        await ws.prepare(request)
+        socket = Socket(sid=secrets.token_urlsafe(15), ws=ws)
+        self.sockets[socket.sid] = socket
+        self._start_pinger()
+        self.send(socket, frame(self._open.replace(b'"sid":""', b'"sid":"' + socket.sid.encode() + b'"', 1)))
+        try:
+            await self._read(socket, request)
+        finally:
+            del self.sockets[socket.sid]
+            self._leave_channels(socket)
+            if socket.connected and self.on_disconnect is not None:
+                socket.connected = False
+                try:
+                    await self.on_disconnect(socket.sid)
+                except Exception:
+                    log.exception("disconnecting %s failed", socket.sid)
+            if not ws.closed:
+                await ws.close()
+        return ws
+
+    async def _read(self, socket: Socket, request: web.Request) -> None:
+        ws = socket.ws
+        while True:
+            msg = await ws.receive()
+            if msg.type is not WSMsgType.TEXT:
+                if msg.type is WSMsgType.BINARY:  # no binary packets in this protocol
+                    await ws.close(code=WSCloseCode.UNSUPPORTED_DATA, message=b"binary packets are not supported")
+                return  # closed, closing or an error (a frame past max_message_bytes among them)
+            data: str = msg.data
+            kind = data[:1]
+            if kind == "4":
+                if not await self._packet(socket, data[1:], request):
+                    await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"malformed packet")
+                    return
+            elif kind == "3":
+                socket.pong_due = None
+            elif kind == "1":
+                return
+            elif kind == "2":  # a ping from the client (Engine.IO 3 style): answer it
+                self.send(socket, frame(b"3" + data[1:].encode()))
+            elif kind not in ("5", "6"):  # upgrade and noop mean nothing on a websocket
+                await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"malformed packet")
+                return
+
+    async def _packet(self, socket: Socket, packet: str, request: web.Request) -> bool:
+        """Handle one Socket.IO packet; False when it is malformed (the connection is closed)."""
+        kind, rest = packet[:1], packet[1:]
+        namespace = NAMESPACE
+        if rest.startswith("/"):
+            namespace, _, rest = rest.partition(",")
+        if namespace != NAMESPACE:
+            if kind == "0":
+                self.send(socket, _connect_error(namespace, "Invalid namespace", None))
+            return True
+        if kind == "2":
+            return self._event(socket, rest)
+        if kind == "0":
+            return await self._connect(socket, rest, request)
+        if kind == "1":
+            await socket.ws.close()
+            return True
+        return kind == "3"  # acknowledgements from the client: the server asks for none
+
+    async def _connect(self, socket: Socket, rest: str, request: web.Request) -> bool:
+        if socket.connected:
+            return True
+        try:
+            auth = jsoncodec.loads(rest) if rest else None
+        except ValueError:
+            return False
+        assert self.on_connect is not None
+        try:
+            await self.on_connect(socket.sid, request, auth)
+        except Refused as refused:
+            self.send(socket, _connect_error(NAMESPACE, refused.message, refused.data))
+            return True
+        except Exception:
+            log.exception("connecting %s failed", socket.sid)
+            message = "The server failed to accept the connection; the cause is logged."
+            self.send(socket, _connect_error(NAMESPACE, message, {"code": "internal", "message": message}))
+            return True
+        # connected even if the client went away meanwhile: its disconnect then undoes the connect.
+        # No await since the handler joined the channels: nothing was sent to them in between.
+        socket.connected = True
+        self.send(socket, frame(b"40" + jsoncodec.dumpb({"sid": socket.sid})))
+        return True
+
+    def _event(self, socket: Socket, rest: str) -> bool:
+        digits = 0
+        while digits < len(rest) and rest[digits].isdigit():
+            digits += 1
+        ack_id = int(rest[:digits]) if 0 < digits <= 15 else None
+        if digits > 15:
+            return False
+        try:
+            data = jsoncodec.loads(rest[digits:])
+        except ValueError:
+            return False
+        if not isinstance(data, list) or not data or not isinstance(data[0], str):
+            return False
+        if not socket.connected:
+            return True  # an event before the connect: nobody to answer
+        task = asyncio.get_running_loop().create_task(self._handle_event(socket, data[0], data[1:], ack_id))
+        self._handlers.add(task)
+        task.add_done_callback(self._handlers.discard)
+        return True
+
+    async def _handle_event(self, socket: Socket, name: str, args: list[Any], ack_id: int | None) -> None:
+        """Events run concurrently (one slow event does not hold up the client's next ones)."""
+        assert self.on_event is not None
+        try:
+            result = await self.on_event(socket.sid, name, args)
+        except Exception:
+            log.exception("event %s from %s failed", name[:60], socket.sid)
+            return
+        if ack_id is not None and socket.connected:
+            self.send(socket, frame(b"43" + str(ack_id).encode() + jsoncodec.dumpb([result])))
+
+    # -- pings and shutting down ---------------------------------------------------------------
+
+    def _start_pinger(self) -> None:
+        if self._pinger is None or self._pinger.done():
+            self._pinger = asyncio.get_running_loop().create_task(self._ping_all())
+
+    async def _ping_all(self) -> None:
+        """Every ``ping_interval``: drop whoever did not answer the last ping in time, ping the rest."""
+        ping = frame(b"2")
+        loop = asyncio.get_running_loop()
+        while self.sockets:
+            await asyncio.sleep(self.ping_interval)
+            now = loop.time()
+            for socket in list(self.sockets.values()):
+                if socket.pong_due is None:
+                    socket.pong_due = now + self.ping_timeout
+                    self.send(socket, ping)
+                elif now > socket.pong_due:
+                    log.info("closing %s: no answer to the ping", socket.sid)
+                    transport = socket.ws._writer.transport if socket.ws._writer is not None else None
+                    if transport is not None:
+                        transport.abort()  # it does not read; a close handshake would only wait
+
+    async def _shutdown(self, _app: web.Application) -> None:
+        """Close every connection, so that shutting down does not wait for them; clients reconnect."""
+        if self._pinger is not None:
+            self._pinger.cancel()
+        closing = [s.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown") for s in self.sockets.values()]
+        if closing:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.gather(*closing, return_exceptions=True), 5)
+        if self._handlers:
+            await asyncio.gather(*self._handlers, return_exceptions=True)
+
+
+def event_frame(event: str, data: Any) -> bytes:
+    """One websocket text frame carrying the Socket.IO event packet ``42[event, data]``."""
+    return frame(b"42" + jsoncodec.dumpb([event, data]))
+
+
+def _connect_error(namespace: str, message: str, data: Any) -> bytes:
+    prefix = b"44" if namespace == NAMESPACE else b"44" + namespace.encode() + b","
+    body: dict[str, Any] = {"message": message}
+    if data is not None:
+        body["data"] = data
+    return frame(prefix + jsoncodec.dumpb(body))
+
+
+def _bad_request(code: int, message: str) -> web.Response:
+    return web.json_response({"code": code, "message": message}, status=400)

@@ -1,0 +1,172 @@
+"""The Socket.IO endpoint at the level of its packets: what a raw websocket client sees.
+
+The other integration tests connect with python-socketio's client (and the browser tests
+with socket.io-client); these send what those clients never would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+
+from boards.actors import Role
+from server.keys import LIVE, SETTINGS
+from tests.support import base_url, join, join_and_connect, make_event, start_server
+
+PATH = "/socket.io/?EIO=4&transport=websocket"
+
+
+@pytest.fixture
+async def server(sqlite_url: str) -> AsyncIterator[TestServer]:
+    srv = await start_server(sqlite_url, ping_interval_s=0.2, ping_timeout_s=0.3)
+    yield srv
+    await srv.close()
+
+
+@pytest.fixture
+async def member(server: TestServer) -> dict[str, Any]:
+    _event, links = await make_event(server.app)
+    status, body = await join(base_url(server), links[Role.PARTICIPANT], "Rita")
+    assert status == 201
+    return {**body, "links": links}
+
+
+async def receive_text(ws: aiohttp.ClientWebSocketResponse, *, skip_pings: bool = True) -> str:
+    while True:
+        msg = await asyncio.wait_for(ws.receive(), 5)
+        assert msg.type is aiohttp.WSMsgType.TEXT, msg
+        if not (skip_pings and msg.data == "2"):
+            return str(msg.data)
+
+
+async def closed(ws: aiohttp.ClientWebSocketResponse, within: float = 5) -> bool:
+    async def until_closed() -> None:
+        while (await ws.receive()).type not in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED):
+            pass
+
+    try:
+        await asyncio.wait_for(until_closed(), within)
+    except TimeoutError:
+        return False
+    return True
+
+
+async def open_socket(http: aiohttp.ClientSession, server: TestServer) -> tuple[aiohttp.ClientWebSocketResponse, dict]:
+    ws = await http.ws_connect(base_url(server) + PATH)
+    opened = await receive_text(ws)
+    assert opened.startswith("0")
+    return ws, json.loads(opened[1:])
+
+
+async def test_handshake_connect_event_and_acknowledgement(server: TestServer, member: dict[str, Any]) -> None:
+    async with aiohttp.ClientSession() as http:
+        ws, handshake = await open_socket(http, server)
+        assert handshake["upgrades"] == [] and handshake["pingInterval"] == 200 and handshake["pingTimeout"] == 300
+        assert handshake["maxPayload"] == server.app[SETTINGS].max_message_bytes
+        await ws.send_str("42" + json.dumps(["room.enter", {}]))  # before the connect: nobody answers
+        await ws.send_str("40" + json.dumps({"token": member["token"]}))
+        connected = await receive_text(ws)
+        assert connected.startswith("40") and len(json.loads(connected[2:])["sid"]) >= 20
+        await ws.send_str("4217" + json.dumps(["room.enter", {}]))
+        answer = await receive_text(ws)
+        while not answer.startswith("43"):  # presence.changed may come first
+            answer = await receive_text(ws)
+        assert answer.startswith("4317[")
+        assert json.loads(answer[4:])[0]["me"]["pseudonym"] == "Rita"
+        await ws.close()
+
+
+async def test_refusals_before_the_websocket(server: TestServer) -> None:
+    base = base_url(server)
+    async with aiohttp.ClientSession() as http:
+        for query, code in (("EIO=3&transport=websocket", 5), ("EIO=4&transport=polling", 0)):
+            async with http.get(f"{base}/socket.io/?{query}") as response:
+                assert response.status == 400 and (await response.json())["code"] == code
+        async with http.get(base + PATH) as response:  # not an upgrade
+            assert response.status == 400
+        with pytest.raises(aiohttp.WSServerHandshakeError):
+            await http.ws_connect(base + PATH, headers={"Origin": "https://evil.example"})
+
+
+@pytest.mark.parametrize(
+    "packet",
+    ["42not json", '42{"a":1}', "42[]", "42[7]", "4" + "2" * 20 + '["room.enter"]', "9", "4x", "42[NaN]"],
+)
+async def test_a_malformed_packet_closes_only_that_connection(
+    server: TestServer, member: dict[str, Any], packet: str
+) -> None:
+    base = base_url(server)
+    other = await join_and_connect(base, member["links"][Role.PARTICIPANT], "Otto")
+    async with aiohttp.ClientSession() as http:
+        ws, _ = await open_socket(http, server)
+        await ws.send_str("40" + json.dumps({"token": member["token"]}))
+        assert (await receive_text(ws)).startswith("40")
+        await ws.send_str(packet)
+        assert await closed(ws)
+    assert (await other.call("room.enter"))["ok"]
+    for _ in range(50):  # Rita's connection is gone from the server's state too
+        if member["member_id"] not in {c.member.id for c in server.app[LIVE].connections.values()}:
+            break
+        await asyncio.sleep(0.02)
+    assert member["member_id"] not in {c.member.id for c in server.app[LIVE].connections.values()}
+    await other.disconnect()
+
+
+async def test_binary_frames_and_other_namespaces_are_refused(server: TestServer, member: dict[str, Any]) -> None:
+    async with aiohttp.ClientSession() as http:
+        ws, _ = await open_socket(http, server)
+        await ws.send_str("40/admin," + json.dumps({"token": member["token"]}))
+        refused = await receive_text(ws)
+        assert refused.startswith("44/admin,") and json.loads(refused[len("44/admin,") :])["message"]
+        await ws.send_bytes(b"\x04binary")
+        assert await closed(ws)
+
+
+async def test_a_client_that_stops_answering_pings_is_dropped(server: TestServer, member: dict[str, Any]) -> None:
+    """Pings every 0.2 s, 0.3 s to answer: the silent client is closed, the answering one stays."""
+    live = server.app[LIVE]
+    async with aiohttp.ClientSession() as http:
+        silent, _ = await open_socket(http, server)
+        await silent.send_str("40" + json.dumps({"token": member["token"]}))
+        answering, _ = await open_socket(http, server)
+        await answering.send_str("40" + json.dumps({"token": member["token"]}))
+        pings = 0
+
+        async def answer() -> None:
+            nonlocal pings
+            while True:
+                msg = await answering.receive()
+                if msg.type is not aiohttp.WSMsgType.TEXT:
+                    return
+                if msg.data == "2":
+                    pings += 1
+                    await answering.send_str("3")
+
+        answerer = asyncio.create_task(answer())
+        assert await closed(silent, within=3)
+        await asyncio.sleep(0.6)
+        assert pings >= 3 and not answering.closed
+        assert len(live.connections) == 1  # the silent one is gone, and disconnected properly
+        assert [m["pseudonym"] for m in live.present(member["event_id"])] == ["Rita"]
+        await answering.close()
+        await answerer
+
+
+async def test_a_client_gone_while_connecting_leaves_no_ghost(server: TestServer, member: dict[str, Any]) -> None:
+    live = server.app[LIVE]
+    async with aiohttp.ClientSession() as http:
+        for _ in range(5):
+            ws, _ = await open_socket(http, server)
+            await ws.send_str("40" + json.dumps({"token": member["token"]}))
+            await ws.close()
+    for _ in range(100):
+        if not live.connections and not live.present(member["event_id"]):
+            break
+        await asyncio.sleep(0.02)
+    assert live.connections == {} and live.present(member["event_id"]) == []
