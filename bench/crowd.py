@@ -65,7 +65,7 @@ async def assemble(
     async def one(i: int) -> tuple[SioClient, dict[str, Any]]:
         nonlocal done
         for attempt in range(attempts):
-            client = SioClient(http, base, compress=compress)
+            client = SioClient(base, compress=compress)
             try:
                 member = await join(http, base, link, f"{prefix} {i:05d}" + (f"-{attempt}" if attempt else ""))
                 if prepare is not None:
@@ -112,7 +112,7 @@ async def connect_only(
 
     async def one(i: int) -> tuple[SioClient, dict[str, Any]]:
         nonlocal done
-        client = SioClient(http, base, compress=compress)
+        client = SioClient(base, compress=compress)
         member = {"token": f"bench-{i:05d}"}
         if prepare is not None:
             prepare(i, client, member)

@@ -34,7 +34,7 @@ from typing import Any
 
 import aiohttp
 
-from bench.client import ClientError, SioClient, http_session
+from bench.client import ClientError, SioClient, http_session, loads
 from bench.crowd import Crowd, Prepare, assemble, connect_only, disband, expect_ok, quiesce
 from bench.peers import PEERS, PeerSkipped, peer
 from bench.process import ServerProcess
@@ -91,29 +91,82 @@ class Progress:
             self.complete.set()
 
 
-class Receiver:
-    """One participant's arrivals: the time each idea arrived, and what came out of order."""
+def parse_change(packet: bytes) -> tuple[Any, int | None]:
+    """A ``board.changed`` packet's ``seq`` and the number of the idea it created (None when
+    it is not the creation of one of the workload's ideas), by parsing the whole packet."""
+    change = loads(packet[2:])[1]
+    idea = change.get("idea") or {}
+    text = idea.get("text", "") if isinstance(idea, dict) else ""
+    if change.get("type") != "idea.created" or not isinstance(text, str) or not text.startswith(MARK):
+        return change.get("seq"), None
+    try:
+        return change.get("seq"), int(text[len(MARK) :])
+    except ValueError:
+        return change.get("seq"), None
 
-    __slots__ = ("arrived", "disorder", "last_seq", "progress")
+
+_SEQ = b'"seq":'
+_CREATED = b'"type":"idea.created"'
+_TEXT = b'"text":"' + MARK.encode()
+
+
+def scan_change(packet: bytes) -> tuple[int, int | None] | None:
+    """What ``parse_change`` finds, found with ``bytes.find`` instead: a third of the CPU of a
+    full parse, at 50,000 deliveries per second the larger part of the generator's work.
+
+    It relies on the shape werkstatt and the peers send: the change's own ``seq`` is the
+    first ``"seq":`` key in the packet (no object before it has one; inside JSON strings a
+    quote is always escaped, so no text can fake a key) and is followed by a comma, and the
+    idea's ``text`` is the first ``text`` key. ``Receiver`` checks that against a full parse
+    on each participant's first change. None when the packet is not shaped like that."""
+    at = packet.find(_SEQ)
+    if at < 0:
+        return None
+    start = at + len(_SEQ)
+    try:
+        seq = int(packet[start : packet.find(b",", start)])
+    except ValueError:
+        return None
+    at = packet.find(_TEXT, start)
+    if at < 0 or packet.find(_CREATED, start) < 0:
+        return seq, None
+    start = at + len(_TEXT)
+    try:
+        return seq, int(packet[start : packet.find(b'"', start)])
+    except ValueError:
+        return seq, None
+
+
+class Receiver:
+    """One participant's arrivals: the time each idea arrived, and what came out of order.
+
+    It takes the raw ``board.changed`` packet (``SioClient.on_packet``) and reads it with
+    ``scan_change``, once that agreed with a full parse of the first change it got;
+    otherwise (a server whose changes are shaped differently) it parses every packet."""
+
+    __slots__ = ("arrived", "disorder", "last_seq", "progress", "scan")
 
     def __init__(self, changes: int, progress: Progress) -> None:
         self.arrived = array("d", bytes(8 * changes))  # 0.0: not (yet) arrived
         self.disorder = 0  # duplicates, gaps, and changes that are not ours
         self.last_seq: int | None = None
         self.progress = progress
+        self.scan: bool | None = None  # None: not yet checked against a full parse
 
-    def __call__(self, change: dict[str, Any], now: float) -> None:
-        seq = change.get("seq")
+    def __call__(self, packet: bytes, now: float) -> None:
+        if self.scan:
+            found = scan_change(packet) or parse_change(packet)
+        else:
+            found = parse_change(packet)
+            if self.scan is None:
+                self.scan = scan_change(packet) == found
+        seq, k = found
         if self.last_seq is not None and seq != self.last_seq + 1:
             self.disorder += 1
         self.last_seq = seq
-        idea = change.get("idea") or {}
-        text = idea.get("text", "")
-        if change.get("type") != "idea.created" or not text.startswith(MARK):
+        if k is None:
             self.disorder += 1
-            return
-        k = int(text[len(MARK) :])
-        if self.arrived[k]:
+        elif self.arrived[k]:
             self.disorder += 1
         else:
             self.arrived[k] = now
@@ -182,7 +235,7 @@ async def _measure(target: Target, args: argparse.Namespace, *, profile: str | N
     receivers = [Receiver(changes, progress) for _ in range(args.clients)]
 
     def prepare(i: int, client: SioClient, _member: dict[str, Any]) -> None:
-        client.on("board.changed", receivers[i])
+        client.on_packet("board.changed", receivers[i])
 
     async with http_session() as http:
         print(f"setting up: {args.clients} participants", flush=True)

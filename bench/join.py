@@ -48,7 +48,7 @@ async def _run(ws: Workshop, args: argparse.Namespace) -> dict[str, Any]:
                     member = await join(http, ws.base, ws.links["participant"], f"Gast {i:05d}")
                     joined = time.perf_counter()
                     stage = "connect"
-                    client = SioClient(http, ws.base, compress=args.compress)
+                    client = SioClient(ws.base, compress=args.compress)
                     clients.append(client)
                     await client.connect({"token": member["token"]})
                     connected = time.perf_counter()

@@ -10,6 +10,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from bench.client import ClientError, Refused, SioClient, http_session, join, join_and_connect
+from bench.fanout import MARK, parse_change, scan_change
 from boards.actors import Role
 from server.keys import SIO
 from tests.support import base_url, make_event, start_server
@@ -66,7 +67,7 @@ async def test_connect_call_and_receive(workshop: dict[str, Any]) -> None:
 
 async def test_refused_connection(workshop: dict[str, Any]) -> None:
     async with http_session() as http:
-        client = SioClient(http, workshop["base"])
+        client = SioClient(workshop["base"])
         with pytest.raises(Refused) as refused:
             await client.connect({"token": "x" * 43})
         assert refused.value.data["data"]["code"] == "unauthenticated"
@@ -88,7 +89,7 @@ async def test_pings_are_answered(server: TestServer, workshop: dict[str, Any]) 
 
 async def test_timeouts_and_a_disconnect_by_the_server(server: TestServer, workshop: dict[str, Any]) -> None:
     async with http_session() as http:
-        client = SioClient(http, workshop["base"])
+        client = SioClient(workshop["base"])
         member = await join(http, workshop["base"], workshop["links"][Role.PARTICIPANT], "Emil")
         connected = await client.connect({"token": member["token"]})
         with pytest.raises(ClientError, match="no acknowledgement"):
@@ -104,3 +105,30 @@ async def test_timeouts_and_a_disconnect_by_the_server(server: TestServer, works
         with pytest.raises(ClientError):
             await client.call("room.enter")
         await client.close()
+
+
+async def test_compression_when_the_server_accepts_it(sqlite_url: str) -> None:
+    srv = await start_server(sqlite_url, websocket_compression=True)
+    try:
+        event, links = await make_event(srv.app)
+        base = base_url(srv)
+        async with http_session() as http:
+            anna, _ = await join_and_connect(http, base, links[Role.PARTICIPANT], "Anna", compress=True)
+            packets: list[bytes] = []
+            anna.on_packet("board.changed", lambda packet, _now: packets.append(packet))
+            enter = await anna.call("room.enter")  # a large acknowledgement: compressed by the server
+            assert anna.compressed and enter["ok"] is True
+            board_id = enter["boards"][0]["id"]
+            text = f"{MARK}0000007"
+            posted = await anna.call(
+                "board.idea.create", {"board_id": board_id, "field_id": event.fields[0].id, "text": text}
+            )
+            for _ in range(100):
+                if packets:
+                    break
+                await asyncio.sleep(0.02)
+            # the fan-out workload's shortcut reads werkstatt's change as a full parse does
+            assert scan_change(packets[0]) == parse_change(packets[0]) == (posted["seq"], 7)
+            await anna.close()
+    finally:
+        await srv.close()

@@ -19,7 +19,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from bench.client import SioClient, http_session
+from bench.client import SioClient
 from bench.peers import PeerSkipped, ensure_node_relay, peer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -122,8 +122,8 @@ async def test_peer_sends_what_werkstatt_documents(name: str, request: pytest.Fi
     if name == "node":
         request.getfixturevalue("node_relay")
     ack_schema, change_schema = schemas()
-    async with peer(name) as (process, _what), http_session() as http:
-        clients = [SioClient(http, process.base) for _ in range(3)]
+    async with peer(name) as (process, _what):
+        clients = [SioClient(process.base) for _ in range(3)]
         arrivals: list[list[dict[str, Any]]] = [[] for _ in clients]
         for client, got in zip(clients, arrivals, strict=True):
             client.on("board.changed", lambda change, _now, got=got: got.append(change))
