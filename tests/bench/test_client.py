@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestServer
 from bench.client import ClientError, Refused, SioClient, http_session, join, join_and_connect
 from bench.fanout import MARK, parse_change, scan_change
 from boards.actors import Role
-from server.keys import SIO
+from server.keys import REALTIME
 from tests.support import base_url, make_event, start_server
 
 
@@ -77,8 +77,8 @@ async def test_refused_connection(workshop: dict[str, Any]) -> None:
 
 
 async def test_pings_are_answered(server: TestServer, workshop: dict[str, Any]) -> None:
-    eio = server.app[SIO].eio
-    eio.ping_interval, eio.ping_timeout = 0.1, 0.5  # unanswered, the server would close within 0.6 s
+    realtime = server.app[REALTIME]
+    realtime.ping_interval, realtime.ping_timeout = 0.1, 0.5  # unanswered, the server would close within 0.6 s
     async with http_session() as http:
         client, _ = await join_and_connect(http, workshop["base"], workshop["links"][Role.PARTICIPANT], "Dora")
         await asyncio.sleep(1.2)
@@ -96,7 +96,7 @@ async def test_timeouts_and_a_disconnect_by_the_server(server: TestServer, works
             await client.call("room.enter", wait_s=0)
         assert (await client.call("room.enter"))["ok"] is True  # the late answer of the first is dropped
 
-        await server.app[SIO].disconnect(connected["sid"])
+        await server.app[REALTIME].disconnect(connected["sid"])
         for _ in range(100):
             if client.closed:
                 break
