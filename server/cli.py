@@ -8,6 +8,7 @@ import getpass
 import logging
 import os
 import signal
+import subprocess
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -128,9 +129,27 @@ async def _create_organizer(settings: Settings, username: str, password: str) ->
     return 0
 
 
+def _migrate_in_child(settings: Settings) -> bool:
+    """``werkstatt migrate`` as a child process: Alembic and what it imports (about 11 MB)
+    stay out of the serving process, which holds them for as long as it runs otherwise."""
+    env = {
+        **os.environ,
+        "WERKSTATT_DATABASE": settings.database.get_secret_value(),  # not on the command line: it may hold a password
+        "WERKSTATT_LOG_LEVEL": settings.log_level,
+    }
+    done = subprocess.run([sys.executable, "-m", "server", "migrate"], env=env, stdout=subprocess.DEVNULL, check=False)
+    return done.returncode == 0
+
+
 def serve(settings: Settings, *, demo: bool = False) -> int:
     from server.app import create_app
     from server.demo import DEMO_USER, ensure_demo
+
+    if settings.migrate_on_start:
+        if not _migrate_in_child(settings):
+            print("werkstatt: migrating the idea store failed (see above)", file=sys.stderr)
+            return 1
+        settings = settings.model_copy(update={"migrate_on_start": False})
 
     try:
         import uvloop  # type: ignore[import-not-found]  # faster where installed

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from server.settings import sqlalchemy_url
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -39,6 +40,8 @@ def create_engine(url: str) -> AsyncEngine:
 
 
 def _alembic_config() -> Config:
+    from alembic.config import Config  # imported only to migrate: `serve` migrates in a child process
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
@@ -46,6 +49,8 @@ def _alembic_config() -> Config:
 
 async def migrate(engine: AsyncEngine) -> None:
     """Bring the schema up to the newest migration (idempotent)."""
+
+    from alembic import command
 
     def upgrade(connection: sa.Connection) -> None:
         config = _alembic_config()
