@@ -4,7 +4,8 @@ Reads every line of the files that is a JSON object with a ``workload`` (so the 
 output of runs can be fed in, e.g. ``python -m bench fanout --clients 250 >> runs.txt``)
 and draws one panel per workload found: the p50/p95/p99 latencies against the number of
 clients on a logarithmic scale (for ``fanout`` also the p99 of its peers, ``--peer``; for
-``voting`` the reveal and the acknowledgement of a dot, for ``idle`` the server's memory).
+``voting`` the reveal and the acknowledgement of a dot, for ``idle`` the server's memory and
+its peers').
 Repeated runs at one number of clients are drawn as their median, each run as a dot;
 ``--keys`` picks the figures to draw. Needs matplotlib (the ``bench`` extra).
 """
@@ -37,7 +38,15 @@ SERIES: dict[str, tuple[str, list[tuple[str, str]], bool]] = {
         [("reveal_p99_ms", "reveal p99"), ("cast_p50_ms", "dot ack p50"), ("cast_p99_ms", "dot ack p99")],
         True,
     ),
-    "idle": ("server RSS, MB", [("server_rss_mb", "RSS")], False),
+    "idle": (
+        "server RSS, MB",
+        [
+            ("server_rss_mb", "RSS"),
+            ("peer_rss_mb", "Node.js Socket.IO relay RSS"),  # idle --peer node
+            ("floor_rss_mb", "bare aiohttp server RSS"),  # idle --peer floor
+        ],
+        False,
+    ),
 }
 
 
@@ -117,7 +126,7 @@ def draw(results: list[dict[str, Any]], output: Path, title: str, keys: set[str]
         ylabel, _series, log = SERIES[workload]
         for original, points in lines.items():
             label = original
-            if workload == "fanout" and label in ("p50", "p95", "p99"):
+            if (workload == "fanout" and label in ("p50", "p95", "p99")) or label.startswith("RSS ("):
                 label = f"werkstatt {label}"  # beside the peers' lines
             line = ax.plot([x for x, _y in points], [y for _x, y in points], marker="o", label=label)[0]
             every = runs[workload][original]

@@ -21,10 +21,10 @@ WORKLOADS: dict[str, tuple[str, str]] = {
     "voting": ("bench.voting", "a burst of dot-voting on one board, then the reveal; checked against the database"),
     "join": ("bench.join", "a join storm: N participants join, connect and enter the room within T seconds"),
     "fanout": ("bench.fanout", "N participants on one board, R idea changes per second, every change to everyone"),
-    "idle": ("bench.idle", "N participants connected and idle: the server's memory"),
+    "idle": ("bench.idle", "N participants connected and idle: the server's memory (and its peers', --peer)"),
 }
 
-FAILURES = ("lost", "violations", "errors", "peer_errors", "floor_errors")  # the peers' too (fanout --peer)
+FAILURES = ("lost", "violations", "errors", "peer_errors", "floor_errors")  # the peers' too (fanout and idle --peer)
 CHART = "not a workload: draw latency against N from the result lines of earlier runs, as a PNG"
 
 

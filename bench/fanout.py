@@ -24,22 +24,17 @@ import asyncio
 import copy
 import json
 import math
-import os
 import time
 from array import array
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-
+from bench import peering
 from bench.client import ClientError, SioClient, http_session, loads
-from bench.crowd import Crowd, Prepare, assemble, connect_only, disband, expect_ok, quiesce
-from bench.peers import PEERS, PeerSkipped, peer
-from bench.process import ServerProcess
+from bench.crowd import disband, expect_ok, quiesce
+from bench.peering import Target
+from bench.peers import PEERS
 from bench.stats import Meter, latency_figures, ms, percentile
-from bench.workshop import workshop
 
 MARK = "Idee #"  # the idea's text is MARK + its number, zero-padded to 7 digits
 PER_POSTER_RATE = 5.0  # ideas per second and poster, well inside the default rate limit (10/s)
@@ -51,19 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--posters", type=int, help=f"participants who post (default: one per {PER_POSTER_RATE:g} ideas per second)"
     )
     parser.add_argument("--drain", type=float, default=30.0, help="seconds to wait for late deliveries (default 30)")
-    parser.add_argument(
-        "--peer",
-        default="",
-        metavar="NAME[,NAME]",
-        help="also run the workload against a peer, after werkstatt: "
-        + "; ".join(f"{name}: {what} (figures {prefix}…)" for name, (prefix, what) in PEERS.items()),
-    )
-    parser.add_argument(
-        "--werkstatt",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="run werkstatt itself (--no-werkstatt: only the peers)",
-    )
+    peering.add_arguments(parser)
     parser.add_argument(
         "--sweep",
         metavar="N,N,…",
@@ -218,15 +201,6 @@ async def _post(
     return lag
 
 
-@dataclass
-class Target:
-    """What a run measures: a server process, its address, and how a crowd connects to it."""
-
-    process: ServerProcess
-    base: str
-    connect: Callable[[aiohttp.ClientSession, Prepare], Awaitable[Crowd]]
-
-
 async def _measure(target: Target, args: argparse.Namespace, *, profile: str | None = None) -> dict[str, Any]:
     changes = max(1, round(args.rate * args.duration))
     posters = args.posters or max(1, math.ceil(args.rate / PER_POSTER_RATE))
@@ -346,57 +320,16 @@ PEER_KEYS = (
 )
 
 
-def peer_names(spec: str) -> list[str]:
-    names = [name.strip() for name in spec.split(",") if name.strip()]
-    unknown = [name for name in names if name not in PEERS]
-    if unknown:
-        raise SystemExit(f"unknown peer {unknown[0]!r}; known: {', '.join(PEERS)}")
-    return names
-
-
-async def _werkstatt(args: argparse.Namespace) -> dict[str, Any]:
-    async with workshop(keep=args.keep) as ws:
-
-        def connect(http: aiohttp.ClientSession, prepare: Prepare) -> Awaitable[Crowd]:
-            link = ws.links["participant"]
-            return assemble(http, ws.base, link, args.clients, prepare=prepare, compress=args.compress)
-
-        return await _measure(Target(ws.server, ws.base, connect), args, profile=args.profile)
-
-
-async def _peer(name: str, args: argparse.Namespace) -> dict[str, Any]:
-    prefix = PEERS[name][0]
-    try:
-        async with peer(name, keep=args.keep) as (process, what):
-            print(f"peer {name}: {what}", flush=True)
-
-            def connect(http: aiohttp.ClientSession, prepare: Prepare) -> Awaitable[Crowd]:
-                return connect_only(http, process.base, args.clients, prepare=prepare, compress=args.compress)
-
-            figures = await _measure(Target(process, process.base, connect), args)
-    except PeerSkipped as exc:
-        print(f"peer {name} skipped: {exc}", flush=True)
-        return {f"{prefix}skipped": str(exc)}
-    return {f"{prefix}version": what} | {
-        prefix + key.removeprefix("server_"): figures[key] for key in PEER_KEYS if key in figures
-    }
-
-
 async def _one(args: argparse.Namespace, peers: list[str]) -> dict[str, Any]:
-    result: dict[str, Any] = {"workload": "fanout", "clients": args.clients}
-    if args.werkstatt:
-        result |= await _werkstatt(args)
-    else:
-        result |= {"rate": args.rate, "duration_s": args.duration, "werkstatt_skipped": "--no-werkstatt"}
-    for name in peers:
-        print(f"the same against the peer {name}: {args.clients} clients", flush=True)
-        result |= await _peer(name, args)
-    for name in peers:
-        prefix = PEERS[name][0]
-        if isinstance(result.get("p99_ms"), float) and result.get(f"{prefix}p99_ms"):
-            result[f"p99_vs_{name}"] = round(result["p99_ms"] / result[f"{prefix}p99_ms"], 2)
-    result["load_avg"] = [round(x, 2) for x in os.getloadavg()]  # others' work on the same cores shows here
-    return result
+    return await peering.run_all(
+        "fanout",
+        _measure,
+        args,
+        peers,
+        keys=PEER_KEYS,
+        without_werkstatt={"rate": args.rate, "duration_s": args.duration},
+        ratio=("p99", "p99_ms"),
+    )
 
 
 def _chart(results: list[dict[str, Any]], output: Path, args: argparse.Namespace) -> None:
@@ -408,7 +341,7 @@ def _chart(results: list[dict[str, Any]], output: Path, args: argparse.Namespace
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    peers = peer_names(args.peer)
+    peers = peering.peer_names(args.peer)
     if not args.sweep:
         result = await _one(args, peers)
         if args.chart:

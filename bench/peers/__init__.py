@@ -1,4 +1,4 @@
-"""The peers of the fan-out workload: what werkstatt's figures are compared with in the same run.
+"""The peers of the fan-out and idle workloads: what werkstatt's figures are compared with in the same run.
 
 - ``node``: a minimal Node.js Socket.IO relay (``node-relay/relay.js``, the ``socket.io``
   package from npm, pinned in ``package.json`` and ``package-lock.json``) — what a team
@@ -9,7 +9,8 @@
 
 Each runs as its own process on a free port of 127.0.0.1 and is measured like the server
 (CPU seconds and peak RSS from ``/proc``). Both accept any ``token`` and put everyone in one
-room, so the crowd connects without joining over HTTP.
+room, so the crowd connects without joining over HTTP. ``bench/peering.py`` runs a workload
+against them.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The floor of the fan-out benchmark: a bare aiohttp websocket broadcast, no Socket.IO library.
+"""The floor of the fan-out and idle benchmarks: a bare aiohttp websocket broadcast, no Socket.IO library.
 
     python -m bench.peers.floor --port 8124 [--host 127.0.0.1]
 

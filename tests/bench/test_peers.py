@@ -1,7 +1,8 @@
-"""The peers of the fan-out workload (``bench/peers``), small: correctness, never speed.
+"""The peers of the fan-out and idle workloads (``bench/peers``), small: correctness, never speed.
 
-Every client of a peer receives every change, the result is one JSON line, the peers send
-the shapes werkstatt documents, and a missing ``node`` is reported as a skipped peer. The
+Every client of a peer receives every change, an idle crowd stays connected and the peer's
+memory is in the result, the result is one JSON line, the peers send the shapes werkstatt
+documents and ping as werkstatt does, and a missing ``node`` is reported as a skipped peer. The
 Node.js relay's tests install it with ``npm ci`` on first use, as the harness does; without
 ``node`` (or when the install fails) they are skipped with the reason, and with ``CI=true``
 they fail instead.
@@ -16,14 +17,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import jsonschema
 import pytest
 
 from bench.client import SioClient
 from bench.peers import PeerSkipped, ensure_node_relay, peer
+from server.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ("--clients", "8", "--rate", "20", "--duration", "1", "--drain", "10")
+IDLE = ("--clients", "20", "--duration", "2")
 
 
 def missing(reason: str) -> None:
@@ -41,9 +45,9 @@ def node_relay() -> str:
         raise AssertionError("unreachable") from exc
 
 
-def bench(*args: str, env: dict[str, str] | None = None) -> tuple[list[dict[str, Any]], int]:
+def bench(*args: str, workload: str = "fanout", env: dict[str, str] | None = None) -> tuple[list[dict[str, Any]], int]:
     done = subprocess.run(
-        [sys.executable, "-m", "bench", "fanout", *args],
+        [sys.executable, "-m", "bench", workload, *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -66,6 +70,18 @@ def assert_complete(result: dict[str, Any], prefix: str, clients: int = 8) -> No
         assert isinstance(result[f"{prefix}{key}"], float | int) and result[f"{prefix}{key}"] >= 0, key
 
 
+def assert_idle(result: dict[str, Any], prefix: str, clients: int = 20) -> None:
+    """An idle run of werkstatt (``prefix`` "server_") or a peer: everyone stayed, memory measured."""
+    short = "" if prefix == "server_" else prefix  # werkstatt's figures without "server_" have no prefix
+    assert result[f"{short}errors"] == 0, result[f"{short}error_codes"]
+    for key in ("rss_mb", "peak_rss_mb", "rss_before_mb"):
+        assert isinstance(result[f"{prefix}{key}"], float) and result[f"{prefix}{key}"] > 0, key
+    assert result[f"{prefix}peak_rss_mb"] >= result[f"{prefix}rss_mb"]
+    assert isinstance(result[f"{short}rss_per_client_kb"], float | int)
+    assert isinstance(result[f"{short}pings_answered"], int) and result[f"{short}pings_answered"] >= 0
+    assert 0 <= result[f"{short}compression_accepted"] <= clients
+
+
 def test_werkstatt_and_both_peers_in_one_line(node_relay: str) -> None:
     (result,), status = bench(*SMALL, "--peer", "node,floor")
     assert status == 0
@@ -78,15 +94,36 @@ def test_werkstatt_and_both_peers_in_one_line(node_relay: str) -> None:
     assert len(result["load_avg"]) == 3
 
 
-def test_node_missing_is_reported_as_skipped() -> None:
+def test_idle_beside_both_peers_in_one_line(node_relay: str) -> None:
+    (result,), status = bench(*IDLE, "--peer", "node,floor", workload="idle")
+    assert status == 0
+    assert result["workload"] == "idle" and result["clients"] == 20 and result["compress"] is True
+    assert_idle(result, "server_")
+    assert_idle(result, "peer_")
+    assert_idle(result, "floor_")
+    # both peers run as deployed by default: the compression the crowd offers is declined
+    assert result["peer_compression_accepted"] == result["floor_compression_accepted"] == 0
+    assert result["peer_version"].startswith("socket.io 4.")
+    assert result["rss_vs_node"] > 0 and result["rss_vs_floor"] > 0
+    assert len(result["load_avg"]) == 3
+
+
+@pytest.mark.parametrize("workload", ["fanout", "idle"])
+def test_node_missing_is_reported_as_skipped(workload: str) -> None:
     env = {k: v for k, v in os.environ.items() if k != "CI"}
     env["PATH"] = str(Path(sys.executable).parent)  # no node there
-    (result,), status = bench(*SMALL, "--no-werkstatt", "--peer", "node,floor", env=env)
+    small = SMALL if workload == "fanout" else IDLE
+    (result,), status = bench(*small, "--no-werkstatt", "--peer", "node,floor", workload=workload, env=env)
     assert status == 0
     assert "node is not on PATH" in result["peer_skipped"]
-    assert "peer_p99_ms" not in result
-    assert result["werkstatt_skipped"] and "p99_ms" not in result
-    assert_complete(result, "floor_")
+    assert "peer_version" not in result and "peer_rss_mb" not in result
+    assert result["werkstatt_skipped"] and "server_rss_mb" not in result
+    if workload == "fanout":
+        assert "peer_p99_ms" not in result and "p99_ms" not in result
+        assert_complete(result, "floor_")
+    else:
+        assert "rss_vs_node" not in result and "rss_vs_floor" not in result
+        assert_idle(result, "floor_")
 
 
 def test_sweep_prints_each_run_and_draws_the_chart(tmp_path: Path) -> None:
@@ -150,3 +187,21 @@ async def test_peer_sends_what_werkstatt_documents(name: str, request: pytest.Fi
             assert change["type"] == "idea.created" and change["idea_id"] == change["idea"]["id"]
     assert [c["seq"] for c in sync["changes"]] == [3, 4, 5]
     assert refused["ok"] is False and refused["error"]["code"]
+
+
+@pytest.mark.parametrize("name", ["floor", "node"])
+async def test_peer_pings_as_werkstatt_does_and_declines_compression(name: str, request: pytest.FixtureRequest) -> None:
+    """The idle crowd answers pings: a peer that pinged more or less often than werkstatt's
+    default would weigh a different amount of work. And a browser's compression offer is
+    declined, as werkstatt declines it by default."""
+    if name == "node":
+        request.getfixturevalue("node_relay")
+    defaults = Settings.model_fields
+    async with peer(name) as (process, _what), aiohttp.ClientSession() as http:
+        url = f"{process.base}/socket.io/?EIO=4&transport=websocket"
+        async with http.ws_connect(url, compress=15) as ws:  # offers permessage-deflate
+            opened = json.loads((await ws.receive_str())[1:])
+            compressed = ws.compress
+    assert opened["pingInterval"] == defaults["ping_interval_s"].default * 1000 == 25000
+    assert opened["pingTimeout"] == defaults["ping_timeout_s"].default * 1000
+    assert defaults["websocket_compression"].default is False and compressed == 0

@@ -1,5 +1,5 @@
-// The Node.js Socket.IO peer of werkstatt's fan-out benchmark: what a team would otherwise
-// deploy, a plain `socket.io` server relaying each new idea to everyone in one room.
+// The Node.js Socket.IO peer of werkstatt's fan-out and idle benchmarks: what a team would
+// otherwise deploy, a plain `socket.io` server relaying each new idea to everyone in one room.
 //
 //   node relay.js --port 8123 [--host 127.0.0.1]
 //
@@ -117,7 +117,7 @@ const server = http.createServer((req, res) => {
 
 const io = new Server(server, {
   transports: ["websocket"],
-  perMessageDeflate: false, // the default of socket.io 4, said out loud: werkstatt's runs offer none either
+  perMessageDeflate: false, // socket.io 4's default, said out loud: a browser's offer is declined
   serveClient: false,
   cors: { origin: false },
 });
