@@ -271,13 +271,17 @@ class BoardStore:
     async def commit_board_events(
         self, board: Board, events: Sequence[BoardEvent], payloads: Sequence[dict[str, Any]]
     ) -> None:
-        """Commit ``events`` (with their change records) in one transaction, or raise stale_board."""
+        """Commit ``events`` (with their change records) in one transaction, or raise stale_board.
+
+        The board's stored sequence must be the one before the first event (``board`` may
+        have the events applied already).
+        """
         if not events:
             return
         async with self.engine.begin() as conn:
             result = await conn.execute(
                 t.boards.update()
-                .where(t.boards.c.id == board.id, t.boards.c.seq == board.seq)
+                .where(t.boards.c.id == board.id, t.boards.c.seq == events[0].seq - 1)
                 .values(seq=events[-1].seq)
             )
             if result.rowcount != 1:

@@ -47,7 +47,7 @@ async def _idea_ack(live: LiveState, conn: Connection, outcome: BoardOutcome, id
     idea = board.ideas[idea_id]
     authors = await live.authors(board, idea.author_id)
     view = project_idea(idea_record(board.id, idea, authors[idea.author_id], board.settings), conn.viewer)
-    return p.IdeaAck(seq=board.seq, idea=p.IdeaOut.model_validate(view))
+    return p.IdeaAck(seq=outcome.seq, idea=p.IdeaOut.model_validate(view))
 
 
 # -- room and boards ----------------------------------------------------------------------
@@ -193,7 +193,7 @@ async def idea_delete(live: LiveState, conn: Connection, payload: p.IdeaDelete) 
     """Delete one's own idea; facilitators and organizers may delete any. The store keeps it, marked deleted."""
     # fresh: whether the idea has dots is decided on the stored ones (other nodes add to them)
     outcome = await _run(live, conn, payload.board_id, c.DeleteIdea(idea_id=payload.idea_id, now=utcnow()), fresh=True)
-    return p.IdeaDeletedAck(seq=outcome.board.seq, idea_id=payload.idea_id)
+    return p.IdeaDeletedAck(seq=outcome.seq, idea_id=payload.idea_id)
 
 
 @registry.on("board.idea.move", payload=p.IdeaMove, ack=p.IdeaAck, roles=CONTRIBUTORS)
@@ -208,7 +208,7 @@ async def idea_move(live: LiveState, conn: Connection, payload: p.IdeaMove) -> p
 async def idea_report(live: LiveState, conn: Connection, payload: p.IdeaReport) -> p.SeqAck:
     """Report an idea to the facilitators (once per person)."""
     outcome = await _run(live, conn, payload.board_id, c.ReportIdea(payload.idea_id, utcnow()))
-    return p.SeqAck(seq=outcome.board.seq)
+    return p.SeqAck(seq=outcome.seq)
 
 
 @registry.on("board.idea.moderate", payload=p.IdeaModerate, ack=p.SeqAck, roles=MODERATORS)
@@ -216,7 +216,7 @@ async def idea_moderate(live: LiveState, conn: Connection, payload: p.IdeaModera
     """Hide, restore or approve (under pre-moderation) an idea."""
     command = c.ModerateIdea(payload.idea_id, payload.action, utcnow())
     outcome = await _run(live, conn, payload.board_id, command, fresh=True)
-    return p.SeqAck(seq=outcome.board.seq)
+    return p.SeqAck(seq=outcome.seq)
 
 
 @registry.on("board.idea.merge", payload=p.IdeaMerge, ack=p.IdeaAck, roles=MODERATORS)
@@ -232,7 +232,7 @@ async def idea_merge(live: LiveState, conn: Connection, payload: p.IdeaMerge) ->
 
 async def _cluster_ack(outcome: BoardOutcome, cluster_id: str) -> p.ClusterAck:
     return p.ClusterAck(
-        seq=outcome.board.seq, cluster=p.ClusterOut.model_validate(cluster_view(outcome.board.clusters[cluster_id]))
+        seq=outcome.seq, cluster=p.ClusterOut.model_validate(cluster_view(outcome.board.clusters[cluster_id]))
     )
 
 
@@ -248,7 +248,7 @@ async def cluster_create(live: LiveState, conn: Connection, payload: p.ClusterCr
 async def cluster_assign(live: LiveState, conn: Connection, payload: p.ClusterAssign) -> p.SeqAck:
     """Put an idea into a cluster, or take it out (null)."""
     outcome = await _run(live, conn, payload.board_id, c.SetIdeaCluster(payload.idea_id, payload.cluster_id, utcnow()))
-    return p.SeqAck(seq=outcome.board.seq)
+    return p.SeqAck(seq=outcome.seq)
 
 
 @registry.on("board.cluster.rename", payload=p.ClusterRename, ack=p.ClusterAck, roles=CONTRIBUTORS)
@@ -262,14 +262,14 @@ async def cluster_rename(live: LiveState, conn: Connection, payload: p.ClusterRe
 async def cluster_nest(live: LiveState, conn: Connection, payload: p.ClusterNest) -> p.SeqAck:
     """Put a cluster under another one of the same column (or back to the top level)."""
     outcome = await _run(live, conn, payload.board_id, c.NestCluster(payload.cluster_id, payload.parent_id, utcnow()))
-    return p.SeqAck(seq=outcome.board.seq)
+    return p.SeqAck(seq=outcome.seq)
 
 
 @registry.on("board.cluster.dissolve", payload=p.ClusterDissolve, ack=p.SeqAck, roles=CONTRIBUTORS)
 async def cluster_dissolve(live: LiveState, conn: Connection, payload: p.ClusterDissolve) -> p.SeqAck:
     """Remove a cluster; its ideas and clusters move up to its parent."""
     outcome = await _run(live, conn, payload.board_id, c.DissolveCluster(payload.cluster_id, utcnow()))
-    return p.SeqAck(seq=outcome.board.seq)
+    return p.SeqAck(seq=outcome.seq)
 
 
 # -- comments -------------------------------------------------------------------------------
@@ -285,21 +285,21 @@ async def comment_create(live: LiveState, conn: Connection, payload: p.CommentCr
     view = project_comment(
         comment_record(comment, conn.member, board.settings, board.ideas.get(comment.idea_id)), conn.viewer
     )
-    return p.CommentAck(seq=board.seq, comment=p.CommentOut.model_validate(view))
+    return p.CommentAck(seq=outcome.seq, comment=p.CommentOut.model_validate(view))
 
 
 @registry.on("board.comment.delete", payload=p.CommentDelete, ack=p.SeqAck, roles=CONTRIBUTORS)
 async def comment_delete(live: LiveState, conn: Connection, payload: p.CommentDelete) -> p.SeqAck:
     """Delete one's own comment; facilitators may delete any."""
     outcome = await _run(live, conn, payload.board_id, c.DeleteComment(payload.comment_id, utcnow()))
-    return p.SeqAck(seq=outcome.board.seq)
+    return p.SeqAck(seq=outcome.seq)
 
 
 @registry.on("board.comment.moderate", payload=p.CommentModerate, ack=p.SeqAck, roles=MODERATORS)
 async def comment_moderate(live: LiveState, conn: Connection, payload: p.CommentModerate) -> p.SeqAck:
     """Hide or restore a comment."""
     outcome = await _run(live, conn, payload.board_id, c.ModerateComment(payload.comment_id, payload.hidden, utcnow()))
-    return p.SeqAck(seq=outcome.board.seq)
+    return p.SeqAck(seq=outcome.seq)
 
 
 # -- board settings -------------------------------------------------------------------------
@@ -308,7 +308,7 @@ async def comment_moderate(live: LiveState, conn: Connection, payload: p.Comment
 def _settings_handler(make: Callable[[Any], c.Command]) -> Any:
     async def handler(live: LiveState, conn: Connection, payload: Any) -> p.SeqAck:
         outcome = await _run(live, conn, payload.board_id, make(payload))
-        return p.SeqAck(seq=outcome.board.seq)
+        return p.SeqAck(seq=outcome.seq)
 
     return handler
 
@@ -337,7 +337,7 @@ registry.on("board.premoderation", payload=p.BoardPremoderation, ack=p.SeqAck, r
 async def _session_ack(live: LiveState, outcome: BoardOutcome, session_id: str) -> p.SessionAck:
     board = outcome.board
     live.votes.arm(board)
-    return p.SessionAck(seq=board.seq, session=p.SessionOut.model_validate(session_out(board.sessions[session_id])))
+    return p.SessionAck(seq=outcome.seq, session=p.SessionOut.model_validate(session_out(board.sessions[session_id])))
 
 
 @registry.on("vote.open", payload=p.VoteOpen, ack=p.SessionAck, roles=MODERATORS)

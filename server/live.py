@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from boards.actors import Actor, Role
 from boards.commands import Command
-from boards.errors import Conflict, NotFound
+from boards.errors import Conflict, DomainError, NotFound
 from boards.events import BoardEvent
 from boards.model import Board
 from boards.rules import apply, decide
@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # server.votes builds on this module
     from server.votes import VoteDesk
 
 COMMIT_RETRIES = 3
+MAX_BATCH = 200  # commands committed together at most
 ANNOUNCE_INTERVAL = 0.25  # seconds: presence and board viewers are announced at most this often
 
 
@@ -63,9 +64,21 @@ class Connection:
 
 @dataclass(slots=True)
 class BoardOutcome:
-    board: Board
+    board: Board  # the live board (it may have moved on since)
     events: list[BoardEvent]
     records: list[dict[str, Any]]
+    seq: int  # the board's sequence number right after this command
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A command waiting for its board's next commit."""
+
+    actor: Actor
+    event_id: str
+    command: Command
+    fresh: bool
+    outcome: asyncio.Future[BoardOutcome]
 
 
 @dataclass
@@ -81,6 +94,8 @@ class LiveState:
     _plenaries: dict[str, Room] = field(default_factory=dict)
     _board_ids: dict[str, list[str]] = field(default_factory=dict)
     _locks: dict[str, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
+    _queued: dict[str, list[_Pending]] = field(default_factory=dict)  # commands waiting, per board
+    _committers: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     announce_interval: float = ANNOUNCE_INTERVAL
     # presence: each member as ``presence.changed`` shows them, in order of arrival, per event
     _present: dict[str, dict[str, dict[str, Any]]] = field(default_factory=lambda: defaultdict(dict))
@@ -258,39 +273,122 @@ class LiveState:
     async def run(
         self, board_id: str, actor: Actor, event_id: str, command: Command, *, fresh: bool = False
     ) -> BoardOutcome:
-        """Decide, commit, apply and fan out one command on a board.
+        """Decide, commit, apply and fan out one command on a board; the outcome once committed.
+
+        Commands that arrive while the board's previous ones are being committed wait and
+        then go together (``_commit_batch``): decided one after another, each on the
+        effects of those before it, committed in one transaction, and sent to each
+        connection in one write. A busy board so costs one commit and one write per
+        connection per batch instead of per command, and the batches grow with the load.
+        """
+        pending = _Pending(actor, event_id, command, fresh, asyncio.get_running_loop().create_future())
+        self._queued.setdefault(board_id, []).append(pending)
+        if board_id not in self._committers:
+            self._committers[board_id] = asyncio.get_running_loop().create_task(self._commit_queued(board_id))
+        return await pending.outcome
+
+    async def _commit_queued(self, board_id: str) -> None:
+        try:
+            while queued := self._queued.pop(board_id, None):
+                batch, rest = queued[:MAX_BATCH], queued[MAX_BATCH:]
+                if rest:
+                    self._queued[board_id] = rest
+                try:
+                    await self._commit_batch(board_id, batch)
+                except Exception as exc:  # the store failed: the batch did not happen
+                    for item in batch:
+                        if not item.outcome.done():
+                            item.outcome.set_exception(exc)
+        finally:
+            del self._committers[board_id]
+
+    async def _commit_batch(self, board_id: str, batch: list[_Pending]) -> None:
+        """Decide each command on the board as the ones before it left it, commit all that
+        changed something in one transaction, then apply, fan out and answer them.
 
         When the store's sequence moved on (another node wrote), the board is reloaded and
-        the command decided again on the fresh state.
+        the commands decided again on the fresh state. A command the rules refuse gets its
+        error and does not hold up the others.
         """
+        fresh = any(item.fresh for item in batch)
         for _attempt in range(COMMIT_RETRIES):
-            async with self.board(board_id, event_id, fresh=fresh) as board:
-                events = decide(board, actor, command)
-                authors = await self.authors(board, actor.member_id) if events else {}
-                records = [record(board, event, authors) for event in events]
+            async with self.board(board_id, None, fresh=fresh) as board:
+                decided: list[tuple[_Pending, list[BoardEvent], list[dict[str, Any]], int]] = []
+                refused: list[tuple[_Pending, DomainError]] = []
                 try:
+                    for item in batch:
+                        if item.outcome.done():  # the caller went away
+                            continue
+                        if board.event_id != item.event_id:
+                            refused.append((item, NotFound("No such board in this event.")))
+                            continue
+                        try:
+                            item_events = decide(board, item.actor, item.command)
+                        except DomainError as exc:
+                            refused.append((item, exc))
+                            continue
+                        authors = await self.authors(board, item.actor.member_id) if item_events else {}
+                        item_records = [record(board, event, authors) for event in item_events]
+                        for event in item_events:  # the next command is decided on this one's effects
+                            apply(board, event)
+                        decided.append((item, item_events, item_records, board.seq))
+                    events = [event for _item, item_events, _r, _s in decided for event in item_events]
+                    records = [rec for _item, _e, item_records, _s in decided for rec in item_records]
                     await self.store.commit_board_events(board, events, records)
                 except Conflict as exc:
+                    self.forget(board_id)  # applied, but not committed: the store has the truth
                     if exc.code != "stale_board":
                         raise
-                    self.forget(board_id)
+                    fresh = False  # loaded again just now
                     continue
-                for event in events:
-                    apply(board, event)
-                for rec in records:
-                    await self.send_change(board.room_id, rec)
-                return BoardOutcome(board, events, records)
-        raise Conflict("The board is changing too fast; try again.", code="stale_board")
+                except BaseException:
+                    self.forget(board_id)
+                    raise
+                await self.send_changes(board.room_id, records)
+                for item, item_events, item_records, seq in decided:
+                    item.outcome.set_result(BoardOutcome(board, item_events, item_records, seq))
+                for item, refusal in refused:
+                    item.outcome.set_exception(refusal)
+                return
+        for item in batch:
+            if not item.outcome.done():
+                item.outcome.set_exception(Conflict("The board is changing too fast; try again.", code="stale_board"))
+
+    async def send_changes(self, room_id: str, records: list[dict[str, Any]]) -> None:
+        """Send changes in order; runs of changes that everyone sees alike go out as one write
+        per connection."""
+        alike: list[dict[str, Any]] = []
+        for rec in records:
+            public = self._alike(rec)
+            if public is not None:
+                alike.append(public)
+                continue
+            if alike:
+                await self.fanout.publish_all(room_channel(room_id), "board.changed", alike)
+                alike = []
+            await self.send_change(room_id, rec)
+        if alike:
+            await self.fanout.publish_all(room_channel(room_id), "board.changed", alike)
+
+    @staticmethod
+    def _alike(rec: dict[str, Any]) -> dict[str, Any] | None:
+        """The change's one form when every viewer sees it alike, else None."""
+        public = project(rec, PUBLIC)
+        if project(rec, MODERATOR) != public:
+            return None
+        if any(project(rec, Viewer(m, False)) != public for m in special_members(rec)):
+            return None
+        return public
 
     async def send_change(self, room_id: str, rec: dict[str, Any]) -> None:
         """Send one change to the room, each connection getting the form it may see."""
+        alike = self._alike(rec)
+        if alike is not None:
+            await self.fanout.publish(room_channel(room_id), "board.changed", alike)
+            return
         public = project(rec, PUBLIC)
         moderated = project(rec, MODERATOR)
         special = special_members(rec)
-        forms = {m: project(rec, Viewer(m, False)) for m in special}
-        if moderated == public and all(f == public for f in forms.values()):
-            await self.fanout.publish(room_channel(room_id), "board.changed", public)
-            return
         # members who see it differently get their own form; everyone else the public one
         special_sids = self.sids_of(special)
         moderator_sids = self.moderator_sids(room_id)

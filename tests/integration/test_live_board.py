@@ -68,9 +68,7 @@ async def test_presence_in_a_crowd_is_announced_in_batches(workshop: dict[str, A
     base, links = workshop["base"], workshop["links"]
     anna = await join_and_connect(base, links[Role.PARTICIPANT], "Anna")
     await enter(anna)
-    crowd = await asyncio.gather(
-        *(join_and_connect(base, links[Role.PARTICIPANT], f"Gast {i}") for i in range(30))
-    )
+    crowd = await asyncio.gather(*(join_and_connect(base, links[Role.PARTICIPANT], f"Gast {i}") for i in range(30)))
     names = {f"Gast {i}" for i in range(30)}
     await anna.wait_for(
         "presence.changed",
@@ -296,6 +294,41 @@ async def test_concurrent_posts_are_serialised_without_gaps(workshop: dict[str, 
         await client.wait_for("board.changed", lambda c: c["seq"] == 40)
         assert [c["seq"] for c in client.received["board.changed"]] == list(range(1, 41))  # in order, exactly once
         await client.disconnect()
+
+
+async def test_commands_committed_together_are_each_answered_on_their_own(
+    server: TestServer, workshop: dict[str, Any]
+) -> None:
+    """Commands that arrive together are committed together; each gets its own answer: a
+    refused one its error (and no change), an accepted one the seq of its own change, and
+    one that builds on another in the same batch sees its effect."""
+    base, links = workshop["base"], workshop["links"]
+    anna = await join_and_connect(base, links[Role.PARTICIPANT], "Anna")
+    ben = await join_and_connect(base, links[Role.PARTICIPANT], "Ben")
+    board_id = (await enter(anna))["boards"][0]["id"]
+    field_id = workshop["event"].fields[0].id
+
+    def post(text: str, client_id: str | None = None) -> dict[str, Any]:
+        return {"board_id": board_id, "field_id": field_id, "text": text, "client_id": client_id}
+
+    calls = [anna.call("board.idea.create", post(f"Idee {n}")) for n in range(10)]
+    calls += [ben.call("board.idea.create", post("x" * 5000)), ben.call("board.idea.create", post("<b>fett</b>"))]
+    calls += [ben.call("board.idea.create", post("Zweimal", "same")) for _ in range(3)]  # one idea, three answers
+    acks = await asyncio.gather(*calls)
+    accepted, refused, retried = acks[:10], acks[10:12], acks[12:]
+    assert [a["error"]["code"] for a in refused] == ["text_too_long", "markup_not_allowed"]
+    assert all(a["ok"] for a in accepted + retried)
+    assert len({a["idea"]["id"] for a in retried}) == 1
+    assert sorted([a["seq"] for a in accepted] + [retried[0]["seq"]]) == list(range(1, 12))
+    await ben.wait_for("board.changed", lambda c: c["seq"] == 11)
+    changes = {c["idea_id"]: c["seq"] for c in ben.received["board.changed"]}
+    for ack in accepted + retried[:1]:
+        assert changes[ack["idea"]["id"]] == ack["seq"]  # the ack's seq is its own change's
+    assert [c["seq"] for c in ben.received["board.changed"]] == list(range(1, 12))
+    stored = await server.app[STORE].load_board(board_id)
+    assert stored.seq == 11 and len(stored.ideas) == 11
+    await anna.disconnect()
+    await ben.disconnect()
 
 
 async def test_a_restart_keeps_every_acknowledged_idea(database_url: str) -> None:
