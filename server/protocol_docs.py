@@ -431,7 +431,9 @@ await sio.connect("https://werkstatt.example.org", transports=["websocket"], aut
   others are refused. Programs that send no `Origin` header are not affected.
 - One frame may carry at most `max_message_bytes` bytes (default {max_bytes:,}); a larger
   one closes the connection.
-- The server sends Engine.IO pings; Socket.IO clients answer them by themselves.
+- The server sends Engine.IO pings every `ping_interval_s` seconds (default 25); a connection
+  that has not answered one within `ping_timeout_s` (default 20) when the next is due is
+  closed. Socket.IO clients answer pings by themselves.
 - On connecting, the member becomes present in their event: if it is the member's first
   open connection, everyone in the event learns it from `presence.changed` (sent at most four
   times a second, carrying everyone who arrived or left meanwhile). Then send `room.enter`
