@@ -38,7 +38,6 @@ def create_app(settings: Settings) -> web.Application:
         origin_allowed=_origin_check(settings),
         max_message_bytes=settings.max_message_bytes,
         send_buffer_limit=settings.send_buffer_limit,
-        compress=settings.websocket_compression,
         ping_interval=settings.ping_interval_s,
         ping_timeout=settings.ping_timeout_s,
     )
@@ -80,7 +79,8 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     app[STORE] = store
     app[LIVE] = live
     for board_id in await store.boards_with_open_votes():  # timers survive a restart
-        live.votes.arm(await live.load(board_id))
+        board = await live.load(board_id)
+        live.votes.arm(board.id, board.event_id, board.open_session())
     yield
     await live.votes.close()
     await live.close()

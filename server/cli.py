@@ -21,7 +21,7 @@ from boards.errors import DomainError
 from server import __version__
 from server.db import create_engine, migrate
 from server.passwords import hash_password
-from server.settings import Settings
+from server.settings import Settings, sqlite_path
 from server.store import IdeaStore
 
 
@@ -132,11 +132,9 @@ async def _create_organizer(settings: Settings, username: str, password: str) ->
 def _migrate_in_child(settings: Settings) -> bool:
     """``werkstatt migrate`` as a child process: Alembic and what it imports (about 11 MB)
     stay out of the serving process, which holds them for as long as it runs otherwise."""
-    env = {
-        **os.environ,
-        "WERKSTATT_DATABASE": settings.database.get_secret_value(),  # not on the command line: it may hold a password
-        "WERKSTATT_LOG_LEVEL": settings.log_level,
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WERKSTATT_")}  # the settings as resolved:
+    env["WERKSTATT_DATABASE"] = settings.database.get_secret_value()  # not on the command line: it may hold a password
+    env["WERKSTATT_LOG_LEVEL"] = settings.log_level
     done = subprocess.run([sys.executable, "-m", "server", "migrate"], env=env, stdout=subprocess.DEVNULL, check=False)
     return done.returncode == 0
 
@@ -145,7 +143,10 @@ def serve(settings: Settings, *, demo: bool = False) -> int:
     from server.app import create_app
     from server.demo import DEMO_USER, ensure_demo
 
-    if settings.migrate_on_start:
+    url = settings.database.get_secret_value()
+    path = sqlite_path(url)
+    in_memory = url.startswith("sqlite") and (path is None or str(path) in ("", ":memory:"))
+    if settings.migrate_on_start and not in_memory:  # a child could not reach an in-memory database
         if not _migrate_in_child(settings):
             print("werkstatt: migrating the idea store failed (see above)", file=sys.stderr)
             return 1

@@ -6,16 +6,17 @@ from collections.abc import Callable
 from typing import Any
 
 from boards import commands as c
-from boards.model import Board, Phase
+from boards.model import Board, Idea, Phase
 from boards.rules import visible_to
 from boards.text import clean_text
-from boards.voting import Scope, ScopeKind
+from boards.voting import Scope, ScopeKind, VoteSession
 from rooms.events import clean_fields
+from rooms.members import Member
 from server import protocol as p
 from server.fanout import room_channel
 from server.gateway import CONTRIBUTORS, EVERYONE, MODERATORS, Registry
 from server.ids import new_id, utcnow
-from server.live import BoardOutcome, Connection, LiveState
+from server.live import BoardOutcome, Connection, LiveState, View
 from server.views import cluster_out as cluster_view
 from server.views import (
     comment_record,
@@ -37,17 +38,34 @@ SYNC_LIMIT = 500  # a client further behind than this gets a snapshot instead
 
 
 async def _run(
-    live: LiveState, conn: Connection, board_id: str, command: c.Command, *, fresh: bool = False
+    live: LiveState,
+    conn: Connection,
+    board_id: str,
+    command: c.Command,
+    *,
+    fresh: bool = False,
+    view: View | None = None,
 ) -> BoardOutcome:
-    return await live.run(board_id, conn.actor, conn.event_id, command, fresh=fresh)
+    return await live.run(board_id, conn.actor, conn.event_id, command, fresh=fresh, view=view)
 
 
-async def _idea_ack(live: LiveState, conn: Connection, outcome: BoardOutcome, idea_id: str) -> p.IdeaAck:
-    board = outcome.board
-    idea = board.ideas[idea_id]
-    authors = await live.authors(board, idea.author_id)
-    view = project_idea(idea_record(board.id, idea, authors[idea.author_id], board.settings), conn.viewer)
-    return p.IdeaAck(seq=outcome.seq, idea=p.IdeaOut.model_validate(view))
+def _idea_view(conn: Connection, find: Callable[[Board], Idea | None]) -> View:
+    """The acknowledgement's idea, as this connection sees it right after the command."""
+
+    def view(board: Board, authors: dict[str, Member]) -> p.IdeaOut:
+        idea = find(board)
+        assert idea is not None  # the command just made or changed it
+        record = idea_record(board.id, idea, authors[idea.author_id], board.settings)
+        return p.IdeaOut.model_validate(project_idea(record, conn.viewer))
+
+    return view
+
+
+async def _idea_ack(
+    live: LiveState, conn: Connection, board_id: str, command: c.Command, idea_id: str, *, fresh: bool = False
+) -> p.IdeaAck:
+    outcome = await _run(live, conn, board_id, command, fresh=fresh, view=_idea_view(conn, lambda b: b.ideas[idea_id]))
+    return p.IdeaAck(seq=outcome.seq, idea=outcome.view)
 
 
 # -- room and boards ----------------------------------------------------------------------
@@ -164,12 +182,13 @@ async def idea_create(live: LiveState, conn: Connection, payload: p.IdeaCreate) 
         tags=tuple(payload.tags),
         colour=payload.colour,
     )
-    outcome = await _run(live, conn, payload.board_id, command)
-    if outcome.events:
-        return await _idea_ack(live, conn, outcome, command.idea_id)
-    existing = outcome.board.idea_by_client_id(conn.member.id, payload.client_id or "")
-    assert existing is not None  # the same client_id again: the idea is stored already
-    return await _idea_ack(live, conn, outcome, existing.id)
+    member_id, client_id = conn.member.id, payload.client_id or ""
+
+    def find(board: Board) -> Idea | None:  # the new idea, or the one stored with this client_id already
+        return board.ideas.get(command.idea_id) or board.idea_by_client_id(member_id, client_id)
+
+    outcome = await _run(live, conn, payload.board_id, command, view=_idea_view(conn, find))
+    return p.IdeaAck(seq=outcome.seq, idea=outcome.view)
 
 
 @registry.on("board.idea.edit", payload=p.IdeaEdit, ack=p.IdeaAck, roles=CONTRIBUTORS)
@@ -184,8 +203,7 @@ async def idea_edit(live: LiveState, conn: Connection, payload: p.IdeaEdit) -> p
         tags=None if payload.tags is None else tuple(payload.tags),
         colour=payload.colour,
     )
-    outcome = await _run(live, conn, payload.board_id, command, fresh=True)  # dots: the stored ones
-    return await _idea_ack(live, conn, outcome, payload.idea_id)
+    return await _idea_ack(live, conn, payload.board_id, command, payload.idea_id, fresh=True)  # dots: the stored ones
 
 
 @registry.on("board.idea.delete", payload=p.IdeaDelete, ack=p.IdeaDeletedAck, roles=CONTRIBUTORS)
@@ -200,8 +218,7 @@ async def idea_delete(live: LiveState, conn: Connection, payload: p.IdeaDelete) 
 async def idea_move(live: LiveState, conn: Connection, payload: p.IdeaMove) -> p.IdeaAck:
     """Move an idea into a column, right after another idea (or to the top)."""
     command = c.MoveIdea(payload.idea_id, payload.field_id, payload.after_id, utcnow())
-    outcome = await _run(live, conn, payload.board_id, command)
-    return await _idea_ack(live, conn, outcome, payload.idea_id)
+    return await _idea_ack(live, conn, payload.board_id, command, payload.idea_id)
 
 
 @registry.on("board.idea.report", payload=p.IdeaReport, ack=p.SeqAck, roles=CONTRIBUTORS)
@@ -223,25 +240,27 @@ async def idea_moderate(live: LiveState, conn: Connection, payload: p.IdeaModera
 async def idea_merge(live: LiveState, conn: Connection, payload: p.IdeaMerge) -> p.IdeaAck:
     """Merge duplicates into one idea, which keeps their provenance and their dots."""
     command = c.MergeIdeas(payload.target_id, tuple(payload.idea_ids), utcnow())
-    outcome = await _run(live, conn, payload.board_id, command, fresh=True)
-    return await _idea_ack(live, conn, outcome, payload.target_id)
+    return await _idea_ack(live, conn, payload.board_id, command, payload.target_id, fresh=True)
 
 
 # -- clusters -----------------------------------------------------------------------------
 
 
-async def _cluster_ack(outcome: BoardOutcome, cluster_id: str) -> p.ClusterAck:
-    return p.ClusterAck(
-        seq=outcome.seq, cluster=p.ClusterOut.model_validate(cluster_view(outcome.board.clusters[cluster_id]))
-    )
+async def _cluster_ack(
+    live: LiveState, conn: Connection, board_id: str, command: c.Command, cluster_id: str
+) -> p.ClusterAck:
+    def view(board: Board, _authors: dict[str, Member]) -> p.ClusterOut:
+        return p.ClusterOut.model_validate(cluster_view(board.clusters[cluster_id]))
+
+    outcome = await _run(live, conn, board_id, command, view=view)
+    return p.ClusterAck(seq=outcome.seq, cluster=outcome.view)
 
 
 @registry.on("board.cluster.create", payload=p.ClusterCreate, ack=p.ClusterAck, roles=CONTRIBUTORS)
 async def cluster_create(live: LiveState, conn: Connection, payload: p.ClusterCreate) -> p.ClusterAck:
     """Group ideas under a heading (one dropped onto another, or a selection)."""
     command = c.GroupIdeas(new_id("cl"), payload.heading, tuple(payload.idea_ids), utcnow())
-    outcome = await _run(live, conn, payload.board_id, command)
-    return await _cluster_ack(outcome, command.cluster_id)
+    return await _cluster_ack(live, conn, payload.board_id, command, command.cluster_id)
 
 
 @registry.on("board.cluster.assign", payload=p.ClusterAssign, ack=p.SeqAck, roles=CONTRIBUTORS)
@@ -254,8 +273,8 @@ async def cluster_assign(live: LiveState, conn: Connection, payload: p.ClusterAs
 @registry.on("board.cluster.rename", payload=p.ClusterRename, ack=p.ClusterAck, roles=CONTRIBUTORS)
 async def cluster_rename(live: LiveState, conn: Connection, payload: p.ClusterRename) -> p.ClusterAck:
     """Change a cluster's heading."""
-    outcome = await _run(live, conn, payload.board_id, c.RenameCluster(payload.cluster_id, payload.heading, utcnow()))
-    return await _cluster_ack(outcome, payload.cluster_id)
+    command = c.RenameCluster(payload.cluster_id, payload.heading, utcnow())
+    return await _cluster_ack(live, conn, payload.board_id, command, payload.cluster_id)
 
 
 @registry.on("board.cluster.nest", payload=p.ClusterNest, ack=p.SeqAck, roles=CONTRIBUTORS)
@@ -279,13 +298,14 @@ async def cluster_dissolve(live: LiveState, conn: Connection, payload: p.Cluster
 async def comment_create(live: LiveState, conn: Connection, payload: p.CommentCreate) -> p.CommentAck:
     """Comment on an idea."""
     command = c.AddComment(new_id("cm"), payload.idea_id, payload.text, utcnow())
-    outcome = await _run(live, conn, payload.board_id, command)
-    board = outcome.board
-    comment = board.comments[command.comment_id]
-    view = project_comment(
-        comment_record(comment, conn.member, board.settings, board.ideas.get(comment.idea_id)), conn.viewer
-    )
-    return p.CommentAck(seq=outcome.seq, comment=p.CommentOut.model_validate(view))
+
+    def view(board: Board, _authors: dict[str, Member]) -> p.CommentOut:
+        comment = board.comments[command.comment_id]
+        record = comment_record(comment, conn.member, board.settings, board.ideas.get(comment.idea_id))
+        return p.CommentOut.model_validate(project_comment(record, conn.viewer))
+
+    outcome = await _run(live, conn, payload.board_id, command, view=view)
+    return p.CommentAck(seq=outcome.seq, comment=outcome.view)
 
 
 @registry.on("board.comment.delete", payload=p.CommentDelete, ack=p.SeqAck, roles=CONTRIBUTORS)
@@ -334,10 +354,17 @@ registry.on("board.premoderation", payload=p.BoardPremoderation, ack=p.SeqAck, r
 # -- voting ---------------------------------------------------------------------------------
 
 
-async def _session_ack(live: LiveState, outcome: BoardOutcome, session_id: str) -> p.SessionAck:
-    board = outcome.board
-    live.votes.arm(board)
-    return p.SessionAck(seq=outcome.seq, session=p.SessionOut.model_validate(session_out(board.sessions[session_id])))
+async def _session_ack(
+    live: LiveState, conn: Connection, board_id: str, command: c.Command, session_id: str, *, fresh: bool = False
+) -> p.SessionAck:
+    def view(board: Board, _authors: dict[str, Member]) -> tuple[p.SessionOut, VoteSession]:
+        session = board.sessions[session_id]
+        return p.SessionOut.model_validate(session_out(session)), session
+
+    outcome = await _run(live, conn, board_id, command, fresh=fresh, view=view)
+    out, session = outcome.view
+    live.votes.arm(board_id, conn.event_id, session)
+    return p.SessionAck(seq=outcome.seq, session=out)
 
 
 @registry.on("vote.open", payload=p.VoteOpen, ack=p.SessionAck, roles=MODERATORS)
@@ -352,38 +379,36 @@ async def vote_open(live: LiveState, conn: Connection, payload: p.VoteOpen) -> p
         duration_s=payload.duration_s,
         scope=Scope(ScopeKind(payload.scope.kind), tuple(payload.scope.ids)),
     )
-    outcome = await _run(live, conn, payload.board_id, command)
-    return await _session_ack(live, outcome, command.session_id)
+    return await _session_ack(live, conn, payload.board_id, command, command.session_id)
 
 
 @registry.on("vote.change", payload=p.VoteChange, ack=p.SessionAck, roles=MODERATORS)
 async def vote_change(live: LiveState, conn: Connection, payload: p.VoteChange) -> p.SessionAck:
     """Change the budget or cap of the open vote (never below what is cast)."""
     command = c.ChangeVote(payload.session_id, utcnow(), budget=payload.budget, cap=payload.cap)
-    outcome = await _run(live, conn, payload.board_id, command, fresh=True)  # checked against every stored dot
-    return await _session_ack(live, outcome, payload.session_id)
+    # checked against every stored dot
+    return await _session_ack(live, conn, payload.board_id, command, payload.session_id, fresh=True)
 
 
 @registry.on("vote.extend", payload=p.VoteExtend, ack=p.SessionAck, roles=MODERATORS)
 async def vote_extend(live: LiveState, conn: Connection, payload: p.VoteExtend) -> p.SessionAck:
     """Give the open vote more time (or a timer)."""
-    outcome = await _run(live, conn, payload.board_id, c.ExtendVote(payload.session_id, payload.seconds, utcnow()))
-    return await _session_ack(live, outcome, payload.session_id)
+    command = c.ExtendVote(payload.session_id, payload.seconds, utcnow())
+    return await _session_ack(live, conn, payload.board_id, command, payload.session_id)
 
 
 @registry.on("vote.close", payload=p.VoteClose, ack=p.SessionAck, roles=MODERATORS)
 async def vote_close(live: LiveState, conn: Connection, payload: p.VoteClose) -> p.SessionAck:
     """Close the open vote; with `reveal`, show the results at once."""
     command = c.CloseVote(payload.session_id, utcnow(), reveal=payload.reveal)
-    outcome = await _run(live, conn, payload.board_id, command, fresh=True)
-    return await _session_ack(live, outcome, payload.session_id)
+    return await _session_ack(live, conn, payload.board_id, command, payload.session_id, fresh=True)
 
 
 @registry.on("vote.reveal", payload=p.VoteReveal, ack=p.SessionAck, roles=MODERATORS)
 async def vote_reveal(live: LiveState, conn: Connection, payload: p.VoteReveal) -> p.SessionAck:
     """Reveal a vote's ranking (closing it first if open): overall and per field, ties marked."""
-    outcome = await _run(live, conn, payload.board_id, c.RevealVote(payload.session_id, utcnow()), fresh=True)
-    return await _session_ack(live, outcome, payload.session_id)
+    command = c.RevealVote(payload.session_id, utcnow())
+    return await _session_ack(live, conn, payload.board_id, command, payload.session_id, fresh=True)
 
 
 @registry.on("vote.cast", payload=p.VoteDot, ack=p.DotAck, roles=CONTRIBUTORS)

@@ -8,8 +8,9 @@ change reaches each connection in the form that connection may see (``server.vie
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -31,7 +32,10 @@ from server.views import MODERATOR, PUBLIC, Viewer, member_out, project, record,
 if TYPE_CHECKING:  # server.votes builds on this module
     from server.votes import VoteDesk
 
+log = logging.getLogger("werkstatt.live")
+
 COMMIT_RETRIES = 3
+View = Callable[[Board, dict[str, Member]], Any]
 MAX_BATCH = 200  # commands committed together at most
 ANNOUNCE_INTERVAL = 0.25  # seconds: presence and board viewers are announced at most this often
 
@@ -68,6 +72,7 @@ class BoardOutcome:
     events: list[BoardEvent]
     records: list[dict[str, Any]]
     seq: int  # the board's sequence number right after this command
+    view: Any = None  # what the command's ``view`` made of the board right after it
 
 
 @dataclass(slots=True)
@@ -78,6 +83,7 @@ class _Pending:
     event_id: str
     command: Command
     fresh: bool
+    view: View | None
     outcome: asyncio.Future[BoardOutcome]
 
 
@@ -99,8 +105,8 @@ class LiveState:
     announce_interval: float = ANNOUNCE_INTERVAL
     # presence: each member as ``presence.changed`` shows them, in order of arrival, per event
     _present: dict[str, dict[str, dict[str, Any]]] = field(default_factory=lambda: defaultdict(dict))
-    # members whose presence changed since the last announcement: were they present then?
-    _arrivals: dict[str, dict[str, bool]] = field(default_factory=lambda: defaultdict(dict))
+    # members whose presence changed since the last announcement (a dict as an ordered set)
+    _touched: dict[str, dict[str, None]] = field(default_factory=lambda: defaultdict(dict))
     _viewed: dict[str, str] = field(default_factory=dict)  # boards whose viewers changed → room
     _presence_throttle: Throttle = field(init=False)
     _viewers_throttle: Throttle = field(init=False)
@@ -125,7 +131,7 @@ class LiveState:
             await self.fanout.subscribe(conn.sid, moderators_channel(conn.room_id))
         if self.presence[conn.event_id].connect(conn.member, conn.sid):
             self._present[conn.event_id][conn.member.id] = member_out(conn.member).model_dump(mode="json")
-            self._presence_changed(conn.event_id, conn.member.id, was_present=False)
+            self._presence_changed(conn.event_id, conn.member.id)
 
     def detach(self, sid: str) -> Connection | None:
         """Forget a closed connection; the member's leaving and the board's viewers are announced."""
@@ -136,24 +142,25 @@ class LiveState:
             self.viewers_changed(conn.room_id, conn.viewing)
         if self.presence[conn.event_id].disconnect(conn.member.id, sid):
             self._present[conn.event_id].pop(conn.member.id, None)
-            self._presence_changed(conn.event_id, conn.member.id, was_present=True)
+            self._presence_changed(conn.event_id, conn.member.id)
         return conn
 
     def present(self, event_id: str) -> list[dict[str, Any]]:
         """Everyone present in the event, in order of arrival, as ``room.enter`` lists them."""
         return list(self._present[event_id].values())
 
-    def _presence_changed(self, event_id: str, member_id: str, *, was_present: bool) -> None:
-        self._arrivals[event_id].setdefault(member_id, was_present)
+    def _presence_changed(self, event_id: str, member_id: str) -> None:
+        self._touched[event_id][member_id] = None
         self._presence_throttle.mark(event_id)
 
     async def _announce_presence(self, event_id: str) -> None:
-        """``presence.changed``: who arrived and who left since the last announcement (net:
-        someone who came and went in between is in neither list)."""
-        changed = self._arrivals.pop(event_id, {})
+        """``presence.changed``: everyone whose presence changed since the last announcement,
+        as they are now: present (``joined``) or not (``left``). Not the net change: someone
+        who read the list in between (``room.enter``) may have seen a state between the two."""
+        changed = self._touched.pop(event_id, {})
         present = self._present[event_id]
-        joined = [present[m] for m, was in changed.items() if not was and m in present]
-        left = [m for m, was in changed.items() if was and m not in present]
+        joined = [present[m] for m in changed if m in present]
+        left = [m for m in changed if m not in present]
         if joined or left:
             await self.fanout.publish(event_channel(event_id), "presence.changed", {"joined": joined, "left": left})
 
@@ -163,7 +170,9 @@ class LiveState:
         self._viewers_throttle.mark(board_id)
 
     async def _announce_viewers(self, board_id: str) -> None:
-        room_id = self._viewed.pop(board_id)
+        room_id = self._viewed.pop(board_id, None)
+        if room_id is None:  # announced already by a flush that ran meanwhile
+            return
         await self.fanout.publish(
             room_channel(room_id), "board.presence", {"board_id": board_id, "viewers": self.viewers(board_id)}
         )
@@ -271,7 +280,14 @@ class LiveState:
         self.boards.pop(board_id, None)
 
     async def run(
-        self, board_id: str, actor: Actor, event_id: str, command: Command, *, fresh: bool = False
+        self,
+        board_id: str,
+        actor: Actor,
+        event_id: str,
+        command: Command,
+        *,
+        fresh: bool = False,
+        view: View | None = None,
     ) -> BoardOutcome:
         """Decide, commit, apply and fan out one command on a board; the outcome once committed.
 
@@ -280,8 +296,13 @@ class LiveState:
         effects of those before it, committed in one transaction, and sent to each
         connection in one write. A busy board so costs one commit and one write per
         connection per batch instead of per command, and the batches grow with the load.
+
+        ``view(board, authors)`` is called right after the command is applied, before the
+        next one is decided: what an acknowledgement shows of the board must come from
+        there, since the board may have moved on (by commands not yet committed, even) by
+        the time the outcome is answered.
         """
-        pending = _Pending(actor, event_id, command, fresh, asyncio.get_running_loop().create_future())
+        pending = _Pending(actor, event_id, command, fresh, view, asyncio.get_running_loop().create_future())
         self._queued.setdefault(board_id, []).append(pending)
         if board_id not in self._committers:
             self._committers[board_id] = asyncio.get_running_loop().create_task(self._commit_queued(board_id))
@@ -313,8 +334,8 @@ class LiveState:
         fresh = any(item.fresh for item in batch)
         for _attempt in range(COMMIT_RETRIES):
             async with self.board(board_id, None, fresh=fresh) as board:
-                decided: list[tuple[_Pending, list[BoardEvent], list[dict[str, Any]], int]] = []
-                refused: list[tuple[_Pending, DomainError]] = []
+                decided: list[tuple[_Pending, list[BoardEvent], list[dict[str, Any]], int, Any]] = []
+                refused: list[tuple[_Pending, Exception]] = []
                 try:
                     for item in batch:
                         if item.outcome.done():  # the caller went away
@@ -324,16 +345,22 @@ class LiveState:
                             continue
                         try:
                             item_events = decide(board, item.actor, item.command)
+                            wanted = bool(item_events) or item.view is not None
+                            authors = await self.authors(board, item.actor.member_id) if wanted else {}
+                            item_records = [record(board, event, authors) for event in item_events]
                         except DomainError as exc:
                             refused.append((item, exc))
                             continue
-                        authors = await self.authors(board, item.actor.member_id) if item_events else {}
-                        item_records = [record(board, event, authors) for event in item_events]
+                        except Exception as exc:  # a fault in this command alone: the others go on
+                            log.exception("deciding %s failed", type(item.command).__name__)
+                            refused.append((item, exc))
+                            continue
                         for event in item_events:  # the next command is decided on this one's effects
                             apply(board, event)
-                        decided.append((item, item_events, item_records, board.seq))
-                    events = [event for _item, item_events, _r, _s in decided for event in item_events]
-                    records = [rec for _item, _e, item_records, _s in decided for rec in item_records]
+                        item_view = item.view(board, authors) if item.view is not None else None
+                        decided.append((item, item_events, item_records, board.seq, item_view))
+                    events = [event for _item, item_events, *_rest in decided for event in item_events]
+                    records = [rec for _item, _e, item_records, *_rest in decided for rec in item_records]
                     await self.store.commit_board_events(board, events, records)
                 except Conflict as exc:
                     self.forget(board_id)  # applied, but not committed: the store has the truth
@@ -345,10 +372,12 @@ class LiveState:
                     self.forget(board_id)
                     raise
                 await self.send_changes(board.room_id, records)
-                for item, item_events, item_records, seq in decided:
-                    item.outcome.set_result(BoardOutcome(board, item_events, item_records, seq))
+                for item, item_events, item_records, seq, item_view in decided:
+                    if not item.outcome.done():  # a caller cancelled meanwhile (a vote timer re-armed)
+                        item.outcome.set_result(BoardOutcome(board, item_events, item_records, seq, item_view))
                 for item, refusal in refused:
-                    item.outcome.set_exception(refusal)
+                    if not item.outcome.done():
+                        item.outcome.set_exception(refusal)
                 return
         for item in batch:
             if not item.outcome.done():

@@ -506,8 +506,8 @@ class ViewAck(OkAck):
 
 
 class PresenceChanged(Out):
-    joined: list[MemberOut] = Field(description="Members who arrived (their first connection opened).")
-    left: list[str] = Field(description="Ids of members who left (their last connection closed).")
+    joined: list[MemberOut] = Field(description="Members present now whose presence changed (they arrived).")
+    left: list[str] = Field(description="Ids of members not present now whose presence changed (they left).")
 
 
 class BoardPresence(Out):
@@ -537,7 +537,9 @@ SERVER_EVENTS: dict[str, tuple[type[Out], str]] = {
         PresenceChanged,
         "Who arrived in the event and who left since the last such message; sent at most every 0.25 s "
         "(the first change after a quiet 0.25 s at once), so one message may carry many arrivals. "
-        "Net changes only: someone who came and went in between is in neither list.",
+        "Everyone whose presence changed meanwhile is listed as they are now: in `joined` if present, "
+        "in `left` if not (possibly someone never announced, or already listed). Apply it to the list "
+        "of `room.enter`: add or replace who joined, remove who left.",
     ),
 }
 

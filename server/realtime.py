@@ -78,7 +78,6 @@ class RealtimeServer:
         origin_allowed: Callable[[web.Request, str], bool],
         max_message_bytes: int,
         send_buffer_limit: int,
-        compress: bool = False,
         ping_interval: float = 25.0,
         ping_timeout: float = 20.0,
         path: str = "/socket.io/",
@@ -89,7 +88,6 @@ class RealtimeServer:
         self.origin_allowed = origin_allowed
         self.max_message_bytes = max_message_bytes
         self.send_buffer_limit = send_buffer_limit
-        self.compress = compress
         self.ping_interval = ping_interval
         self.ping_timeout = ping_timeout
         self.path = path
@@ -134,6 +132,7 @@ class RealtimeServer:
                 return True
         except Exception:  # one broken socket must not keep a message from the others
             log.exception("writing to %s failed", socket.sid)
+            _abort(socket)  # not a connection that misses messages silently: it reconnects and resyncs
         self._leave_channels(socket)
         return False
 
@@ -171,7 +170,9 @@ class RealtimeServer:
         origin = request.headers.get("Origin")
         if origin is not None and not self.origin_allowed(request, origin):
             return _bad_request(4, "Not an accepted origin.")
-        ws = web.WebSocketResponse(max_msg_size=self.max_message_bytes, compress=self.compress, timeout=2.0)
+        # Per-message compression is declined: frames are written straight to the transport, and
+        # each compressed connection would hold about 200 KB of zlib state.
+        ws = web.WebSocketResponse(max_msg_size=self.max_message_bytes, compress=False, timeout=2.0)
         if not ws.can_prepare(request).ok:
             return _bad_request(3, "Bad request")
         await ws.prepare(request)
@@ -251,9 +252,10 @@ class RealtimeServer:
             self.send(socket, _connect_error(NAMESPACE, refused.message, refused.data))
             return True
         except Exception:
+            # Not a refusal: drop the transport, so that the client reconnects with its backoff (a
+            # connect_error would make socket.io-client give up until the page is reloaded).
             log.exception("connecting %s failed", socket.sid)
-            message = "The server failed to accept the connection; the cause is logged."
-            self.send(socket, _connect_error(NAMESPACE, message, {"code": "internal", "message": message}))
+            _abort(socket)
             return True
         # connected even if the client went away meanwhile: its disconnect then undoes the connect.
         # No await since the handler joined the channels: nothing was sent to them in between.
@@ -263,7 +265,7 @@ class RealtimeServer:
 
     def _event(self, socket: Socket, rest: str) -> bool:
         digits = 0
-        while digits < len(rest) and rest[digits].isdigit():
+        while digits < len(rest) and "0" <= rest[digits] <= "9":  # ASCII digits only ("²" is a digit too)
             digits += 1
         ack_id = int(rest[:digits]) if 0 < digits <= 15 else None
         if digits > 15:
@@ -311,9 +313,7 @@ class RealtimeServer:
                     self.send(socket, ping)
                 elif now > socket.pong_due:
                     log.info("closing %s: no answer to the ping", socket.sid)
-                    transport = socket.ws._writer.transport if socket.ws._writer is not None else None
-                    if transport is not None:
-                        transport.abort()  # it does not read; a close handshake would only wait
+                    _abort(socket)  # it does not read; a close handshake would only wait
 
     async def _shutdown(self, _app: web.Application) -> None:
         """Close every connection, so that shutting down does not wait for them; clients reconnect."""
@@ -325,6 +325,13 @@ class RealtimeServer:
                 await asyncio.wait_for(asyncio.gather(*closing, return_exceptions=True), 5)
         if self._handlers:
             await asyncio.gather(*self._handlers, return_exceptions=True)
+
+
+def _abort(socket: Socket) -> None:
+    """Drop the connection at once; its reader then ends and the disconnect runs."""
+    transport = socket.ws._writer.transport if socket.ws._writer is not None else None
+    if transport is not None:
+        transport.abort()
 
 
 def event_frame(event: str, data: Any) -> bytes:

@@ -46,11 +46,6 @@ class Settings(BaseModel):
         le=16 * 1024 * 1024,
         description="Largest Socket.IO frame accepted; larger ones close the connection.",
     )
-    websocket_compression: bool = Field(
-        False,
-        description="Accept per-message compression when a browser offers it: less traffic, but about 200 KB more "
-        "memory per connection and more CPU per message.",
-    )
     send_buffer_limit: int = Field(
         4 * 1024 * 1024,
         ge=64 * 1024,

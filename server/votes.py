@@ -188,16 +188,14 @@ class VoteDesk:
 
     # -- timers ------------------------------------------------------------------------------
 
-    def arm(self, board: Board) -> None:
-        """Close the board's open vote when its timer runs out (idempotent)."""
-        session = board.open_session()
-        if session is None or session.ends_at is None:
+    def arm(self, board_id: str, event_id: str, session: VoteSession | None) -> None:
+        """Close the vote when its timer runs out, if it is open and has one (idempotent)."""
+        if session is None or session.status is not VoteStatus.OPEN or session.ends_at is None:
             return
-        key = session.id
-        old = self.timers.pop(key, None)
+        old = self.timers.pop(session.id, None)
         if old is not None:
             old.cancel()
-        self.timers[key] = asyncio.create_task(self._expire(board.id, board.event_id, session.id))
+        self.timers[session.id] = asyncio.create_task(self._expire(board_id, event_id, session.id))
 
     async def _expire(self, board_id: str, event_id: str, session_id: str) -> None:
         while True:

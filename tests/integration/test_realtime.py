@@ -82,6 +82,13 @@ async def test_handshake_connect_event_and_acknowledgement(server: TestServer, m
         await ws.close()
 
 
+async def test_compression_offered_as_browsers_do_is_declined(server: TestServer) -> None:
+    async with aiohttp.ClientSession() as http:
+        ws = await http.ws_connect(base_url(server) + PATH, compress=15)
+        assert ws.compress == 0 and (await receive_text(ws)).startswith("0")
+        await ws.close()
+
+
 async def test_refusals_before_the_websocket(server: TestServer) -> None:
     base = base_url(server)
     async with aiohttp.ClientSession() as http:
@@ -96,7 +103,7 @@ async def test_refusals_before_the_websocket(server: TestServer) -> None:
 
 @pytest.mark.parametrize(
     "packet",
-    ["42not json", '42{"a":1}', "42[]", "42[7]", "4" + "2" * 20 + '["room.enter"]', "9", "4x", "42[NaN]"],
+    ["42not json", '42{"a":1}', "42[]", "42[7]", "4" + "2" * 20 + '["room.enter"]', "9", "4x", "42[NaN]", '42²["x"]'],
 )
 async def test_a_malformed_packet_closes_only_that_connection(
     server: TestServer, member: dict[str, Any], packet: str
@@ -170,3 +177,37 @@ async def test_a_client_gone_while_connecting_leaves_no_ghost(server: TestServer
             break
         await asyncio.sleep(0.02)
     assert live.connections == {} and live.present(member["event_id"]) == []
+
+
+async def test_a_fault_while_connecting_drops_the_transport_so_the_client_retries(
+    server: TestServer, member: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Not a refusal (which makes socket.io-client give up): the connection is dropped, and the
+    next attempt, once the fault is gone, is accepted."""
+    store = server.app[LIVE].store
+    real = store.member_by_token
+    calls = 0
+
+    async def failing_once(token_hash: str) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("database gone for a moment")
+        return await real(token_hash)
+
+    store.member_by_token = failing_once  # type: ignore[method-assign]
+    try:
+        async with aiohttp.ClientSession() as http:
+            ws, _ = await open_socket(http, server)
+            await ws.send_str("40" + json.dumps({"token": member["token"]}))
+            msg = await asyncio.wait_for(ws.receive(), 5)
+            while msg.type is aiohttp.WSMsgType.TEXT and msg.data == "2":
+                msg = await asyncio.wait_for(ws.receive(), 5)
+            assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR), msg
+            again, _ = await open_socket(http, server)
+            await again.send_str("40" + json.dumps({"token": member["token"]}))
+            assert (await receive_text(again)).startswith("40")
+            await again.close()
+    finally:
+        store.member_by_token = real  # type: ignore[method-assign]
+    assert any("connecting" in r.getMessage() for r in caplog.records)
