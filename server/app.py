@@ -84,4 +84,4 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
     await live.votes.close()
     await live.close()
-    await engine.dispose()
+    await store.close()

@@ -8,14 +8,16 @@ and the session is still open. Either way a node with an outdated board gets
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy import Connection
 
 from boards.errors import Conflict, NotFound
 from boards.events import (
@@ -30,6 +32,7 @@ from boards.events import (
 from boards.model import Board, Cluster, Column, Comment, Idea, IdeaStatus, Phase, Settings
 from boards.voting import Ballots, ResultRow, Scope, ScopeKind, VoteSession, VoteStatus
 from server import tables as t
+from server.db import DB_THREADS
 from server.ids import utcnow
 
 
@@ -39,16 +42,38 @@ class StoredChange:
     payload: dict[str, Any]
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+S = TypeVar("S", bound="BoardStore")
+
+
+def in_thread(method: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S, P], Coroutine[Any, Any, R]]:
+    """Run a store method, a whole transaction of blocking SQLAlchemy calls, on the store's
+    database thread, and await it from the event loop.
+
+    One hop to the thread per transaction, not per statement (as an async driver under
+    SQLAlchemy's asyncio extension makes it), and no greenlet, ORM or async driver in the
+    process: the event loop only waits, and a batch of a hundred dots is one hop.
+    """
+
+    @functools.wraps(method)
+    async def run(self: S, *args: P.args, **kwargs: P.kwargs) -> R:
+        call = functools.partial(method, self, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self.executor, call)
+
+    return run
+
+
 def _stale() -> Conflict:
     return Conflict("The board changed meanwhile; try again.", code="stale_board")
 
 
-async def upsert(conn: AsyncConnection, table: sa.Table, values: dict[str, Any]) -> None:
+def upsert(conn: Connection, table: sa.Table, values: dict[str, Any]) -> None:
     """Insert a row or update it by its primary key, on SQLite and PostgreSQL alike.
 
     ``values`` names every column the row sets; the statement is built once per table and
     set of columns (building it costs more than running it)."""
-    await conn.execute(_upsert_statement(conn.dialect.name, table, tuple(values)), values)
+    conn.execute(_upsert_statement(conn.dialect.name, table, tuple(values)), values)
 
 
 @functools.cache
@@ -181,10 +206,14 @@ def _dot_statements(dialect: str) -> _DotStatements:
         .where(ballots.c.session_id == b("sid"), ballots.c.member_id == b("member"), ballots.c.used == b("old"))
         .values(used=b("new")),
         # a voter's first dot: if another node made the row meanwhile, nothing is inserted (rowcount 0)
+        # (psycopg reports an INSERT's rowcount only when asked to keep it)
         first_ballot=insert(ballots)
         .values(session_id=b("sid"), member_id=b("member"), used=b("new"))
-        .on_conflict_do_nothing(index_elements=["session_id", "member_id"]),
-        insert_vote=vote.on_conflict_do_nothing(index_elements=["session_id", "member_id", "idea_id"]),
+        .on_conflict_do_nothing(index_elements=["session_id", "member_id"])
+        .execution_options(preserve_rowcount=True),
+        insert_vote=vote.on_conflict_do_nothing(
+            index_elements=["session_id", "member_id", "idea_id"]
+        ).execution_options(preserve_rowcount=True),
         update_vote=votes.update().where(*_vote_key(b), votes.c.dots == b("old")).values(dots=b("dots")),
         delete_vote=votes.delete().where(*_vote_key(b), votes.c.dots == b("old")),
     )
@@ -196,43 +225,56 @@ def _vote_key(b: Any) -> tuple[Any, ...]:
 
 
 class BoardStore:
-    engine: AsyncEngine
+    """The idea store's boards; ``IdeaStore`` adds events, members and organizers."""
 
-    async def load_board(self, board_id: str) -> Board:
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        # SQLite has one writer: one thread, so transactions queue in Python, not on the file's
+        # lock. PostgreSQL: as many threads as the engine has connections.
+        workers = 1 if engine.dialect.name == "sqlite" else DB_THREADS
+        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="werkstatt-db")
+
+    async def close(self) -> None:
+        """Let the transactions under way finish, then release the database connections."""
+        await asyncio.get_running_loop().run_in_executor(None, self.executor.shutdown)
+        self.engine.dispose()
+
+    @in_thread
+    def load_board(self, board_id: str) -> Board:
         """The board as committed: settings, columns (the event's fields), ideas, clusters,
         comments, vote sessions and their dots."""
-        async with self.engine.connect() as conn:
-            row = (await conn.execute(sa.select(t.boards).where(t.boards.c.id == board_id))).first()
+        with self.engine.connect() as conn:
+            row = (conn.execute(sa.select(t.boards).where(t.boards.c.id == board_id))).first()
             if row is None:
                 raise NotFound(f"No board {board_id!r}.")
             own = t.fields.c.board_id == board_id if row.free else t.fields.c.board_id.is_(None)
             field_rows = (
-                await conn.execute(
+                conn.execute(
                     sa.select(t.fields)
                     .where(t.fields.c.event_id == row.event_id, t.fields.c.archived.is_(False), own)
                     .order_by(t.fields.c.position)
                 )
             ).all()
-            idea_rows = (await conn.execute(sa.select(t.ideas).where(t.ideas.c.board_id == board_id))).all()
+            idea_rows = (conn.execute(sa.select(t.ideas).where(t.ideas.c.board_id == board_id))).all()
             cluster_rows = (
-                await conn.execute(
+                conn.execute(
                     sa.select(t.clusters).where(t.clusters.c.board_id == board_id, t.clusters.c.dissolved_at.is_(None))
                 )
             ).all()
             comment_rows = (
-                await conn.execute(
+                conn.execute(
                     sa.select(t.comments).where(t.comments.c.board_id == board_id, t.comments.c.deleted_at.is_(None))
                 )
             ).all()
             session_rows = (
-                await conn.execute(
+                conn.execute(
                     sa.select(t.vote_sessions)
                     .where(t.vote_sessions.c.board_id == board_id)
                     .order_by(t.vote_sessions.c.round)
                 )
             ).all()
             vote_rows = (
-                await conn.execute(
+                conn.execute(
                     sa.select(t.votes)
                     .join(t.vote_sessions, t.vote_sessions.c.id == t.votes.c.session_id)
                     .where(t.vote_sessions.c.board_id == board_id)
@@ -268,7 +310,8 @@ class BoardStore:
             board.ballots[vote.session_id].dots.setdefault(vote.member_id, Counter())[vote.idea_id] = vote.dots
         return board
 
-    async def commit_board_events(
+    @in_thread
+    def commit_board_events(
         self, board: Board, events: Sequence[BoardEvent], payloads: Sequence[dict[str, Any]]
     ) -> None:
         """Commit ``events`` (with their change records) in one transaction, or raise stale_board.
@@ -278,8 +321,8 @@ class BoardStore:
         """
         if not events:
             return
-        async with self.engine.begin() as conn:
-            result = await conn.execute(
+        with self.engine.begin() as conn:
+            result = conn.execute(
                 t.boards.update()
                 .where(t.boards.c.id == board.id, t.boards.c.seq == events[0].seq - 1)
                 .values(seq=events[-1].seq)
@@ -287,8 +330,8 @@ class BoardStore:
             if result.rowcount != 1:
                 raise _stale()
             for event, payload in zip(events, payloads, strict=True):
-                await _write(conn, board, event)
-                await conn.execute(
+                _write(conn, board, event)
+                conn.execute(
                     t.board_changes.insert().values(
                         board_id=board.id,
                         seq=event.seq,
@@ -299,7 +342,8 @@ class BoardStore:
                     )
                 )
 
-    async def commit_dots(self, events: Sequence[DotsChanged], *, budget: int, cap: int) -> None:
+    @in_thread
+    def commit_dots(self, events: Sequence[DotsChanged], *, budget: int, cap: int) -> None:
         """Commit a batch of dots of one session, checked against the store, or raise ``stale_board``.
 
         The session must still be open with the ``budget`` and ``cap`` the dots were decided
@@ -322,15 +366,15 @@ class BoardStore:
             last_count[key] = event.count
         net = sum(event.delta for event in events)
         sql = _dot_statements(self.engine.dialect.name)
-        async with self.engine.begin() as conn:
+        with self.engine.begin() as conn:
             params: dict[str, Any] = {"sid": session_id, "net": net, "decided_budget": budget, "decided_cap": cap}
-            if (await conn.execute(sql.open_session, params)).rowcount != 1:
+            if (conn.execute(sql.open_session, params)).rowcount != 1:
                 raise _stale()  # closed or changed meanwhile: deciding again tells which
             for member, used in last_used.items():
                 params = {"sid": session_id, "member": member, "old": first_used[member], "new": used}
-                if (await conn.execute(sql.update_ballot, params)).rowcount == 1:
+                if (conn.execute(sql.update_ballot, params)).rowcount == 1:
                     continue
-                if params["old"] != 0 or (await conn.execute(sql.first_ballot, params)).rowcount != 1:
+                if params["old"] != 0 or (conn.execute(sql.first_ballot, params)).rowcount != 1:
                     raise _stale()  # another node placed this voter's dots meanwhile
             for (member, idea_id), new in last_count.items():
                 old = first_count[(member, idea_id)]
@@ -345,14 +389,15 @@ class BoardStore:
                 if old == new:
                     continue
                 statement = sql.insert_vote if old == 0 else sql.delete_vote if new == 0 else sql.update_vote
-                if (await conn.execute(statement, params)).rowcount != 1:
+                if (conn.execute(statement, params)).rowcount != 1:
                     raise _stale()
 
-    async def changes_since(self, board_id: str, seq: int, limit: int) -> list[StoredChange] | None:
+    @in_thread
+    def changes_since(self, board_id: str, seq: int, limit: int) -> list[StoredChange] | None:
         """The change records after ``seq`` in order, or None when there are more than ``limit``."""
-        async with self.engine.connect() as conn:
+        with self.engine.connect() as conn:
             rows = (
-                await conn.execute(
+                conn.execute(
                     sa.select(t.board_changes.c.seq, t.board_changes.c.payload)
                     .where(t.board_changes.c.board_id == board_id, t.board_changes.c.seq > seq)
                     .order_by(t.board_changes.c.seq)
@@ -363,18 +408,19 @@ class BoardStore:
             return None
         return [StoredChange(row.seq, row.payload) for row in rows]
 
-    async def dot_counts(self, session_id: str, member_id: str, idea_id: str) -> tuple[int, int]:
+    @in_thread
+    def dot_counts(self, session_id: str, member_id: str, idea_id: str) -> tuple[int, int]:
         """A voter's stored dots in a session, and on one idea."""
-        async with self.engine.connect() as conn:
+        with self.engine.connect() as conn:
             used = (
-                await conn.execute(
+                conn.execute(
                     sa.select(t.ballots.c.used).where(
                         t.ballots.c.session_id == session_id, t.ballots.c.member_id == member_id
                     )
                 )
             ).scalar_one_or_none()
             dots = (
-                await conn.execute(
+                conn.execute(
                     sa.select(t.votes.c.dots).where(
                         t.votes.c.session_id == session_id,
                         t.votes.c.member_id == member_id,
@@ -384,34 +430,36 @@ class BoardStore:
             ).scalar_one_or_none()
         return used or 0, dots or 0
 
-    async def boards_with_open_votes(self) -> list[str]:
-        async with self.engine.connect() as conn:
-            rows = await conn.execute(
+    @in_thread
+    def boards_with_open_votes(self) -> list[str]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
                 sa.select(t.vote_sessions.c.board_id).where(t.vote_sessions.c.status == VoteStatus.OPEN.value)
             )
             return list(rows.scalars())
 
-    async def vote_rows(self, session_id: str) -> list[tuple[str, str, int]]:
+    @in_thread
+    def vote_rows(self, session_id: str) -> list[tuple[str, str, int]]:
         """(member, idea, dots) as stored."""
-        async with self.engine.connect() as conn:
-            rows = (await conn.execute(sa.select(t.votes).where(t.votes.c.session_id == session_id))).all()
+        with self.engine.connect() as conn:
+            rows = (conn.execute(sa.select(t.votes).where(t.votes.c.session_id == session_id))).all()
         return [(r.member_id, r.idea_id, r.dots) for r in rows]
 
 
-async def _write(conn: AsyncConnection, board: Board, event: BoardEvent) -> None:
+def _write(conn: Connection, board: Board, event: BoardEvent) -> None:
     now = utcnow()
     if isinstance(event, IdeaChanged):
         if event.kind == "deleted":
-            await conn.execute(
+            conn.execute(
                 t.ideas.update()
                 .where(t.ideas.c.id == event.idea.id)
                 .values(deleted_at=event.idea.updated_at, deleted_by=event.actor.member_id)
             )
         else:
-            await upsert(conn, t.ideas, idea_row(board, event.idea))
+            upsert(conn, t.ideas, idea_row(board, event.idea))
     elif isinstance(event, ClusterChanged):
         k = event.cluster
-        await upsert(
+        upsert(
             conn,
             t.clusters,
             {
@@ -427,7 +475,7 @@ async def _write(conn: AsyncConnection, board: Board, event: BoardEvent) -> None
         )
     elif isinstance(event, CommentChanged):
         m = event.comment
-        await upsert(
+        upsert(
             conn,
             t.comments,
             {
@@ -443,7 +491,7 @@ async def _write(conn: AsyncConnection, board: Board, event: BoardEvent) -> None
         )
     elif isinstance(event, SettingsChanged):
         s = event.settings
-        await conn.execute(
+        conn.execute(
             t.boards.update()
             .where(t.boards.c.id == board.id)
             .values(
@@ -473,19 +521,19 @@ async def _write(conn: AsyncConnection, board: Board, event: BoardEvent) -> None
             "results": _results_json(v.results),
         }
         if event.kind == "opened":
-            await conn.execute(t.vote_sessions.insert().values(**values, cast=0))
+            conn.execute(t.vote_sessions.insert().values(**values, cast=0))
             return
         query = t.vote_sessions.update().where(t.vote_sessions.c.id == v.id)
         if event.kind in ("closed", "changed"):
             query = query.where(t.vote_sessions.c.status == VoteStatus.OPEN.value)
-        result = await conn.execute(query.values(**values))
+        result = conn.execute(query.values(**values))
         if result.rowcount != 1:
             raise _stale()
         if event.kind in ("closed", "changed"):
             # The ranking (or the check against what is cast) was decided on the dots this node
             # knows. The update above holds the session row, which every batch of dots updates
             # first, so no dot can come in between: compare with the stored ones.
-            rows = await conn.execute(
+            rows = conn.execute(
                 sa.select(t.votes.c.member_id, t.votes.c.idea_id, t.votes.c.dots).where(t.votes.c.session_id == v.id)
             )
             stored = {(m, i): n for m, i, n in rows}

@@ -101,7 +101,7 @@ async def _migrate(settings: Settings) -> int:
     try:
         await migrate(engine)
     finally:
-        await engine.dispose()
+        engine.dispose()
     print("werkstatt: the idea store is up to date")
     return 0
 
@@ -119,12 +119,14 @@ async def _create_organizer(settings: Settings, username: str, password: str) ->
     engine = create_engine(settings.database.get_secret_value())
     try:
         await migrate(engine)
-        await IdeaStore(engine).create_organizer(username, password_hash)
+        store = IdeaStore(engine)
+        await store.create_organizer(username, password_hash)
+        await store.close()
     except DomainError as exc:
         print(f"werkstatt: {exc.message}", file=sys.stderr)
         return 1
     finally:
-        await engine.dispose()
+        engine.dispose()
     print(f"werkstatt: organizer {username!r} created")
     return 0
 

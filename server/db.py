@@ -2,31 +2,34 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from server.settings import sqlalchemy_url
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
+DB_THREADS = 10  # PostgreSQL: transactions at once (the store's threads, the engine's connections)
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def create_engine(url: str) -> AsyncEngine:
-    """An async engine for ``url`` (``sqlite:///…`` or ``postgresql://…``).
+def create_engine(url: str) -> sa.Engine:
+    """An engine for ``url`` (``sqlite:///…`` or ``postgresql://…``); the store runs its
+    transactions on threads of its own (``board_store.in_thread``).
 
     SQLite runs in WAL mode with ``synchronous=FULL`` so that a committed change survives
     a crash of the process or the machine; writers wait up to 10 s for each other.
     """
-    async_url = sqlalchemy_url(url)
-    if async_url.startswith("sqlite"):
-        engine = create_async_engine(async_url, connect_args={"timeout": 10})
+    driver_url = sqlalchemy_url(url)
+    if driver_url.startswith("sqlite"):
+        # used from the store's one database thread, created on another
+        engine = sa.create_engine(driver_url, connect_args={"timeout": 10, "check_same_thread": False})
 
-        @sa.event.listens_for(engine.sync_engine, "connect")
+        @sa.event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
@@ -36,7 +39,7 @@ def create_engine(url: str) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(async_url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return sa.create_engine(driver_url, pool_size=DB_THREADS, max_overflow=0, pool_pre_ping=True)
 
 
 def _alembic_config() -> Config:
@@ -47,18 +50,17 @@ def _alembic_config() -> Config:
     return config
 
 
-async def migrate(engine: AsyncEngine) -> None:
+async def migrate(engine: sa.Engine) -> None:
     """Bring the schema up to the newest migration (idempotent)."""
-
     from alembic import command
 
-    def upgrade(connection: sa.Connection) -> None:
-        config = _alembic_config()
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    def upgrade() -> None:
+        with engine.begin() as connection:
+            config = _alembic_config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
 
-    async with engine.begin() as conn:
-        await conn.run_sync(upgrade)
+    await asyncio.to_thread(upgrade)
 
 
 def head_revision() -> str:
@@ -70,10 +72,13 @@ def head_revision() -> str:
     return head
 
 
-async def schema_revision(engine: AsyncEngine) -> str | None:
-    async with engine.connect() as conn:
-        try:
-            result = await conn.execute(sa.text("SELECT version_num FROM alembic_version"))
-        except sa.exc.DBAPIError:
-            return None
-        return result.scalar_one_or_none()
+async def schema_revision(engine: sa.Engine) -> str | None:
+    def read() -> str | None:
+        with engine.connect() as conn:
+            try:
+                result = conn.execute(sa.text("SELECT version_num FROM alembic_version"))
+            except sa.exc.DBAPIError:
+                return None
+            return result.scalar_one_or_none()
+
+    return await asyncio.to_thread(read)

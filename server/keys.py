@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import jinja2
+import sqlalchemy as sa
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.live import LiveState
 from server.ratelimit import FailureWindow
@@ -13,7 +13,7 @@ from server.settings import Settings
 from server.store import IdeaStore, Organizer
 
 SETTINGS = web.AppKey("settings", Settings)
-ENGINE = web.AppKey("engine", AsyncEngine)
+ENGINE = web.AppKey("engine", sa.Engine)
 STORE = web.AppKey("store", IdeaStore)
 LIVE = web.AppKey("live", LiveState)
 REALTIME = web.AppKey("realtime", RealtimeServer)

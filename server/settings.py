@@ -99,12 +99,12 @@ class Settings(BaseModel):
 
 
 def sqlalchemy_url(url: str) -> str:
-    """Map a user-facing database URL to the async driver SQLAlchemy needs."""
+    """Map a user-facing database URL to the driver SQLAlchemy uses (sqlite3, psycopg)."""
     if url.startswith("sqlite:///") or url == "sqlite://":
-        return "sqlite+aiosqlite:" + url[len("sqlite:") :]
+        return url
     if url.startswith(("postgresql://", "postgres://")):
-        return "postgresql+asyncpg://" + url.split("://", 1)[1]
-    if url.startswith(("sqlite+aiosqlite:", "postgresql+asyncpg:")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    if url.startswith("postgresql+psycopg:"):
         return url
     raise ValueError(f"unsupported database URL scheme: {url.split(':', 1)[0]!r} (use sqlite:/// or postgresql://)")
 

@@ -13,13 +13,12 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from boards.actors import Role
 from boards.errors import Conflict, InvalidInput, NotFound
 from rooms.members import Member, pseudonym_key
 from server import tables as t
-from server.board_store import BoardStore
+from server.board_store import BoardStore, in_thread
 from server.ids import new_id, new_token, utcnow
 from server.ids import token_hash as hash_secret
 
@@ -59,17 +58,38 @@ class Room:
     name: str
 
 
+def _read_event(conn: sa.Connection, event_id: str) -> Event:
+    row = conn.execute(sa.select(t.events).where(t.events.c.id == event_id)).first()
+    if row is None:
+        raise NotFound("No such event.")
+    field_rows = conn.execute(
+        sa.select(t.fields)
+        .where(t.fields.c.event_id == event_id, t.fields.c.archived.is_(False), t.fields.c.board_id.is_(None))
+        .order_by(t.fields.c.position)
+    ).all()
+    return Event(
+        id=row.id,
+        organizer_id=row.organizer_id,
+        title=row.title,
+        description=row.description,
+        date=row.date,
+        language=row.language,
+        fields=tuple(Field(f.id, f.name, f.position) for f in field_rows),
+    )
+
+
 class IdeaStore(BoardStore):
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+    def __init__(self, engine: sa.Engine) -> None:
+        super().__init__(engine)
 
     # -- organizers and sessions ----------------------------------------------------
 
-    async def create_organizer(self, username: str, password_hash: str) -> Organizer:
+    @in_thread
+    def create_organizer(self, username: str, password_hash: str) -> Organizer:
         organizer = Organizer(id=new_id("org"), username=username, password_hash=password_hash)
         try:
-            async with self.engine.begin() as conn:
-                await conn.execute(
+            with self.engine.begin() as conn:
+                conn.execute(
                     t.organizers.insert().values(
                         id=organizer.id, username=username, password_hash=password_hash, created_at=utcnow()
                     )
@@ -78,41 +98,47 @@ class IdeaStore(BoardStore):
             raise Conflict(f"An organizer named {username!r} exists already.", code="username_taken") from None
         return organizer
 
-    async def organizer_by_username(self, username: str) -> Organizer | None:
-        async with self.engine.connect() as conn:
-            row = (await conn.execute(sa.select(t.organizers).where(t.organizers.c.username == username))).first()
+    @in_thread
+    def organizer_by_username(self, username: str) -> Organizer | None:
+        with self.engine.connect() as conn:
+            row = (conn.execute(sa.select(t.organizers).where(t.organizers.c.username == username))).first()
         return None if row is None else Organizer(row.id, row.username, row.password_hash)
 
-    async def set_password(self, organizer_id: str, password_hash: str) -> None:
-        async with self.engine.begin() as conn:
-            await conn.execute(
+    @in_thread
+    def set_password(self, organizer_id: str, password_hash: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
                 t.organizers.update().where(t.organizers.c.id == organizer_id).values(password_hash=password_hash)
             )
 
-    async def create_session(self, organizer_id: str, token_hash: str, expires_at: datetime) -> None:
-        async with self.engine.begin() as conn:
-            await conn.execute(t.sessions.delete().where(t.sessions.c.expires_at < utcnow()))
-            await conn.execute(
+    @in_thread
+    def create_session(self, organizer_id: str, token_hash: str, expires_at: datetime) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(t.sessions.delete().where(t.sessions.c.expires_at < utcnow()))
+            conn.execute(
                 t.sessions.insert().values(token_hash=token_hash, organizer_id=organizer_id, expires_at=expires_at)
             )
 
-    async def organizer_by_session(self, token_hash: str) -> Organizer | None:
+    @in_thread
+    def organizer_by_session(self, token_hash: str) -> Organizer | None:
         query = (
             sa.select(t.organizers)
             .join(t.sessions, t.sessions.c.organizer_id == t.organizers.c.id)
             .where(t.sessions.c.token_hash == token_hash, t.sessions.c.expires_at > utcnow())
         )
-        async with self.engine.connect() as conn:
-            row = (await conn.execute(query)).first()
+        with self.engine.connect() as conn:
+            row = (conn.execute(query)).first()
         return None if row is None else Organizer(row.id, row.username, row.password_hash)
 
-    async def delete_session(self, token_hash: str) -> None:
-        async with self.engine.begin() as conn:
-            await conn.execute(t.sessions.delete().where(t.sessions.c.token_hash == token_hash))
+    @in_thread
+    def delete_session(self, token_hash: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(t.sessions.delete().where(t.sessions.c.token_hash == token_hash))
 
     # -- events -----------------------------------------------------------------------
 
-    async def create_event(
+    @in_thread
+    def create_event(
         self,
         organizer_id: str,
         *,
@@ -126,8 +152,8 @@ class IdeaStore(BoardStore):
         now = utcnow()
         event_id = new_id("ev")
         room_id = new_id("rm")
-        async with self.engine.begin() as conn:
-            await conn.execute(
+        with self.engine.begin() as conn:
+            conn.execute(
                 t.events.insert().values(
                     id=event_id,
                     organizer_id=organizer_id,
@@ -139,29 +165,30 @@ class IdeaStore(BoardStore):
                     updated_at=now,
                 )
             )
-            await conn.execute(
+            conn.execute(
                 t.fields.insert(),
                 [
                     {"id": new_id("fld"), "event_id": event_id, "position": i, "name": name, "archived": False}
                     for i, name in enumerate(field_names)
                 ],
             )
-            await conn.execute(t.rooms.insert().values(id=room_id, event_id=event_id, kind="plenary", name="Plenum"))
-            await conn.execute(
+            conn.execute(t.rooms.insert().values(id=room_id, event_id=event_id, kind="plenary", name="Plenum"))
+            conn.execute(
                 t.boards.insert().values(
                     id=new_id("bd"), room_id=room_id, event_id=event_id, title=title, seq=0, created_at=now
                 )
             )
-            await conn.execute(
+            conn.execute(
                 t.event_links.insert(),
                 [
                     {"event_id": event_id, "role": role.value, "token": new_token(), "created_at": now}
                     for role in LINK_ROLES
                 ],
             )
-        return await self.event(event_id)
+            return _read_event(conn, event_id)
 
-    async def update_event(
+    @in_thread
+    def update_event(
         self,
         event_id: str,
         *,
@@ -173,9 +200,9 @@ class IdeaStore(BoardStore):
     ) -> Event:
         """Change an event. Fields are matched by name: kept ones keep their id (and ideas),
         new ones are added, and removed ones are archived — unless ideas sit in them."""
-        async with self.engine.begin() as conn:
+        with self.engine.begin() as conn:
             current = (
-                await conn.execute(
+                conn.execute(
                     sa.select(t.fields).where(
                         t.fields.c.event_id == event_id, t.fields.c.archived.is_(False), t.fields.c.board_id.is_(None)
                     )
@@ -185,7 +212,7 @@ class IdeaStore(BoardStore):
             removed = [row for row in current if row.name not in field_names]
             for row in removed:
                 used = (
-                    await conn.execute(
+                    conn.execute(
                         sa.select(sa.func.count())
                         .select_from(t.ideas)
                         .where(t.ideas.c.field_id == row.id, t.ideas.c.deleted_at.is_(None))
@@ -195,54 +222,34 @@ class IdeaStore(BoardStore):
                     raise Conflict(
                         f"The field {row.name!r} still holds {used} idea(s); it cannot be removed.", code="field_in_use"
                     )
-                await conn.execute(t.fields.update().where(t.fields.c.id == row.id).values(archived=True))
+                conn.execute(t.fields.update().where(t.fields.c.id == row.id).values(archived=True))
             for position, name in enumerate(field_names):
                 if name in by_name:
-                    await conn.execute(
-                        t.fields.update().where(t.fields.c.id == by_name[name].id).values(position=position)
-                    )
+                    conn.execute(t.fields.update().where(t.fields.c.id == by_name[name].id).values(position=position))
                 else:
-                    await conn.execute(
+                    conn.execute(
                         t.fields.insert().values(
                             id=new_id("fld"), event_id=event_id, position=position, name=name, archived=False
                         )
                     )
-            await conn.execute(
+            conn.execute(
                 t.events.update()
                 .where(t.events.c.id == event_id)
                 .values(title=title, description=description, date=date, language=language, updated_at=utcnow())
             )
-        return await self.event(event_id)
+            return _read_event(conn, event_id)
 
-    async def event(self, event_id: str) -> Event:
-        async with self.engine.connect() as conn:
-            row = (await conn.execute(sa.select(t.events).where(t.events.c.id == event_id))).first()
-            if row is None:
-                raise NotFound("No such event.")
-            field_rows = (
-                await conn.execute(
-                    sa.select(t.fields)
-                    .where(
-                        t.fields.c.event_id == event_id, t.fields.c.archived.is_(False), t.fields.c.board_id.is_(None)
-                    )
-                    .order_by(t.fields.c.position)
-                )
-            ).all()
-        return Event(
-            id=row.id,
-            organizer_id=row.organizer_id,
-            title=row.title,
-            description=row.description,
-            date=row.date,
-            language=row.language,
-            fields=tuple(Field(f.id, f.name, f.position) for f in field_rows),
-        )
+    @in_thread
+    def event(self, event_id: str) -> Event:
+        with self.engine.connect() as conn:
+            return _read_event(conn, event_id)
 
-    async def events_of(self, organizer_id: str) -> list[Event]:
-        async with self.engine.connect() as conn:
+    @in_thread
+    def events_of(self, organizer_id: str) -> list[Event]:
+        with self.engine.connect() as conn:
             ids = (
                 (
-                    await conn.execute(
+                    conn.execute(
                         sa.select(t.events.c.id)
                         .where(t.events.c.organizer_id == organizer_id)
                         .order_by(t.events.c.created_at.desc())
@@ -251,38 +258,42 @@ class IdeaStore(BoardStore):
                 .scalars()
                 .all()
             )
-        return [await self.event(event_id) for event_id in ids]
+            return [_read_event(conn, event_id) for event_id in ids]
 
-    async def links(self, event_id: str) -> dict[Role, str]:
-        async with self.engine.connect() as conn:
-            rows = (await conn.execute(sa.select(t.event_links).where(t.event_links.c.event_id == event_id))).all()
+    @in_thread
+    def links(self, event_id: str) -> dict[Role, str]:
+        with self.engine.connect() as conn:
+            rows = (conn.execute(sa.select(t.event_links).where(t.event_links.c.event_id == event_id))).all()
         return {Role(row.role): row.token for row in rows}
 
-    async def rotate_link(self, event_id: str, role: Role) -> str:
+    @in_thread
+    def rotate_link(self, event_id: str, role: Role) -> str:
         """Give the role's link a new token; the old link stops working at once."""
         if role not in LINK_ROLES:
             raise InvalidInput(f"There is no {role.value} link.")
         token = new_token()
-        async with self.engine.begin() as conn:
-            await conn.execute(
+        with self.engine.begin() as conn:
+            conn.execute(
                 t.event_links.update()
                 .where(t.event_links.c.event_id == event_id, t.event_links.c.role == role.value)
                 .values(token=token, created_at=utcnow())
             )
         return token
 
-    async def resolve_link(self, token: str) -> tuple[str, Role] | None:
-        async with self.engine.connect() as conn:
-            row = (await conn.execute(sa.select(t.event_links).where(t.event_links.c.token == token))).first()
+    @in_thread
+    def resolve_link(self, token: str) -> tuple[str, Role] | None:
+        with self.engine.connect() as conn:
+            row = (conn.execute(sa.select(t.event_links).where(t.event_links.c.token == token))).first()
         return None if row is None else (row.event_id, Role(row.role))
 
     # -- members ----------------------------------------------------------------------
 
-    async def create_member(self, event_id: str, role: Role, pseudonym: str, colour: str, token_hash: str) -> Member:
+    @in_thread
+    def create_member(self, event_id: str, role: Role, pseudonym: str, colour: str, token_hash: str) -> Member:
         member = Member(id=new_id("mb"), event_id=event_id, role=role, pseudonym=pseudonym, colour=colour)
         try:
-            async with self.engine.begin() as conn:
-                await conn.execute(
+            with self.engine.begin() as conn:
+                conn.execute(
                     t.members.insert().values(
                         id=member.id,
                         event_id=event_id,
@@ -300,7 +311,8 @@ class IdeaStore(BoardStore):
             ) from None
         return member
 
-    async def organizer_member(self, event_id: str, organizer: Organizer) -> Member:
+    @in_thread
+    def organizer_member(self, event_id: str, organizer: Organizer) -> Member:
         """The organizer's own membership in their event, made on first use.
 
         It has no usable token (its hash is of a secret nobody holds): organizers connect
@@ -308,8 +320,8 @@ class IdeaStore(BoardStore):
         participant already took that.
         """
         query = sa.select(t.members).where(t.members.c.event_id == event_id, t.members.c.organizer_id == organizer.id)
-        async with self.engine.connect() as conn:
-            row = (await conn.execute(query)).first()
+        with self.engine.connect() as conn:
+            row = (conn.execute(query)).first()
         if row is not None:
             return _member(row)
         for n in range(10):
@@ -318,8 +330,8 @@ class IdeaStore(BoardStore):
                 id=new_id("mb"), event_id=event_id, role=Role.ORGANIZER, pseudonym=pseudonym, colour="slate"
             )
             try:
-                async with self.engine.begin() as conn:
-                    await conn.execute(
+                with self.engine.begin() as conn:
+                    conn.execute(
                         t.members.insert().values(
                             id=member.id,
                             event_id=event_id,
@@ -334,40 +346,42 @@ class IdeaStore(BoardStore):
                     )
                 return member
             except sa.exc.IntegrityError:
-                async with self.engine.connect() as conn:
-                    row = (await conn.execute(query)).first()
+                with self.engine.connect() as conn:
+                    row = (conn.execute(query)).first()
                 if row is not None:  # made meanwhile by another connection
                     return _member(row)
         raise Conflict("No free pseudonym for the organizer in this event.", code="pseudonym_taken")
 
-    async def member_by_token(self, token_hash: str) -> Member | None:
-        async with self.engine.connect() as conn:
-            row = (await conn.execute(sa.select(t.members).where(t.members.c.token_hash == token_hash))).first()
+    @in_thread
+    def member_by_token(self, token_hash: str) -> Member | None:
+        with self.engine.connect() as conn:
+            row = (conn.execute(sa.select(t.members).where(t.members.c.token_hash == token_hash))).first()
         return None if row is None else _member(row)
 
-    async def members_of(self, event_id: str) -> dict[str, Member]:
-        async with self.engine.connect() as conn:
-            rows = (await conn.execute(sa.select(t.members).where(t.members.c.event_id == event_id))).all()
+    @in_thread
+    def members_of(self, event_id: str) -> dict[str, Member]:
+        with self.engine.connect() as conn:
+            rows = (conn.execute(sa.select(t.members).where(t.members.c.event_id == event_id))).all()
         return {row.id: _member(row) for row in rows}
 
     # -- rooms and boards -------------------------------------------------------------
 
-    async def plenary(self, event_id: str) -> Room:
-        async with self.engine.connect() as conn:
+    @in_thread
+    def plenary(self, event_id: str) -> Room:
+        with self.engine.connect() as conn:
             row = (
-                await conn.execute(
-                    sa.select(t.rooms).where(t.rooms.c.event_id == event_id, t.rooms.c.kind == "plenary")
-                )
+                conn.execute(sa.select(t.rooms).where(t.rooms.c.event_id == event_id, t.rooms.c.kind == "plenary"))
             ).first()
         if row is None:
             raise NotFound("The event has no plenary room.")
         return Room(row.id, row.event_id, row.kind, row.name)
 
-    async def board_ids(self, room_id: str) -> list[str]:
-        async with self.engine.connect() as conn:
+    @in_thread
+    def board_ids(self, room_id: str) -> list[str]:
+        with self.engine.connect() as conn:
             return list(
                 (
-                    await conn.execute(
+                    conn.execute(
                         sa.select(t.boards.c.id)
                         .where(t.boards.c.room_id == room_id)
                         .order_by(t.boards.c.position, t.boards.c.id)
@@ -375,18 +389,17 @@ class IdeaStore(BoardStore):
                 ).scalars()
             )
 
-    async def create_board(
+    @in_thread
+    def create_board(
         self, event_id: str, room_id: str, title: str, *, anonymous: bool = False, columns: Sequence[str] = ()
     ) -> str:
         """Add a board to a room: its columns are the event's fields of action, or ``columns`` of its own."""
         board_id = new_id("bd")
-        async with self.engine.begin() as conn:
+        with self.engine.begin() as conn:
             position = (
-                await conn.execute(
-                    sa.select(sa.func.count()).select_from(t.boards).where(t.boards.c.room_id == room_id)
-                )
+                conn.execute(sa.select(sa.func.count()).select_from(t.boards).where(t.boards.c.room_id == room_id))
             ).scalar_one()
-            await conn.execute(
+            conn.execute(
                 t.boards.insert().values(
                     id=board_id,
                     room_id=room_id,
@@ -400,7 +413,7 @@ class IdeaStore(BoardStore):
                 )
             )
             if columns:
-                await conn.execute(
+                conn.execute(
                     t.fields.insert(),
                     [
                         {
@@ -416,13 +429,14 @@ class IdeaStore(BoardStore):
                 )
         return board_id
 
-    async def idea_rows(self, event_id: str, *, include_deleted: bool = False) -> list[dict[str, Any]]:
+    @in_thread
+    def idea_rows(self, event_id: str, *, include_deleted: bool = False) -> list[dict[str, Any]]:
         """Ideas of an event as the idea store keeps them, with their provenance."""
         query = sa.select(t.ideas).where(t.ideas.c.event_id == event_id).order_by(t.ideas.c.created_at, t.ideas.c.id)
         if not include_deleted:
             query = query.where(t.ideas.c.deleted_at.is_(None))
-        async with self.engine.connect() as conn:
-            return [dict(row._mapping) for row in (await conn.execute(query)).all()]
+        with self.engine.connect() as conn:
+            return [dict(row._mapping) for row in (conn.execute(query)).all()]
 
 
 def _member(row: Any) -> Member:

@@ -10,7 +10,7 @@ import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import asyncpg
+import psycopg
 import pytest
 
 IN_CI = os.environ.get("CI") == "true"
@@ -26,35 +26,26 @@ def missing(reason: str) -> None:
 
 @pytest.fixture(scope="session")
 def pg_server() -> str:
-    import asyncio
-
-    async def probe() -> None:
-        conn = await asyncpg.connect(PG_ADMIN, timeout=3)
-        await conn.close()
-
     try:
-        asyncio.run(probe())
-    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        psycopg.connect(PG_ADMIN, connect_timeout=3).close()
+    except (OSError, psycopg.Error) as exc:
         missing(f"PostgreSQL is not reachable at {PG_ADMIN}: {exc}")
     return PG_ADMIN
+
+
+async def _admin(pg_server: str, statement: str) -> None:
+    async with await psycopg.AsyncConnection.connect(pg_server, autocommit=True) as admin:
+        await admin.execute(statement)
 
 
 @pytest.fixture
 async def pg_url(pg_server: str) -> AsyncIterator[str]:
     """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
     name = f"werkstatt_test_{secrets.token_hex(6)}"
-    admin = await asyncpg.connect(pg_server)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
+    await _admin(pg_server, f'CREATE DATABASE "{name}"')
     base = pg_server.rsplit("/", 1)[0]
     yield f"{base}/{name}"
-    admin = await asyncpg.connect(pg_server)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    await _admin(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

@@ -66,9 +66,9 @@ def test_bad_values_are_refused_with_their_name(env: dict[str, str]) -> None:
 
 
 def test_database_urls() -> None:
-    assert sqlalchemy_url("sqlite:///x.db") == "sqlite+aiosqlite:///x.db"
-    assert sqlalchemy_url("sqlite:////abs/x.db") == "sqlite+aiosqlite:////abs/x.db"
-    assert sqlalchemy_url("postgresql://u@h/db") == "postgresql+asyncpg://u@h/db"
-    assert sqlalchemy_url("postgres://u@h/db") == "postgresql+asyncpg://u@h/db"
+    assert sqlalchemy_url("sqlite:///x.db") == "sqlite:///x.db"
+    assert sqlalchemy_url("sqlite:////abs/x.db") == "sqlite:////abs/x.db"
+    assert sqlalchemy_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert sqlalchemy_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
     with pytest.raises(ValueError, match="mysql"):
         sqlalchemy_url("mysql://u@h/db")

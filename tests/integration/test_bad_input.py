@@ -265,7 +265,7 @@ async def test_a_failing_handler_answers_internal_and_the_server_goes_on(
     server: TestServer = scene["server"]
     store = server.app[STORE]
     engine = store.engine
-    await engine.dispose()
+    engine.dispose()
 
     class Broken:
         def begin(self) -> Any:

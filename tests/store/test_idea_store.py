@@ -23,8 +23,9 @@ T0 = datetime(2026, 5, 6, 18, 30, tzinfo=UTC)
 async def store(database_url: str) -> AsyncIterator[IdeaStore]:
     engine = create_engine(database_url)
     await migrate(engine)
-    yield IdeaStore(engine)
-    await engine.dispose()
+    store = IdeaStore(engine)
+    yield store
+    await store.close()
 
 
 async def new_event(store: IdeaStore, fields: tuple[str, ...] = ("Mobilität", "Bildung")) -> str:
@@ -43,7 +44,7 @@ async def test_migrations_are_idempotent(database_url: str) -> None:
         newest = max(p.name.split("_")[0] for p in MIGRATIONS.glob("versions/0*.py"))
         assert await schema_revision(engine) == head_revision() == newest
     finally:
-        await engine.dispose()
+        engine.dispose()
 
 
 async def test_an_event_comes_with_fields_plenary_board_and_three_distinct_links(store: IdeaStore) -> None:
