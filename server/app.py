@@ -69,18 +69,26 @@ def _origin_check(settings: Settings) -> Callable[[web.Request, str], bool]:
 async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     engine = create_engine(settings.database.get_secret_value())
-    if settings.migrate_on_start:
-        await migrate(engine)
+    try:
+        if settings.migrate_on_start:
+            await migrate(engine)
+    except BaseException:
+        engine.dispose()
+        raise
     store = IdeaStore(engine)
-    live = LiveState(store=store, fanout=FrameFanout(app[REALTIME]))
-    live.votes = VoteDesk(live)
-    Gateway(app[REALTIME], live, settings, events.registry)
-    app[ENGINE] = engine
-    app[STORE] = store
-    app[LIVE] = live
-    for board_id in await store.boards_with_open_votes():  # timers survive a restart
-        board = await live.load(board_id)
-        live.votes.arm(board.id, board.event_id, board.open_session())
+    try:
+        live = LiveState(store=store, fanout=FrameFanout(app[REALTIME]))
+        live.votes = VoteDesk(live)
+        Gateway(app[REALTIME], live, settings, events.registry)
+        app[ENGINE] = engine
+        app[STORE] = store
+        app[LIVE] = live
+        for board_id in await store.boards_with_open_votes():  # timers survive a restart
+            board = await live.load(board_id)
+            live.votes.arm(board.id, board.event_id, board.open_session())
+    except BaseException:
+        await store.close()  # its threads and connections
+        raise
     yield
     await live.votes.close()
     await live.close()

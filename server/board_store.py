@@ -32,7 +32,7 @@ from boards.events import (
 from boards.model import Board, Cluster, Column, Comment, Idea, IdeaStatus, Phase, Settings
 from boards.voting import Ballots, ResultRow, Scope, ScopeKind, VoteSession, VoteStatus
 from server import tables as t
-from server.db import DB_THREADS
+from server.db import DB_THREADS, SQLITE_READERS
 from server.ids import utcnow
 
 
@@ -47,21 +47,31 @@ R = TypeVar("R")
 S = TypeVar("S", bound="BoardStore")
 
 
-def in_thread(method: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S, P], Coroutine[Any, Any, R]]:
-    """Run a store method, a whole transaction of blocking SQLAlchemy calls, on the store's
-    database thread, and await it from the event loop.
+def _on(pool: str) -> Callable[[Callable[Concatenate[S, P], R]], Callable[Concatenate[S, P], Coroutine[Any, Any, R]]]:
+    def decorate(method: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S, P], Coroutine[Any, Any, R]]:
+        @functools.wraps(method)
+        async def run(self: S, *args: P.args, **kwargs: P.kwargs) -> R:
+            call = functools.partial(method, self, *args, **kwargs)
+            return await asyncio.get_running_loop().run_in_executor(getattr(self, pool), call)
 
-    One hop to the thread per transaction, not per statement (as an async driver under
-    SQLAlchemy's asyncio extension makes it), and no greenlet, ORM or async driver in the
-    process: the event loop only waits, and a batch of a hundred dots is one hop.
-    """
+        return run
 
-    @functools.wraps(method)
-    async def run(self: S, *args: P.args, **kwargs: P.kwargs) -> R:
-        call = functools.partial(method, self, *args, **kwargs)
-        return await asyncio.get_running_loop().run_in_executor(self.executor, call)
+    return decorate
 
-    return run
+
+in_thread = _on("executor")
+"""Run a store method, a whole transaction of blocking SQLAlchemy calls, on the store's
+database threads, and await it from the event loop.
+
+One hop to the thread per transaction, not per statement (as an async driver under
+SQLAlchemy's asyncio extension makes it), and no greenlet, ORM or async driver in the
+process: the event loop only waits, and a batch of a hundred dots is one hop.
+"""
+
+reading = _on("readers")
+"""The same for a method that only reads: on SQLite its own threads, so that a long read
+(a board, an export) never waits for the one writer nor holds it up (WAL lets readers and
+the writer go on together)."""
 
 
 def _stale() -> Conflict:
@@ -229,17 +239,25 @@ class BoardStore:
 
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
-        # SQLite has one writer: one thread, so transactions queue in Python, not on the file's
-        # lock. PostgreSQL: as many threads as the engine has connections.
-        workers = 1 if engine.dialect.name == "sqlite" else DB_THREADS
-        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="werkstatt-db")
+        # SQLite has one writer: one thread for writes, so they queue in Python, not on the
+        # file's lock, and a few for reads. PostgreSQL: as many threads as the engine has
+        # connections.
+        if engine.dialect.name == "sqlite" and isinstance(engine.pool, sa.StaticPool):  # in memory: one connection
+            self.executor = self.readers = ThreadPoolExecutor(max_workers=1, thread_name_prefix="werkstatt-db")
+        elif engine.dialect.name == "sqlite":
+            self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="werkstatt-db-write")
+            self.readers = ThreadPoolExecutor(max_workers=SQLITE_READERS, thread_name_prefix="werkstatt-db-read")
+        else:
+            self.executor = self.readers = ThreadPoolExecutor(max_workers=DB_THREADS, thread_name_prefix="werkstatt-db")
 
     async def close(self) -> None:
         """Let the transactions under way finish, then release the database connections."""
-        await asyncio.get_running_loop().run_in_executor(None, self.executor.shutdown)
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, self.executor.shutdown)
+        await loop.run_in_executor(None, self.readers.shutdown)
         self.engine.dispose()
 
-    @in_thread
+    @reading
     def load_board(self, board_id: str) -> Board:
         """The board as committed: settings, columns (the event's fields), ideas, clusters,
         comments, vote sessions and their dots."""
@@ -392,7 +410,7 @@ class BoardStore:
                 if (conn.execute(statement, params)).rowcount != 1:
                     raise _stale()
 
-    @in_thread
+    @reading
     def changes_since(self, board_id: str, seq: int, limit: int) -> list[StoredChange] | None:
         """The change records after ``seq`` in order, or None when there are more than ``limit``."""
         with self.engine.connect() as conn:
@@ -408,7 +426,7 @@ class BoardStore:
             return None
         return [StoredChange(row.seq, row.payload) for row in rows]
 
-    @in_thread
+    @reading
     def dot_counts(self, session_id: str, member_id: str, idea_id: str) -> tuple[int, int]:
         """A voter's stored dots in a session, and on one idea."""
         with self.engine.connect() as conn:
@@ -430,7 +448,7 @@ class BoardStore:
             ).scalar_one_or_none()
         return used or 0, dots or 0
 
-    @in_thread
+    @reading
     def boards_with_open_votes(self) -> list[str]:
         with self.engine.connect() as conn:
             rows = conn.execute(
@@ -438,7 +456,7 @@ class BoardStore:
             )
             return list(rows.scalars())
 
-    @in_thread
+    @reading
     def vote_rows(self, session_id: str) -> list[tuple[str, str, int]]:
         """(member, idea, dots) as stored."""
         with self.engine.connect() as conn:

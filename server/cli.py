@@ -19,9 +19,9 @@ from pydantic import ValidationError
 from boards.actors import Role
 from boards.errors import DomainError
 from server import __version__
-from server.db import create_engine, migrate
+from server.db import create_engine, in_memory, migrate
 from server.passwords import hash_password
-from server.settings import Settings, sqlite_path
+from server.settings import Settings
 from server.store import IdeaStore
 
 
@@ -120,8 +120,10 @@ async def _create_organizer(settings: Settings, username: str, password: str) ->
     try:
         await migrate(engine)
         store = IdeaStore(engine)
-        await store.create_organizer(username, password_hash)
-        await store.close()
+        try:
+            await store.create_organizer(username, password_hash)
+        finally:
+            await store.close()
     except DomainError as exc:
         print(f"werkstatt: {exc.message}", file=sys.stderr)
         return 1
@@ -145,10 +147,7 @@ def serve(settings: Settings, *, demo: bool = False) -> int:
     from server.app import create_app
     from server.demo import DEMO_USER, ensure_demo
 
-    url = settings.database.get_secret_value()
-    path = sqlite_path(url)
-    in_memory = url.startswith("sqlite") and (path is None or str(path) in ("", ":memory:"))
-    if settings.migrate_on_start and not in_memory:  # a child could not reach an in-memory database
+    if settings.migrate_on_start and not in_memory(settings.database.get_secret_value()):  # a child could not reach it
         if not _migrate_in_child(settings):
             print("werkstatt: migrating the idea store failed (see above)", file=sys.stderr)
             return 1

@@ -13,6 +13,7 @@ from server.settings import sqlalchemy_url
 if TYPE_CHECKING:
     from alembic.config import Config
 
+SQLITE_READERS = 4  # SQLite: reads at once, beside the one writer
 DB_THREADS = 10  # PostgreSQL: transactions at once (the store's threads, the engine's connections)
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -26,8 +27,12 @@ def create_engine(url: str) -> sa.Engine:
     """
     driver_url = sqlalchemy_url(url)
     if driver_url.startswith("sqlite"):
-        # used from the store's one database thread, created on another
-        engine = sa.create_engine(driver_url, connect_args={"timeout": 10, "check_same_thread": False})
+        # connections are used on the store's threads, made on others
+        args: dict[str, Any] = {"timeout": 10, "check_same_thread": False}
+        if in_memory(url):  # one connection, or each thread would see a database of its own
+            engine = sa.create_engine(driver_url, connect_args=args, poolclass=sa.StaticPool)
+        else:
+            engine = sa.create_engine(driver_url, connect_args=args)
 
         @sa.event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -40,6 +45,12 @@ def create_engine(url: str) -> sa.Engine:
 
         return engine
     return sa.create_engine(driver_url, pool_size=DB_THREADS, max_overflow=0, pool_pre_ping=True)
+
+
+def in_memory(url: str) -> bool:
+    """Whether ``url`` is an SQLite database in memory (``sqlite://``, ``sqlite:///:memory:``)."""
+    parsed = sa.make_url(sqlalchemy_url(url))
+    return parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
 
 
 def _alembic_config() -> Config:

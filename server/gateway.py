@@ -96,9 +96,17 @@ class Gateway:
     # -- connecting ------------------------------------------------------------------------
 
     async def connect(self, sid: str, request: web.Request, auth: Any) -> None:
-        """Authenticate (see ``_authenticate``), join the event's channels; the arrival is announced."""
-        member = await self._authenticate(request, auth)
-        room = await self.live.plenary(member.event_id)
+        """Authenticate (see ``_authenticate``), join the event's channels; the arrival is announced.
+
+        A rule that refuses (no such event, a pseudonym taken) refuses the connection, for good;
+        a fault below the rules escapes, and the endpoint drops the transport so that the
+        client tries again.
+        """
+        try:
+            member = await self._authenticate(request, auth)
+            room = await self.live.plenary(member.event_id)
+        except DomainError as exc:
+            raise Refused(exc.message, {"code": exc.code, "message": exc.message}) from None
         self.live.remember(member)
         conn = Connection(
             sid=sid,
@@ -106,7 +114,11 @@ class Gateway:
             room_id=room.id,
             bucket=TokenBucket(self.settings.rate_per_second, self.settings.rate_burst),
         )
-        await self.live.attach(conn)
+        try:
+            await self.live.attach(conn)
+        except BaseException:
+            self.live.detach(sid)  # half attached: undo, the endpoint never counts it connected
+            raise
 
     async def _authenticate(self, request: web.BaseRequest, auth: Any) -> Member:
         """A member by their token, or an organizer by their session cookie for one of their events."""

@@ -75,6 +75,10 @@ class BoardOutcome:
     view: Any = None  # what the command's ``view`` made of the board right after it
 
 
+class _Redo(Exception):
+    """A command failed halfway into the board: the batch is decided again without it."""
+
+
 @dataclass(slots=True)
 class _Pending:
     """A command waiting for its board's next commit."""
@@ -332,7 +336,8 @@ class LiveState:
         error and does not hold up the others.
         """
         fresh = any(item.fresh for item in batch)
-        for _attempt in range(COMMIT_RETRIES):
+        stale = 0
+        while stale < COMMIT_RETRIES:  # a redo without a faulty command does not count
             async with self.board(board_id, None, fresh=fresh) as board:
                 decided: list[tuple[_Pending, list[BoardEvent], list[dict[str, Any]], int, Any]] = []
                 refused: list[tuple[_Pending, Exception]] = []
@@ -355,18 +360,29 @@ class LiveState:
                             log.exception("deciding %s failed", type(item.command).__name__)
                             refused.append((item, exc))
                             continue
-                        for event in item_events:  # the next command is decided on this one's effects
-                            apply(board, event)
-                        item_view = item.view(board, authors) if item.view is not None else None
+                        try:
+                            for event in item_events:  # the next command is decided on this one's effects
+                                apply(board, event)
+                            item_view = item.view(board, authors) if item.view is not None else None
+                        except Exception as exc:
+                            # the board holds part of this command: decide the batch again without it
+                            log.exception("applying %s failed", type(item.command).__name__)
+                            item.outcome.set_exception(exc)
+                            raise _Redo() from exc
                         decided.append((item, item_events, item_records, board.seq, item_view))
                     events = [event for _item, item_events, *_rest in decided for event in item_events]
                     records = [rec for _item, _e, item_records, *_rest in decided for rec in item_records]
                     await self.store.commit_board_events(board, events, records)
+                except _Redo:
+                    self.forget(board_id)
+                    fresh = False  # forgotten: loaded again next time
+                    continue
                 except Conflict as exc:
                     self.forget(board_id)  # applied, but not committed: the store has the truth
                     if exc.code != "stale_board":
                         raise
-                    fresh = False  # loaded again just now
+                    fresh = False  # forgotten: loaded again next time
+                    stale += 1
                     continue
                 except BaseException:
                     self.forget(board_id)

@@ -102,7 +102,9 @@ def sqlalchemy_url(url: str) -> str:
     """Map a user-facing database URL to the driver SQLAlchemy uses (sqlite3, psycopg)."""
     if url.startswith("sqlite:///") or url == "sqlite://":
         return url
-    if url.startswith(("postgresql://", "postgres://")):
+    if url.startswith("sqlite+aiosqlite:"):  # accepted before the store ran on threads
+        return "sqlite:" + url[len("sqlite+aiosqlite:") :]
+    if url.startswith(("postgresql://", "postgres://", "postgresql+asyncpg://")):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     if url.startswith("postgresql+psycopg:"):
         return url

@@ -18,7 +18,7 @@ from boards.actors import Role
 from boards.errors import Conflict, InvalidInput, NotFound
 from rooms.members import Member, pseudonym_key
 from server import tables as t
-from server.board_store import BoardStore, in_thread
+from server.board_store import BoardStore, in_thread, reading
 from server.ids import new_id, new_token, utcnow
 from server.ids import token_hash as hash_secret
 
@@ -98,7 +98,7 @@ class IdeaStore(BoardStore):
             raise Conflict(f"An organizer named {username!r} exists already.", code="username_taken") from None
         return organizer
 
-    @in_thread
+    @reading
     def organizer_by_username(self, username: str) -> Organizer | None:
         with self.engine.connect() as conn:
             row = (conn.execute(sa.select(t.organizers).where(t.organizers.c.username == username))).first()
@@ -119,7 +119,7 @@ class IdeaStore(BoardStore):
                 t.sessions.insert().values(token_hash=token_hash, organizer_id=organizer_id, expires_at=expires_at)
             )
 
-    @in_thread
+    @reading
     def organizer_by_session(self, token_hash: str) -> Organizer | None:
         query = (
             sa.select(t.organizers)
@@ -239,12 +239,12 @@ class IdeaStore(BoardStore):
             )
             return _read_event(conn, event_id)
 
-    @in_thread
+    @reading
     def event(self, event_id: str) -> Event:
         with self.engine.connect() as conn:
             return _read_event(conn, event_id)
 
-    @in_thread
+    @reading
     def events_of(self, organizer_id: str) -> list[Event]:
         with self.engine.connect() as conn:
             ids = (
@@ -260,7 +260,7 @@ class IdeaStore(BoardStore):
             )
             return [_read_event(conn, event_id) for event_id in ids]
 
-    @in_thread
+    @reading
     def links(self, event_id: str) -> dict[Role, str]:
         with self.engine.connect() as conn:
             rows = (conn.execute(sa.select(t.event_links).where(t.event_links.c.event_id == event_id))).all()
@@ -280,7 +280,7 @@ class IdeaStore(BoardStore):
             )
         return token
 
-    @in_thread
+    @reading
     def resolve_link(self, token: str) -> tuple[str, Role] | None:
         with self.engine.connect() as conn:
             row = (conn.execute(sa.select(t.event_links).where(t.event_links.c.token == token))).first()
@@ -352,13 +352,13 @@ class IdeaStore(BoardStore):
                     return _member(row)
         raise Conflict("No free pseudonym for the organizer in this event.", code="pseudonym_taken")
 
-    @in_thread
+    @reading
     def member_by_token(self, token_hash: str) -> Member | None:
         with self.engine.connect() as conn:
             row = (conn.execute(sa.select(t.members).where(t.members.c.token_hash == token_hash))).first()
         return None if row is None else _member(row)
 
-    @in_thread
+    @reading
     def members_of(self, event_id: str) -> dict[str, Member]:
         with self.engine.connect() as conn:
             rows = (conn.execute(sa.select(t.members).where(t.members.c.event_id == event_id))).all()
@@ -366,7 +366,7 @@ class IdeaStore(BoardStore):
 
     # -- rooms and boards -------------------------------------------------------------
 
-    @in_thread
+    @reading
     def plenary(self, event_id: str) -> Room:
         with self.engine.connect() as conn:
             row = (
@@ -376,7 +376,7 @@ class IdeaStore(BoardStore):
             raise NotFound("The event has no plenary room.")
         return Room(row.id, row.event_id, row.kind, row.name)
 
-    @in_thread
+    @reading
     def board_ids(self, room_id: str) -> list[str]:
         with self.engine.connect() as conn:
             return list(
@@ -429,7 +429,7 @@ class IdeaStore(BoardStore):
                 )
         return board_id
 
-    @in_thread
+    @reading
     def idea_rows(self, event_id: str, *, include_deleted: bool = False) -> list[dict[str, Any]]:
         """Ideas of an event as the idea store keeps them, with their provenance."""
         query = sa.select(t.ideas).where(t.ideas.c.event_id == event_id).order_by(t.ideas.c.created_at, t.ideas.c.id)

@@ -84,11 +84,15 @@ class VoteDesk:
         valid dot either.
         """
         fresh = False
-        for _attempt in range(BATCH_RETRIES):
+        stale = 0
+        while stale < BATCH_RETRIES:
             async with self.live.board(board_id, None, fresh=fresh) as board:
                 accepted: list[tuple[_Queued, DotsChanged]] = []
-                refused: list[tuple[_Queued, DomainError]] = []
+                refused: list[tuple[_Queued, Exception]] = []
+                redo = False
                 for item in batch:
+                    if item.done.done():
+                        continue  # failed alone in an earlier attempt
                     if item.conn.event_id != board.event_id:
                         refused.append((item, NotFound("No such board in this event.")))
                         continue
@@ -97,8 +101,22 @@ class VoteDesk:
                     except DomainError as exc:
                         refused.append((item, exc))
                         continue
-                    apply_vote(board, event)  # decided in order on the state the batch leaves
+                    except Exception as exc:  # a fault in this dot alone: the others go on
+                        log.exception("deciding a dot failed")
+                        refused.append((item, exc))
+                        continue
+                    try:
+                        apply_vote(board, event)  # decided in order on the state the batch leaves
+                    except Exception as exc:  # the board holds part of it: decide again without it
+                        log.exception("applying a dot failed")
+                        item.done.set_exception(exc)
+                        redo = True
+                        break
                     accepted.append((item, event))
+                if redo:
+                    self.live.forget(board_id)
+                    fresh = False
+                    continue
                 try:
                     if not fresh and await self._doubtful(board, accepted, refused):
                         raise Conflict("outdated", code="stale_board")
@@ -109,16 +127,19 @@ class VoteDesk:
                 except Conflict:
                     self.live.forget(board_id)  # decide again on the stored state
                     fresh = True
+                    stale += 1
                     continue
                 except BaseException:
                     self.live.forget(board_id)  # the applied dots were not committed
                     raise
                 for item, refusal in refused:
-                    item.done.set_exception(refusal)
+                    if not item.done.done():
+                        item.done.set_exception(refusal)
                 for item, event in accepted:
                     session = board.sessions[event.session_id]
                     dots = my_dots(session, board.ballots[session.id], item.conn.member.id)
-                    item.done.set_result(dots)
+                    if not item.done.done():  # its caller may have been cancelled (shutting down)
+                        item.done.set_result(dots)
                     try:
                         await self.live.fanout.publish(member_channel(item.conn.member.id), "vote.dots", dots)
                     except Exception:  # the dot is stored and answered; its echo to other tabs is not vital
@@ -132,10 +153,11 @@ class VoteDesk:
                 item.done.set_exception(Conflict("The vote is busy; try again.", code="stale_board"))
 
     async def _doubtful(
-        self, board: Board, accepted: list[tuple[_Queued, DotsChanged]], refused: list[tuple[_Queued, DomainError]]
+        self, board: Board, accepted: list[tuple[_Queued, DotsChanged]], refused: list[tuple[_Queued, Exception]]
     ) -> bool:
         """Whether a budget, cap or missing-dot refusal was decided on counts the store does not have."""
-        checks = [(item, exc) for item, exc in refused if exc.code in ("budget_exhausted", "cap_reached", "no_dot")]
+        codes = ("budget_exhausted", "cap_reached", "no_dot")
+        checks = [(item, exc) for item, exc in refused if getattr(exc, "code", None) in codes]
         if not checks:
             return False
         pending: dict[tuple[str, str], int] = {}
@@ -212,7 +234,8 @@ class VoteDesk:
         except DomainError:
             pass  # closed meanwhile
         finally:
-            self.timers.pop(session_id, None)
+            if self.timers.get(session_id) is asyncio.current_task():  # not a timer armed since
+                del self.timers[session_id]
 
     async def close(self) -> None:
         for task in [*self.timers.values(), *self.workers.values(), *([self.flusher] if self.flusher else [])]:

@@ -70,5 +70,8 @@ def test_database_urls() -> None:
     assert sqlalchemy_url("sqlite:////abs/x.db") == "sqlite:////abs/x.db"
     assert sqlalchemy_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
     assert sqlalchemy_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    # the URLs of the drivers used before the store ran on threads still work
+    assert sqlalchemy_url("sqlite+aiosqlite:///x.db") == "sqlite:///x.db"
+    assert sqlalchemy_url("postgresql+asyncpg://u@h/db") == "postgresql+psycopg://u@h/db"
     with pytest.raises(ValueError, match="mysql"):
         sqlalchemy_url("mysql://u@h/db")

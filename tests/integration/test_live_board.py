@@ -485,8 +485,9 @@ async def test_each_acknowledgement_shows_the_board_as_its_own_command_left_it(
 async def test_one_faulty_command_fails_alone(
     server: TestServer, workshop: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A fault below the rules in one command (injected here) answers that one `internal`; the
-    commands committed with it are accepted."""
+    """A fault below the rules in one command (injected here: in deciding it, and in building
+    another's acknowledgement after it was applied) answers that one `internal`, leaves no
+    trace of it, and the commands committed with it are accepted."""
     import server.live as live_module
 
     real = live_module.decide
@@ -497,18 +498,29 @@ async def test_one_faulty_command_fails_alone(
         return real(board, actor, command)
 
     monkeypatch.setattr(live_module, "decide", decide)
+    import server.events as events_module
+
+    real_project = events_module.project_idea
+
+    def project_idea(record: Any, viewer: Any) -> Any:  # fails after the command was applied
+        if record["text"] == "halb kaputt":
+            raise RuntimeError("injected fault in the acknowledgement")
+        return real_project(record, viewer)
+
+    monkeypatch.setattr(events_module, "project_idea", project_idea)
     base, links = workshop["base"], workshop["links"]
     anna = await join_and_connect(base, links[Role.PARTICIPANT], "Anna")
     board_id = (await enter(anna))["boards"][0]["id"]
     field_id = workshop["event"].fields[0].id
-    texts = ["eins", "kaputt", "zwei", "drei"]
+    texts = ["eins", "kaputt", "zwei", "halb kaputt", "drei"]
     acks = await asyncio.gather(
         *(anna.call("board.idea.create", {"board_id": board_id, "field_id": field_id, "text": t}) for t in texts)
     )
-    assert [a["ok"] for a in acks] == [True, False, True, True]
-    assert acks[1]["error"]["code"] == "internal"
+    assert [a["ok"] for a in acks] == [True, False, True, False, True]
+    assert acks[1]["error"]["code"] == acks[3]["error"]["code"] == "internal"
     stored = await server.app[STORE].load_board(board_id)
     assert sorted(i.text for i in stored.ideas.values()) == ["drei", "eins", "zwei"] and stored.seq == 3
+    assert sorted(a["seq"] for a in acks if a["ok"]) == [1, 2, 3]
     await anna.disconnect()
 
 
@@ -533,3 +545,16 @@ async def test_a_list_read_between_two_announcements_ends_right(workshop: dict[s
     assert sorted(listed.values()) == ["Anna", "Ben", "Carl", "Zoe"]
     for client in (anna, carl, zoe, ben_again):
         await client.disconnect()
+
+
+async def test_an_in_memory_database_serves() -> None:
+    """`sqlite://`: one connection for every thread, so the store sees what was migrated."""
+    server = await start_server("sqlite://")
+    event, links = await make_event(server.app)
+    anna = await join_and_connect(base_url(server), links[Role.PARTICIPANT], "Anna")
+    board_id = (await enter(anna))["boards"][0]["id"]
+    ack = await anna.call("board.idea.create", {"board_id": board_id, "field_id": event.fields[0].id, "text": "Hier"})
+    assert ack["ok"] and ack["seq"] == 1
+    assert [i.text for i in (await server.app[STORE].load_board(board_id)).ideas.values()] == ["Hier"]
+    await anna.disconnect()
+    await server.close()
