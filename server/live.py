@@ -68,9 +68,6 @@ class Connection:
 
 @dataclass(slots=True)
 class BoardOutcome:
-    board: Board  # the live board (it may have moved on since)
-    events: list[BoardEvent]
-    records: list[dict[str, Any]]
     seq: int  # the board's sequence number right after this command
     view: Any = None  # what the command's ``view`` made of the board right after it
 
@@ -388,9 +385,9 @@ class LiveState:
                     self.forget(board_id)
                     raise
                 await self.send_changes(board.room_id, records)
-                for item, item_events, item_records, seq, item_view in decided:
+                for item, _events, _records, seq, item_view in decided:
                     if not item.outcome.done():  # a caller cancelled meanwhile (a vote timer re-armed)
-                        item.outcome.set_result(BoardOutcome(board, item_events, item_records, seq, item_view))
+                        item.outcome.set_result(BoardOutcome(seq, item_view))
                 for item, refusal in refused:
                     if not item.outcome.done():
                         item.outcome.set_exception(refusal)
@@ -411,7 +408,7 @@ class LiveState:
             if alike:
                 await self.fanout.publish_all(room_channel(room_id), "board.changed", alike)
                 alike = []
-            await self.send_change(room_id, rec)
+            await self._send_forms(room_id, rec)
         if alike:
             await self.fanout.publish_all(room_channel(room_id), "board.changed", alike)
 
@@ -425,12 +422,8 @@ class LiveState:
             return None
         return public
 
-    async def send_change(self, room_id: str, rec: dict[str, Any]) -> None:
-        """Send one change to the room, each connection getting the form it may see."""
-        alike = self._alike(rec)
-        if alike is not None:
-            await self.fanout.publish(room_channel(room_id), "board.changed", alike)
-            return
+    async def _send_forms(self, room_id: str, rec: dict[str, Any]) -> None:
+        """Send a change that viewers see differently: each connection gets the form it may see."""
         public = project(rec, PUBLIC)
         moderated = project(rec, MODERATOR)
         special = special_members(rec)

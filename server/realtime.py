@@ -136,10 +136,6 @@ class RealtimeServer:
         self._leave_channels(socket)
         return False
 
-    def emit(self, sid: str, event: str, data: Any) -> bool:
-        socket = self.sockets.get(sid)
-        return socket is not None and socket.connected and self.send(socket, event_frame(event, data))
-
     async def disconnect(self, sid: str) -> None:
         """Close a connection from the server's side (the client does not reconnect by itself)."""
         socket = self.sockets.get(sid)

@@ -210,3 +210,13 @@ def test_the_demo_is_made_once_and_prints_every_link(tmp_path: Path, db: str) ->
     with closing(sqlite3.connect(db.removeprefix("sqlite:///"))) as conn:
         assert conn.execute("select count(*) from events").fetchone() == (1,)
         assert conn.execute("select count(*) from organizers").fetchone() == (1,)
+
+
+def test_serve_stops_when_migrating_fails(tmp_path: Path) -> None:
+    """The migration runs in a child process; when it fails, serve says so and exits 1
+    instead of serving a database without its schema."""
+    unreachable = "postgresql://nobody@127.0.0.1:1/werkstatt"  # nothing listens on port 1
+    result = werkstatt("serve", "--port", "0", "--database", unreachable, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "migrating the idea store failed" in result.stderr
+    assert "listening" not in result.stdout
