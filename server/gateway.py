@@ -9,11 +9,10 @@ store), and turns the result into the acknowledgement ``{"ok": true, ...}`` or
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from boards.actors import Role
@@ -95,7 +94,7 @@ class Gateway:
 
     # -- connecting ------------------------------------------------------------------------
 
-    async def connect(self, sid: str, request: web.Request, auth: Any) -> None:
+    async def connect(self, sid: str, cookies: Mapping[str, str], auth: Any) -> None:
         """Authenticate (see ``_authenticate``), join the event's channels; the arrival is announced.
 
         A rule that refuses (no such event, a pseudonym taken) refuses the connection, for good;
@@ -103,7 +102,7 @@ class Gateway:
         client tries again.
         """
         try:
-            member = await self._authenticate(request, auth)
+            member = await self._authenticate(cookies, auth)
             room = await self.live.plenary(member.event_id)
         except DomainError as exc:
             raise Refused(exc.message, {"code": exc.code, "message": exc.message}) from None
@@ -120,7 +119,7 @@ class Gateway:
             self.live.detach(sid)  # half attached: undo, the endpoint never counts it connected
             raise
 
-    async def _authenticate(self, request: web.BaseRequest, auth: Any) -> Member:
+    async def _authenticate(self, cookies: Mapping[str, str], auth: Any) -> Member:
         """A member by their token, or an organizer by their session cookie for one of their events."""
         store = self.live.store
         auth = auth if isinstance(auth, dict) else {}
@@ -131,7 +130,7 @@ class Gateway:
                 return member
             raise _refused("Unknown member token; join the event again.")
         event_id = auth.get("event_id")
-        session = request.cookies.get(SESSION_COOKIE)
+        session = cookies.get(SESSION_COOKIE)
         if isinstance(event_id, str) and len(event_id) <= 40 and session:
             organizer = await store.organizer_by_session(token_hash(session))
             if organizer is not None:

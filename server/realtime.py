@@ -1,16 +1,18 @@
-"""The Socket.IO endpoint: Engine.IO 4 and Socket.IO 5 over aiohttp websockets, and nothing more.
+"""The Socket.IO endpoint: Engine.IO 4 and Socket.IO 5 over websockets, and nothing more.
 
 werkstatt speaks to browsers (socket.io-client) and programs (python-socketio's client)
 through the websocket transport, in the default namespace, with text packets: events with
 acknowledgements from the client, events from the server. That is all this module speaks,
 and it speaks it cheaply, because a node holds thousands of connections:
 
-- one task per connection (aiohttp's, reading), no send queue and no writer task: every
-  packet is written synchronously and whole to the connection's transport, which queues
-  what the socket cannot take yet (see ``server.websocket.write``);
+- aiohttp answers the upgrade request, then a ``Socket`` (an ``asyncio.Protocol``, see
+  ``server.websocket``) takes the connection over: no task, request or aiohttp handler per
+  open connection, only the transport and the socket (about 2 KB);
+- no send queue and no writer task: every packet is written synchronously and whole to the
+  connection's transport, which queues what the socket cannot take yet;
 - one timer for all connections sends Engine.IO's pings and drops those that stopped
   answering, instead of a timer per connection;
-- channels (a room, a member's tabs, the moderators) are sets of sockets that the fan-out
+- channels (a room, a member's tabs, the moderators) are dicts of sockets that the fan-out
   walks directly.
 
 python-socketio's server kept per connection a queue, a writer task and a task per read
@@ -29,17 +31,25 @@ Packets (``docs/protocol.md`` has the whole protocol)::
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp import web
 
 from server import jsoncodec
-from server.websocket import frame, write
+from server.websocket import (
+    GOING_AWAY,
+    POLICY_VIOLATION,
+    HandshakeError,
+    Switched,
+    WebSocketProtocol,
+    frame,
+    handshake,
+    take_over,
+    write,
+)
 
 log = logging.getLogger("werkstatt.realtime")
 
@@ -55,20 +65,32 @@ class Refused(Exception):
         self.data = data
 
 
-ConnectHandler = Callable[[str, web.Request, Any], Awaitable[None]]
+# (sid, the cookies of the upgrade request, the connect packet's auth)
+ConnectHandler = Callable[[str, Mapping[str, str], Any], Awaitable[None]]
 DisconnectHandler = Callable[[str], Awaitable[None]]
 EventHandler = Callable[[str, str, list[Any]], Awaitable[Any]]
 
 
-@dataclass(slots=True, eq=False)
-class Socket:
-    """One open connection."""
+class Socket(WebSocketProtocol):
+    """One open connection: its websocket, and where it stands in Socket.IO."""
 
-    sid: str
-    ws: web.WebSocketResponse
-    connected: bool = False  # the Socket.IO connect was accepted
-    pong_due: float | None = None  # loop time by which the outstanding ping must be answered
-    channels: set[str] = field(default_factory=set)
+    __slots__ = ("channels", "connected", "connecting", "cookies", "pong_due", "server", "sid")
+
+    def __init__(self, server: RealtimeServer, sid: str, cookies: Mapping[str, str]) -> None:
+        super().__init__(server.max_message_bytes)
+        self.server = server
+        self.sid = sid
+        self.connected = False  # the Socket.IO connect was accepted
+        self.pong_due: float | None = None  # loop time by which the outstanding ping must be answered
+        self.channels: set[str] = set()
+        self.cookies: Mapping[str, str] | None = cookies  # until the connect packet is handled
+        self.connecting: asyncio.Task[None] | None = None
+
+    def on_text(self, message: str) -> None:
+        self.server._message(self, message)
+
+    def on_lost(self) -> None:
+        self.server._lost(self)
 
 
 class RealtimeServer:
@@ -94,7 +116,7 @@ class RealtimeServer:
         self.sockets: dict[str, Socket] = {}
         self.channels: dict[str, dict[str, Socket]] = {}
         self._pinger: asyncio.Task[None] | None = None
-        self._handlers: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[None]] = set()  # connects, events and disconnects under way
         self._open = b"0" + jsoncodec.dumpb(
             {
                 "sid": "",
@@ -128,11 +150,11 @@ class RealtimeServer:
     def send(self, socket: Socket, data: bytes) -> bool:
         """Write one prepared frame; False (and the socket dropped) when it stopped reading."""
         try:
-            if write(socket.ws, data, self.send_buffer_limit):
+            if write(socket.transport, data, self.send_buffer_limit):
                 return True
         except Exception:  # one broken socket must not keep a message from the others
             log.exception("writing to %s failed", socket.sid)
-            _abort(socket)  # not a connection that misses messages silently: it reconnects and resyncs
+            socket.abort()  # not a connection that misses messages silently: it reconnects and resyncs
         self._leave_channels(socket)
         return False
 
@@ -142,7 +164,7 @@ class RealtimeServer:
         if socket is not None:
             if socket.connected:
                 self.send(socket, frame(b"41"))
-            await socket.ws.close()
+            socket.close()
 
     def _leave_channels(self, socket: Socket) -> None:
         for channel in socket.channels:
@@ -153,7 +175,7 @@ class RealtimeServer:
                     del self.channels[channel]
         socket.channels.clear()
 
-    # -- a connection --------------------------------------------------------------------------
+    # -- opening a connection ------------------------------------------------------------------
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if self.on_connect is None:
@@ -166,56 +188,39 @@ class RealtimeServer:
         origin = request.headers.get("Origin")
         if origin is not None and not self.origin_allowed(request, origin):
             return _bad_request(4, "Not an accepted origin.")
-        # Per-message compression is declined: frames are written straight to the transport, and
-        # each compressed connection would hold about 200 KB of zlib state.
-        ws = web.WebSocketResponse(max_msg_size=self.max_message_bytes, compress=False, timeout=2.0)
-        if not ws.can_prepare(request).ok:
-            return _bad_request(3, "Bad request")
-        await ws.prepare(request)
-        socket = Socket(sid=secrets.token_urlsafe(15), ws=ws)
+        try:
+            switching = handshake(request)
+        except HandshakeError as exc:
+            return _bad_request(3, str(exc))
+        transport = request.transport
+        if transport is None or transport.is_closing():
+            return _bad_request(3, "The connection is gone.")
+        socket = Socket(self, secrets.token_urlsafe(15), dict(request.cookies))
+        transport.write(switching)
+        take_over(request, socket)
         self.sockets[socket.sid] = socket
         self._start_pinger()
         self.send(socket, frame(self._open.replace(b'"sid":""', b'"sid":"' + socket.sid.encode() + b'"', 1)))
-        try:
-            await self._read(socket, request)
-        finally:
-            del self.sockets[socket.sid]
-            self._leave_channels(socket)
-            if socket.connected and self.on_disconnect is not None:
-                socket.connected = False
-                try:
-                    await self.on_disconnect(socket.sid)
-                except Exception:
-                    log.exception("disconnecting %s failed", socket.sid)
-            if not ws.closed:
-                await ws.close()
-        return ws
+        return Switched()
 
-    async def _read(self, socket: Socket, request: web.Request) -> None:
-        ws = socket.ws
-        while True:
-            msg = await ws.receive()
-            if msg.type is not WSMsgType.TEXT:
-                if msg.type is WSMsgType.BINARY:  # no binary packets in this protocol
-                    await ws.close(code=WSCloseCode.UNSUPPORTED_DATA, message=b"binary packets are not supported")
-                return  # closed, closing or an error (a frame past max_message_bytes among them)
-            data: str = msg.data
-            kind = data[:1]
-            if kind == "4":
-                if not await self._packet(socket, data[1:], request):
-                    await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"malformed packet")
-                    return
-            elif kind == "3":
-                socket.pong_due = None
-            elif kind == "1":
-                return
-            elif kind == "2":  # a ping from the client (Engine.IO 3 style): answer it
-                self.send(socket, frame(b"3" + data[1:].encode()))
-            elif kind not in ("5", "6"):  # upgrade and noop mean nothing on a websocket
-                await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"malformed packet")
-                return
+    # -- packets -------------------------------------------------------------------------------
 
-    async def _packet(self, socket: Socket, packet: str, request: web.Request) -> bool:
+    def _message(self, socket: Socket, data: str) -> None:
+        """One Engine.IO packet from a client (a websocket text message)."""
+        kind = data[:1]
+        if kind == "4":
+            if not self._packet(socket, data[1:]):
+                socket.fail(POLICY_VIOLATION, "malformed packet")
+        elif kind == "3":
+            socket.pong_due = None
+        elif kind == "1":
+            socket.close()
+        elif kind == "2":  # a ping from the client (Engine.IO 3 style): answer it
+            self.send(socket, frame(b"3" + data[1:].encode()))
+        elif kind not in ("5", "6"):  # upgrade and noop mean nothing on a websocket
+            socket.fail(POLICY_VIOLATION, "malformed packet")
+
+    def _packet(self, socket: Socket, packet: str) -> bool:
         """Handle one Socket.IO packet; False when it is malformed (the connection is closed)."""
         kind, rest = packet[:1], packet[1:]
         namespace = NAMESPACE
@@ -228,36 +233,46 @@ class RealtimeServer:
         if kind == "2":
             return self._event(socket, rest)
         if kind == "0":
-            return await self._connect(socket, rest, request)
+            return self._connect(socket, rest)
         if kind == "1":
-            await socket.ws.close()
+            socket.close()
             return True
         return kind == "3"  # acknowledgements from the client: the server asks for none
 
-    async def _connect(self, socket: Socket, rest: str, request: web.Request) -> bool:
-        if socket.connected:
+    def _connect(self, socket: Socket, rest: str) -> bool:
+        if socket.connected or socket.connecting is not None:
             return True
         try:
             auth = jsoncodec.loads(rest) if rest else None
         except ValueError:
             return False
-        assert self.on_connect is not None
-        try:
-            await self.on_connect(socket.sid, request, auth)
-        except Refused as refused:
-            self.send(socket, _connect_error(NAMESPACE, refused.message, refused.data))
-            return True
-        except Exception:
-            # Not a refusal: drop the transport, so that the client reconnects with its backoff (a
-            # connect_error would make socket.io-client give up until the page is reloaded).
-            log.exception("connecting %s failed", socket.sid)
-            _abort(socket)
-            return True
-        # connected even if the client went away meanwhile: its disconnect then undoes the connect.
-        # No await since the handler joined the channels: nothing was sent to them in between.
-        socket.connected = True
-        self.send(socket, frame(b"40" + jsoncodec.dumpb({"sid": socket.sid})))
+        # What the client sends next waits until it is connected.
+        socket.hold()
+        socket.connecting = self._spawn(self._connecting(socket, auth))
         return True
+
+    async def _connecting(self, socket: Socket, auth: Any) -> None:
+        assert self.on_connect is not None
+        cookies, socket.cookies = socket.cookies or {}, None
+        try:
+            try:
+                await self.on_connect(socket.sid, cookies, auth)
+            except Refused as refused:
+                self.send(socket, _connect_error(NAMESPACE, refused.message, refused.data))
+                return
+            except Exception:
+                # Not a refusal: drop the transport, so that the client reconnects with its backoff (a
+                # connect_error would make socket.io-client give up until the page is reloaded).
+                log.exception("connecting %s failed", socket.sid)
+                socket.abort()
+                return
+            # connected even if the client went away meanwhile: its disconnect then undoes the connect.
+            # No await since the handler joined the channels: nothing was sent to them in between.
+            socket.connected = True
+            self.send(socket, frame(b"40" + jsoncodec.dumpb({"sid": socket.sid})))
+        finally:
+            socket.connecting = None
+            socket.release()  # what the client sent meanwhile is read now
 
     def _event(self, socket: Socket, rest: str) -> bool:
         digits = 0
@@ -272,11 +287,8 @@ class RealtimeServer:
             return False
         if not isinstance(data, list) or not data or not isinstance(data[0], str):
             return False
-        if not socket.connected:
-            return True  # an event before the connect: nobody to answer
-        task = asyncio.get_running_loop().create_task(self._handle_event(socket, data[0], data[1:], ack_id))
-        self._handlers.add(task)
-        task.add_done_callback(self._handlers.discard)
+        if socket.connected:  # an event before the connect: nobody to answer
+            self._spawn(self._handle_event(socket, data[0], data[1:], ack_id))
         return True
 
     async def _handle_event(self, socket: Socket, name: str, args: list[Any], ack_id: int | None) -> None:
@@ -289,6 +301,31 @@ class RealtimeServer:
             return
         if ack_id is not None and socket.connected:
             self.send(socket, frame(b"43" + str(ack_id).encode() + jsoncodec.dumpb([result])))
+
+    # -- the end of a connection ---------------------------------------------------------------
+
+    def _lost(self, socket: Socket) -> None:
+        if self.sockets.pop(socket.sid, None) is None:
+            return
+        self._leave_channels(socket)
+        self._spawn(self._gone(socket))
+
+    async def _gone(self, socket: Socket) -> None:
+        if socket.connecting is not None:  # the disconnect undoes the connect, once it is done
+            await asyncio.wait([socket.connecting])
+        self._leave_channels(socket)  # channels joined while connecting
+        if socket.connected and self.on_disconnect is not None:
+            socket.connected = False
+            try:
+                await self.on_disconnect(socket.sid)
+            except Exception:
+                log.exception("disconnecting %s failed", socket.sid)
+
+    def _spawn(self, work: Awaitable[None]) -> asyncio.Task[None]:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
 
     # -- pings and shutting down ---------------------------------------------------------------
 
@@ -309,25 +346,21 @@ class RealtimeServer:
                     self.send(socket, ping)
                 elif now > socket.pong_due:
                     log.info("closing %s: no answer to the ping", socket.sid)
-                    _abort(socket)  # it does not read; a close handshake would only wait
+                    socket.abort()  # it does not read; a close handshake would only wait
 
     async def _shutdown(self, _app: web.Application) -> None:
         """Close every connection, so that shutting down does not wait for them; clients reconnect."""
         if self._pinger is not None:
             self._pinger.cancel()
-        closing = [s.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown") for s in self.sockets.values()]
-        if closing:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(asyncio.gather(*closing, return_exceptions=True), 5)
-        if self._handlers:
-            await asyncio.gather(*self._handlers, return_exceptions=True)
-
-
-def _abort(socket: Socket) -> None:
-    """Drop the connection at once; its reader then ends and the disconnect runs."""
-    transport = socket.ws._writer.transport if socket.ws._writer is not None else None
-    if transport is not None:
-        transport.abort()
+        for socket in list(self.sockets.values()):
+            socket.close(GOING_AWAY, "server shutdown")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 5
+        while (self.sockets or self._tasks) and loop.time() < deadline:
+            if self._tasks:
+                await asyncio.wait(list(self._tasks), timeout=deadline - loop.time())
+            else:
+                await asyncio.sleep(0.01)  # the closes answered, their connection_lost to come
 
 
 def event_frame(event: str, data: Any) -> bytes:

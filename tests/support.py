@@ -112,6 +112,14 @@ def _recorder(client: Client, name: str) -> Any:
     return handler
 
 
+async def participant(server: TestServer, pseudonym: str = "Rita") -> dict[str, Any]:
+    """A participant of a new event on ``server``: the join answer (token, ids) and the event's links."""
+    _event, links = await make_event(server.app)
+    status, body = await join(base_url(server), links[Role.PARTICIPANT], pseudonym)
+    assert status == 201, body
+    return {**body, "links": links}
+
+
 async def join_and_connect(base: str, link: str, pseudonym: str) -> Client:
     status, body = await join(base, link, pseudonym)
     assert status == 201, body

@@ -17,7 +17,7 @@ from aiohttp.test_utils import TestServer
 
 from boards.actors import Role
 from server.keys import LIVE, SETTINGS
-from tests.support import base_url, join, join_and_connect, make_event, start_server
+from tests.support import base_url, join_and_connect, participant, start_server
 
 PATH = "/socket.io/?EIO=4&transport=websocket"
 
@@ -31,10 +31,7 @@ async def server(sqlite_url: str) -> AsyncIterator[TestServer]:
 
 @pytest.fixture
 async def member(server: TestServer) -> dict[str, Any]:
-    _event, links = await make_event(server.app)
-    status, body = await join(base_url(server), links[Role.PARTICIPANT], "Rita")
-    assert status == 201
-    return {**body, "links": links}
+    return await participant(server)
 
 
 async def receive_text(ws: aiohttp.ClientWebSocketResponse, *, skip_pings: bool = True) -> str:
