@@ -429,8 +429,13 @@ await sio.connect("https://werkstatt.example.org", transports=["websocket"], aut
 - A browser's `Origin` must be the server's own (as the reverse proxy forwards it: the
   `Host` and `X-Forwarded-Proto` headers), or one of the `allowed_origins` setting;
   others are refused. Programs that send no `Origin` header are not affected.
-- One frame may carry at most `max_message_bytes` bytes (default {max_bytes:,}); a larger
-  one closes the connection.
+- One message may carry at most `max_message_bytes` bytes (default {max_bytes:,}); a larger
+  one closes the connection (close code 1009) as soon as its frame header announces it.
+- The WebSocket takes no extension: per-message compression offered by a browser is
+  declined. A frame against RFC 6455 closes that connection with the RFC's close code:
+  1002 (unmasked, unknown opcode, a stray continuation, a fragmented or long control frame),
+  1003 (binary frames: the protocol has none), 1007 (text that is not UTF-8); a packet that
+  is not Engine.IO/Socket.IO closes it with 1008.
 - The server sends Engine.IO pings every `ping_interval_s` seconds (default 25); a connection
   that has not answered one within `ping_timeout_s` (default 20) when the next is due is
   closed. Socket.IO clients answer pings by themselves.

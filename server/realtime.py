@@ -31,6 +31,7 @@ Packets (``docs/protocol.md`` has the whole protocol)::
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
@@ -40,6 +41,7 @@ from aiohttp import web
 
 from server import jsoncodec
 from server.websocket import (
+    CLOSE_TIMEOUT,
     GOING_AWAY,
     POLICY_VIOLATION,
     HandshakeError,
@@ -48,7 +50,6 @@ from server.websocket import (
     frame,
     handshake,
     take_over,
-    write,
 )
 
 log = logging.getLogger("werkstatt.realtime")
@@ -74,10 +75,10 @@ EventHandler = Callable[[str, str, list[Any]], Awaitable[Any]]
 class Socket(WebSocketProtocol):
     """One open connection: its websocket, and where it stands in Socket.IO."""
 
-    __slots__ = ("channels", "connected", "connecting", "cookies", "pong_due", "server", "sid")
+    __slots__ = ("channels", "connected", "connecting", "cookies", "opened", "pong_due", "server", "sid")
 
     def __init__(self, server: RealtimeServer, sid: str, cookies: Mapping[str, str]) -> None:
-        super().__init__(server.max_message_bytes)
+        super().__init__(server.max_message_bytes, server.send_buffer_limit)
         self.server = server
         self.sid = sid
         self.connected = False  # the Socket.IO connect was accepted
@@ -85,6 +86,7 @@ class Socket(WebSocketProtocol):
         self.channels: set[str] = set()
         self.cookies: Mapping[str, str] | None = cookies  # until the connect packet is handled
         self.connecting: asyncio.Task[None] | None = None
+        self.opened = asyncio.get_running_loop().time()
 
     def on_text(self, message: str) -> None:
         self.server._message(self, message)
@@ -103,6 +105,8 @@ class RealtimeServer:
         ping_interval: float = 25.0,
         ping_timeout: float = 20.0,
         path: str = "/socket.io/",
+        connect_timeout: float = 45.0,
+        connecting_limit: float = 30.0,
     ) -> None:
         self.on_connect: ConnectHandler | None = None  # set by ``bind`` once the store is open
         self.on_disconnect: DisconnectHandler | None = None
@@ -113,10 +117,13 @@ class RealtimeServer:
         self.ping_interval = ping_interval
         self.ping_timeout = ping_timeout
         self.path = path
+        self.connect_timeout = connect_timeout  # to send the connect packet (socket.io's connectTimeout)
+        self.connecting_limit = connecting_limit  # for the connect handler, before the connection is dropped
         self.sockets: dict[str, Socket] = {}
         self.channels: dict[str, dict[str, Socket]] = {}
         self._pinger: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()  # connects, events and disconnects under way
+        self._emptied: asyncio.Event | None = None  # set when the last connection is gone, while shutting down
         self._open = b"0" + jsoncodec.dumpb(
             {
                 "sid": "",
@@ -150,7 +157,7 @@ class RealtimeServer:
     def send(self, socket: Socket, data: bytes) -> bool:
         """Write one prepared frame; False (and the socket dropped) when it stopped reading."""
         try:
-            if write(socket.transport, data, self.send_buffer_limit):
+            if socket.send(data):
                 return True
         except Exception:  # one broken socket must not keep a message from the others
             log.exception("writing to %s failed", socket.sid)
@@ -165,6 +172,7 @@ class RealtimeServer:
             if socket.connected:
                 self.send(socket, frame(b"41"))
             socket.close()
+            self._leave_channels(socket)  # nothing more is sent to it (RFC 6455: no data after the close)
 
     def _leave_channels(self, socket: Socket) -> None:
         for channel in socket.channels:
@@ -197,10 +205,12 @@ class RealtimeServer:
             return _bad_request(3, "The connection is gone.")
         socket = Socket(self, secrets.token_urlsafe(15), dict(request.cookies))
         transport.write(switching)
-        take_over(request, socket)
+        early = take_over(request, socket)
         self.sockets[socket.sid] = socket
         self._start_pinger()
         self.send(socket, frame(self._open.replace(b'"sid":""', b'"sid":"' + socket.sid.encode() + b'"', 1)))
+        if early:
+            socket.data_received(early)
         return Switched()
 
     # -- packets -------------------------------------------------------------------------------
@@ -256,7 +266,8 @@ class RealtimeServer:
         cookies, socket.cookies = socket.cookies or {}, None
         try:
             try:
-                await self.on_connect(socket.sid, cookies, auth)
+                async with asyncio.timeout(self.connecting_limit):
+                    await self.on_connect(socket.sid, cookies, auth)
             except Refused as refused:
                 self.send(socket, _connect_error(NAMESPACE, refused.message, refused.data))
                 return
@@ -309,6 +320,8 @@ class RealtimeServer:
             return
         self._leave_channels(socket)
         self._spawn(self._gone(socket))
+        if not self.sockets and self._emptied is not None:
+            self._emptied.set()
 
     async def _gone(self, socket: Socket) -> None:
         if socket.connecting is not None:  # the disconnect undoes the connect, once it is done
@@ -341,7 +354,9 @@ class RealtimeServer:
             await asyncio.sleep(self.ping_interval)
             now = loop.time()
             for socket in list(self.sockets.values()):
-                if socket.pong_due is None:
+                if not socket.connected and socket.connecting is None and now - socket.opened > self.connect_timeout:
+                    socket.close(POLICY_VIOLATION, "no connect packet")  # refused, or never asked
+                elif socket.pong_due is None:
                     socket.pong_due = now + self.ping_timeout
                     self.send(socket, ping)
                 elif now > socket.pong_due:
@@ -349,18 +364,23 @@ class RealtimeServer:
                     socket.abort()  # it does not read; a close handshake would only wait
 
     async def _shutdown(self, _app: web.Application) -> None:
-        """Close every connection, so that shutting down does not wait for them; clients reconnect."""
+        """Close every connection, so that shutting down does not wait for them; clients reconnect.
+
+        Clients answer the close at once; one that does not is dropped after ``CLOSE_TIMEOUT``,
+        and whatever is still open at the deadline is dropped then."""
         if self._pinger is not None:
             self._pinger.cancel()
         for socket in list(self.sockets.values()):
             socket.close(GOING_AWAY, "server shutdown")
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 5
-        while (self.sockets or self._tasks) and loop.time() < deadline:
-            if self._tasks:
-                await asyncio.wait(list(self._tasks), timeout=deadline - loop.time())
-            else:
-                await asyncio.sleep(0.01)  # the closes answered, their connection_lost to come
+        if self.sockets:
+            self._emptied = asyncio.Event()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._emptied.wait(), CLOSE_TIMEOUT + 1)
+        for socket in list(self.sockets.values()):
+            socket.abort()
+        await asyncio.sleep(0)  # their connection_lost
+        if self._tasks:  # disconnects (and events) under way
+            await asyncio.wait(list(self._tasks), timeout=5)
 
 
 def event_frame(event: str, data: Any) -> bytes:

@@ -44,7 +44,7 @@ class Settings(BaseModel):
         65536,
         ge=1024,
         le=16 * 1024 * 1024,
-        description="Largest Socket.IO frame accepted; larger ones close the connection.",
+        description="Largest Socket.IO message accepted (bytes); a larger one closes the connection.",
     )
     send_buffer_limit: int = Field(
         4 * 1024 * 1024,

@@ -70,16 +70,17 @@ def handshake(request: web.BaseRequest) -> bytes:
     )
 
 
-def take_over(request: web.BaseRequest, protocol: asyncio.Protocol) -> None:
+def take_over(request: web.BaseRequest, protocol: asyncio.Protocol) -> bytes:
     """Move the request's connection from aiohttp to ``protocol`` (after the 101 is written).
 
     aiohttp is told its connection is gone: it stops counting it, reading from it and
     closing it, and frees its request handler once the web handler returns ``Switched()``.
+    Returns what the client sent after its request, for ``protocol.data_received`` once the
+    caller is ready for it (nothing from a client that waits for the handshake, as it must).
     """
     transport = request.transport
     handler = request.protocol
     assert transport is not None
-    # Bytes that came after the request (none from a client that waits for the handshake, as it must).
     tail = bytes(getattr(handler, "_message_tail", b""))
     transport.set_protocol(protocol)
     handler.transport = None  # so that aiohttp does not close it as it lets go
@@ -87,8 +88,7 @@ def take_over(request: web.BaseRequest, protocol: asyncio.Protocol) -> None:
     protocol.connection_made(transport)
     if not transport.is_reading():
         transport.resume_reading()
-    if tail:
-        protocol.data_received(tail)
+    return tail
 
 
 class Switched(web.StreamResponse):
@@ -136,7 +136,7 @@ def write(transport: asyncio.Transport | None, data: bytes, limit: int) -> bool:
     return True
 
 
-def unmask(data: bytes, mask: bytes) -> bytes:
+def unmask(data: bytes | bytearray, mask: bytes | bytearray) -> bytes:
     """A client's payload XOR its 4-byte mask, as one big-integer XOR (fast in C)."""
     length = len(data)
     if not length:
@@ -150,17 +150,20 @@ class WebSocketProtocol(asyncio.Protocol):
 
     Subclasses get each text message in ``on_text`` and the end of the connection in
     ``on_lost``; ``hold()`` stops reading (what is buffered waits) until ``release()``.
+    Everything is written through ``send``, so that a client that does not read is dropped
+    once ``send_limit`` bytes wait for it, whatever it makes the server write.
     """
 
-    __slots__ = ("_buffer", "_closing", "_fragments", "_held", "max_message", "transport")
+    __slots__ = ("_buffer", "_closing", "_fragments", "_held", "max_message", "send_limit", "transport")
 
-    def __init__(self, max_message: int) -> None:
+    def __init__(self, max_message: int, send_limit: int) -> None:
         self.transport: asyncio.Transport | None = None
         self.max_message = max_message
-        self._buffer = b""
-        self._fragments: list[bytes] | None = None  # a text message that came in several frames
+        self.send_limit = send_limit
+        self._buffer: bytes | bytearray = b""  # what came and is not a whole frame yet
+        self._fragments: bytearray | None = None  # a text message that came in several frames, so far
         self._held = False
-        self._closing: asyncio.TimerHandle | None = None  # the server sent its close; drop after a while
+        self._closing: asyncio.TimerHandle | None = None  # the close was sent: the connection ends by then
 
     # -- what a subclass handles -----------------------------------------------------------------
 
@@ -176,7 +179,12 @@ class WebSocketProtocol(asyncio.Protocol):
         self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass, only alike
 
     def data_received(self, data: bytes) -> None:
-        self._buffer = self._buffer + data if self._buffer else data
+        if not self._buffer:
+            self._buffer = data  # the common case: whole frames, no copy
+        elif isinstance(self._buffer, bytearray):
+            self._buffer += data  # a frame arriving in pieces: appended in place, not copied again each time
+        else:
+            self._buffer = bytearray(self._buffer) + data
         self._read()
 
     def eof_received(self) -> bool:
@@ -185,41 +193,51 @@ class WebSocketProtocol(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         if self._closing is not None:
             self._closing.cancel()
-            self._closing = None
+        self._closing = None
         self._buffer = b""
         self._fragments = None
         self.on_lost()
 
-    # -- closing -----------------------------------------------------------------------------------
+    # -- writing and closing -----------------------------------------------------------------------
 
     @property
     def open(self) -> bool:
-        return self.transport is not None and not self.transport.is_closing() and self._closing is None
+        """Not closing: data may still be sent (RFC 6455 §5.5.1: none after the close frame)."""
+        return self.transport is not None and self._closing is None and not self.transport.is_closing()
+
+    def send(self, data: bytes) -> bool:
+        """Write prepared frames; False when the connection is closing, or was dropped because
+        ``send_limit`` bytes already waited for it."""
+        return self._closing is None and write(self.transport, data, self.send_limit)
 
     def close(self, code: int = NORMAL, reason: str = "") -> None:
-        """Send a close; the client answers with its own and the connection ends (or is dropped
-        after ``CLOSE_TIMEOUT``)."""
-        if not self.open:
-            return
-        assert self.transport is not None
-        self.transport.write(close_frame(code, reason))
-        self._closing = asyncio.get_running_loop().call_later(CLOSE_TIMEOUT, self.abort)
+        """Send a close frame; the client answers with its own and the connection ends, or is
+        dropped after ``CLOSE_TIMEOUT``."""
+        if self.open:
+            self._end(close_frame(code, reason), wait_for_answer=not self._held)
 
     def fail(self, code: int, reason: str) -> None:
         """End a connection that broke the protocol: a close frame, and the connection at once."""
-        if self.transport is not None and not self.transport.is_closing():
-            if self._closing is None:
-                self.transport.write(close_frame(code, reason))
-            self.transport.close()
+        if self.open:
+            self._end(close_frame(code, reason), wait_for_answer=False)
 
     def abort(self) -> None:
         """Drop the connection at once, unsent bytes and all."""
         if self.transport is not None:
             self.transport.abort()
 
+    def _end(self, last: bytes, *, wait_for_answer: bool) -> None:
+        assert self.transport is not None
+        write(self.transport, last, self.send_limit)
+        if not wait_for_answer:
+            self.transport.close()  # once what is queued is written; a client that does not read
+        # cannot keep it: whatever is left is dropped after CLOSE_TIMEOUT
+        self._closing = asyncio.get_running_loop().call_later(CLOSE_TIMEOUT, self.abort)
+
     def hold(self) -> None:
         self._held = True
-        if self.transport is not None and not self.transport.is_closing():
+        if self.open:
+            assert self.transport is not None
             self.transport.pause_reading()
 
     def release(self) -> None:
@@ -234,9 +252,8 @@ class WebSocketProtocol(asyncio.Protocol):
         buffer = self._buffer
         pos, end = 0, len(buffer)
         while not self._held and end - pos >= 2:
-            transport = self.transport
-            if transport is None or transport.is_closing():
-                buffer, pos, end = b"", 0, 0
+            if self.transport is None or self.transport.is_closing():
+                pos = end  # what a closed connection still sent is not read
                 break
             first, second = buffer[pos], buffer[pos + 1]
             opcode, length, head = first & 0x0F, second & 0x7F, 2
@@ -251,7 +268,7 @@ class WebSocketProtocol(asyncio.Protocol):
             problem = self._check(first, second, opcode, length)
             if problem is not None:
                 self.fail(*problem)
-                buffer, pos, end = b"", 0, 0
+                pos = end
                 break
             start = pos + head + 4
             if end - start < length:
@@ -259,7 +276,12 @@ class WebSocketProtocol(asyncio.Protocol):
             payload = unmask(buffer[start : start + length], buffer[pos + head : start])
             pos = start + length
             self._frame(opcode, bool(first & 0x80), payload)
-        self._buffer = buffer[pos:] if pos < end else b""
+        if pos >= end:
+            self._buffer = b""
+        elif isinstance(buffer, bytearray):
+            del buffer[:pos]
+        else:
+            self._buffer = buffer[pos:]
 
     def _check(self, first: int, second: int, opcode: int, length: int) -> tuple[int, str] | None:
         """Why a frame's header is refused, before its payload is waited for."""
@@ -267,6 +289,8 @@ class WebSocketProtocol(asyncio.Protocol):
             return PROTOCOL_ERROR, "no extension was agreed"
         if not second & 0x80:
             return PROTOCOL_ERROR, "a client's frames are masked"
+        if length >= 1 << 63:
+            return PROTOCOL_ERROR, "invalid length"
         if opcode >= CLOSE:
             if opcode not in (CLOSE, PING, PONG) or not first & 0x80 or length > 125:
                 return PROTOCOL_ERROR, "invalid control frame"
@@ -275,39 +299,62 @@ class WebSocketProtocol(asyncio.Protocol):
             return UNSUPPORTED_DATA, "binary packets are not supported"
         if opcode not in (TEXT, CONTINUATION) or (opcode == TEXT) == (self._fragments is not None):
             return PROTOCOL_ERROR, "unexpected frame"
-        received = sum(map(len, self._fragments)) if self._fragments else 0
+        received = len(self._fragments) if self._fragments is not None else 0
         if received + length > self.max_message:
             return MESSAGE_TOO_BIG, "message too big"
         return None
 
     def _frame(self, opcode: int, final: bool, payload: bytes) -> None:
-        assert self.transport is not None
         if opcode == PING:
-            if self._closing is None:
-                self.transport.write(frame(payload, PONG))
-            return
-        if opcode == PONG:
-            return
-        if opcode == CLOSE:
-            if self._closing is None:  # the client closes: answer, then the connection ends
-                code = payload[:2] if len(payload) >= 2 else struct.pack("!H", NORMAL)
-                self.transport.write(frame(code, CLOSE))
-            self.transport.close()
-            return
-        if self._closing is not None:
-            return  # closing: what the client still sends is not read
+            self.send(frame(payload, PONG))  # a client that pings without reading meets the limit
+        elif opcode == CLOSE:
+            self._closed_by_client(payload)
+        elif opcode != PONG and self._closing is None:  # once closing, what the client sends is not read
+            self._data(final, payload)
+
+    def _data(self, final: bool, payload: bytes) -> None:
         if not final:
-            self._fragments = [*(self._fragments or ()), payload]
+            if self._fragments is None:
+                self._fragments = bytearray(payload)
+            else:
+                self._fragments += payload  # in place: many small fragments cost no more than one
             return
         if self._fragments is not None:
-            payload = b"".join([*self._fragments, payload])
-            self._fragments = None
+            self._fragments += payload
+            payload, self._fragments = bytes(self._fragments), None
         try:
             message = payload.decode()
         except UnicodeDecodeError:
             self.fail(INVALID_TEXT, "text is not UTF-8")
             return
         self.on_text(message)
+
+    def _closed_by_client(self, payload: bytes) -> None:
+        """The client's close frame: answered with the same code (or the problem with it), and the
+        connection ends. After the server's own close it is the answer, and ends it."""
+        assert self.transport is not None
+        if self._closing is not None:
+            self.transport.close()
+            return
+        answer = struct.pack("!H", NORMAL)
+        if len(payload) == 1:
+            answer = struct.pack("!H", PROTOCOL_ERROR)
+        elif len(payload) >= 2:
+            (code,) = struct.unpack("!H", payload[:2])
+            if not _valid_close_code(code):
+                answer = struct.pack("!H", PROTOCOL_ERROR)
+            else:
+                try:
+                    payload[2:].decode()
+                    answer = payload[:2]
+                except UnicodeDecodeError:
+                    answer = struct.pack("!H", INVALID_TEXT)
+        self._end(frame(answer, CLOSE), wait_for_answer=False)
+
+
+def _valid_close_code(code: int) -> bool:
+    """Codes a close frame may carry (RFC 6455 §7.4; 1005, 1006 and 1015 are never sent)."""
+    return (1000 <= code <= 1014 and code not in (1004, 1005, 1006)) or 3000 <= code <= 4999
 
 
 def _tokens(value: str) -> set[str]:

@@ -1,20 +1,36 @@
-"""Shared fixtures: the idea store on SQLite and on PostgreSQL, and a real server.
+"""Shared fixtures: the idea store on SQLite and on PostgreSQL, and a real server; the event loops.
 
 Outside CI a missing PostgreSQL skips its tests with the reason; with ``CI=true`` it fails.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from pathlib import Path
 
 import psycopg
 import pytest
+import uvloop
 
 IN_CI = os.environ.get("CI") == "true"
 PG_ADMIN = os.environ.get("WERKSTATT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+# The tests of the websocket under the Socket.IO endpoint run on both event loops: asyncio's
+# and uvloop, which `werkstatt serve` runs on (their transports differ in what the endpoint
+# relies on: taking a connection over, pausing reading, closing with bytes unsent).
+BOTH_LOOPS = {"test_websocket.py", "test_realtime.py"}
+
+
+def pytest_asyncio_loop_factories(
+    config: pytest.Config, item: pytest.Item
+) -> Mapping[str, Callable[[], asyncio.AbstractEventLoop]]:
+    if item.path.name in BOTH_LOOPS:
+        return {"asyncio": asyncio.new_event_loop, "uvloop": uvloop.new_event_loop}
+    return {"asyncio": asyncio.new_event_loop}
 
 
 def missing(reason: str) -> None:

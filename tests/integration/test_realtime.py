@@ -16,7 +16,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from boards.actors import Role
-from server.keys import LIVE, SETTINGS
+from server.keys import LIVE, REALTIME, SETTINGS
 from tests.support import base_url, join_and_connect, participant, start_server
 
 PATH = "/socket.io/?EIO=4&transport=websocket"
@@ -208,3 +208,49 @@ async def test_a_fault_while_connecting_drops_the_transport_so_the_client_retrie
     finally:
         store.member_by_token = real  # type: ignore[method-assign]
     assert any("connecting" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_connection_dropped_while_connecting_leaves_no_ghost(
+    server: TestServer, member: dict[str, Any]
+) -> None:
+    """Dropped (by the pinger or the send limit) while the connect handler is still at work: once
+    the handler is done, its connect is undone and nothing of the connection is left."""
+    live, realtime = server.app[LIVE], server.app[REALTIME]
+    store = live.store
+    real = store.member_by_token
+    entered = asyncio.Event()
+
+    async def slow(token_hash: str) -> Any:
+        entered.set()
+        await asyncio.sleep(0.3)
+        return await real(token_hash)
+
+    store.member_by_token = slow  # type: ignore[method-assign]
+    try:
+        async with aiohttp.ClientSession() as http:
+            ws, _ = await open_socket(http, server)
+            await ws.send_str("40" + json.dumps({"token": member["token"]}))
+            await entered.wait()
+            (socket,) = realtime.sockets.values()
+            assert socket.connecting is not None
+            socket.abort()
+            assert await closed(ws)
+            for _ in range(100):
+                if not realtime._tasks:
+                    break
+                await asyncio.sleep(0.02)
+    finally:
+        store.member_by_token = real  # type: ignore[method-assign]
+    assert realtime.sockets == {} and realtime.channels == {} and realtime._tasks == set()
+    assert live.connections == {} and live.present(member["event_id"]) == []
+
+
+async def test_a_socket_that_never_connects_is_closed(server: TestServer) -> None:
+    """An open websocket without a Socket.IO connect (or one refused) does not stay for ever."""
+    realtime = server.app[REALTIME]
+    realtime.connect_timeout = 0.3  # pings every 0.2 s look at it
+    async with aiohttp.ClientSession() as http:
+        ws, _ = await open_socket(http, server)
+        assert await closed(ws, within=3)
+        assert ws.close_code == 1008
+    assert realtime.sockets == {}

@@ -13,6 +13,7 @@ import base64
 import contextlib
 import json
 import os
+import socket
 import struct
 from collections.abc import AsyncIterator
 from typing import Any
@@ -21,7 +22,8 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from boards.actors import Role
-from server.keys import LIVE
+from server.keys import LIVE, REALTIME
+from server.realtime import event_frame
 from server.websocket import BINARY, CLOSE, CONTINUATION, PING, PONG, TEXT
 from tests.support import base_url, join, make_event, participant, start_server
 
@@ -29,9 +31,12 @@ PATH = "/socket.io/?EIO=4&transport=websocket"
 MAX_MESSAGE = 4096
 
 
+SEND_LIMIT = 64 * 1024
+
+
 @pytest.fixture
 async def server(sqlite_url: str) -> AsyncIterator[TestServer]:
-    srv = await start_server(sqlite_url, max_message_bytes=MAX_MESSAGE)
+    srv = await start_server(sqlite_url, max_message_bytes=MAX_MESSAGE, send_buffer_limit=SEND_LIMIT)
     yield srv
     await srv.close()
 
@@ -129,6 +134,14 @@ class RawClient:
         self.send(self.frame(payload[:2], CLOSE))  # as a client answers
         assert await asyncio.wait_for(self.reader.read(), 5) == b""
         return int(struct.unpack("!H", payload[:2])[0])
+
+    async def frames_until_closed(self) -> list[tuple[int, bytes]]:
+        """Every frame up to the end of the connection (the client does not answer a close)."""
+        frames = []
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+            while True:
+                frames.append(await self.receive())
+        return frames
 
     async def connect(self, token: str) -> None:
         assert (await self.text()).startswith("0")
@@ -258,3 +271,163 @@ async def test_aiohttp_lets_go_of_the_connection_and_shutting_down_closes_it(sql
     assert codes == [1001] * 5
     assert loop.time() - started < 2  # the clients answered the close: no waiting for a timeout
     assert server.app[LIVE].connections == {}
+
+
+def enter(ack: int, padding: int = 0) -> bytes:
+    """The packet of a ``room.enter`` with acknowledgement ``ack`` (JSON whitespace as padding)."""
+    return b"42%d" % ack + b'["room.enter",' + b" " * padding + b"{}]"
+
+
+async def answered(client: RawClient, ack: int) -> dict[str, Any]:
+    while not (text := await client.text()).startswith(f"43{ack}["):
+        pass
+    result: dict[str, Any] = json.loads(text[len(f"43{ack}") :])[0]
+    return result
+
+
+async def test_frames_that_arrive_a_byte_at_a_time(server: TestServer, raw: Any, member: dict[str, Any]) -> None:
+    client = await raw()
+    await client.connect(member["token"])
+    frames = client.frame(enter(1, padding=300)) + client.frame(enter(2))  # a 16-bit length, then a short one
+    for byte in range(len(frames)):
+        client.send(frames[byte : byte + 1])
+        await client.writer.drain()
+        await asyncio.sleep(0.001)
+    assert (await answered(client, 1))["ok"] and (await answered(client, 2))["ok"]
+
+
+async def test_a_character_split_between_fragments(server: TestServer, raw: Any, member: dict[str, Any]) -> None:
+    client = await raw()
+    assert (await client.text()).startswith("0")
+    connect = b"40" + json.dumps({"token": member["token"], "greeting": "Grüße"}, ensure_ascii=False).encode()
+    cut = connect.index("ü".encode()) + 1  # between the two bytes of "ü"
+    client.send(client.frame(connect[:cut], fin=False), client.frame(connect[cut:], CONTINUATION))
+    assert (await client.text()).startswith("40")
+
+
+async def test_the_upgrade_and_a_first_packet_in_one_write(server: TestServer, member: dict[str, Any]) -> None:
+    """What comes with the upgrade request is read after the Engine.IO open packet is sent."""
+    reader, writer = await asyncio.open_connection(server.host, server.port)
+    key = base64.b64encode(os.urandom(16)).decode()
+    request = (
+        f"GET {PATH} HTTP/1.1\r\nHost: {server.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        f"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: {key}\r\n\r\n"
+    ).encode()
+    client = RawClient(reader, writer)
+    writer.write(request + client.frame(b"2probe"))
+    try:
+        assert (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)).startswith(b"HTTP/1.1 101 ")
+        assert (await client.receive())[1].startswith(b"0{")
+        assert await client.receive() == (TEXT, b"3probe")
+    finally:
+        writer.close()
+
+
+@pytest.mark.parametrize(
+    ("close", "answer"),
+    [
+        (struct.pack("!H", 1000) + "tschüss".encode(), 1000),
+        (struct.pack("!H", 3000), 3000),  # a code an application registered: echoed
+        (b"", 1000),  # no code at all
+        (b"\x03", 1002),  # half a code
+        (struct.pack("!H", 1005), 1002),  # "no status": never sent in a frame
+        (struct.pack("!H", 999), 1002),
+        (struct.pack("!H", 1000) + b"\xff", 1007),  # a reason that is not UTF-8
+    ],
+)
+async def test_the_client_closes(
+    server: TestServer, raw: Any, member: dict[str, Any], close: bytes, answer: int
+) -> None:
+    """The close is answered (with the client's code, or the problem with it), and nothing is
+    answered after it."""
+    client = await raw()
+    await client.connect(member["token"])
+    client.send(client.frame(close, CLOSE), client.frame(enter(5)))
+    frames = await client.frames_until_closed()
+    assert [opcode for opcode, _ in frames if opcode != TEXT] == [CLOSE]
+    assert not any(payload.startswith(b"435") for _opcode, payload in frames)
+    assert struct.unpack("!H", frames[-1][1][:2])[0] == answer
+
+
+async def test_nothing_is_sent_after_the_servers_close(server: TestServer, raw: Any, member: dict[str, Any]) -> None:
+    """RFC 6455 §5.5.1: a disconnected member's room is still busy; none of it follows the close."""
+    realtime = server.app[REALTIME]
+    client = await raw()
+    await client.connect(member["token"])
+    (sid,) = realtime.sockets
+    channels = set(realtime.sockets[sid].channels)
+    await realtime.disconnect(sid)
+    for channel in channels:  # what changes in the member's room and event would send
+        for receiver in realtime.members(channel):
+            realtime.send(receiver, event_frame("board.changed", {"seq": 1}))
+    assert realtime.sockets[sid].channels == set()
+    assert not realtime.send(realtime.sockets[sid], event_frame("board.changed", {"seq": 2}))
+    frames = await client.frames_until_closed()  # the client does not answer: dropped after 2 s
+    opcodes = [opcode for opcode, _ in frames]
+    assert opcodes[-1] == CLOSE and opcodes.count(CLOSE) == 1
+    assert frames[-2] == (TEXT, b"41")  # the Socket.IO disconnect, then the close, then nothing
+
+
+async def test_a_flood_of_empty_fragments_does_not_hold_up_the_others(
+    server: TestServer, raw: Any, member: dict[str, Any]
+) -> None:
+    flooder = await raw()
+    await flooder.connect(member["token"])
+    other = await raw()
+    await other.connect(member["token"])
+    empty = flooder.frame(b"", CONTINUATION, fin=False)
+    flooder.send(flooder.frame(b"421", fin=False), empty * 40_000)  # 240 KB, nothing of a message
+    await asyncio.sleep(0.05)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    other.send(other.frame(enter(7)))
+    assert (await answered(other, 7))["ok"]
+    assert loop.time() - started < 1  # before the fix, one such flood held the server for 3 to 13 s
+    flooder.send(flooder.frame(b'["room.enter",{}]', CONTINUATION))  # the message, whole at last
+    assert (await answered(flooder, 1))["ok"]
+
+
+async def test_a_client_that_pings_without_reading_is_dropped(
+    server: TestServer, raw: Any, member: dict[str, Any]
+) -> None:
+    """Every pong waits for the client; past ``send_buffer_limit`` unsent it is dropped, not queued on."""
+    realtime = server.app[REALTIME]
+    other = await raw()
+    await other.connect(member["token"])
+    pinger = await raw()
+    await pinger.connect(member["token"])
+    pinger.writer.transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    pinger.writer.transport.pause_reading()  # type: ignore[attr-defined]
+    ping = pinger.frame(b"x" * 125, PING)
+    with contextlib.suppress(ConnectionError):
+        for _ in range(40):
+            pinger.send(ping * 1000)
+            await pinger.writer.drain()
+            unsent = max(s.transport.get_write_buffer_size() for s in realtime.sockets.values() if s.transport)
+            assert unsent <= SEND_LIMIT + 2 * 127  # the limit, and the one pong that went past it
+            if len(realtime.sockets) == 1:
+                break
+            await asyncio.sleep(0.01)
+    assert len(realtime.sockets) == 1
+    other.send(other.frame(enter(3)))
+    assert (await answered(other, 3))["ok"]
+
+
+async def test_shutting_down_with_a_client_that_does_not_answer(sqlite_url: str) -> None:
+    """Its close goes unanswered: it is dropped after the close timeout, and shutting down ends."""
+    server = await start_server(sqlite_url)
+    member = await participant(server)
+    client = await RawClient.open(server)
+    await client.connect(member["token"])
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await server.close()
+    took = loop.time() - started
+    frames = []
+    with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+        while True:
+            frames.append(await client.receive())
+    client.writer.close()
+    assert frames[-1][0] == CLOSE and struct.unpack("!H", frames[-1][1][:2])[0] == 1001
+    assert 1.5 < took < 4  # the close timeout (2 s), not the 5 s of aiohttp's shutdown
+    assert server.app[LIVE].connections == {} and server.app[REALTIME].sockets == {}
