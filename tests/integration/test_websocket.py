@@ -423,10 +423,7 @@ async def test_shutting_down_with_a_client_that_does_not_answer(sqlite_url: str)
     started = loop.time()
     await server.close()
     took = loop.time() - started
-    frames = []
-    with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
-        while True:
-            frames.append(await client.receive())
+    frames = await client.frames_until_closed()
     client.writer.close()
     assert frames[-1][0] == CLOSE and struct.unpack("!H", frames[-1][1][:2])[0] == 1001
     assert 1.5 < took < 4  # the close timeout (2 s), not the 5 s of aiohttp's shutdown
