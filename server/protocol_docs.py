@@ -435,7 +435,11 @@ await sio.connect("https://werkstatt.example.org", transports=["websocket"], aut
   declined. A frame against RFC 6455 closes that connection with the RFC's close code:
   1002 (unmasked, unknown opcode, a stray continuation, a fragmented or long control frame),
   1003 (binary frames: the protocol has none), 1007 (text that is not UTF-8); a packet that
-  is not Engine.IO/Socket.IO closes it with 1008.
+  is not Engine.IO/Socket.IO closes it with 1008, as does sending no Socket.IO connect packet
+  within 45 seconds of opening the WebSocket (or none accepted: looked at with each ping).
+- A connect that the server cannot complete within 30 seconds (its database gone, say) drops the
+  connection without a `connect_error`, as any fault below the rules does: the client tries again
+  with its backoff. A `connect_error` is a refusal for good.
 - The server sends Engine.IO pings every `ping_interval_s` seconds (default 25); a connection
   that has not answered one within `ping_timeout_s` (default 20) when the next is due is
   closed. Socket.IO clients answer pings by themselves.

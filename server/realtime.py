@@ -263,13 +263,17 @@ class RealtimeServer:
 
     async def _connecting(self, socket: Socket, auth: Any) -> None:
         assert self.on_connect is not None
-        cookies, socket.cookies = socket.cookies or {}, None
+        cookies = socket.cookies or {}
         try:
             try:
                 async with asyncio.timeout(self.connecting_limit):
                     await self.on_connect(socket.sid, cookies, auth)
             except Refused as refused:
                 self.send(socket, _connect_error(NAMESPACE, refused.message, refused.data))
+                return
+            except TimeoutError:
+                log.warning("connecting %s took more than %g s; dropped", socket.sid, self.connecting_limit)
+                socket.abort()
                 return
             except Exception:
                 # Not a refusal: drop the transport, so that the client reconnects with its backoff (a
@@ -280,6 +284,7 @@ class RealtimeServer:
             # connected even if the client went away meanwhile: its disconnect then undoes the connect.
             # No await since the handler joined the channels: nothing was sent to them in between.
             socket.connected = True
+            socket.cookies = None  # kept until now for a retry after a refusal
             self.send(socket, frame(b"40" + jsoncodec.dumpb({"sid": socket.sid})))
         finally:
             socket.connecting = None
@@ -370,17 +375,22 @@ class RealtimeServer:
         and whatever is still open at the deadline is dropped then."""
         if self._pinger is not None:
             self._pinger.cancel()
+        emptied = self._emptied = asyncio.Event()
         for socket in list(self.sockets.values()):
             socket.close(GOING_AWAY, "server shutdown")
-        if self.sockets:
-            self._emptied = asyncio.Event()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._emptied.wait(), CLOSE_TIMEOUT + 1)
-        for socket in list(self.sockets.values()):
-            socket.abort()
-        await asyncio.sleep(0)  # their connection_lost
+        if self.sockets and not await _within(emptied, CLOSE_TIMEOUT + 1):
+            for socket in list(self.sockets.values()):
+                socket.abort()
+            await _within(emptied, 1)  # their connection_lost
         if self._tasks:  # disconnects (and events) under way
             await asyncio.wait(list(self._tasks), timeout=5)
+
+
+async def _within(event: asyncio.Event, seconds: float) -> bool:
+    """Whether ``event`` is set within ``seconds``."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(event.wait(), seconds)
+    return event.is_set()
 
 
 def event_frame(event: str, data: Any) -> bytes:

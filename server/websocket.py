@@ -188,7 +188,10 @@ class WebSocketProtocol(asyncio.Protocol):
         self._read()
 
     def eof_received(self) -> bool:
-        return False  # the transport closes itself
+        if self._closing is None:  # the transport closes itself once what is queued is written; a
+            # client that does not read cannot keep it open
+            self._closing = asyncio.get_running_loop().call_later(CLOSE_TIMEOUT, self.abort)
+        return False
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self._closing is not None:
@@ -220,6 +223,8 @@ class WebSocketProtocol(asyncio.Protocol):
         """End a connection that broke the protocol: a close frame, and the connection at once."""
         if self.open:
             self._end(close_frame(code, reason), wait_for_answer=False)
+        elif self.transport is not None and not self.transport.is_closing():
+            self.transport.close()  # while the server's close waits for its answer: no waiting any more
 
     def abort(self) -> None:
         """Drop the connection at once, unsent bytes and all."""
@@ -244,7 +249,8 @@ class WebSocketProtocol(asyncio.Protocol):
         self._held = False
         if self.transport is not None and not self.transport.is_closing():
             self.transport.resume_reading()
-            self._read()
+            # soon, not now: release() may be called while this protocol is still reading
+            asyncio.get_running_loop().call_soon(self._read)
 
     # -- frames ------------------------------------------------------------------------------------
 

@@ -13,7 +13,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
-import uvloop
+
+try:
+    import uvloop
+except ImportError:  # not on Windows, where werkstatt serve runs on asyncio's loop
+    uvloop = None
 
 IN_CI = os.environ.get("CI") == "true"
 PG_ADMIN = os.environ.get("WERKSTATT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -28,7 +32,7 @@ BOTH_LOOPS = {"test_websocket.py", "test_realtime.py"}
 def pytest_asyncio_loop_factories(
     config: pytest.Config, item: pytest.Item
 ) -> Mapping[str, Callable[[], asyncio.AbstractEventLoop]]:
-    if item.path.name in BOTH_LOOPS:
+    if item.path.name in BOTH_LOOPS and uvloop is not None:
         return {"asyncio": asyncio.new_event_loop, "uvloop": uvloop.new_event_loop}
     return {"asyncio": asyncio.new_event_loop}
 

@@ -253,4 +253,70 @@ async def test_a_socket_that_never_connects_is_closed(server: TestServer) -> Non
         ws, _ = await open_socket(http, server)
         assert await closed(ws, within=3)
         assert ws.close_code == 1008
+    for _ in range(100):
+        if not realtime.sockets:
+            break
+        await asyncio.sleep(0.02)
     assert realtime.sockets == {}
+
+
+async def test_a_connect_that_takes_too_long_is_dropped_and_leaves_nothing(
+    server: TestServer, member: dict[str, Any]
+) -> None:
+    live, realtime = server.app[LIVE], server.app[REALTIME]
+    realtime.connecting_limit = 0.2
+    store = live.store
+    real = store.member_by_token
+
+    async def hanging(token_hash: str) -> Any:
+        await asyncio.sleep(30)
+        return await real(token_hash)
+
+    store.member_by_token = hanging  # type: ignore[method-assign]
+    try:
+        async with aiohttp.ClientSession() as http:
+            ws, _ = await open_socket(http, server)
+            await ws.send_str("40" + json.dumps({"token": member["token"]}))
+            assert await closed(ws, within=3)  # dropped, not refused: the client tries again
+    finally:
+        store.member_by_token = real  # type: ignore[method-assign]
+    for _ in range(100):
+        if not realtime.sockets and not realtime._tasks:
+            break
+        await asyncio.sleep(0.02)
+    assert realtime.sockets == {} and realtime._tasks == set() and live.connections == {}
+
+
+async def test_closing_a_socket_while_it_connects(server: TestServer, member: dict[str, Any]) -> None:
+    """The close goes out at once (reading is paused while connecting: no answer is waited for),
+    and the connect that completes afterwards sends nothing and is undone."""
+    live, realtime = server.app[LIVE], server.app[REALTIME]
+    store = live.store
+    real = store.member_by_token
+    entered = asyncio.Event()
+
+    async def slow(token_hash: str) -> Any:
+        entered.set()
+        await asyncio.sleep(0.3)
+        return await real(token_hash)
+
+    store.member_by_token = slow  # type: ignore[method-assign]
+    try:
+        async with aiohttp.ClientSession() as http:
+            ws, _ = await open_socket(http, server)
+            await ws.send_str("40" + json.dumps({"token": member["token"]}))
+            await entered.wait()
+            (sid,) = realtime.sockets
+            await realtime.disconnect(sid)
+            texts = []
+            while (msg := await asyncio.wait_for(ws.receive(), 5)).type is aiohttp.WSMsgType.TEXT:
+                texts.append(msg.data)
+            assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+            assert not any(text.startswith("40") for text in texts)
+            for _ in range(100):
+                if not realtime._tasks:
+                    break
+                await asyncio.sleep(0.02)
+    finally:
+        store.member_by_token = real  # type: ignore[method-assign]
+    assert realtime.sockets == {} and live.connections == {} and live.present(member["event_id"]) == []

@@ -387,6 +387,13 @@ async def test_a_flood_of_empty_fragments_does_not_hold_up_the_others(
     assert (await answered(flooder, 1))["ok"]
 
 
+def stop_reading(client: RawClient, server_side: Any) -> None:
+    """The client reads nothing any more, and the kernel holds little for it on either side."""
+    client.writer.transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    client.writer.transport.pause_reading()  # type: ignore[attr-defined]
+    server_side.transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+
+
 async def test_a_client_that_pings_without_reading_is_dropped(
     server: TestServer, raw: Any, member: dict[str, Any]
 ) -> None:
@@ -394,23 +401,77 @@ async def test_a_client_that_pings_without_reading_is_dropped(
     realtime = server.app[REALTIME]
     other = await raw()
     await other.connect(member["token"])
+    (other_sid,) = realtime.sockets
     pinger = await raw()
     await pinger.connect(member["token"])
-    pinger.writer.transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    pinger.writer.transport.pause_reading()  # type: ignore[attr-defined]
+    (server_side,) = (s for sid, s in realtime.sockets.items() if sid != other_sid)
+    stop_reading(pinger, server_side)
     ping = pinger.frame(b"x" * 125, PING)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 10
     with contextlib.suppress(ConnectionError):
-        for _ in range(40):
-            pinger.send(ping * 1000)
+        while len(realtime.sockets) == 2 and loop.time() < deadline:
+            pinger.send(ping * 200)
             await pinger.writer.drain()
             unsent = max(s.transport.get_write_buffer_size() for s in realtime.sockets.values() if s.transport)
             assert unsent <= SEND_LIMIT + 2 * 127  # the limit, and the one pong that went past it
-            if len(realtime.sockets) == 1:
-                break
-            await asyncio.sleep(0.01)
-    assert len(realtime.sockets) == 1
+            await asyncio.sleep(0.005)
+    assert list(realtime.sockets) == [other_sid]
     other.send(other.frame(enter(3)))
     assert (await answered(other, 3))["ok"]
+
+
+async def test_a_protocol_error_from_a_client_that_does_not_read(
+    server: TestServer, raw: Any, member: dict[str, Any]
+) -> None:
+    """The close frame cannot reach it, and the server does not wait for it to read: the
+    connection is dropped within the close timeout (2 s)."""
+    realtime = server.app[REALTIME]
+    client = await raw()
+    await client.connect(member["token"])
+    (server_side,) = realtime.sockets.values()
+    stop_reading(client, server_side)
+    for seq in range(40):  # about 40 KB waiting for it, under the send limit
+        realtime.send(server_side, event_frame("board.changed", {"seq": seq, "text": "x" * 1000}))
+    assert 0 < server_side.transport.get_write_buffer_size() < SEND_LIMIT
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    client.send(client.frame(b"40", masked=False))
+    for _ in range(100):
+        if not realtime.sockets:
+            break
+        await asyncio.sleep(0.05)
+    assert realtime.sockets == {} and loop.time() - started < 3
+
+
+async def test_a_protocol_error_while_the_servers_close_waits(
+    server: TestServer, raw: Any, member: dict[str, Any]
+) -> None:
+    """The server closed and waits for the answer; a broken frame instead ends it at once."""
+    realtime = server.app[REALTIME]
+    client = await raw()
+    await client.connect(member["token"])
+    (sid,) = realtime.sockets
+    await realtime.disconnect(sid)
+    client.send(client.frame(b"40", masked=False))
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    frames = await client.frames_until_closed()
+    assert frames[-1][0] == CLOSE and loop.time() - started < 1  # not the close timeout's 2 s
+
+
+async def test_a_client_that_half_closes(server: TestServer, raw: Any, member: dict[str, Any]) -> None:
+    """End of input from the client ends the connection, and the member's presence."""
+    live = server.app[LIVE]
+    client = await raw()
+    await client.connect(member["token"])
+    client.writer.write_eof()
+    await asyncio.wait_for(client.reader.read(), 5)  # to the end: the server closes its side too
+    for _ in range(100):
+        if not live.connections:
+            break
+        await asyncio.sleep(0.02)
+    assert live.connections == {} and live.present(member["event_id"]) == []
 
 
 async def test_shutting_down_with_a_client_that_does_not_answer(sqlite_url: str) -> None:
