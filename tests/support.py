@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,6 +111,15 @@ def _recorder(client: Client, name: str) -> Any:
         await client.record(name, data)
 
     return handler
+
+
+async def until(condition: Callable[[], bool], within: float = 5) -> bool:
+    """Wait until ``condition()`` holds (checked every 20 ms); whether it did within ``within`` seconds."""
+    for _ in range(max(1, round(within / 0.02))):
+        if condition():
+            return True
+        await asyncio.sleep(0.02)
+    return condition()
 
 
 async def participant(server: TestServer, pseudonym: str = "Rita") -> dict[str, Any]:

@@ -7,8 +7,9 @@ with socket.io-client); these send what those clients never would.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import aiohttp
@@ -17,7 +18,7 @@ from aiohttp.test_utils import TestServer
 
 from boards.actors import Role
 from server.keys import LIVE, REALTIME, SETTINGS
-from tests.support import base_url, join_and_connect, participant, start_server
+from tests.support import base_url, join_and_connect, participant, start_server, until
 
 PATH = "/socket.io/?EIO=4&transport=websocket"
 
@@ -32,6 +33,26 @@ async def server(sqlite_url: str) -> AsyncIterator[TestServer]:
 @pytest.fixture
 async def member(server: TestServer) -> dict[str, Any]:
     return await participant(server)
+
+
+@contextlib.contextmanager
+def slow_lookup(server: TestServer, seconds: float) -> Iterator[asyncio.Event]:
+    """Looking a member token up takes ``seconds``: a connect in progress for that long. The
+    event is set when a lookup starts."""
+    store = server.app[LIVE].store
+    real = store.member_by_token
+    entered = asyncio.Event()
+
+    async def slow(token_hash: str) -> Any:
+        entered.set()
+        await asyncio.sleep(seconds)
+        return await real(token_hash)
+
+    store.member_by_token = slow  # type: ignore[method-assign]
+    try:
+        yield entered
+    finally:
+        store.member_by_token = real  # type: ignore[method-assign]
 
 
 async def receive_text(ws: aiohttp.ClientWebSocketResponse, *, skip_pings: bool = True) -> str:
@@ -169,10 +190,7 @@ async def test_a_client_gone_while_connecting_leaves_no_ghost(server: TestServer
             ws, _ = await open_socket(http, server)
             await ws.send_str("40" + json.dumps({"token": member["token"]}))
             await ws.close()
-    for _ in range(100):
-        if not live.connections and not live.present(member["event_id"]):
-            break
-        await asyncio.sleep(0.02)
+    await until(lambda: not live.connections and not live.present(member["event_id"]))
     assert live.connections == {} and live.present(member["event_id"]) == []
 
 
@@ -216,31 +234,16 @@ async def test_a_connection_dropped_while_connecting_leaves_no_ghost(
     """Dropped (by the pinger or the send limit) while the connect handler is still at work: once
     the handler is done, its connect is undone and nothing of the connection is left."""
     live, realtime = server.app[LIVE], server.app[REALTIME]
-    store = live.store
-    real = store.member_by_token
-    entered = asyncio.Event()
-
-    async def slow(token_hash: str) -> Any:
-        entered.set()
-        await asyncio.sleep(0.3)
-        return await real(token_hash)
-
-    store.member_by_token = slow  # type: ignore[method-assign]
-    try:
+    with slow_lookup(server, 0.3) as looking_up:
         async with aiohttp.ClientSession() as http:
             ws, _ = await open_socket(http, server)
             await ws.send_str("40" + json.dumps({"token": member["token"]}))
-            await entered.wait()
+            await looking_up.wait()
             (socket,) = realtime.sockets.values()
             assert socket.connecting is not None
             socket.abort()
             assert await closed(ws)
-            for _ in range(100):
-                if not realtime._tasks:
-                    break
-                await asyncio.sleep(0.02)
-    finally:
-        store.member_by_token = real  # type: ignore[method-assign]
+            await until(lambda: not realtime._tasks)
     assert realtime.sockets == {} and realtime.channels == {} and realtime._tasks == set()
     assert live.connections == {} and live.present(member["event_id"]) == []
 
@@ -253,11 +256,7 @@ async def test_a_socket_that_never_connects_is_closed(server: TestServer) -> Non
         ws, _ = await open_socket(http, server)
         assert await closed(ws, within=3)
         assert ws.close_code == 1008
-    for _ in range(100):
-        if not realtime.sockets:
-            break
-        await asyncio.sleep(0.02)
-    assert realtime.sockets == {}
+    assert await until(lambda: not realtime.sockets)
 
 
 async def test_a_connect_that_takes_too_long_is_dropped_and_leaves_nothing(
@@ -265,47 +264,24 @@ async def test_a_connect_that_takes_too_long_is_dropped_and_leaves_nothing(
 ) -> None:
     live, realtime = server.app[LIVE], server.app[REALTIME]
     realtime.connecting_limit = 0.2
-    store = live.store
-    real = store.member_by_token
-
-    async def hanging(token_hash: str) -> Any:
-        await asyncio.sleep(30)
-        return await real(token_hash)
-
-    store.member_by_token = hanging  # type: ignore[method-assign]
-    try:
+    with slow_lookup(server, 30):
         async with aiohttp.ClientSession() as http:
             ws, _ = await open_socket(http, server)
             await ws.send_str("40" + json.dumps({"token": member["token"]}))
             assert await closed(ws, within=3)  # dropped, not refused: the client tries again
-    finally:
-        store.member_by_token = real  # type: ignore[method-assign]
-    for _ in range(100):
-        if not realtime.sockets and not realtime._tasks:
-            break
-        await asyncio.sleep(0.02)
-    assert realtime.sockets == {} and realtime._tasks == set() and live.connections == {}
+    assert await until(lambda: not realtime.sockets and not realtime._tasks)
+    assert live.connections == {}
 
 
 async def test_closing_a_socket_while_it_connects(server: TestServer, member: dict[str, Any]) -> None:
     """The close goes out at once (reading is paused while connecting: no answer is waited for),
     and the connect that completes afterwards sends nothing and is undone."""
     live, realtime = server.app[LIVE], server.app[REALTIME]
-    store = live.store
-    real = store.member_by_token
-    entered = asyncio.Event()
-
-    async def slow(token_hash: str) -> Any:
-        entered.set()
-        await asyncio.sleep(0.3)
-        return await real(token_hash)
-
-    store.member_by_token = slow  # type: ignore[method-assign]
-    try:
+    with slow_lookup(server, 0.3) as looking_up:
         async with aiohttp.ClientSession() as http:
             ws, _ = await open_socket(http, server)
             await ws.send_str("40" + json.dumps({"token": member["token"]}))
-            await entered.wait()
+            await looking_up.wait()
             (sid,) = realtime.sockets
             await realtime.disconnect(sid)
             texts = []
@@ -313,10 +289,5 @@ async def test_closing_a_socket_while_it_connects(server: TestServer, member: di
                 texts.append(msg.data)
             assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
             assert not any(text.startswith("40") for text in texts)
-            for _ in range(100):
-                if not realtime._tasks:
-                    break
-                await asyncio.sleep(0.02)
-    finally:
-        store.member_by_token = real  # type: ignore[method-assign]
+            await until(lambda: not realtime._tasks)
     assert realtime.sockets == {} and live.connections == {} and live.present(member["event_id"]) == []

@@ -25,7 +25,7 @@ from boards.actors import Role
 from server.keys import LIVE, REALTIME
 from server.realtime import event_frame
 from server.websocket import BINARY, CLOSE, CONTINUATION, PING, PONG, TEXT
-from tests.support import base_url, join, make_event, participant, start_server
+from tests.support import base_url, join, make_event, participant, start_server, until
 
 PATH = "/socket.io/?EIO=4&transport=websocket"
 MAX_MESSAGE = 4096
@@ -222,10 +222,7 @@ async def test_the_client_closing_is_answered_and_its_departure_recorded(
     assert [m["pseudonym"] for m in live.present(member["event_id"])] == ["Rita"]
     client.send(client.frame(struct.pack("!H", 1000) + b"bye", CLOSE))
     assert await client.closed_with() == 1000
-    for _ in range(100):
-        if not live.connections:
-            break
-        await asyncio.sleep(0.02)
+    await until(lambda: not live.connections)
     assert live.connections == {} and live.present(member["event_id"]) == []
 
 
@@ -437,10 +434,7 @@ async def test_a_protocol_error_from_a_client_that_does_not_read(
     loop = asyncio.get_running_loop()
     started = loop.time()
     client.send(client.frame(b"40", masked=False))
-    for _ in range(100):
-        if not realtime.sockets:
-            break
-        await asyncio.sleep(0.05)
+    await until(lambda: not realtime.sockets)
     assert realtime.sockets == {} and loop.time() - started < 3
 
 
@@ -467,10 +461,7 @@ async def test_a_client_that_half_closes(server: TestServer, raw: Any, member: d
     await client.connect(member["token"])
     client.writer.write_eof()
     await asyncio.wait_for(client.reader.read(), 5)  # to the end: the server closes its side too
-    for _ in range(100):
-        if not live.connections:
-            break
-        await asyncio.sleep(0.02)
+    await until(lambda: not live.connections)
     assert live.connections == {} and live.present(member["event_id"]) == []
 
 
