@@ -330,8 +330,7 @@ class RealtimeServer:
 
     async def _gone(self, socket: Socket) -> None:
         if socket.connecting is not None:  # the disconnect undoes the connect, once it is done
-            await asyncio.wait([socket.connecting])
-        self._leave_channels(socket)  # channels joined while connecting
+            await asyncio.wait([socket.connecting])  # (it joins no channel any more: ``join`` looks the sid up)
         if socket.connected and self.on_disconnect is not None:
             socket.connected = False
             try:

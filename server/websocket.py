@@ -336,26 +336,29 @@ class WebSocketProtocol(asyncio.Protocol):
         self.on_text(message)
 
     def _closed_by_client(self, payload: bytes) -> None:
-        """The client's close frame: answered with the same code (or the problem with it), and the
-        connection ends. After the server's own close it is the answer, and ends it."""
+        """The client's close frame: answered (see ``close_answer``), and the connection ends.
+        After the server's own close it is the answer, and ends it."""
         assert self.transport is not None
         if self._closing is not None:
             self.transport.close()
-            return
-        answer = struct.pack("!H", NORMAL)
-        if len(payload) == 1:
-            answer = struct.pack("!H", PROTOCOL_ERROR)
-        elif len(payload) >= 2:
-            (code,) = struct.unpack("!H", payload[:2])
-            if not _valid_close_code(code):
-                answer = struct.pack("!H", PROTOCOL_ERROR)
-            else:
-                try:
-                    payload[2:].decode()
-                    answer = payload[:2]
-                except UnicodeDecodeError:
-                    answer = struct.pack("!H", INVALID_TEXT)
-        self._end(frame(answer, CLOSE), wait_for_answer=False)
+        else:
+            self._end(frame(struct.pack("!H", close_answer(payload)), CLOSE), wait_for_answer=False)
+
+
+def close_answer(payload: bytes) -> int:
+    """The code that answers a client's close frame: its own, or what is wrong with it (RFC 6455 §7.4)."""
+    if not payload:
+        return NORMAL
+    if len(payload) == 1:
+        return PROTOCOL_ERROR
+    (code,) = struct.unpack("!H", payload[:2])
+    if not _valid_close_code(code):
+        return PROTOCOL_ERROR
+    try:
+        payload[2:].decode()
+    except UnicodeDecodeError:
+        return INVALID_TEXT
+    return int(code)
 
 
 def _valid_close_code(code: int) -> bool:

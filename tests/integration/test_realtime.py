@@ -55,6 +55,13 @@ def slow_lookup(server: TestServer, seconds: float) -> Iterator[asyncio.Event]:
         store.member_by_token = real  # type: ignore[method-assign]
 
 
+async def connecting(http: aiohttp.ClientSession, server: TestServer, token: str) -> aiohttp.ClientWebSocketResponse:
+    """A websocket that has sent its Socket.IO connect with ``token`` (the answer not awaited)."""
+    ws, _ = await open_socket(http, server)
+    await ws.send_str("40" + json.dumps({"token": token}))
+    return ws
+
+
 async def receive_text(ws: aiohttp.ClientWebSocketResponse, *, skip_pings: bool = True) -> str:
     while True:
         msg = await asyncio.wait_for(ws.receive(), 5)
@@ -187,8 +194,7 @@ async def test_a_client_gone_while_connecting_leaves_no_ghost(server: TestServer
     live = server.app[LIVE]
     async with aiohttp.ClientSession() as http:
         for _ in range(5):
-            ws, _ = await open_socket(http, server)
-            await ws.send_str("40" + json.dumps({"token": member["token"]}))
+            ws = await connecting(http, server, member["token"])
             await ws.close()
     await until(lambda: not live.connections and not live.present(member["event_id"]))
     assert live.connections == {} and live.present(member["event_id"]) == []
@@ -213,8 +219,7 @@ async def test_a_fault_while_connecting_drops_the_transport_so_the_client_retrie
     store.member_by_token = failing_once  # type: ignore[method-assign]
     try:
         async with aiohttp.ClientSession() as http:
-            ws, _ = await open_socket(http, server)
-            await ws.send_str("40" + json.dumps({"token": member["token"]}))
+            ws = await connecting(http, server, member["token"])
             msg = await asyncio.wait_for(ws.receive(), 5)
             while msg.type is aiohttp.WSMsgType.TEXT and msg.data == "2":
                 msg = await asyncio.wait_for(ws.receive(), 5)
@@ -236,8 +241,7 @@ async def test_a_connection_dropped_while_connecting_leaves_no_ghost(
     live, realtime = server.app[LIVE], server.app[REALTIME]
     with slow_lookup(server, 0.3) as looking_up:
         async with aiohttp.ClientSession() as http:
-            ws, _ = await open_socket(http, server)
-            await ws.send_str("40" + json.dumps({"token": member["token"]}))
+            ws = await connecting(http, server, member["token"])
             await looking_up.wait()
             (socket,) = realtime.sockets.values()
             assert socket.connecting is not None
@@ -266,8 +270,7 @@ async def test_a_connect_that_takes_too_long_is_dropped_and_leaves_nothing(
     realtime.connecting_limit = 0.2
     with slow_lookup(server, 30):
         async with aiohttp.ClientSession() as http:
-            ws, _ = await open_socket(http, server)
-            await ws.send_str("40" + json.dumps({"token": member["token"]}))
+            ws = await connecting(http, server, member["token"])
             assert await closed(ws, within=3)  # dropped, not refused: the client tries again
     assert await until(lambda: not realtime.sockets and not realtime._tasks)
     assert live.connections == {}
@@ -279,8 +282,7 @@ async def test_closing_a_socket_while_it_connects(server: TestServer, member: di
     live, realtime = server.app[LIVE], server.app[REALTIME]
     with slow_lookup(server, 0.3) as looking_up:
         async with aiohttp.ClientSession() as http:
-            ws, _ = await open_socket(http, server)
-            await ws.send_str("40" + json.dumps({"token": member["token"]}))
+            ws = await connecting(http, server, member["token"])
             await looking_up.wait()
             (sid,) = realtime.sockets
             await realtime.disconnect(sid)

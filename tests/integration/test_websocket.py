@@ -23,7 +23,7 @@ from aiohttp.test_utils import TestServer
 
 from boards.actors import Role
 from server.keys import LIVE, REALTIME
-from server.realtime import event_frame
+from server.realtime import Socket, event_frame
 from server.websocket import BINARY, CLOSE, CONTINUATION, PING, PONG, TEXT
 from tests.support import base_url, join, make_event, participant, start_server, until
 
@@ -384,6 +384,16 @@ async def test_a_flood_of_empty_fragments_does_not_hold_up_the_others(
     assert (await answered(flooder, 1))["ok"]
 
 
+async def connected(raw: Any, server: TestServer, token: str) -> tuple[RawClient, Socket]:
+    """A raw client connected as the member with ``token``, and its socket on the server."""
+    realtime = server.app[REALTIME]
+    before = set(realtime.sockets)
+    client = await raw()
+    await client.connect(token)
+    (server_side,) = (s for sid, s in realtime.sockets.items() if sid not in before)
+    return client, server_side
+
+
 def stop_reading(client: RawClient, server_side: Any) -> None:
     """The client reads nothing any more, and the kernel holds little for it on either side."""
     client.writer.transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
@@ -396,12 +406,8 @@ async def test_a_client_that_pings_without_reading_is_dropped(
 ) -> None:
     """Every pong waits for the client; past ``send_buffer_limit`` unsent it is dropped, not queued on."""
     realtime = server.app[REALTIME]
-    other = await raw()
-    await other.connect(member["token"])
-    (other_sid,) = realtime.sockets
-    pinger = await raw()
-    await pinger.connect(member["token"])
-    (server_side,) = (s for sid, s in realtime.sockets.items() if sid != other_sid)
+    other, other_side = await connected(raw, server, member["token"])
+    pinger, server_side = await connected(raw, server, member["token"])
     stop_reading(pinger, server_side)
     ping = pinger.frame(b"x" * 125, PING)
     loop = asyncio.get_running_loop()
@@ -413,7 +419,7 @@ async def test_a_client_that_pings_without_reading_is_dropped(
             unsent = max(s.transport.get_write_buffer_size() for s in realtime.sockets.values() if s.transport)
             assert unsent <= SEND_LIMIT + 2 * 127  # the limit, and the one pong that went past it
             await asyncio.sleep(0.005)
-    assert list(realtime.sockets) == [other_sid]
+    assert list(realtime.sockets.values()) == [other_side]
     other.send(other.frame(enter(3)))
     assert (await answered(other, 3))["ok"]
 
@@ -424,9 +430,7 @@ async def test_a_protocol_error_from_a_client_that_does_not_read(
     """The close frame cannot reach it, and the server does not wait for it to read: the
     connection is dropped within the close timeout (2 s)."""
     realtime = server.app[REALTIME]
-    client = await raw()
-    await client.connect(member["token"])
-    (server_side,) = realtime.sockets.values()
+    client, server_side = await connected(raw, server, member["token"])
     stop_reading(client, server_side)
     for seq in range(40):  # about 40 KB waiting for it, under the send limit
         realtime.send(server_side, event_frame("board.changed", {"seq": seq, "text": "x" * 1000}))
@@ -442,11 +446,8 @@ async def test_a_protocol_error_while_the_servers_close_waits(
     server: TestServer, raw: Any, member: dict[str, Any]
 ) -> None:
     """The server closed and waits for the answer; a broken frame instead ends it at once."""
-    realtime = server.app[REALTIME]
-    client = await raw()
-    await client.connect(member["token"])
-    (sid,) = realtime.sockets
-    await realtime.disconnect(sid)
+    client, server_side = await connected(raw, server, member["token"])
+    await server.app[REALTIME].disconnect(server_side.sid)
     client.send(client.frame(b"40", masked=False))
     loop = asyncio.get_running_loop()
     started = loop.time()
