@@ -82,7 +82,12 @@ def take_over(request: web.BaseRequest, protocol: asyncio.Protocol) -> bytes:
     handler = request.protocol
     assert transport is not None
     tail = bytes(getattr(handler, "_message_tail", b""))
-    transport.set_protocol(protocol)
+    owner = transport.get_protocol()
+    hand_over = getattr(owner, "hand_over", None)
+    if hand_over is not None:  # a protocol that wraps aiohttp's (server.connections) passes it on
+        hand_over(protocol)
+    else:
+        transport.set_protocol(protocol)
     handler.transport = None  # so that aiohttp does not close it as it lets go
     handler.connection_lost(None)
     protocol.connection_made(transport)
