@@ -4,8 +4,7 @@
     ├── InvalidInput            code "invalid_input" (a value breaks a rule)
     │   ├── TextTooShort        code "text_too_short"
     │   ├── TextTooLong         code "text_too_long"
-    │   ├── ControlCharacters   code "control_characters"
-    │   └── MarkupNotAllowed    code "markup_not_allowed"
+    │   └── ControlCharacters   code "control_characters"
     ├── NotFound                code "not_found"
     ├── Forbidden               code "forbidden"      (the role or ownership does not allow it)
     └── Conflict                code "conflict"       (the state does not allow it now)
@@ -41,10 +40,6 @@ class TextTooLong(InvalidInput):
 
 class ControlCharacters(InvalidInput):
     code = "control_characters"
-
-
-class MarkupNotAllowed(InvalidInput):
-    code = "markup_not_allowed"
 
 
 class NotFound(DomainError):

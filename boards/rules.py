@@ -112,6 +112,15 @@ def _not_silent(board: Board, actor: Actor) -> None:
         raise Conflict("Grouping waits until the ideas are revealed.", code="wrong_phase")
 
 
+def _may_change_field(actor: Actor, idea: Idea, column_id: str) -> None:
+    """An idea's field of action is part of what it says: only its author or a facilitator changes it.
+
+    Anyone who may arrange the board may still reorder and group others' ideas within their field.
+    """
+    if column_id != idea.column_id and idea.author_id != actor.member_id and not actor.role.moderates:
+        raise Forbidden("Only the author or a facilitator can move an idea into another field of action.")
+
+
 def _sees(board: Board, actor: Actor, idea: Idea) -> bool:
     """Whether the actor may see (and so act on) an idea."""
     if actor.role.moderates or idea.author_id == actor.member_id:
@@ -268,6 +277,7 @@ def _move(d: _Decision, cmd: c.MoveIdea) -> None:
     idea = _idea_for(board, actor, cmd.idea_id)
     _in_phase(board, actor, Phase.COLLECT, Phase.CLUSTER)
     board.column(cmd.column_id)
+    _may_change_field(actor, idea, cmd.column_id)
     order = board.column_order(cmd.column_id, without=idea.id)
     if cmd.after_id is None:
         position = key_between(None, order[0].position if order else None)
@@ -294,7 +304,9 @@ def _group(d: _Decision, cmd: c.GroupIdeas) -> None:
     ideas = [_idea_for(board, actor, i) for i in cmd.idea_ids]
     if any(i.status is not IdeaStatus.VISIBLE for i in ideas):
         raise Conflict("Only visible ideas can be grouped.", code="not_visible")
-    column_id = ideas[0].column_id
+    column_id = ideas[0].column_id  # the cluster's field: ideas from other fields join it there
+    for idea in ideas:
+        _may_change_field(actor, idea, column_id)
     cluster = Cluster(
         id=cmd.cluster_id,
         column_id=column_id,
@@ -327,6 +339,7 @@ def _set_cluster(d: _Decision, cmd: c.SetIdeaCluster) -> None:
         raise Conflict("The idea is in that cluster already.")
     if idea.status is not IdeaStatus.VISIBLE:
         raise Conflict("Only visible ideas can be grouped.", code="not_visible")
+    _may_change_field(actor, idea, cluster.column_id)
     changed = replace(idea, cluster_id=cluster.id)
     if idea.column_id != cluster.column_id:
         changed = replace(changed, column_id=cluster.column_id, position=_end_of_column(board, cluster.column_id))

@@ -1,20 +1,19 @@
-"""Rules for text that people type: trimmed, bounded, no control characters, no markup.
+"""Rules for text that people type: trimmed, bounded, no control characters.
 
-Texts are always rendered as text by the client; refusing markup here as well means a
-copy that ends up in an export, an e-mail or another tool cannot carry a script either.
-A lone ``<`` (as in "Tempo < 30") is ordinary text and allowed.
+Texts are stored as people typed them ("Kosten < Nutzen", "<Straßenname> umbenennen") and
+are never interpreted as markup: the browser client writes them as text only (``textContent``,
+never ``innerHTML``), the server's pages escape them (jinja2's autoescape), and an export
+escapes them for its own format. Refusing angle brackets here would refuse ordinary writing and
+protect nothing that those do not protect already. Control characters are refused: they are
+invisible, can disguise a text, and break the formats texts travel in.
 """
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
-from boards.errors import ControlCharacters, MarkupNotAllowed, TextTooLong, TextTooShort
+from boards.errors import ControlCharacters, TextTooLong, TextTooShort
 
-# An element or closing tag (``<b>``, ``</div>``, ``<img src=x onerror=…>``), a comment or
-# doctype (``<!``), or a processing instruction (``<?``). "a<b" alone is not a tag.
-_MARKUP = re.compile(r"<\s*/?\s*[A-Za-z][^<>]*>|<[!?]")
 _ALLOWED_CONTROLS_MULTILINE = {"\n", "\t"}
 
 
@@ -27,8 +26,6 @@ def clean_text(value: str, *, label: str, min_len: int, max_len: int, multiline:
             continue
         if unicodedata.category(ch) in ("Cc", "Cs", "Co") or ch in ("\u2028", "\u2029"):
             raise ControlCharacters(f"{label} contains control characters (U+{ord(ch):04X}).")
-    if _MARKUP.search(text):
-        raise MarkupNotAllowed(f"{label} must not contain HTML or other markup.")
     if len(text) < min_len:
         raise TextTooShort(f"{label} needs at least {min_len} character{'s' if min_len != 1 else ''}.")
     if len(text) > max_len:

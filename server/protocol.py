@@ -290,7 +290,10 @@ class BoardView(BoardPayload):
 
 class IdeaCreate(BoardPayload):
     field_id: Id
-    text: Text = Field(description="1–2,000 characters after trimming; no control characters, no markup.")
+    text: Text = Field(
+        description="1–2,000 characters after trimming; no control characters. Stored as typed: a client shows "
+        "it as text, never as HTML."
+    )
     title: Annotated[str, StringConstraints(max_length=800)] = Field("", description="Up to 120 characters.")
     tags: list[Tag] = Field([], max_length=40, description="Up to 10 tags of 1–30 characters.")
     colour: Literal["yellow", "green", "blue", "pink", "orange", "purple"] | None = None
@@ -563,7 +566,8 @@ ERROR_CODES: dict[str, str] = {
     "`connect_error` data when a connection is refused).",
     "invalid_payload": "The payload does not match the event's schema (wrong type, unknown or missing key).",
     "unknown_event": "No such event.",
-    "forbidden": "The role or ownership does not allow it (observers read only; only authors edit).",
+    "forbidden": "The role or ownership does not allow it (observers read only; only authors edit; only "
+    "authors and facilitators put an idea into another field of action).",
     "rate_limited": "Too many events from this connection; wait and retry.",
     "not_found": "The board, idea or column does not exist in the client's event.",
     "conflict": "The state does not allow it now.",
@@ -593,7 +597,6 @@ ERROR_CODES: dict[str, str] = {
     "text_too_short": "A text is empty after trimming.",
     "text_too_long": "A text is longer than allowed.",
     "control_characters": "A text contains control characters.",
-    "markup_not_allowed": "A text contains HTML or other markup.",
     "invalid_input": "A value breaks a rule.",
     "internal": "The server failed; it logged the cause. Nothing was changed.",
 }

@@ -53,7 +53,6 @@ JOIN_ERRORS: tuple[tuple[int, str, str], ...] = (
     (400, "text_too_short", "The pseudonym is empty after trimming."),
     (400, "text_too_long", f"The pseudonym is longer than {PSEUDONYM_MAX} characters after trimming."),
     (400, "control_characters", "The pseudonym contains control characters."),
-    (400, "markup_not_allowed", "The pseudonym contains HTML or other markup."),
     (403, "foreign_origin", "The request has an `Origin` header of another site (see the `allowed_origins` setting)."),
     (404, "invalid_link", "The link token is unknown, or the organizer replaced the link by a new one."),
     (409, "pseudonym_taken", "Someone in the event uses this pseudonym already (case and spaces do not count)."),
@@ -368,8 +367,9 @@ Content-Type: application/json
 {{"ok": true, "token": "<member token>", "member_id": "mb_…", "event_id": "ev_…", "role": "participant", "pseudonym": "Anna"}}
 ```
 
-- The pseudonym is trimmed and needs 1 to {pseudonym_max} characters, no control characters and
-  no markup; it must be unique within the event.
+- The pseudonym is trimmed and needs 1 to {pseudonym_max} characters and no control characters;
+  it must be unique within the event. Like every text, it is stored as typed (`<`, `>` and `&`
+  included) and a client shows it as text, never as HTML.
 - The colour is one of: {colours}.
 - The role comes from the link: each role has its own link.
 - The member token is the member's identity from now on: keep it and use it for every
@@ -553,15 +553,24 @@ connect with their login session instead (see [connecting](#connecting)). The se
 the role on every event; a member sees only their own event.
 
 {role_table}
+
+An idea's field of action is part of what it says, so only its author or a facilitator (or
+an organizer) puts it into another field: by `board.idea.move`, by `board.cluster.create` (the
+ideas join the field of the first one) or by `board.cluster.assign` (the cluster's field).
+Anyone else who may arrange the board reorders and groups the idea within its field, in the
+collect and cluster phases; moving it to another field is refused with `forbidden`.
 """
 
 
 def _role_note(role: Role) -> str:
     notes = ["joins with its own link" if role in LINK_ROLES else "connects with the login session, in own events"]
     if role.moderates:
-        notes.append("posts ideas, changes and deletes anyone's")
+        notes.append("posts ideas, changes and deletes anyone's, moves any idea into any field of action")
     elif role.contributes:
-        notes.append("posts ideas, changes and deletes their own")
+        notes.append(
+            "posts ideas, changes and deletes their own; moves and groups anyone's within its field of action, "
+            "only their own into another field"
+        )
     else:
         notes.append("reads only: posts and changes nothing")
     return "; ".join(notes) + "."

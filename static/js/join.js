@@ -16,7 +16,6 @@ const PSEUDONYM_ERRORS = new Set([
   "text_too_short",
   "text_too_long",
   "control_characters",
-  "markup_not_allowed",
   "invalid_input",
 ]);
 

@@ -14,6 +14,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from boards import commands as c
 from boards.actors import Actor, Role
 from boards.errors import DomainError
+from boards.events import IdeaChanged
 from boards.model import Board, Column, IdeaStatus, Phase
 from boards.rules import apply, apply_vote, decide, decide_vote
 from boards.voting import Scope, ScopeKind
@@ -60,6 +61,9 @@ class WholeBoard(RuleBasedStateMachine):
         except DomainError:
             return
         for event in events:
+            if isinstance(event, IdeaChanged) and event.before is not None and not actor.role.moderates:
+                # an idea's field of action is its author's (or a facilitator's) to change
+                assert event.idea.column_id == event.before.column_id or event.before.author_id == actor.member_id
             rec = record(self.board, event, AUTHORS)
             json.dumps(rec)  # records are JSON
             apply(self.board, event)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import unicodedata
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import settings
@@ -23,9 +24,18 @@ ACTORS = [
     Actor("mb_obs", Role.OBSERVER),
 ]
 COLUMNS = ("fld_a", "fld_b", "fld_c")
+
+
+def typed(text: str) -> str:
+    """What is stored of a text: as typed, only normalised (NFC, CRLF→LF) and trimmed."""
+    return unicodedata.normalize("NFC", text).replace("\r\n", "\n").strip()
+
+
 texts = st.one_of(
     st.text(min_size=0, max_size=30),
-    st.sampled_from(["<b>x</b>", "a < b", " \n ", "x" * 2001, "ok\x07", "Radwege"]),
+    st.sampled_from(
+        ["<b>x</b>", "a < b", "Kosten < Nutzen, Nutzen > Aufwand", " \n ", "x" * 2001, "ok\x07", "ok\r", "Radwege"]
+    ),
 )
 
 
@@ -66,6 +76,7 @@ class BoardMachine(RuleBasedStateMachine):
         retry = client_id is not None and (actor.member_id, client_id) in self.used
         if self.execute(actor, PostIdea(idea_id, column, text, self.clock, client_id)):
             assert actor.role is not Role.OBSERVER and column in COLUMNS and not retry
+            assert self.board.ideas[idea_id].text == typed(text)
             self.model[idea_id] = (actor.member_id, column, self.board.ideas[idea_id].text)
             if client_id is not None:
                 self.used.add((actor.member_id, client_id))
@@ -102,7 +113,7 @@ class BoardMachine(RuleBasedStateMachine):
         for idea in self.board.ideas.values():
             assert idea.column_id in COLUMNS
             assert 1 <= len(idea.text) <= 2000 and idea.text == idea.text.strip()
-            assert "<b>" not in idea.text
+            assert not any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in idea.text)
             assert idea.author_id != "mb_obs"
         pairs = [(i.author_id, i.client_id) for i in self.board.ideas.values() if i.client_id]
         assert len(pairs) == len(set(pairs))  # one idea per author and client id

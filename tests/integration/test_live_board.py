@@ -107,7 +107,7 @@ async def test_joining_checks_link_pseudonym_and_colour(workshop: dict[str, Any]
         ("anna", "blue", "pseudonym_taken"),
         ("", "blue", "text_too_short"),
         ("x" * 41, "blue", "text_too_long"),
-        ("<script>x</script>", "blue", "markup_not_allowed"),
+        ("Ben\x1b", "blue", "control_characters"),
         ("Ben\x00", "blue", "control_characters"),
         ("Ben", "chartreuse", "invalid_input"),
     ]:
@@ -314,11 +314,11 @@ async def test_commands_committed_together_are_each_answered_on_their_own(
         return {"board_id": board_id, "field_id": field_id, "text": text, "client_id": client_id}
 
     calls = [anna.call("board.idea.create", post(f"Idee {n}")) for n in range(10)]
-    calls += [ben.call("board.idea.create", post("x" * 5000)), ben.call("board.idea.create", post("<b>fett</b>"))]
+    calls += [ben.call("board.idea.create", post("x" * 5000)), ben.call("board.idea.create", post("fett\x00"))]
     calls += [ben.call("board.idea.create", post("Zweimal", "same")) for _ in range(3)]  # one idea, three answers
     acks = await asyncio.gather(*calls)
     accepted, refused, retried = acks[:10], acks[10:12], acks[12:]
-    assert [a["error"]["code"] for a in refused] == ["text_too_long", "markup_not_allowed"]
+    assert [a["error"]["code"] for a in refused] == ["text_too_long", "control_characters"]
     assert all(a["ok"] for a in accepted + retried)
     assert len({a["idea"]["id"] for a in retried}) == 1
     assert sorted([a["seq"] for a in accepted] + [retried[0]["seq"]]) == list(range(1, 12))
@@ -398,7 +398,7 @@ async def test_a_facilitator_adds_boards_free_ones_with_their_own_columns(
     fac = await join_and_connect(base, links[Role.FACILITATOR], "Fatma")
     anna = await join_and_connect(base, links[Role.PARTICIPANT], "Anna")
     assert (await anna.call("board.create", {"title": "Meine"}))["error"]["code"] == "forbidden"
-    for bad, code in (([], "no_fields"), (["Pro", "pro"], "duplicate_field"), (["<i>x</i>"], "markup_not_allowed")):
+    for bad, code in (([], "no_fields"), (["Pro", "pro"], "duplicate_field"), (["Pro\x7f"], "control_characters")):
         assert (await fac.call("board.create", {"title": "X", "columns": bad}))["error"]["code"] == code
     created = await fac.call("board.create", {"title": "Pro und Contra", "columns": [" Pro ", "Contra"]})
     assert created["ok"], created
