@@ -12,16 +12,28 @@ from server import events
 from server.db import create_engine, migrate
 from server.fanout import FrameFanout
 from server.gateway import Gateway
+from server.hosts import HostCheck
 from server.join import routes as join_routes
-from server.keys import ENGINE, JINJA, LIVE, LOGIN_LIMIT, REALTIME, SETTINGS, STORE
+from server.keys import (
+    ALLOWED_HOSTS,
+    ENGINE,
+    JINJA,
+    JOIN_LIMIT_ADDRESS,
+    JOIN_LIMIT_LINK,
+    LIVE,
+    LOGIN_LIMIT,
+    REALTIME,
+    SETTINGS,
+    STORE,
+)
 from server.live import LiveState
 from server.organizer import routes as organizer_routes
-from server.ratelimit import FailureWindow
+from server.ratelimit import Buckets, LoginLimit
 from server.realtime import RealtimeServer
 from server.settings import Settings
 from server.store import IdeaStore
 from server.votes import VoteDesk
-from server.web import choose_language, security_middleware, templates
+from server.web import choose_language, security_middleware, server_header, templates
 
 log = logging.getLogger("werkstatt")
 
@@ -32,7 +44,16 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=[security_middleware], client_max_size=256 * 1024)
     app[SETTINGS] = settings
     app[JINJA] = templates()
-    app[LOGIN_LIMIT] = FailureWindow(settings.login_attempts, settings.login_window_s)
+    app[ALLOWED_HOSTS] = HostCheck(settings)
+    app[LOGIN_LIMIT] = LoginLimit(
+        per_address_user=settings.login_attempts,
+        per_address=settings.login_attempts_per_address,
+        per_user=settings.login_attempts_per_user,
+        window_s=settings.login_window_s,
+    )
+    app[JOIN_LIMIT_ADDRESS] = Buckets(settings.join_rate_per_address, settings.join_burst_per_address)
+    app[JOIN_LIMIT_LINK] = Buckets(settings.join_rate_per_link, settings.join_burst_per_link)
+    app.on_response_prepare.append(server_header)
 
     realtime = RealtimeServer(
         origin_allowed=_origin_check(settings),

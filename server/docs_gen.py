@@ -155,6 +155,8 @@ def _safe_default(value: Any) -> str:
 
 def _setting_type(name: str, prop: dict[str, Any]) -> str:
     annotation = Settings.model_fields[name].annotation
+    if name == "allowed_hosts":
+        return "comma-separated list of host names"
     if name == "allowed_origins" or "array" in str(prop.get("type", "")):
         return "comma-separated list of origins"
     if "anyOf" in prop:

@@ -11,8 +11,9 @@ from boards.errors import DomainError, NotFound
 from rooms.members import AVATAR_COLOURS, check_colour, clean_pseudonym
 from server import __version__
 from server.ids import new_token, token_hash
-from server.keys import LANGUAGE, LIVE, STORE
-from server.web import language, own_origins, render, translator
+from server.keys import JOIN_LIMIT_ADDRESS, JOIN_LIMIT_LINK, LANGUAGE, LIVE, STORE
+from server.ratelimit import address_key, retry_after_header
+from server.web import client_address, language, own_origins, render, translator
 
 
 class JoinRequest(BaseModel):
@@ -38,6 +39,13 @@ def api_error(status: int, code: str, message: str) -> web.Response:
     return web.json_response({"ok": False, "error": {"code": code, "message": message}}, status=status)
 
 
+def rate_limited(wait: float, message: str) -> web.Response:
+    """429 with the seconds to wait in ``Retry-After`` (joins: per address, per link)."""
+    response = api_error(429, "rate_limited", message)
+    response.headers["Retry-After"] = retry_after_header(wait)
+    return response
+
+
 async def join_page(request: web.Request) -> web.Response:
     store = request.app[STORE]
     resolved = await store.resolve_link(request.match_info["token"])
@@ -60,11 +68,17 @@ async def join_api(request: web.Request) -> web.Response:
     except ValidationError as exc:
         first = exc.errors()[0]
         return api_error(400, "invalid_payload", f"{'.'.join(map(str, first['loc'])) or 'body'}: {first['msg']}")
+    wait = request.app[JOIN_LIMIT_ADDRESS].take(address_key(client_address(request)))
+    if wait:
+        return rate_limited(wait, "Too many joins from this address; retry later.")
     store = request.app[STORE]
     resolved = await store.resolve_link(body.link)
     if resolved is None:
         return api_error(404, "invalid_link", "This link is invalid or has been replaced.")
     event_id, role = resolved
+    wait = request.app[JOIN_LIMIT_LINK].take(f"{event_id}:{role.value}")
+    if wait:
+        return rate_limited(wait, "Too many joins with this link just now; retry later.")
     try:
         pseudonym = clean_pseudonym(body.pseudonym)
         colour = check_colour(body.colour)

@@ -6,8 +6,9 @@ import jinja2
 import sqlalchemy as sa
 from aiohttp import web
 
+from server.hosts import HostCheck
 from server.live import LiveState
-from server.ratelimit import FailureWindow
+from server.ratelimit import Buckets, LoginLimit
 from server.realtime import RealtimeServer
 from server.settings import Settings
 from server.store import IdeaStore, Organizer
@@ -18,7 +19,10 @@ STORE = web.AppKey("store", IdeaStore)
 LIVE = web.AppKey("live", LiveState)
 REALTIME = web.AppKey("realtime", RealtimeServer)
 JINJA = web.AppKey("jinja", jinja2.Environment)
-LOGIN_LIMIT = web.AppKey("login_limit", FailureWindow)
+LOGIN_LIMIT = web.AppKey("login_limit", LoginLimit)
+JOIN_LIMIT_ADDRESS = web.AppKey("join_limit_address", Buckets)
+JOIN_LIMIT_LINK = web.AppKey("join_limit_link", Buckets)
+ALLOWED_HOSTS = web.AppKey("allowed_hosts", HostCheck)
 
 # per request
 CSRF = web.RequestKey("csrf", str)

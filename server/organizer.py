@@ -14,8 +14,9 @@ from server.i18n import LANGUAGE_NAMES
 from server.ids import new_token, token_hash, utcnow
 from server.keys import LIVE, LOGIN_LIMIT, ORGANIZER, SETTINGS, STORE
 from server.passwords import verify_password
+from server.ratelimit import LimitReached, retry_after_header
 from server.store import LINK_ROLES, Event, Organizer
-from server.web import SESSION_COOKIE, render, site_url, translator
+from server.web import SESSION_COOKIE, client_address, render, site_url, translator
 
 
 async def current_organizer(request: web.Request) -> Organizer | None:
@@ -55,16 +56,17 @@ async def login(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     username = str(form.get("username", ""))[:80].strip()
     password = str(form.get("password", ""))[:1024]
-    limit = request.app[LOGIN_LIMIT]
-    keys = (f"ip:{request.remote}", f"user:{username.casefold()}")
     tr = translator(request)
-    if limit.blocked(*keys):
-        return render(request, "login.html", {"error": tr("login.blocked"), "username": username}, status=429)
+    try:  # counted before the password is checked, so parallel requests cannot pass the limit
+        attempt = request.app[LOGIN_LIMIT].attempt(client_address(request), username)
+    except LimitReached as exc:
+        blocked = render(request, "login.html", {"error": tr("login.blocked"), "username": username}, status=429)
+        blocked.headers["Retry-After"] = retry_after_header(exc.retry_after)
+        return blocked
     organizer = await request.app[STORE].organizer_by_username(username) if username else None
     if not await verify_password(organizer.password_hash if organizer else None, password) or organizer is None:
-        limit.fail(*keys)
         return render(request, "login.html", {"error": tr("login.failed"), "username": username}, status=401)
-    limit.clear(*keys)
+    attempt.succeeded()
     settings = request.app[SETTINGS]
     token = new_token()
     await request.app[STORE].create_session(

@@ -57,6 +57,12 @@ JOIN_ERRORS: tuple[tuple[int, str, str], ...] = (
     (404, "invalid_link", "The link token is unknown, or the organizer replaced the link by a new one."),
     (409, "pseudonym_taken", "Someone in the event uses this pseudonym already (case and spaces do not count)."),
     (415, "invalid_payload", "The body is not sent as `Content-Type: application/json`."),
+    (
+        429,
+        "rate_limited",
+        "Too many joins from the client's address, or with this link, in a short time (the `join_*` settings); "
+        "the `Retry-After` header says how many seconds to wait before trying again.",
+    ),
 )
 
 

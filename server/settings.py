@@ -61,10 +61,42 @@ class Settings(BaseModel):
     rate_burst: int = Field(
         40, ge=1, description="Socket.IO events a connection may send at once before the rate limit applies."
     )
+    allowed_hosts: tuple[str, ...] = Field(
+        (),
+        description="Host names the server answers to besides IP addresses, `localhost` and the hosts of "
+        "`public_url` and `allowed_origins` (comma-separated; `.example.org` includes its subdomains, `*` allows "
+        "any); a request for another `Host` gets 400 (against DNS rebinding).",
+    )
+    trusted_proxies: int = Field(
+        0,
+        ge=0,
+        le=10,
+        description="Reverse proxies in front of the server that append the client's address to "
+        "`X-Forwarded-For`; the per-address limits take the address from there (0: the connection's peer).",
+    )
     login_attempts: int = Field(
-        5, ge=1, description="Failed organizer logins per address and per user name within `login_window_s`."
+        5, ge=1, description="Failed organizer logins per address and user name within `login_window_s`."
+    )
+    login_attempts_per_address: int = Field(
+        20, ge=1, description="Failed organizer logins per address (any user names) within `login_window_s`."
+    )
+    login_attempts_per_user: int = Field(
+        50,
+        ge=1,
+        description="Failed logins per user name (from any address) within `login_window_s` above which only "
+        "addresses without a failure for it may still try it.",
     )
     login_window_s: int = Field(300, ge=1, description="Window of the login rate limit, in seconds.")
+    join_burst_per_address: int = Field(
+        100, ge=1, description="Joins (`POST /api/join`) one address may make at once (a town hall behind one NAT)."
+    )
+    join_rate_per_address: float = Field(
+        1.0, gt=0, description="Joins per second one address may make after its burst is used up."
+    )
+    join_burst_per_link: int = Field(1000, ge=1, description="Joins one invitation link may take at once.")
+    join_rate_per_link: float = Field(
+        20.0, gt=0, description="Joins per second one invitation link may take after its burst is used up."
+    )
     session_hours: int = Field(12, ge=1, description="Lifetime of an organizer session.")
     secure_cookies: bool = Field(False, description="Mark cookies `Secure` (turn on behind HTTPS).")
     migrate_on_start: bool = Field(
@@ -77,6 +109,13 @@ class Settings(BaseModel):
     def _split_origins(cls, value: Any) -> Any:
         if isinstance(value, str):
             return tuple(o.strip().rstrip("/") for o in value.split(",") if o.strip())
+        return value
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(h.strip().lower() for h in value.split(",") if h.strip())
         return value
 
     @property

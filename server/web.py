@@ -1,17 +1,21 @@
-"""HTTP plumbing shared by all pages: security headers, CSRF, language, rendering."""
+"""HTTP plumbing shared by all pages: the host check, security headers, CSRF, language, rendering,
+the client's address."""
 
 from __future__ import annotations
 
 import hmac
+import ipaddress
+import unicodedata
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import jinja2
 from aiohttp import web
+from yarl import URL
 
 from server.i18n import LANGUAGE_NAMES, LANGUAGES, Translator
 from server.ids import new_token
-from server.keys import CSRF, CSRF_NEW, JINJA, LANGUAGE, ORGANIZER, SETTINGS
+from server.keys import ALLOWED_HOSTS, CSRF, CSRF_NEW, JINJA, LANGUAGE, ORGANIZER, SETTINGS
 
 CSRF_COOKIE = "werkstatt_csrf"
 SESSION_COOKIE = "werkstatt_session"
@@ -31,7 +35,30 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
 
+SERVER_HEADER = "werkstatt"  # no versions of Python or aiohttp for scanners to match
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def client_address(request: web.Request) -> str:
+    """The address of the client, for every per-address limit.
+
+    The peer of the connection, unless ``trusted_proxies`` reverse proxies stand in front:
+    then the address the outermost of them saw, which is the ``trusted_proxies``-th entry of
+    ``X-Forwarded-For`` from the right (each proxy appends the address it was reached from;
+    entries further left are whatever the client sent, and are ignored).
+    """
+    peer = request.remote or ""
+    hops = request.app[SETTINGS].trusted_proxies
+    if hops == 0:
+        return peer
+    forwarded = [a.strip() for h in request.headers.getall("X-Forwarded-For", ()) for a in h.split(",")]
+    if len(forwarded) < hops:
+        return peer  # not through all the proxies: a direct request
+    try:
+        return str(ipaddress.ip_address(forwarded[-hops]))
+    except ValueError:
+        return peer
 
 
 def site_url(request: web.Request) -> str:
@@ -47,7 +74,13 @@ def own_origins(request: web.Request) -> set[str]:
 
 @web.middleware
 async def security_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Security headers on every response; a CSRF check on every form POST."""
+    """The host check first; security headers on every response; a CSRF check on every form POST."""
+    host = request.headers.get("Host")
+    if host is not None and not request.app[ALLOWED_HOSTS].allows(host):
+        # no browser reaches this server by that name unless it was pointed at it (DNS rebinding)
+        refused = web.Response(status=400, text="Unknown host name (see the allowed_hosts setting).\n")
+        refused.headers.update(SECURITY_HEADERS)
+        return refused
     token = request.cookies.get(CSRF_COOKIE, "")
     request[CSRF_NEW] = len(token) < 20
     request[CSRF] = new_token() if request[CSRF_NEW] else token
@@ -115,10 +148,24 @@ def render(request: web.Request, template: str, context: dict[str, Any], *, stat
 
 
 def safe_next(target: str | None) -> str:
-    """Only same-site paths: no scheme, no host, no protocol-relative ``//``."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """A same-site path to redirect to, checked as it will be sent and as a browser reads it.
+
+    The ``Location`` header is ``str(URL(target))`` (aiohttp builds it so), and yarl, like
+    browsers, drops tabs and line breaks: ``next=/%09/evil.example`` (a tab) would go out as
+    ``//evil.example``, another site. So control characters and backslashes (which browsers
+    read as ``/``) are refused outright, and what is sent must be a path without scheme or host
+    that does not start with ``//``.
+    """
+    if not target or "\\" in target or any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in target):
         return "/"
-    return target
+    try:
+        url = URL(target)
+    except ValueError:
+        return "/"
+    sent = str(url)
+    if url.scheme or url.raw_authority or not sent.startswith("/") or sent.startswith("//") or "\\" in sent:
+        return "/"
+    return sent
 
 
 async def choose_language(request: web.Request) -> web.Response:
@@ -135,6 +182,11 @@ async def choose_language(request: web.Request) -> web.Response:
         secure=request.app[SETTINGS].secure_cookies,
     )
     raise response
+
+
+async def server_header(_request: web.Request, response: web.StreamResponse) -> None:
+    """``on_response_prepare``: every response the app sends names the server without versions."""
+    response.headers["Server"] = SERVER_HEADER
 
 
 def templates() -> jinja2.Environment:

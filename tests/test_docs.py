@@ -19,6 +19,7 @@ import pytest
 import socketio
 from aiohttp.test_utils import TestServer
 
+from boards.actors import Role
 from server import cli, docs_gen, protocol_docs
 from server import protocol as p
 from server.events import registry
@@ -245,13 +246,30 @@ async def test_join_api_answers_as_documented(server: TestServer) -> None:
         (409, "pseudonym_taken"): {"json": good(pseudonym=" anna ")},
         (415, "invalid_payload"): {"data": json.dumps(good()), "headers": {"Content-Type": "text/plain"}},
     }
-    assert sorted(provoke) == sorted((status, code) for status, code, _ in protocol_docs.JOIN_ERRORS)
+    rate_limited = (429, "rate_limited")  # provoked in the next test, with a small limit
+    assert sorted([*provoke, rate_limited]) == sorted((status, code) for status, code, _ in protocol_docs.JOIN_ERRORS)
     async with aiohttp.ClientSession() as http:
         for (status, code), kwargs in provoke.items():
             async with http.post(f"{base}/api/join", **kwargs) as response:
                 answer = await response.json()
             assert (response.status, answer["error"]["code"]) == (status, code), answer
             documented("error_ack").validate(answer)
+
+
+async def test_a_rate_limited_join_answers_as_documented(sqlite_url: str) -> None:
+    srv = await start_server(sqlite_url, join_burst_per_address=1, join_rate_per_address=0.01)
+    try:
+        _event, links = await make_event(srv.app)
+        assert (await join(base_url(srv), links[Role.PARTICIPANT], "Anna"))[0] == 201
+        async with aiohttp.ClientSession() as http:
+            body = {"link": links[Role.PARTICIPANT], "pseudonym": "Berta", "colour": "blue"}
+            async with http.post(f"{base_url(srv)}/api/join", json=body) as response:
+                answer = await response.json()
+        assert (response.status, answer["error"]["code"]) == (429, "rate_limited")
+        assert int(response.headers["Retry-After"]) >= 1
+        documented("error_ack").validate(answer)
+    finally:
+        await srv.close()
 
 
 async def test_a_session_matches_the_documented_schemas(server: TestServer) -> None:

@@ -22,7 +22,7 @@ CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 @pytest.fixture
 async def server(sqlite_url: str) -> AsyncIterator[TestServer]:
-    srv = await start_server(sqlite_url, login_attempts=3)
+    srv = await start_server(sqlite_url, login_attempts=3, login_attempts_per_address=3)
     await srv.app[STORE].create_organizer("anna", hash_password(PASSWORD))
     await srv.app[STORE].create_organizer("bernd", hash_password(PASSWORD))
     yield srv
