@@ -25,9 +25,12 @@ fetch() {  # fetch PACKAGE VERSION -> prints the unpacked directory
 }
 
 sio="$(fetch socket.io-client "$SOCKET_IO_CLIENT_VERSION")"
-rm -f "$root"/static/vendor/socket.io-client-*.esm.min.js "$root"/static/vendor/socket.io-client-*.LICENSE
+declaration="$(cat "$root"/static/vendor/socket.io-client-*.esm.min.d.ts)"  # for the type check: see the file
+rm -f "$root"/static/vendor/socket.io-client-*.esm.min.js "$root"/static/vendor/socket.io-client-*.esm.min.d.ts \
+  "$root"/static/vendor/socket.io-client-*.LICENSE
 mkdir -p "$root/static/vendor"
 cp "$sio/dist/socket.io.esm.min.js" "$root/static/vendor/socket.io-client-$SOCKET_IO_CLIENT_VERSION.esm.min.js"
+printf '%s\n' "$declaration" >"$root/static/vendor/socket.io-client-$SOCKET_IO_CLIENT_VERSION.esm.min.d.ts"
 cp "$sio/LICENSE" "$root/static/vendor/socket.io-client-$SOCKET_IO_CLIENT_VERSION.LICENSE"
 
 axe="$(fetch axe-core "$AXE_CORE_VERSION")"

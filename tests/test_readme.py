@@ -63,6 +63,7 @@ def test_ci_runs_the_readme_test_command_verbatim() -> None:
     assert "export CI=true" in lines
     assert lines[-1] == second, ".ci/run must end by running the README's test command, unchanged"
     assert lines.index("export CI=true") < lines.index(second)
+    assert "scripts/check" in lines and lines.index("scripts/check") < lines.index(second), "checks before tests"
 
 
 @pytest.mark.parametrize("path", ["scripts/install", "scripts/test", "scripts/check", "scripts/docs", ".ci/run"])

@@ -35,11 +35,12 @@
  *            tallies: Record<string, number> | null}} Progress
  * @typedef {{board_id: string, seq: number, type: string, idea?: Idea | null, idea_id?: string | null,
  *            ideas?: Idea[] | null, cluster_id?: string | null, cluster?: Cluster | null,
- *            comment_id?: string | null, comment?: Comment | null, settings?: Settings | null,
- *            session?: Session | null}} Change
+ *            comment_id?: string | null, comment?: Comment | null, comments?: Comment[] | null,
+ *            settings?: Settings | null, session?: Session | null}} Change
  *   A change carries the new state of what it touched, as this client may see it:
  *   `idea: null` (deleted, or no longer visible to this client), `cluster: null`
- *   (dissolved) and `comment: null` remove it; `ideas` (a reveal) lists ideas to show.
+ *   (dissolved) and `comment: null` remove it; `ideas` (a reveal) lists ideas to show,
+ *   `comments` the comments of ideas that come (back) into view.
  * @typedef {{board_id: string, title: string, seq: number, columns: Column[], ideas: Idea[],
  *            settings?: Settings, clusters?: Cluster[], comments?: Comment[], sessions?: Session[],
  *            my_dots?: MyDots | null, progress?: Progress | null}} Snapshot
@@ -127,7 +128,7 @@ export function classify(state, change) {
  *
  * @param {BoardState} state
  * @param {Change} change
- * @returns {{state: BoardState, outcome: Outcome, before?: Idea}}
+ * @returns {{state: BoardState, outcome: Outcome, before?: Idea | undefined}}
  */
 export function applyChange(state, change) {
   const verdict = classify(state, change);

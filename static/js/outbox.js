@@ -9,7 +9,7 @@ const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 /**
  * A random id matching the protocol's `^[A-Za-z0-9_-]{1,64}$` (22 characters, 132 bits).
  *
- * @param {{getRandomValues: (array: Uint8Array) => Uint8Array}} [random]
+ * @param {{getRandomValues: (array: Uint8Array<ArrayBuffer>) => Uint8Array<ArrayBuffer>}} [random]
  * @returns {string}
  */
 export function newClientId(random = globalThis.crypto) {
