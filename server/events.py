@@ -216,7 +216,8 @@ async def idea_delete(live: LiveState, conn: Connection, payload: p.IdeaDelete) 
 
 @registry.on("board.idea.move", payload=p.IdeaMove, ack=p.IdeaAck, roles=CONTRIBUTORS)
 async def idea_move(live: LiveState, conn: Connection, payload: p.IdeaMove) -> p.IdeaAck:
-    """Move an idea into a column, right after another idea (or to the top)."""
+    """Move an idea into a column, right after another idea (or to the top). Only its author or a
+    facilitator moves it into another field of action; others reorder it within its field."""
     command = c.MoveIdea(payload.idea_id, payload.field_id, payload.after_id, utcnow())
     return await _idea_ack(live, conn, payload.board_id, command, payload.idea_id)
 
@@ -258,14 +259,16 @@ async def _cluster_ack(
 
 @registry.on("board.cluster.create", payload=p.ClusterCreate, ack=p.ClusterAck, roles=CONTRIBUTORS)
 async def cluster_create(live: LiveState, conn: Connection, payload: p.ClusterCreate) -> p.ClusterAck:
-    """Group ideas under a heading (one dropped onto another, or a selection)."""
+    """Group ideas under a heading (one dropped onto another, or a selection). The cluster is in the
+    first idea's field; ideas from another field join it there, which only their author or a facilitator may do."""
     command = c.GroupIdeas(new_id("cl"), payload.heading, tuple(payload.idea_ids), utcnow())
     return await _cluster_ack(live, conn, payload.board_id, command, command.cluster_id)
 
 
 @registry.on("board.cluster.assign", payload=p.ClusterAssign, ack=p.SeqAck, roles=CONTRIBUTORS)
 async def cluster_assign(live: LiveState, conn: Connection, payload: p.ClusterAssign) -> p.SeqAck:
-    """Put an idea into a cluster, or take it out (null)."""
+    """Put an idea into a cluster, or take it out (null). A cluster in another field moves the idea
+    there, which only its author or a facilitator may do."""
     outcome = await _run(live, conn, payload.board_id, c.SetIdeaCluster(payload.idea_id, payload.cluster_id, utcnow()))
     return p.SeqAck(seq=outcome.seq)
 
