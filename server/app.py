@@ -9,6 +9,7 @@ from importlib.resources import files
 from aiohttp import web
 
 from server import events
+from server.connections import ConnectionGuard
 from server.db import create_engine, migrate
 from server.fanout import FrameFanout
 from server.gateway import Gateway
@@ -16,6 +17,7 @@ from server.hosts import HostCheck
 from server.join import routes as join_routes
 from server.keys import (
     ALLOWED_HOSTS,
+    CONNECTIONS,
     ENGINE,
     JINJA,
     JOIN_LIMIT_ADDRESS,
@@ -43,6 +45,8 @@ STATIC_DIR = files("static")
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=[security_middleware], client_max_size=256 * 1024)
     app[SETTINGS] = settings
+    app[CONNECTIONS] = ConnectionGuard.from_settings(settings)  # used by the runner (server.connections)
+    app[CONNECTIONS].attach(app)
     app[JINJA] = templates()
     app[ALLOWED_HOSTS] = HostCheck(settings)
     app[LOGIN_LIMIT] = LoginLimit(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import logging
 import os
@@ -23,6 +24,8 @@ from server.db import create_engine, in_memory, migrate
 from server.passwords import hash_password
 from server.settings import Settings
 from server.store import IdeaStore
+
+log = logging.getLogger("werkstatt")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -143,9 +146,33 @@ def _migrate_in_child(settings: Settings) -> bool:
     return done.returncode == 0
 
 
+def _raise_file_limit(settings: Settings) -> None:
+    """Let the process hold the connections it admits: its soft limit of open files raised to the
+    hard one (a service's soft limit is often 1,024, which would refuse connections long before
+    ``max_connections``)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        with contextlib.suppress(ValueError, OSError):  # an unlimited hard limit may not be taken as it is
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    if settings.max_connections and soft < settings.max_connections + 100:
+        log.warning(
+            "open files are limited to %d, fewer than max_connections (%d) needs; raise the limit "
+            "(ulimit -n, LimitNOFILE= in a systemd unit) or lower max_connections",
+            soft,
+            settings.max_connections,
+        )
+
+
 def serve(settings: Settings, *, demo: bool = False) -> int:
     from server.app import create_app
+    from server.connections import GuardedRunner
     from server.demo import DEMO_USER, ensure_demo
+    from server.keys import CONNECTIONS
 
     if settings.migrate_on_start and not in_memory(settings.database.get_secret_value()):  # a child could not reach it
         if not _migrate_in_child(settings):
@@ -160,9 +187,11 @@ def serve(settings: Settings, *, demo: bool = False) -> int:
     except ImportError:
         loop_factory = None
 
+    _raise_file_limit(settings)
+
     async def run() -> None:
         app = create_app(settings)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=5.0)
+        runner = GuardedRunner(app, app[CONNECTIONS], access_log=None, shutdown_timeout=5.0)
         await runner.setup()
         site = web.TCPSite(runner, settings.host, settings.port)
         await site.start()

@@ -6,6 +6,7 @@ import jinja2
 import sqlalchemy as sa
 from aiohttp import web
 
+from server.connections import ConnectionGuard
 from server.hosts import HostCheck
 from server.live import LiveState
 from server.ratelimit import Buckets, LoginLimit
@@ -19,6 +20,7 @@ STORE = web.AppKey("store", IdeaStore)
 LIVE = web.AppKey("live", LiveState)
 REALTIME = web.AppKey("realtime", RealtimeServer)
 JINJA = web.AppKey("jinja", jinja2.Environment)
+CONNECTIONS = web.AppKey("connections", ConnectionGuard)
 LOGIN_LIMIT = web.AppKey("login_limit", LoginLimit)
 JOIN_LIMIT_ADDRESS = web.AppKey("join_limit_address", Buckets)
 JOIN_LIMIT_LINK = web.AppKey("join_limit_link", Buckets)

@@ -443,6 +443,16 @@ await sio.connect("https://werkstatt.example.org", transports=["websocket"], aut
   1003 (binary frames: the protocol has none), 1007 (text that is not UTF-8); a packet that
   is not Engine.IO/Socket.IO closes it with 1008, as does sending no Socket.IO connect packet
   within 45 seconds of opening the WebSocket (or none accepted: looked at with each ping).
+- Every connection, the WebSocket and the HTTP requests (the join included), meets the node's
+  connection limits. A request must arrive whole, headers and body, within `request_timeout_s`
+  seconds of its first byte (default {request_timeout:g}); otherwise the server closes the
+  connection without an answer. A node holds at most `max_connections` connections (default
+  {max_connections:,}) and at most `max_connections_per_address` from one address (default
+  {max_per_address:,}; an IPv6 client counts by its /64). A connection over them is answered
+  `503 Service Unavailable` (the node is full) or `429 Too Many Requests` (this address is),
+  with `Retry-After` in seconds, and closed; a WebSocket upgrade gets that answer instead of
+  `101`. An open WebSocket counts until it closes, connected to Socket.IO or not: close what you
+  no longer use, and try again after `Retry-After` (socket.io-client's reconnection does).
 - A connect that the server cannot complete within 30 seconds (its database gone, say) drops the
   connection without a `connect_error`, as any fault below the rules does: the client tries again
   with its backoff. A `connect_error` is a refusal for good.
@@ -708,6 +718,9 @@ def render_markdown(doc: dict[str, Any]) -> str:
             connect_error=CONNECT_ERROR_CODE,
             max_bytes=sock["max_message_bytes_default"],
             session_cookie=SESSION_COOKIE,
+            request_timeout=Settings.model_fields["request_timeout_s"].default,
+            max_connections=Settings.model_fields["max_connections"].default,
+            max_per_address=Settings.model_fields["max_connections_per_address"].default,
         ),
         ACKS.format(),
         SYNC.format(sync_limit=SYNC_LIMIT),

@@ -57,6 +57,27 @@ class Settings(BaseModel):
     ping_timeout_s: float = Field(
         20.0, gt=0, le=300, description="Seconds a client has to answer a ping before its connection is closed."
     )
+    request_timeout_s: float = Field(
+        15.0,
+        gt=0,
+        le=600,
+        description="Seconds a client has, from the first byte of a request, to send all of it (headers and "
+        "body); a connection still short of it is closed. Idle keep-alive connections and websockets have no "
+        "such deadline.",
+    )
+    max_connections: int = Field(
+        10_000,
+        ge=0,
+        description="Connections (HTTP and websockets) the node holds open at once; a further one is answered "
+        "`503` and closed (0: no cap). Each needs a file descriptor: `serve` raises its soft limit to the hard one.",
+    )
+    max_connections_per_address: int = Field(
+        2_000,
+        ge=0,
+        description="Connections open at once from one address (an IPv6 client: from its /64); a further one is "
+        "answered `429` and closed (0: no cap). Behind a reverse proxy every connection comes from the proxy: "
+        "see [running](running.md#limits).",
+    )
     rate_per_second: float = Field(10.0, gt=0, description="Sustained Socket.IO events per connection and second.")
     rate_burst: int = Field(
         40, ge=1, description="Socket.IO events a connection may send at once before the rate limit applies."

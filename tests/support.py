@@ -15,7 +15,8 @@ from aiohttp.test_utils import TestServer
 
 from boards.actors import Role
 from server.app import create_app
-from server.keys import STORE
+from server.connections import GuardedRunner
+from server.keys import CONNECTIONS, STORE
 from server.protocol import SERVER_EVENTS
 from server.settings import Settings
 from server.store import Event
@@ -27,8 +28,15 @@ def settings_for(database: str, **overrides: Any) -> Settings:
     return Settings.load({}, database=database, port=0, **overrides)
 
 
+class GuardedTestServer(TestServer):
+    """aiohttp's test server with its connections through the app's guard, as under ``werkstatt serve``."""
+
+    async def _make_runner(self, **kwargs: Any) -> web.AppRunner:
+        return GuardedRunner(self.app, self.app[CONNECTIONS], **kwargs)
+
+
 async def start_server(database: str, **overrides: Any) -> TestServer:
-    server = TestServer(create_app(settings_for(database, **overrides)), host="127.0.0.1")
+    server = GuardedTestServer(create_app(settings_for(database, **overrides)), host="127.0.0.1")
     await server.start_server()
     return server
 
