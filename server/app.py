@@ -63,6 +63,7 @@ def create_app(settings: Settings) -> web.Application:
         origin_allowed=_origin_check(settings),
         max_message_bytes=settings.max_message_bytes,
         send_buffer_limit=settings.send_buffer_limit,
+        send_buffer_total=settings.send_buffer_total,
         ping_interval=settings.ping_interval_s,
         ping_timeout=settings.ping_timeout_s,
     )

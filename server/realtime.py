@@ -38,6 +38,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from aiohttp import web
+from wsproto.connection import Connection
 
 from server import jsoncodec
 from server.websocket import (
@@ -45,6 +46,7 @@ from server.websocket import (
     GOING_AWAY,
     POLICY_VIOLATION,
     HandshakeError,
+    SendBudget,
     Switched,
     WebSocketProtocol,
     frame,
@@ -77,8 +79,8 @@ class Socket(WebSocketProtocol):
 
     __slots__ = ("channels", "connected", "connecting", "cookies", "opened", "pong_due", "server", "sid")
 
-    def __init__(self, server: RealtimeServer, sid: str, cookies: Mapping[str, str]) -> None:
-        super().__init__(server.max_message_bytes, server.send_buffer_limit)
+    def __init__(self, server: RealtimeServer, sid: str, cookies: Mapping[str, str], connection: Connection) -> None:
+        super().__init__(connection, server.max_message_bytes, server.send_buffer_limit, server.budget)
         self.server = server
         self.sid = sid
         self.connected = False  # the Socket.IO connect was accepted
@@ -102,6 +104,7 @@ class RealtimeServer:
         origin_allowed: Callable[[web.Request, str], bool],
         max_message_bytes: int,
         send_buffer_limit: int,
+        send_buffer_total: int = 64 * 1024 * 1024,
         ping_interval: float = 25.0,
         ping_timeout: float = 20.0,
         path: str = "/socket.io/",
@@ -114,6 +117,7 @@ class RealtimeServer:
         self.origin_allowed = origin_allowed
         self.max_message_bytes = max_message_bytes
         self.send_buffer_limit = send_buffer_limit
+        self.budget = SendBudget(send_buffer_total)
         self.ping_interval = ping_interval
         self.ping_timeout = ping_timeout
         self.path = path
@@ -197,13 +201,13 @@ class RealtimeServer:
         if origin is not None and not self.origin_allowed(request, origin):
             return _bad_request(4, "Not an accepted origin.")
         try:
-            switching = handshake(request)
+            switching, connection = handshake(request)
         except HandshakeError as exc:
-            return _bad_request(3, str(exc))
+            return _bad_request(3, str(exc), exc.status, exc.headers)
         transport = request.transport
         if transport is None or transport.is_closing():
             return _bad_request(3, "The connection is gone.")
-        socket = Socket(self, secrets.token_urlsafe(15), dict(request.cookies))
+        socket = Socket(self, secrets.token_urlsafe(15), dict(request.cookies), connection)
         transport.write(switching)
         early = take_over(request, socket)
         self.sockets[socket.sid] = socket
@@ -405,5 +409,5 @@ def _connect_error(namespace: str, message: str, data: Any) -> bytes:
     return frame(prefix + jsoncodec.dumpb(body))
 
 
-def _bad_request(code: int, message: str) -> web.Response:
-    return web.json_response({"code": code, "message": message}, status=400)
+def _bad_request(code: int, message: str, status: int = 400, headers: Mapping[str, str] | None = None) -> web.Response:
+    return web.json_response({"code": code, "message": message}, status=status, headers=headers)

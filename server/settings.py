@@ -47,9 +47,15 @@ class Settings(BaseModel):
         description="Largest Socket.IO message accepted (bytes); a larger one closes the connection.",
     )
     send_buffer_limit: int = Field(
-        4 * 1024 * 1024,
+        256 * 1024,
         ge=64 * 1024,
         description="Bytes a connection may have unsent before it is dropped as not reading (it reconnects and resyncs).",
+    )
+    send_buffer_total: int = Field(
+        64 * 1024 * 1024,
+        ge=1024 * 1024,
+        description="Bytes the node lets wait, in all, for connections that fell behind (more than 16 KB unsent each); "
+        "past it, the connection being written to is dropped (it reconnects and resyncs).",
     )
     ping_interval_s: float = Field(
         25.0, gt=0, le=300, description="Seconds between the Engine.IO pings the server sends every connection."

@@ -1,14 +1,21 @@
-"""Websockets (RFC 6455) on a bare transport: the handshake, a client's frames, the server's.
+"""Websockets (RFC 6455) on a bare transport, framed by wsproto.
 
-aiohttp parses the HTTP request of the upgrade; then the connection is taken over by a
-small ``asyncio.Protocol`` (``WebSocketProtocol``) and aiohttp lets go of it. An open
-connection is then only its transport and that protocol object: about 2 KB, where
-aiohttp's request handler, request, parser and ``WebSocketResponse`` kept about 13 KB for
-each of thousands of idle participants (docs/benchmarks.md).
+aiohttp parses the HTTP request of the upgrade; wsproto (python-hyper's sans-I/O websocket
+library) checks it and writes the answer, and then the connection is taken over by a small
+``asyncio.Protocol`` (``WebSocketProtocol``) and aiohttp lets go of it. An open connection is
+then only its transport, that protocol object and wsproto's ``Connection`` (about 1.7 KB),
+where aiohttp's request handler, request, parser and ``WebSocketResponse`` kept about 13 KB
+for each of thousands of idle participants (docs/benchmarks.md).
 
-Frames are written whole and synchronously to the transport, which queues what the
-socket cannot take yet, so frames never interleave: a broadcast encodes its frame once
-and writes the same bytes to every recipient without a task per recipient. A recipient
+wsproto parses every frame the client sends (RFC 6455: masks, minimal length encodings,
+fragments with control frames between them, UTF-8, close codes) and writes the control
+frames (pongs and closes). The server's text frames are the one thing written here
+(``frame``): a broadcast encodes its frame once and writes the same bytes to every recipient,
+which wsproto, whose ``send`` takes a ``str`` and returns a fresh ``bytearray`` per call,
+cannot do; tests/integration/test_websocket_frames.py checks ``frame`` against wsproto's parser.
+
+Frames are written whole and synchronously to the transport, which queues what the socket
+cannot take yet, so frames never interleave and no task is needed per recipient. A recipient
 whose unsent bytes pass a bound (it stopped reading) is dropped, so that it cannot hold
 memory or stall the others; its client reconnects and resyncs.
 
@@ -21,12 +28,25 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import hashlib
 import logging
 import struct
 from typing import cast
 
+import h11
 from aiohttp import web
+from wsproto import ConnectionType
+from wsproto.connection import Connection, ConnectionState
+from wsproto.events import (
+    AcceptConnection,
+    BytesMessage,
+    CloseConnection,
+    Ping,
+    RejectConnection,
+    TextMessage,
+)
+from wsproto.frame_protocol import CloseReason
+from wsproto.handshake import H11Handshake
+from wsproto.utilities import RemoteProtocolError
 
 log = logging.getLogger("werkstatt.websocket")
 
@@ -38,36 +58,47 @@ INVALID_TEXT, POLICY_VIOLATION, MESSAGE_TOO_BIG = 1007, 1008, 1009
 
 CLOSE_TIMEOUT = 2.0  # seconds a client has to answer the server's close before it is dropped
 
-_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-
 
 class HandshakeError(Exception):
-    """The request is not a websocket upgrade this server takes (answered with 400)."""
+    """The request is not a websocket upgrade this server takes: answered with ``status``
+    (400, or 426 with the version spoken for another websocket version) and ``headers``."""
+
+    def __init__(self, message: str, status: int = 400, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.headers = headers or {}
 
 
-def handshake(request: web.BaseRequest) -> bytes:
-    """The ``101 Switching Protocols`` answer to a websocket upgrade request."""
-    headers = request.headers
+def handshake(request: web.BaseRequest) -> tuple[bytes, Connection]:
+    """The ``101 Switching Protocols`` answer to a websocket upgrade request, and the
+    connection's wsproto state for the frames that follow."""
     if request.method != "GET":
         raise HandshakeError("A websocket opens with GET.")
-    if "websocket" not in _tokens(headers.get("Upgrade", "")):
-        raise HandshakeError("No websocket upgrade requested.")
-    if "upgrade" not in _tokens(headers.get("Connection", "")):
-        raise HandshakeError("No connection upgrade requested.")
-    if headers.get("Sec-WebSocket-Version", "").strip() != "13":
-        raise HandshakeError("Unsupported websocket version (13 is spoken).")
-    key = headers.get("Sec-WebSocket-Key", "").strip()
-    try:
+    key = request.headers.get("Sec-WebSocket-Key", "").strip()
+    try:  # wsproto takes any key; RFC 6455 §4.2.1: 16 bytes in base64
         valid = len(base64.b64decode(key, validate=True)) == 16
     except (binascii.Error, ValueError):
         valid = False
-    if not valid:
+    if not valid and "Sec-WebSocket-Key" in request.headers:
         raise HandshakeError("Invalid Sec-WebSocket-Key.")
-    accept = base64.b64encode(hashlib.sha1(key.encode() + _GUID, usedforsecurity=False).digest())
-    return (
-        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n"
-    )
+    shake = H11Handshake(ConnectionType.SERVER)
+    try:
+        shake.initiate_upgrade_connection(list(request.raw_headers), request.raw_path)
+    except RemoteProtocolError as exc:
+        hint = exc.event_hint
+        status = hint.status_code if isinstance(hint, RejectConnection) else 400
+        headers = {k.decode(): v.decode() for k, v in hint.headers} if isinstance(hint, RejectConnection) else {}
+        if status == 426:
+            raise HandshakeError(
+                "Unsupported websocket version: this server speaks version 13.", 426, headers
+            ) from None
+        raise HandshakeError(f"Not a websocket upgrade this server takes: {exc}.") from None
+    except h11.ProtocolError as exc:
+        raise HandshakeError(f"Not a websocket upgrade this server takes: {exc}.") from None
+    answer = shake.send(AcceptConnection())  # no extension, no subprotocol
+    connection = shake.connection
+    assert connection is not None
+    return answer, connection
 
 
 def take_over(request: web.BaseRequest, protocol: asyncio.Protocol) -> bytes:
@@ -77,6 +108,10 @@ def take_over(request: web.BaseRequest, protocol: asyncio.Protocol) -> bytes:
     closing it, and frees its request handler once the web handler returns ``Switched()``.
     Returns what the client sent after its request, for ``protocol.data_received`` once the
     caller is ready for it (nothing from a client that waits for the handshake, as it must).
+
+    This reaches into aiohttp's request handler (``_message_tail``, ``transport``,
+    ``connection_lost``); pyproject.toml pins aiohttp to the minor versions tested, and
+    tests/integration/test_take_over.py fails loudly if those internals change.
     """
     transport = request.transport
     handler = request.protocol
@@ -111,7 +146,8 @@ class Switched(web.StreamResponse):
 
 
 def frame(payload: bytes, opcode: int = TEXT) -> bytes:
-    """One unmasked, final frame (a server's frames are not masked)."""
+    """One unmasked, final frame (a server's frames are not masked), in the shortest length
+    encoding (RFC 6455 §5.2)."""
     length = len(payload)
     first = 0x80 | opcode
     if length < 126:
@@ -121,10 +157,6 @@ def frame(payload: bytes, opcode: int = TEXT) -> bytes:
     else:
         header = struct.pack("!BBQ", first, 127, length)
     return header + payload
-
-
-def close_frame(code: int, reason: str = "") -> bytes:
-    return frame(struct.pack("!H", code) + reason.encode()[:120], CLOSE)
 
 
 def write(transport: asyncio.Transport | None, data: bytes, limit: int) -> bool:
@@ -141,13 +173,26 @@ def write(transport: asyncio.Transport | None, data: bytes, limit: int) -> bool:
     return True
 
 
-def unmask(data: bytes | bytearray, mask: bytes | bytearray) -> bytes:
-    """A client's payload XOR its 4-byte mask, as one big-integer XOR (fast in C)."""
-    length = len(data)
-    if not length:
-        return b""
-    key = (mask * (length // 4 + 1))[:length]
-    return (int.from_bytes(data, "little") ^ int.from_bytes(key, "little")).to_bytes(length, "little")
+class SendBudget:
+    """What a node lets wait, in all, for connections that fell behind.
+
+    A connection falls behind when its transport holds more than ``BEHIND`` unsent bytes
+    (asyncio's ``pause_writing``), and catches up when all is sent (``resume_writing``).
+    What waits for connections that fell behind is counted here, as it stood after the last
+    write to each (it only shrinks in between, so the count errs on the high side); a write
+    that takes the count past ``limit`` drops the connection it went to. Each connection on
+    its own is dropped past its ``send_limit``. So a node never holds more than ``limit``,
+    plus less than ``BEHIND`` for each connection that keeps up, for its readers."""
+
+    __slots__ = ("dropped", "limit", "unsent")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.unsent = 0  # bytes counted for connections that fell behind
+        self.dropped = 0  # connections dropped because the node's limit was reached
+
+
+BEHIND = 16 * 1024  # unsent bytes past which a connection counts as behind (its transport's high-water mark)
 
 
 class WebSocketProtocol(asyncio.Protocol):
@@ -159,14 +204,28 @@ class WebSocketProtocol(asyncio.Protocol):
     once ``send_limit`` bytes wait for it, whatever it makes the server write.
     """
 
-    __slots__ = ("_buffer", "_closing", "_fragments", "_held", "max_message", "send_limit", "transport")
+    __slots__ = (
+        "_backlog",
+        "_budget",
+        "_closing",
+        "_held",
+        "_parts",
+        "_received",
+        "_ws",
+        "max_message",
+        "send_limit",
+        "transport",
+    )
 
-    def __init__(self, max_message: int, send_limit: int) -> None:
+    def __init__(self, connection: Connection, max_message: int, send_limit: int, budget: SendBudget) -> None:
         self.transport: asyncio.Transport | None = None
         self.max_message = max_message
         self.send_limit = send_limit
-        self._buffer: bytes | bytearray = b""  # what came and is not a whole frame yet
-        self._fragments: bytearray | None = None  # a text message that came in several frames, so far
+        self._budget = budget
+        self._backlog = -1  # unsent bytes counted in the budget; -1 while the connection keeps up
+        self._ws = connection  # wsproto: the frames the client sent and has not been read yet
+        self._parts: list[str] | None = None  # a text message that came in several frames, so far
+        self._received = 0  # bytes of the text message under way
         self._held = False
         self._closing: asyncio.TimerHandle | None = None  # the close was sent: the connection ends by then
 
@@ -182,15 +241,19 @@ class WebSocketProtocol(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass, only alike
+        self.transport.set_write_buffer_limits(high=BEHIND, low=0)  # caught up when all is sent
+
+    def pause_writing(self) -> None:  # (inside transport.write: ``send`` counts it right after)
+        if self._backlog < 0:
+            self._backlog = 0
+
+    def resume_writing(self) -> None:
+        self._uncount()
 
     def data_received(self, data: bytes) -> None:
-        if not self._buffer:
-            self._buffer = data  # the common case: whole frames, no copy
-        elif isinstance(self._buffer, bytearray):
-            self._buffer += data  # a frame arriving in pieces: appended in place, not copied again each time
-        else:
-            self._buffer = bytearray(self._buffer) + data
-        self._read()
+        if self._ws.state in (ConnectionState.OPEN, ConnectionState.LOCAL_CLOSING):
+            self._ws.receive_data(data)  # after the client's close, what it sends is not read
+            self._read()
 
     def eof_received(self) -> bool:
         if self._closing is None:  # the transport closes itself once what is queued is written; a
@@ -202,8 +265,8 @@ class WebSocketProtocol(asyncio.Protocol):
         if self._closing is not None:
             self._closing.cancel()
         self._closing = None
-        self._buffer = b""
-        self._fragments = None
+        self._parts = None
+        self._uncount()
         self.on_lost()
 
     # -- writing and closing -----------------------------------------------------------------------
@@ -216,18 +279,43 @@ class WebSocketProtocol(asyncio.Protocol):
     def send(self, data: bytes) -> bool:
         """Write prepared frames; False when the connection is closing, or was dropped because
         ``send_limit`` bytes already waited for it."""
-        return self._closing is None and write(self.transport, data, self.send_limit)
+        if self._closing is not None or not write(self.transport, data, self.send_limit):
+            return False
+        if self._backlog >= 0:
+            return self._count()
+        return True
+
+    def _count(self) -> bool:
+        """Count what waits for this connection (behind) in the node's budget; False, and the
+        connection dropped, when that takes the budget past its limit."""
+        assert self.transport is not None
+        unsent = self.transport.get_write_buffer_size()
+        budget = self._budget
+        budget.unsent += unsent - self._backlog
+        self._backlog = unsent
+        if budget.unsent <= budget.limit:
+            return True
+        log.warning("dropping a connection that fell behind: the node's send budget is spent (%d bytes)", budget.unsent)
+        budget.dropped += 1
+        self._uncount()
+        self.transport.abort()
+        return False
+
+    def _uncount(self) -> None:
+        if self._backlog > 0:
+            self._budget.unsent -= self._backlog
+        self._backlog = -1
 
     def close(self, code: int = NORMAL, reason: str = "") -> None:
         """Send a close frame; the client answers with its own and the connection ends, or is
         dropped after ``CLOSE_TIMEOUT``."""
-        if self.open:
-            self._end(close_frame(code, reason), wait_for_answer=not self._held)
+        if self.open and self._ws.state is ConnectionState.OPEN:
+            self._end(self._ws.send(CloseConnection(code, reason)), wait_for_answer=not self._held)
 
     def fail(self, code: int, reason: str) -> None:
         """End a connection that broke the protocol: a close frame, and the connection at once."""
-        if self.open:
-            self._end(close_frame(code, reason), wait_for_answer=False)
+        if self.open and self._ws.state is ConnectionState.OPEN:
+            self._end(self._ws.send(CloseConnection(code, reason)), wait_for_answer=False)
         elif self.transport is not None and not self.transport.is_closing():
             self.transport.close()  # while the server's close waits for its answer: no waiting any more
 
@@ -260,116 +348,72 @@ class WebSocketProtocol(asyncio.Protocol):
     # -- frames ------------------------------------------------------------------------------------
 
     def _read(self) -> None:
-        buffer = self._buffer
-        pos, end = 0, len(buffer)
-        while not self._held and end - pos >= 2:
+        """Handle what wsproto made of the bytes so far, up to a hold or the end of the connection."""
+        ws = self._ws
+        for event in ws.events():
             if self.transport is None or self.transport.is_closing():
-                pos = end  # what a closed connection still sent is not read
-                break
-            first, second = buffer[pos], buffer[pos + 1]
-            opcode, length, head = first & 0x0F, second & 0x7F, 2
-            if length == 126:
-                if end - pos < 4:
-                    break
-                length, head = int.from_bytes(buffer[pos + 2 : pos + 4], "big"), 4
-            elif length == 127:
-                if end - pos < 10:
-                    break
-                length, head = int.from_bytes(buffer[pos + 2 : pos + 10], "big"), 10
-            problem = self._check(first, second, opcode, length)
-            if problem is not None:
-                self.fail(*problem)
-                pos = end
-                break
-            start = pos + head + 4
-            if end - start < length:
-                break
-            payload = unmask(buffer[start : start + length], buffer[pos + head : start])
-            pos = start + length
-            self._frame(opcode, bool(first & 0x80), payload)
-        if pos >= end:
-            self._buffer = b""
-        elif isinstance(buffer, bytearray):
-            del buffer[:pos]
-        else:
-            self._buffer = buffer[pos:]
+                return  # what a closed connection still sent is not read
+            if isinstance(event, TextMessage):
+                self._text(event)
+            elif isinstance(event, Ping):
+                if ws.state is ConnectionState.OPEN:  # a client that pings without reading meets the limit
+                    self.send(ws.send(event.response()))
+            elif isinstance(event, CloseConnection):
+                self._closed(event)
+                return
+            elif isinstance(event, BytesMessage):
+                self.fail(UNSUPPORTED_DATA, "binary packets are not supported")
+                return
+            if self._held:
+                return  # the rest stays with wsproto until release()
+        if self.open and self._announced() > self.max_message:
+            self.fail(MESSAGE_TOO_BIG, "message too big")  # refused by its header: its payload is not awaited
 
-    def _check(self, first: int, second: int, opcode: int, length: int) -> tuple[int, str] | None:
-        """Why a frame's header is refused, before its payload is waited for."""
-        if first & 0x70:
-            return PROTOCOL_ERROR, "no extension was agreed"
-        if not second & 0x80:
-            return PROTOCOL_ERROR, "a client's frames are masked"
-        if length >= 1 << 63:
-            return PROTOCOL_ERROR, "invalid length"
-        if opcode >= CLOSE:
-            if opcode not in (CLOSE, PING, PONG) or not first & 0x80 or length > 125:
-                return PROTOCOL_ERROR, "invalid control frame"
-            return None
-        if opcode == BINARY:
-            return UNSUPPORTED_DATA, "binary packets are not supported"
-        if opcode not in (TEXT, CONTINUATION) or (opcode == TEXT) == (self._fragments is not None):
-            return PROTOCOL_ERROR, "unexpected frame"
-        received = len(self._fragments) if self._fragments is not None else 0
-        if received + length > self.max_message:
-            return MESSAGE_TOO_BIG, "message too big"
-        return None
+    def _announced(self) -> int:
+        """The bytes of the text message under way, with all that the frame being read announces.
 
-    def _frame(self, opcode: int, final: bool, payload: bytes) -> None:
-        if opcode == PING:
-            self.send(frame(payload, PONG))  # a client that pings without reading meets the limit
-        elif opcode == CLOSE:
-            self._closed_by_client(payload)
-        elif opcode != PONG and self._closing is None:  # once closing, what the client sends is not read
-            self._data(final, payload)
+        wsproto hands out a frame's payload as it arrives and does not say what its header
+        announced; this reads its frame decoder (pinned in pyproject.toml; the test of
+        ``test_a_too_big_frame_is_refused_by_its_header`` fails if this stops working)."""
+        decoder = self._ws._proto._frame_decoder
+        header = decoder.header
+        if header is None or header.opcode >= CLOSE:
+            return self._received
+        return self._received + header.payload_len - decoder.payload_consumed
 
-    def _data(self, final: bool, payload: bytes) -> None:
-        if not final:
-            if self._fragments is None:
-                self._fragments = bytearray(payload)
-            else:
-                self._fragments += payload  # in place: many small fragments cost no more than one
-            return
-        if self._fragments is not None:
-            self._fragments += payload
-            payload, self._fragments = bytes(self._fragments), None
-        try:
-            message = payload.decode()
-        except UnicodeDecodeError:
-            self.fail(INVALID_TEXT, "text is not UTF-8")
-            return
-        self.on_text(message)
-
-    def _closed_by_client(self, payload: bytes) -> None:
-        """The client's close frame: answered (see ``close_answer``), and the connection ends.
-        After the server's own close it is the answer, and ends it."""
-        assert self.transport is not None
+    def _text(self, event: TextMessage) -> None:
         if self._closing is not None:
+            return  # once closing, what the client sends is not read
+        data = event.data
+        self._received += len(data) if data.isascii() else len(data.encode())
+        if self._received > self.max_message:
+            self.fail(MESSAGE_TOO_BIG, "message too big")
+            return
+        if not event.message_finished:
+            if data:  # many small fragments cost no more than one
+                if self._parts is None:
+                    self._parts = [data]
+                else:
+                    self._parts.append(data)
+            return
+        if self._parts is not None:
+            self._parts.append(data)
+            data, self._parts = "".join(self._parts), None
+        self._received = 0
+        self.on_text(data)
+
+    def _closed(self, event: CloseConnection) -> None:
+        """A close frame from the client, or what wsproto refused in its frames (RFC 6455 §7.4).
+
+        The client's own close is answered with its code and ends the connection; after the
+        server's close it is the answer, and ends it. A frame that breaks the protocol is
+        answered with the close code that says why, and ends it too."""
+        assert self.transport is not None
+        state = self._ws.state
+        if state is ConnectionState.REMOTE_CLOSING:
+            code = NORMAL if event.code == CloseReason.NO_STATUS_RCVD else event.code
+            self._end(self._ws.send(CloseConnection(code)), wait_for_answer=False)
+        elif state is ConnectionState.CLOSED:
             self.transport.close()
-        else:
-            self._end(frame(struct.pack("!H", close_answer(payload)), CLOSE), wait_for_answer=False)
-
-
-def close_answer(payload: bytes) -> int:
-    """The code that answers a client's close frame: its own, or what is wrong with it (RFC 6455 §7.4)."""
-    if not payload:
-        return NORMAL
-    if len(payload) == 1:
-        return PROTOCOL_ERROR
-    (code,) = struct.unpack("!H", payload[:2])
-    if not _valid_close_code(code):
-        return PROTOCOL_ERROR
-    try:
-        payload[2:].decode()
-    except UnicodeDecodeError:
-        return INVALID_TEXT
-    return int(code)
-
-
-def _valid_close_code(code: int) -> bool:
-    """Codes a close frame may carry (RFC 6455 §7.4; 1005, 1006 and 1015 are never sent)."""
-    return (1000 <= code <= 1014 and code not in (1004, 1005, 1006)) or 3000 <= code <= 4999
-
-
-def _tokens(value: str) -> set[str]:
-    return {token.strip().lower() for token in value.split(",")}
+        else:  # wsproto refused a frame (the connection is still open, or waits for our close's answer)
+            self.fail(event.code, event.reason or "")

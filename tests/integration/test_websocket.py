@@ -229,7 +229,6 @@ async def test_the_client_closing_is_answered_and_its_departure_recorded(
 @pytest.mark.parametrize(
     ("headers", "why"),
     [
-        ({"Sec_WebSocket_Version": "8"}, b"version"),
         ({"Sec_WebSocket_Key": "too-short"}, b"Sec-WebSocket-Key"),
         ({"Upgrade": "h2c"}, b"upgrade"),
         ({"Connection": "keep-alive"}, b"upgrade"),
@@ -242,6 +241,34 @@ async def test_an_upgrade_that_is_not_a_websocket_is_refused(
     assert client.status.startswith(b"HTTP/1.1 400 ")
     body = await asyncio.wait_for(client.reader.read(1000), 5)
     assert why in body
+
+
+async def test_another_websocket_version_is_told_the_one_spoken(server: TestServer, raw: Any) -> None:
+    """RFC 6455 §4.2.2: 426 Upgrade Required, with the version the server speaks."""
+    client = await raw(Sec_WebSocket_Version="8")
+    assert client.status.startswith(b"HTTP/1.1 426 ")
+    assert b"\r\nSec-WebSocket-Version: 13\r\n" in client.status
+    body = await asyncio.wait_for(client.reader.read(1000), 5)
+    assert b"version" in body
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        struct.pack("!BBH", 0x81, 0x80 | 126, 2),  # 2 in 16 bits, where 7 would do
+        struct.pack("!BBQ", 0x81, 0x80 | 127, 2),  # 2 in 64 bits
+        struct.pack("!BBQ", 0x81, 0x80 | 127, 300),  # 300 in 64 bits, where 16 would do
+    ],
+)
+async def test_a_length_in_more_bytes_than_needed_is_refused(
+    server: TestServer, raw: Any, member: dict[str, Any], header: bytes
+) -> None:
+    """RFC 6455 §5.2: the minimal number of bytes MUST be used to encode the length."""
+    client = await raw()
+    await client.connect(member["token"])
+    length = struct.unpack("!H" if header[1] & 0x7F == 126 else "!Q", header[2:])[0]
+    client.send(header + b"\0\0\0\0" + b"3" * length)
+    assert await client.closed_with() == 1002
 
 
 async def test_aiohttp_lets_go_of_the_connection_and_shutting_down_closes_it(sqlite_url: str) -> None:
