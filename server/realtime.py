@@ -295,18 +295,10 @@ class RealtimeServer:
             socket.release()  # what the client sent meanwhile is read now
 
     def _event(self, socket: Socket, rest: str) -> bool:
-        digits = 0
-        while digits < len(rest) and "0" <= rest[digits] <= "9":  # ASCII digits only ("²" is a digit too)
-            digits += 1
-        ack_id = int(rest[:digits]) if 0 < digits <= 15 else None
-        if digits > 15:
+        event = parse_event(rest)
+        if event is None:
             return False
-        try:
-            data = jsoncodec.loads(rest[digits:])
-        except ValueError:
-            return False
-        if not isinstance(data, list) or not data or not isinstance(data[0], str):
-            return False
+        ack_id, data = event
         if socket.connected:  # an event before the connect: nobody to answer
             self._spawn(self._handle_event(socket, data[0], data[1:], ack_id))
         return True
@@ -394,6 +386,27 @@ async def _within(event: asyncio.Event, seconds: float) -> bool:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(event.wait(), seconds)
     return event.is_set()
+
+
+def parse_event(rest: str) -> tuple[int | None, list[Any]] | None:
+    """A Socket.IO event packet after its type (and namespace): its acknowledgement id and
+    ``[name, *args]``, or None when it is malformed.
+
+    Parses as python-socketio's ``Packet.decode`` does (tests/test_packets.py holds them
+    side by side), and refuses more: ids of more than 15 ASCII digits, JSON that is not an
+    array starting with the event's name, and what orjson refuses (NaN, integers past 64 bits)."""
+    digits = 0
+    while digits < len(rest) and "0" <= rest[digits] <= "9":  # ASCII digits only ("²" is a digit too)
+        digits += 1
+    if digits > 15:
+        return None
+    try:
+        data = jsoncodec.loads(rest[digits:])
+    except ValueError:
+        return None
+    if not isinstance(data, list) or not data or not isinstance(data[0], str):
+        return None
+    return (int(rest[:digits]) if digits else None), data
 
 
 def event_frame(event: str, data: Any) -> bytes:

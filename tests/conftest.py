@@ -26,7 +26,7 @@ PG_ADMIN = os.environ.get("WERKSTATT_TEST_POSTGRES", "postgresql://postgres@127.
 # The tests of the websocket under the Socket.IO endpoint run on both event loops: asyncio's
 # and uvloop, which `werkstatt serve` runs on (their transports differ in what the endpoint
 # relies on: taking a connection over, pausing reading, closing with bytes unsent).
-BOTH_LOOPS = {"test_websocket.py", "test_realtime.py", "test_send_budget.py", "test_websocket_frames.py"}
+BOTH_LOOPS = {"test_websocket.py", "test_realtime.py", "test_send_budget.py"}
 
 
 def pytest_asyncio_loop_factories(

@@ -508,3 +508,17 @@ async def test_shutting_down_with_a_client_that_does_not_answer(sqlite_url: str)
     assert frames[-1][0] == CLOSE and struct.unpack("!H", frames[-1][1][:2])[0] == 1001
     assert 1.5 < took < 4  # the close timeout (2 s), not the 5 s of aiohttp's shutdown
     assert server.app[LIVE].connections == {} and server.app[REALTIME].sockets == {}
+
+
+async def test_a_long_close_reason_is_cut_between_characters(
+    server: TestServer, raw: Any, member: dict[str, Any]
+) -> None:
+    """A close frame carries at most 123 bytes of reason (RFC 6455 §5.5), cut on a whole character."""
+    client, server_side = await connected(raw, server, member["token"])
+    long = "x" + "ü" * 100  # 201 bytes; 120 of them would end inside an "ü"
+    server_side.close(1000, long)
+    frames = await client.frames_until_closed()
+    opcode, payload = frames[-1]
+    assert opcode == CLOSE and struct.unpack("!H", payload[:2])[0] == 1000
+    reason = payload[2:].decode()  # whole characters only
+    assert len(payload) <= 125 and long.startswith(reason) and len(reason) > 50
