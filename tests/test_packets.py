@@ -60,7 +60,7 @@ def test_every_event_the_reference_encoder_writes_parses_the_same(name: str, arg
     | st.builds(
         lambda digits, body: digits + body,
         st.text(alphabet="0123456789²٣-/", max_size=18),
-        st.sampled_from(['["a"]', '["a",1]', "[]", '{"a":1}', "[NaN]", "x", "", '["a",' + "9" * 30 + "]", " [\"a\"]"]),
+        st.sampled_from(['["a"]', '["a",1]', "[]", '{"a":1}', "[NaN]", "x", "", '["a",' + "9" * 30 + "]", ' ["a"]']),
     )
 )
 @example(rest="")
