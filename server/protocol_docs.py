@@ -437,9 +437,12 @@ await sio.connect("https://werkstatt.example.org", transports=["websocket"], aut
   others are refused. Programs that send no `Origin` header are not affected.
 - One message may carry at most `max_message_bytes` bytes (default {max_bytes:,}); a larger
   one closes the connection (close code 1009) as soon as its frame header announces it.
+- The upgrade must be a WebSocket version 13 request (RFC 6455); another version is answered
+  `426 Upgrade Required` with `Sec-WebSocket-Version: 13`, any other fault of the request with 400.
 - The WebSocket takes no extension: per-message compression offered by a browser is
   declined. A frame against RFC 6455 closes that connection with the RFC's close code:
-  1002 (unmasked, unknown opcode, a stray continuation, a fragmented or long control frame),
+  1002 (unmasked, unknown opcode, a stray continuation, a fragmented or long control frame,
+  a length written in more bytes than it needs),
   1003 (binary frames: the protocol has none), 1007 (text that is not UTF-8); a packet that
   is not Engine.IO/Socket.IO closes it with 1008, as does sending no Socket.IO connect packet
   within 45 seconds of opening the WebSocket (or none accepted: looked at with each ping).
@@ -459,6 +462,11 @@ await sio.connect("https://werkstatt.example.org", transports=["websocket"], aut
 - The server sends Engine.IO pings every `ping_interval_s` seconds (default 25); a connection
   that has not answered one within `ping_timeout_s` (default 20) when the next is due is
   closed. Socket.IO clients answer pings by themselves.
+- A client that does not read what the server sends is dropped (the TCP connection ends, no
+  close frame): once more than `send_buffer_limit` bytes (default 256 KB) wait for it, or once
+  it is more than 16 KB behind while the node's `send_buffer_total` (default 64 MB, for all
+  connections together) is spent. socket.io-client then reconnects by itself; send
+  `board.sync` with the last `seq` you applied to get what you missed.
 - On connecting, the member becomes present in their event: if it is the member's first
   open connection, everyone in the event learns it from `presence.changed` (sent at most four
   times a second, carrying everyone who arrived or left meanwhile). Then send `room.enter`
