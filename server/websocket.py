@@ -223,7 +223,10 @@ class WebSocketProtocol(asyncio.Protocol):
         self.send_limit = send_limit
         self._budget = budget
         self._backlog = -1  # unsent bytes counted in the budget; -1 while the connection keeps up
-        self._ws = connection  # wsproto: the frames the client sent and has not been read yet
+        # wsproto's state of the connection, while it holds any: part of a frame or a message, or
+        # the closing handshake. Between messages there is none to keep (a new Connection is in the
+        # same state), so an idle connection holds no wsproto objects (about 1.7 KB each).
+        self._ws: Connection | None = connection
         self._parts: list[str] | None = None  # a text message that came in several frames, so far
         self._received = 0  # bytes of the text message under way
         self._held = False
@@ -251,8 +254,9 @@ class WebSocketProtocol(asyncio.Protocol):
         self._uncount()
 
     def data_received(self, data: bytes) -> None:
-        if self._ws.state in (ConnectionState.OPEN, ConnectionState.LOCAL_CLOSING):
-            self._ws.receive_data(data)  # after the client's close, what it sends is not read
+        ws = self._wsproto()
+        if ws.state in (ConnectionState.OPEN, ConnectionState.LOCAL_CLOSING):
+            ws.receive_data(data)  # after the client's close, what it sends is not read
             self._read()
 
     def eof_received(self) -> bool:
@@ -309,13 +313,13 @@ class WebSocketProtocol(asyncio.Protocol):
     def close(self, code: int = NORMAL, reason: str = "") -> None:
         """Send a close frame; the client answers with its own and the connection ends, or is
         dropped after ``CLOSE_TIMEOUT``."""
-        if self.open and self._ws.state is ConnectionState.OPEN:
-            self._end(self._ws.send(CloseConnection(code, reason)), wait_for_answer=not self._held)
+        if self.open and self._wsproto().state is ConnectionState.OPEN:
+            self._end(self._wsproto().send(CloseConnection(code, reason)), wait_for_answer=not self._held)
 
     def fail(self, code: int, reason: str) -> None:
         """End a connection that broke the protocol: a close frame, and the connection at once."""
-        if self.open and self._ws.state is ConnectionState.OPEN:
-            self._end(self._ws.send(CloseConnection(code, reason)), wait_for_answer=False)
+        if self.open and self._wsproto().state is ConnectionState.OPEN:
+            self._end(self._wsproto().send(CloseConnection(code, reason)), wait_for_answer=False)
         elif self.transport is not None and not self.transport.is_closing():
             self.transport.close()  # while the server's close waits for its answer: no waiting any more
 
@@ -349,7 +353,7 @@ class WebSocketProtocol(asyncio.Protocol):
 
     def _read(self) -> None:
         """Handle what wsproto made of the bytes so far, up to a hold or the end of the connection."""
-        ws = self._ws
+        ws = self._wsproto()
         for event in ws.events():
             if self.transport is None or self.transport.is_closing():
                 return  # what a closed connection still sent is not read
@@ -368,6 +372,15 @@ class WebSocketProtocol(asyncio.Protocol):
                 return  # the rest stays with wsproto until release()
         if self.open and self._announced() > self.max_message:
             self.fail(MESSAGE_TOO_BIG, "message too big")  # refused by its header: its payload is not awaited
+        elif self._parts is None and ws.state is ConnectionState.OPEN:
+            decoder = ws._proto._frame_decoder
+            if decoder.header is None and not len(decoder.buffer):
+                self._ws = None  # between messages: nothing to keep
+
+    def _wsproto(self) -> Connection:
+        if self._ws is None:
+            self._ws = Connection(ConnectionType.SERVER)
+        return self._ws
 
     def _announced(self) -> int:
         """The bytes of the text message under way, with all that the frame being read announces.
@@ -375,6 +388,7 @@ class WebSocketProtocol(asyncio.Protocol):
         wsproto hands out a frame's payload as it arrives and does not say what its header
         announced; this reads its frame decoder (pinned in pyproject.toml; the test of
         ``test_a_too_big_frame_is_refused_by_its_header`` fails if this stops working)."""
+        assert self._ws is not None
         decoder = self._ws._proto._frame_decoder
         header = decoder.header
         if header is None or header.opcode >= CLOSE:
@@ -390,11 +404,10 @@ class WebSocketProtocol(asyncio.Protocol):
             self.fail(MESSAGE_TOO_BIG, "message too big")
             return
         if not event.message_finished:
+            if self._parts is None:
+                self._parts = []  # a message under way (wsproto's state is kept until it ends)
             if data:  # many small fragments cost no more than one
-                if self._parts is None:
-                    self._parts = [data]
-                else:
-                    self._parts.append(data)
+                self._parts.append(data)
             return
         if self._parts is not None:
             self._parts.append(data)
@@ -409,11 +422,11 @@ class WebSocketProtocol(asyncio.Protocol):
         server's close it is the answer, and ends it. A frame that breaks the protocol is
         answered with the close code that says why, and ends it too."""
         assert self.transport is not None
-        state = self._ws.state
-        if state is ConnectionState.REMOTE_CLOSING:
+        ws = self._wsproto()
+        if ws.state is ConnectionState.REMOTE_CLOSING:
             code = NORMAL if event.code == CloseReason.NO_STATUS_RCVD else event.code
-            self._end(self._ws.send(CloseConnection(code)), wait_for_answer=False)
-        elif state is ConnectionState.CLOSED:
+            self._end(ws.send(CloseConnection(code)), wait_for_answer=False)
+        elif ws.state is ConnectionState.CLOSED:
             self.transport.close()
         else:  # wsproto refused a frame (the connection is still open, or waits for our close's answer)
             self.fail(event.code, event.reason or "")
