@@ -169,6 +169,7 @@ class OpenVote:
     blind: bool = True
     duration_s: int | None = None
     scope: Scope = field(default_factory=Scope)
+    moderators_vote: bool = False  # facilitators and organizers are voters of the round too
 
 
 @dataclass(frozen=True, slots=True)

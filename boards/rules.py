@@ -547,6 +547,7 @@ def _open_vote(d: _Decision, cmd: c.OpenVote) -> None:
         opened_by=d.actor.member_id,
         opened_at=cmd.now,
         ends_at=None if cmd.duration_s is None else cmd.now + timedelta(seconds=cmd.duration_s),
+        moderators_vote=cmd.moderators_vote,
     )
     if not any(votable(board, session, i) for i in board.ideas.values()):
         raise Conflict("There is no visible idea to vote on in that scope.", code="nothing_to_vote")
@@ -652,6 +653,8 @@ def decide_vote(board: Board, actor: Actor, command: c.VoteCommand) -> DotsChang
     _contributor(actor)
     _writable(board)
     session = _open(board, command.session_id)
+    if not session.admits(actor.role):
+        raise Forbidden("Facilitators and organizers run this vote and place no dots in it.")
     if session.ends_at is not None and command.now >= session.ends_at:
         raise Conflict("The vote's time is up.", code="vote_closed")
     ballots = board.ballots.get(session.id) or Ballots()

@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from boards.actors import Role
 from boards.model import Board, Idea, IdeaStatus
 
 BUDGET_MAX = 99
@@ -59,6 +60,18 @@ class VoteSession:
     ends_at: datetime | None = None
     status: VoteStatus = VoteStatus.OPEN
     results: tuple[ResultRow, ...] | None = None
+    moderators_vote: bool = False  # facilitators and organizers place dots too
+
+    def admits(self, role: Role) -> bool:
+        """Whether a member with ``role`` is a voter of this round.
+
+        Participants are; observers never. Facilitators and organizers run the vote and do
+        not take part in it, unless it was opened with ``moderators_vote``: then they get
+        dots like everyone else.
+        """
+        if not role.contributes:
+            return False
+        return self.moderators_vote or not role.moderates
 
 
 @dataclass(slots=True)

@@ -176,6 +176,7 @@ def _session(row: Any) -> VoteSession:
         opened_at=row.opened_at,
         ends_at=row.ends_at,
         status=VoteStatus(row.status),
+        moderators_vote=row.moderators_vote,
         results=None
         if row.results is None
         else tuple(ResultRow(**{**r, "merged_from": tuple(r["merged_from"])}) for r in row.results),
@@ -537,6 +538,7 @@ def _write(conn: Connection, board: Board, event: BoardEvent) -> None:
             "ends_at": v.ends_at,
             "status": v.status.value,
             "results": _results_json(v.results),
+            "moderators_vote": v.moderators_vote,
         }
         if event.kind == "opened":
             conn.execute(t.vote_sessions.insert().values(**values, cast=0))

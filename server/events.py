@@ -372,7 +372,9 @@ async def _session_ack(
 
 @registry.on("vote.open", payload=p.VoteOpen, ack=p.SessionAck, roles=MODERATORS)
 async def vote_open(live: LiveState, conn: Connection, payload: p.VoteOpen) -> p.SessionAck:
-    """Open a dot-voting round on the board, on columns, clusters or chosen ideas."""
+    """Open a dot-voting round on the board, on columns, clusters or chosen ideas. Only in the vote
+    phase (else `wrong_phase`: switch with `board.phase` first) and while no other round is open.
+    Participants vote; facilitators and organizers run the round without dots unless `moderators_vote`."""
     command = c.OpenVote(
         session_id=new_id("vs"),
         now=utcnow(),
@@ -381,6 +383,7 @@ async def vote_open(live: LiveState, conn: Connection, payload: p.VoteOpen) -> p
         blind=payload.blind,
         duration_s=payload.duration_s,
         scope=Scope(ScopeKind(payload.scope.kind), tuple(payload.scope.ids)),
+        moderators_vote=payload.moderators_vote,
     )
     return await _session_ack(live, conn, payload.board_id, command, command.session_id)
 
@@ -416,7 +419,8 @@ async def vote_reveal(live: LiveState, conn: Connection, payload: p.VoteReveal) 
 
 @registry.on("vote.cast", payload=p.VoteDot, ack=p.DotAck, roles=CONTRIBUTORS)
 async def vote_cast(live: LiveState, conn: Connection, payload: p.VoteDot) -> p.DotAck:
-    """Place a dot on an idea. Acknowledged once committed; refused past budget or cap."""
+    """Place a dot on an idea. Acknowledged once committed; refused past budget or cap, and for a
+    facilitator or organizer unless the vote was opened with `moderators_vote` (`forbidden`)."""
     dots = await live.votes.dot(payload.board_id, conn, c.CastDot(payload.session_id, payload.idea_id, utcnow()))
     return p.DotAck(dots=p.MyDots.model_validate(dots))
 

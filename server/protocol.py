@@ -131,6 +131,9 @@ class SessionOut(Out):
     ends_at: datetime | None
     status: Literal["open", "closed", "revealed"]
     results: list[ResultOut] | None = Field(description="The ranking, after the reveal.")
+    moderators_vote: bool = Field(
+        False, description="Facilitators and organizers are voters too (else only participants place dots)."
+    )
 
 
 class ColumnOut(Out):
@@ -231,7 +234,10 @@ class VoteProgress(Out):
     session_id: str
     voters: int = Field(description="How many have placed at least one dot.")
     cast: int = Field(description="Dots placed.")
-    left: int = Field(description="Dots still to place by everyone present who may vote.")
+    left: int = Field(
+        description="Dots still to place by the voters present (participants; facilitators and organizers only "
+        "when the vote has `moderators_vote`)."
+    )
     tallies: dict[str, int] | None = Field(description="idea id → dots; null while the vote is blind.")
 
 
@@ -408,6 +414,11 @@ class VoteOpen(BoardPayload):
     blind: bool = True
     duration_s: int | None = Field(None, description="A timer (10 s – 24 h) that closes the vote by itself.")
     scope: ScopeIn = ScopeIn(kind="board", ids=[])
+    moderators_vote: bool = Field(
+        False,
+        description="Facilitators and organizers get dots too and count as voters. By default they run the vote "
+        "without taking part: no dots, not counted in the progress, `vote.cast` refused with `forbidden`.",
+    )
 
 
 class VoteRef(BoardPayload):
@@ -567,13 +578,16 @@ ERROR_CODES: dict[str, str] = {
     "invalid_payload": "The payload does not match the event's schema (wrong type, unknown or missing key).",
     "unknown_event": "No such event.",
     "forbidden": "The role or ownership does not allow it (observers read only; only authors edit; only "
-    "authors and facilitators put an idea into another field of action).",
+    "authors and facilitators put an idea into another field of action; facilitators and organizers place no "
+    "dots unless the vote was opened with `moderators_vote`).",
     "rate_limited": "Too many events from this connection; wait and retry.",
     "not_found": "The board, idea or column does not exist in the client's event.",
     "conflict": "The state does not allow it now.",
     "stale_board": "The board changed meanwhile on another node; retry.",
     "read_only": "The board is locked or closed.",
-    "wrong_phase": "Participants can do that in another phase only.",
+    "wrong_phase": "The board's phase does not allow it: participants post, edit, move and group only in the "
+    "phases made for it (facilitators in any open phase), grouping waits for a silent collection's reveal, and "
+    "`vote.open` needs the vote phase, for facilitators too (`board.phase` first).",
     "vote_open": "Not while a vote is open (or ideas with dots in it).",
     "vote_closed": "The vote is closed or its time is up.",
     "not_votable": "The idea cannot get dots (hidden, merged, waiting, or outside the vote's scope).",

@@ -583,6 +583,13 @@ an organizer) puts it into another field: by `board.idea.move`, by `board.cluste
 ideas join the field of the first one) or by `board.cluster.assign` (the cluster's field).
 Anyone else who may arrange the board reorders and groups the idea within its field, in the
 collect and cluster phases; moving it to another field is refused with `forbidden`.
+
+Dot-voting is the participants' vote. Facilitators and organizers open, change, close and
+reveal a round but are not its voters: they get no dots, `vote.progress` counts neither
+their dots nor their unused ones (`left`), and their `vote.cast` and `vote.remove` are
+refused with `forbidden`. A facilitator who wants to take part opens the round with
+`moderators_vote: true`; then facilitators and organizers vote like everyone else. Each
+round says which it is in its `moderators_vote`. Observers never vote.
 """
 
 
@@ -590,10 +597,14 @@ def _role_note(role: Role) -> str:
     notes = ["joins with its own link" if role in LINK_ROLES else "connects with the login session, in own events"]
     if role.moderates:
         notes.append("posts ideas, changes and deletes anyone's, moves any idea into any field of action")
+        notes.append(
+            "runs votes without taking part: gets no dots and is not counted as a voter, unless the vote is "
+            "opened with `moderators_vote`"
+        )
     elif role.contributes:
         notes.append(
             "posts ideas, changes and deletes their own; moves and groups anyone's within its field of action, "
-            "only their own into another field"
+            "only their own into another field; places dots in every vote"
         )
     else:
         notes.append("reads only: posts and changes nothing")

@@ -204,6 +204,7 @@ vote_sessions = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("cast", sa.Integer, nullable=False),  # dots cast now; also the row every dot's transaction locks
     sa.Column("results", sa.JSON, nullable=True),
+    sa.Column("moderators_vote", sa.Boolean, nullable=False, default=False),  # facilitators place dots too
 )
 
 ballots = sa.Table(

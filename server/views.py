@@ -157,6 +157,7 @@ def session_out(session: VoteSession) -> dict[str, Any]:
         "opened_at": timestamp(session.opened_at),
         "ends_at": timestamp(session.ends_at) if session.ends_at else None,
         "status": session.status.value,
+        "moderators_vote": session.moderators_vote,
         "results": None
         if session.results is None
         else [

@@ -179,10 +179,10 @@ class VoteDesk:
 
     def progress(self, board: Board, session: VoteSession) -> dict[str, Any]:
         ballots = board.ballots.get(session.id) or Ballots()
-        voters = [
-            c.member.id for c in self.live.connections.values() if c.room_id == board.room_id and c.role.contributes
-        ]
-        left = sum(max(session.budget - ballots.used(m), 0) for m in set(voters))
+        voters = {
+            c.member.id for c in self.live.connections.values() if c.room_id == board.room_id and session.admits(c.role)
+        }
+        left = sum(max(session.budget - ballots.used(m), 0) for m in voters)
         return {
             "board_id": board.id,
             "session_id": session.id,

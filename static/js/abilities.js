@@ -19,21 +19,24 @@ import { CONTRIBUTOR_ROLES, MODERATOR_ROLES } from "./protocol.js";
  *   facilitators post in any phase; the page offers it while collecting, where it belongs)
  * @property {boolean} arrange  may move, group, edit and delete (own) ideas now
  * @property {boolean} comment  may comment now
- * @property {boolean} vote  may place dots now (a round is open)
+ * @property {boolean} voter  is a voter of the open round: participants are; facilitators and
+ *   organizers only when it was opened with `moderators_vote`
+ * @property {boolean} vote  may place dots now (a round is open and this member is its voter)
  */
 
 /**
  * @param {string} role
  * @param {Settings} settings
- * @param {boolean} voteOpen  a round is open (and its time not up)
+ * @param {{moderators_vote?: boolean} | null} openRound  the open round (its time not up), or null
  * @returns {Abilities}
  */
-export function abilities(role, settings, voteOpen) {
+export function abilities(role, settings, openRound) {
   const contributor = CONTRIBUTOR_ROLES.includes(role);
   const moderator = MODERATOR_ROLES.includes(role);
   const writable = !settings.locked && settings.phase !== "closed";
   /** @param {...string} phases */
   const inPhase = (...phases) => contributor && writable && (moderator || phases.includes(settings.phase));
+  const voter = contributor && (!moderator || !!openRound?.moderators_vote);
   return {
     contributor,
     moderator,
@@ -41,7 +44,8 @@ export function abilities(role, settings, voteOpen) {
     post: contributor && writable && settings.phase === "collect",
     arrange: inPhase("collect", "cluster"),
     comment: contributor && writable,
-    vote: contributor && writable && voteOpen,
+    voter,
+    vote: voter && writable && !!openRound,
   };
 }
 

@@ -29,7 +29,7 @@
  * @typedef {{kind: "board" | "columns" | "clusters" | "ideas", ids: string[]}} Scope
  * @typedef {{id: string, round: number, budget: number, cap: number, blind: boolean, scope: Scope,
  *            opened_at?: string, ends_at: string | null, status: "open" | "closed" | "revealed",
- *            results: Result[] | null}} Session
+ *            results: Result[] | null, moderators_vote?: boolean}} Session
  * @typedef {{session_id: string, dots: Record<string, number>, used: number, remaining: number}} MyDots
  * @typedef {{board_id?: string, session_id: string, voters: number, cast: number, left: number | null,
  *            tallies: Record<string, number> | null}} Progress

@@ -108,7 +108,7 @@ class RoomPage {
     this.can = abilities(
       "observer",
       { phase: "collect", silent: false, revealed: false, locked: false, premoderation: false, anonymous: false },
-      false,
+      null,
     );
 
     const say = (/** @type {string} */ message) => this.announcer.say(message);
@@ -531,7 +531,7 @@ class RoomPage {
     if (!live || !self) return;
     const state = live.state;
     if (state.seq === null) return;
-    const can = abilities(self.role, state.settings, !!openSession(state));
+    const can = abilities(self.role, state.settings, openSession(state));
     this.can = can;
     for (const id of [...this.selected]) {
       const idea = state.ideas.get(id);
@@ -539,7 +539,7 @@ class RoomPage {
     }
     this.renderStatus(state);
     this.console.render(state, can.moderator);
-    this.votes.render(state, can.contributor);
+    this.votes.render(state, can.voter);
     this.renderPostForm(state);
     /** @type {Map<string, string>} */
     const editors = new Map();
@@ -564,7 +564,7 @@ class RoomPage {
     if (s.anonymous) flags.push(t("flags.anonymous"));
     this.flags.textContent = flags.join(" · ");
     this.flags.hidden = flags.length === 0;
-    const voting = s.phase === "vote" && !!openSession(state) && this.can.contributor;
+    const voting = s.phase === "vote" && !!openSession(state) && this.can.voter;
     this.phaseHint.textContent = voting ? t("phase_hint.voting") : t(`phase_hint.${s.phase}`);
     const names = this.viewers.map((v) => v.pseudonym);
     this.viewersLine.textContent = names.length

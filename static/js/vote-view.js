@@ -64,7 +64,8 @@ export class VoteView {
 
   /**
    * @param {BoardState} state
-   * @param {boolean} canVote  this member places dots (not an observer)
+   * @param {boolean} canVote  this member places dots (a participant; a facilitator only when the
+   *   round was opened with `moderators_vote`)
    */
   render(state, canVote) {
     if (this.state?.boardId !== state.boardId) {

@@ -133,8 +133,8 @@ class WholeBoard(RuleBasedStateMachine):
     def reveal_ideas(self) -> None:
         self._run(ACTORS[2], c.RevealIdeas(self.clock))
 
-    @rule(budget=st.integers(1, 6), cap=st.integers(1, 6), blind=st.booleans())
-    def open_vote(self, budget: int, cap: int, blind: bool) -> None:
+    @rule(budget=st.integers(1, 6), cap=st.integers(1, 6), blind=st.booleans(), moderators=st.booleans())
+    def open_vote(self, budget: int, cap: int, blind: bool, moderators: bool) -> None:
         self._run(ACTORS[2], c.SetLock(False, self.clock))
         self._run(ACTORS[2], c.PostIdea(self._id("idea"), COLUMNS[0], "Vorschlag", self.clock))
         self._run(ACTORS[2], c.SetPhase(Phase.VOTE, self.clock))
@@ -147,6 +147,7 @@ class WholeBoard(RuleBasedStateMachine):
                 cap=min(cap, budget),
                 blind=blind,
                 scope=Scope(ScopeKind.BOARD),
+                moderators_vote=moderators,
             ),
         )
 
@@ -181,6 +182,7 @@ class WholeBoard(RuleBasedStateMachine):
             session = self.board.sessions[session_id]
             for member, ballot in ballots.dots.items():
                 assert PEOPLE[member] is not Role.OBSERVER
+                assert session.moderators_vote or not PEOPLE[member].moderates  # the facilitator only if asked
                 assert sum(ballot.values()) <= session.budget
                 assert all(0 < n <= session.cap for n in ballot.values())
             if session.results is not None:

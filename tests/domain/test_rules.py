@@ -256,6 +256,43 @@ def test_budget_cap_and_the_rules_of_a_dot() -> None:
     assert b.ballots["v1"].used("mb_anna") == 4
 
 
+ORGA = Actor("mb_orga", Role.ORGANIZER)
+
+
+@pytest.mark.parametrize(
+    ("actor", "moderators_vote", "voter"),
+    [
+        (ANNA, False, True),
+        (ANNA, True, True),
+        (FAC, False, False),
+        (FAC, True, True),
+        (ORGA, False, False),
+        (ORGA, True, True),
+        (OBS, False, False),
+        (OBS, True, False),
+    ],
+)
+def test_who_votes_in_a_round(actor: Actor, moderators_vote: bool, voter: bool) -> None:
+    """Participants vote; facilitators and organizers run the round and vote only when it was
+    opened with moderators_vote; observers never."""
+    b = voting_board()
+    run(b, FAC, c.OpenVote("v1", T0, moderators_vote=moderators_vote))
+    session = b.sessions["v1"]
+    assert session.moderators_vote is moderators_vote
+    assert session.admits(actor.role) is voter
+    if voter:
+        vote(b, actor, "v1", "i0")
+        vote(b, actor, "v1", "i1")
+        vote(b, actor, "v1", "i1", remove=True)
+        assert b.ballots["v1"].of(actor.member_id) == {"i0": 1}
+        return
+    for cmd in (c.CastDot("v1", "i0", T0), c.RemoveDot("v1", "i0", T0)):
+        with pytest.raises(DomainError) as info:
+            decide_vote(b, actor, cmd)
+        assert info.value.code == "forbidden"
+    assert b.ballots["v1"].voters() == 0
+
+
 def test_dots_on_hidden_out_of_scope_or_closed() -> None:
     b = voting_board()
     run(b, FAC, c.ModerateIdea("i1", "hide", T0))

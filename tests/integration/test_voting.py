@@ -299,3 +299,41 @@ async def test_a_budget_lowered_on_one_node_holds_on_the_other(pg_url: str) -> N
     finally:
         await node_a.close()
         await node_b.close()
+
+
+async def test_facilitators_run_a_vote_without_dots_unless_it_is_opened_for_them(server: TestServer) -> None:
+    """By default the facilitator is no voter: no dots, not counted in the progress, a cast refused.
+    A round opened with moderators_vote takes the facilitator's dots and counts them."""
+    base = base_url(server)
+    event, links = await make_event(server.app)
+    s = await setup_vote(base, links, [f.id for f in event.fields], budget=5, cap=3)
+    fac, anna, board = s["fac"], s["anna"], s["board_id"]
+    first = s["session"]
+    dot = {"board_id": board, "session_id": first["id"]}
+
+    refused = await fac.call("vote.cast", {**dot, "idea_id": s["ideas"][0]})
+    assert refused["ok"] is False and refused["error"]["code"] == "forbidden", refused
+    state = await ok(fac, "vote.state", {"board_id": board})
+    assert state["my_dots"]["used"] == 0
+    assert state["progress"]["left"] == 5, "only Anna's five dots are still to place, not the facilitator's"
+    assert first["moderators_vote"] is False
+    await ok(anna, "vote.cast", {**dot, "idea_id": s["ideas"][0]})
+    progress = await fac.wait_for("vote.progress", lambda d: d["session_id"] == first["id"] and d["cast"] == 1)
+    assert (progress["voters"], progress["left"]) == (1, 4)
+    revealed = (await ok(fac, "vote.close", {**dot, "reveal": True}))["session"]
+    assert sum(r["dots"] for r in revealed["results"]) == 1
+    assert await server.app[STORE].vote_rows(first["id"]) == [(anna.member_id, s["ideas"][0], 1)]
+
+    second = (await ok(fac, "vote.open", {"board_id": board, "budget": 5, "cap": 3, "moderators_vote": True}))[
+        "session"
+    ]
+    assert second["moderators_vote"] is True
+    dot = {"board_id": board, "session_id": second["id"]}
+    assert (await ok(fac, "vote.cast", {**dot, "idea_id": s["ideas"][1]}))["dots"]["remaining"] == 4
+    state = await ok(anna, "vote.state", {"board_id": board})
+    assert state["progress"]["left"] == 9, "the facilitator votes in this round: both budgets count"
+    assert state["sessions"][-1]["moderators_vote"] is True  # what a client that reconnects learns
+    revealed = (await ok(fac, "vote.reveal", dot))["session"]
+    assert [(r["idea_id"], r["dots"], r["voters"]) for r in revealed["results"] if r["dots"]] == [(s["ideas"][1], 1, 1)]
+    await fac.disconnect()
+    await anna.disconnect()

@@ -4,6 +4,8 @@ import { test } from "node:test";
 import { abilities, mayDelete, mayEdit } from "../../static/js/abilities.js";
 import { BoardList } from "../../static/js/board-list.js";
 
+const ROUND = { moderators_vote: false }; // an open round, as the server sends it
+
 const settings = (phase, extra = {}) => ({
   phase,
   silent: false,
@@ -15,24 +17,24 @@ const settings = (phase, extra = {}) => ({
 });
 
 test("participants post while collecting, arrange while collecting or clustering, vote in an open round", () => {
-  const collect = abilities("participant", settings("collect"), false);
+  const collect = abilities("participant", settings("collect"), null);
   assert.deepEqual(
     [collect.post, collect.arrange, collect.comment, collect.vote, collect.moderator],
     [true, true, true, false, false],
   );
-  const cluster = abilities("participant", settings("cluster"), false);
+  const cluster = abilities("participant", settings("cluster"), null);
   assert.deepEqual([cluster.post, cluster.arrange], [false, true]);
-  const vote = abilities("participant", settings("vote"), true);
+  const vote = abilities("participant", settings("vote"), ROUND);
   assert.deepEqual([vote.post, vote.arrange, vote.vote], [false, false, true]);
-  assert.equal(abilities("participant", settings("vote"), false).vote, false);
+  assert.equal(abilities("participant", settings("vote"), null).vote, false);
 });
 
 test("facilitators arrange in any open phase; nobody changes a locked or closed board", () => {
-  const vote = abilities("facilitator", settings("vote"), true);
-  assert.deepEqual([vote.moderator, vote.arrange, vote.vote, vote.post], [true, true, true, false]);
+  const vote = abilities("facilitator", settings("vote"), ROUND);
+  assert.deepEqual([vote.moderator, vote.arrange, vote.vote, vote.post], [true, true, false, false]);
   for (const s of [settings("collect", { locked: true }), settings("closed")]) {
     for (const role of ["facilitator", "participant"]) {
-      const can = abilities(role, s, true);
+      const can = abilities(role, s, { moderators_vote: true });
       assert.deepEqual(
         [can.post, can.arrange, can.comment, can.vote, can.writable],
         [false, false, false, false, false],
@@ -41,8 +43,20 @@ test("facilitators arrange in any open phase; nobody changes a locked or closed 
   }
 });
 
+test("facilitators and organizers get dots only in a round opened with moderators_vote", () => {
+  for (const role of ["facilitator", "organizer"]) {
+    const runs = abilities(role, settings("vote"), ROUND);
+    assert.deepEqual([runs.voter, runs.vote], [false, false], role);
+    assert.equal(abilities(role, settings("vote"), {}).vote, false, "a round without the field: not a voter");
+    const takesPart = abilities(role, settings("vote"), { moderators_vote: true });
+    assert.deepEqual([takesPart.voter, takesPart.vote], [true, true], role);
+  }
+  const participant = abilities("participant", settings("vote"), ROUND);
+  assert.deepEqual([participant.voter, participant.vote], [true, true]);
+});
+
 test("observers read only", () => {
-  const can = abilities("observer", settings("collect"), true);
+  const can = abilities("observer", settings("collect"), { moderators_vote: true });
   assert.deepEqual(
     [can.contributor, can.post, can.arrange, can.comment, can.vote],
     [false, false, false, false, false],
@@ -51,12 +65,12 @@ test("observers read only", () => {
 
 test("authors edit their ideas; facilitators delete any", () => {
   const idea = { id: "i1", author: { id: "mb_1", pseudonym: "A", colour: "blue" } };
-  const participant = abilities("participant", settings("collect"), false);
+  const participant = abilities("participant", settings("collect"), null);
   assert.ok(mayEdit(participant, idea, "mb_1"));
   assert.ok(!mayEdit(participant, idea, "mb_2"));
   assert.ok(!mayEdit(participant, { ...idea, author: null }, "mb_1"), "anonymous to us: not ours");
   assert.ok(!mayDelete(participant, idea, "mb_2"));
-  const facilitator = abilities("facilitator", settings("cluster"), false);
+  const facilitator = abilities("facilitator", settings("cluster"), null);
   assert.ok(mayDelete(facilitator, idea, "mb_9"));
   assert.ok(!mayEdit(facilitator, idea, "mb_9"));
 });
