@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
 from boards.errors import InvalidInput
 from boards.text import clean_text
 
-LANGUAGES = ("de", "en")
 FIELDS_MAX = 20
 FIELD_NAME_MAX = 80
 
@@ -22,8 +22,13 @@ class EventDraft:
     fields: tuple[str, ...]
 
 
-def clean_event(*, title: str, description: str, date_text: str, language: str, fields_text: str) -> EventDraft:
-    """Validate what the event form sent; raise InvalidInput naming the first problem."""
+def clean_event(
+    *, title: str, description: str, date_text: str, language: str, fields_text: str, languages: Collection[str]
+) -> EventDraft:
+    """Validate what the event form sent; raise InvalidInput naming the first problem.
+
+    ``languages`` are those the interface has catalogs for (the server's ``server.i18n.LANGUAGES``).
+    """
     clean_title = clean_text(title, label="The title", min_len=1, max_len=200)
     clean_description = clean_text(description, label="The description", min_len=0, max_len=5000, multiline=True)
     when: date | None = None
@@ -32,8 +37,8 @@ def clean_event(*, title: str, description: str, date_text: str, language: str, 
             when = date.fromisoformat(date_text.strip())
         except ValueError:
             raise InvalidInput("The date must look like 2026-05-06.", code="invalid_date") from None
-    if language not in LANGUAGES:
-        raise InvalidInput(f"The language must be one of {', '.join(LANGUAGES)}.", code="invalid_language")
+    if language not in languages:
+        raise InvalidInput(f"The language must be one of {', '.join(languages)}.", code="invalid_language")
     names = clean_fields(fields_text.splitlines(), label="field of action")
     return EventDraft(clean_title, clean_description, when, language, names)
 

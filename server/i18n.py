@@ -1,35 +1,225 @@
-"""Translations from message catalogs (``server/locales/LANG.json``): German first, English too.
+"""Interface strings from gettext catalogs: German first, English too, any language by one file.
 
-Pages use ``_("key")`` in templates; the browser client gets the ``client.*`` messages as a
-JSON block in the page. A test checks that every catalog has the same keys.
+The catalogs are ``server/locales/<lang>/LC_MESSAGES/messages.po``, kept in step with the code
+by ``scripts/i18n`` (Babel's ``pybabel extract`` over the Python code, the templates and the ES
+modules into ``messages.pot``, then ``pybabel update``; configured in ``babel.cfg``, with the
+extractors of :mod:`server.i18n_extract`). The languages are the directories that hold a
+catalog: adding ``fr/LC_MESSAGES/messages.po`` adds French to the language switch, the event
+form and the ``default_language`` setting.
+
+Decisions:
+
+- **Symbolic keys as msgids** (``msgid "login.title"``): monolingual gettext, the way Weblate
+  (with the German catalog as the base file) and Poedit handle it. The keys were already
+  stable names used in three languages of code; switching to German source texts as msgids
+  would have changed every call site and made each wording fix a change of key. German is the
+  source language: its catalog is written first, every other one translates it.
+- **Plurals**: a message shown with a number is called with ``count`` (``_("board.count",
+  count=n)`` in Python and templates, ``t("board.count", { count })`` in the browser); the
+  extractor makes it a gettext plural entry (``msgid_plural``, ``msgstr[n]``), so each language
+  has as many forms as its plural rules. Which form a number takes is CLDR's rule through Babel
+  (:meth:`babel.Locale.plural_form`) here and ``Intl.PluralRules`` in the browser; both get the
+  forms keyed by CLDR category (``one``, ``other``, …), mapped from the ``msgstr[n]`` indices by
+  evaluating the catalog's ``Plural-Forms`` expression on numbers of each category.
+- **Read at start, no compile step**: the ``.po`` files are read with Babel's ``read_po`` on
+  first use (a few milliseconds for 330 messages) and cached, so the package ships only the
+  ``.po`` files and nothing can be stale; no ``.mo`` files are built or committed.
+- **The browser's catalog is made from the same files at run time**: :meth:`Translator.
+  client_messages` is the ``client.*`` part of the page's catalog, embedded in the page as JSON;
+  there is no second copy that could drift.
+
+Placeholders are ``str.format`` names (``{event}``) in both the server and the browser.
+A message that is missing or untranslated (empty or fuzzy) in a language falls back to German,
+then to the key; ``tests/test_i18n.py`` fails before that can ship.
 """
 
 from __future__ import annotations
 
-import json
+import gettext
+import sys
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from babel import Locale
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
+
 LOCALES = Path(__file__).parent / "locales"
-LANGUAGES = ("de", "en")
-LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
+DOMAIN = "messages"
+SOURCE_LANGUAGE = "de"
+CLIENT_PREFIX = "client."
+
+# A message: its text, or for a plural message its forms by CLDR category ("one", "other", …).
+Message = str | dict[str, str]
+
+# Numbers tried to learn which msgstr index a CLDR category takes: every integer category of
+# every CLDR language has one below 200 or among the large round numbers (French "many").
+_SAMPLES = (*range(200), 1000, 10_000, 100_000, 1_000_000, 2_000_000, 10_000_000)
+
+
+def catalog_path(directory: Path, language: str) -> Path:
+    return directory / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def discover(directory: Path = LOCALES) -> tuple[str, ...]:
+    """The languages with a catalog in ``directory``, the source language first."""
+    found = sorted(p.name for p in directory.iterdir() if catalog_path(directory, p.name).is_file())
+    return tuple(sorted(found, key=lambda language: language != SOURCE_LANGUAGE))
+
+
+def plural_categories(language: str, plural_expr: str, forms: int) -> dict[str, int]:
+    """Which ``msgstr[n]`` each CLDR plural category of ``language`` takes.
+
+    The category of a number comes from CLDR (Babel); its index from the catalog's
+    ``Plural-Forms`` expression; a category no integer reaches gets ``other``'s index.
+    """
+    locale = Locale.parse(language)
+    index_of = gettext.c2py(plural_expr)
+    mapping: dict[str, int] = {}
+    for n in _SAMPLES:
+        mapping.setdefault(locale.plural_form(n), min(index_of(n), forms - 1))
+    other = mapping.get("other", forms - 1)
+    return {category: mapping.get(category, other) for category in (*locale.plural_form.tags, "other")}
+
+
+def read_catalog(path: Path) -> Catalog:
+    with path.open("rb") as file:
+        return read_po(file, abort_invalid=True)
+
+
+def messages_of(catalog: Catalog) -> dict[str, Message]:
+    """The translated messages of a catalog: untranslated and fuzzy ones are left out."""
+    language = str(catalog.locale) if catalog.locale else SOURCE_LANGUAGE
+    categories = plural_categories(language, catalog.plural_expr, catalog.num_plurals)
+    out: dict[str, Message] = {}
+    for message in catalog:
+        if not message.id or message.fuzzy:
+            continue
+        if isinstance(message.id, (tuple, list)):
+            strings = message.string if isinstance(message.string, (tuple, list)) else (message.string,)
+            forms = {
+                category: str(strings[index] or "") for category, index in categories.items() if index < len(strings)
+            }
+            if forms and all(forms.values()):
+                out[str(message.id[0])] = forms
+        elif isinstance(message.string, str) and message.string:
+            out[message.id] = message.string
+    return out
+
+
+@dataclass(frozen=True)
+class Catalogs:
+    """The catalogs in one locales directory (the package's, or another in tests)."""
+
+    directory: Path = LOCALES
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return _languages(self.directory)
+
+    def messages(self, language: str) -> dict[str, Message]:
+        if language not in self.languages:
+            raise KeyError(language)
+        return _messages(self.directory, language)
+
+    def names(self) -> dict[str, str]:
+        """Each language's name in itself, for the language switch: ``{"de": "Deutsch", …}``."""
+        return {language: language_name(language) for language in self.languages}
 
 
 @cache
-def catalog(language: str) -> dict[str, str]:
-    if language not in LANGUAGES:
-        raise KeyError(language)
-    return json.loads((LOCALES / f"{language}.json").read_text(encoding="utf-8"))
+def _languages(directory: Path) -> tuple[str, ...]:
+    return discover(directory)
+
+
+@cache
+def _messages(directory: Path, language: str) -> dict[str, Message]:
+    return messages_of(read_catalog(catalog_path(directory, language)))
+
+
+def language_name(language: str) -> str:
+    name = Locale.parse(language).get_display_name(language) or language
+    return name[:1].upper() + name[1:]
+
+
+CATALOGS = Catalogs()
+LANGUAGES: tuple[str, ...] = CATALOGS.languages
+LANGUAGE_NAMES: dict[str, str] = CATALOGS.names()
+
+
+def catalog(language: str) -> dict[str, Message]:
+    """The messages of ``language`` in the package's catalogs (plural ones as their forms)."""
+    return CATALOGS.messages(language)
+
+
+def select(forms: Mapping[str, str], language: str, count: object) -> str:
+    """The form of a plural message for ``count`` by CLDR's rule for ``language``."""
+    category = Locale.parse(language).plural_form(count) if isinstance(count, int | float) else "other"
+    return forms.get(category) or forms.get("other") or next(iter(forms.values()))
 
 
 @dataclass(frozen=True, slots=True)
 class Translator:
+    """``_("key", **values)``: the message in this language with ``{name}`` filled in.
+
+    A plural message takes its form from ``values["count"]``.
+    """
+
     language: str
+    catalogs: Catalogs = CATALOGS
 
     def __call__(self, key: str, **values: object) -> str:
-        text = catalog(self.language).get(key) or catalog("de").get(key) or key
-        return text.format(**values) if values else text
+        message = self._lookup(key)
+        if isinstance(message, dict):
+            language = self.language if key in self.catalogs.messages(self.language) else SOURCE_LANGUAGE
+            message = select(message, language, values.get("count"))
+        return message.format(**values) if values else message
 
-    def client_messages(self) -> dict[str, str]:
-        return {k[len("client.") :]: v for k, v in catalog(self.language).items() if k.startswith("client.")}
+    def _lookup(self, key: str) -> Message:
+        for language in (self.language, SOURCE_LANGUAGE):
+            found = self.catalogs.messages(language).get(key)
+            if found:
+                return found
+        return key
+
+    def client_messages(self) -> dict[str, Message]:
+        """The ``client.*`` messages without the prefix: the catalog the browser gets
+        (German where this language has no translation yet)."""
+        own = client_messages(self.catalogs.messages(self.language))
+        if self.language == SOURCE_LANGUAGE:
+            return own
+        return {**client_messages(self.catalogs.messages(SOURCE_LANGUAGE)), **own}
+
+
+def client_messages(messages: Mapping[str, Message]) -> dict[str, Message]:
+    return {k[len(CLIENT_PREFIX) :]: v for k, v in messages.items() if k.startswith(CLIENT_PREFIX)}
+
+
+def _same_template(paths: Iterable[str]) -> int:
+    """``python -m server.i18n same-template A.pot B.pot``: exit 0 when both hold the same
+    messages (keys, plural or not, locations, comments), whatever their header dates say."""
+
+    def entries(path: str) -> list[tuple[object, ...]]:
+        return [
+            (m.id, m.context, tuple(m.locations), tuple(m.auto_comments), tuple(sorted(m.flags)))
+            for m in read_catalog(Path(path))
+            if m.id
+        ]
+
+    first, second = (entries(p) for p in paths)
+    if first == second:
+        return 0
+    a, b = {e[0] for e in first}, {e[0] for e in second}
+    for key in sorted(map(str, a - b)):
+        print(f"  no longer in the code: {key}", file=sys.stderr)
+    for key in sorted(map(str, b - a)):
+        print(f"  new in the code: {key}", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["same-template"] and len(sys.argv) == 4:
+        sys.exit(_same_template(sys.argv[2:]))
+    sys.exit("usage: python -m server.i18n same-template A.pot B.pot")

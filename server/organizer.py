@@ -10,7 +10,7 @@ from aiohttp import web
 from boards.actors import Role
 from boards.errors import DomainError
 from rooms.events import clean_event
-from server.i18n import LANGUAGE_NAMES
+from server.i18n import LANGUAGE_NAMES, LANGUAGES
 from server.ids import new_token, token_hash, utcnow
 from server.keys import LIVE, LOGIN_LIMIT, ORGANIZER, SETTINGS, STORE
 from server.passwords import verify_password
@@ -121,6 +121,7 @@ def _draft(values: dict[str, str]) -> Any:
         date_text=values["date"],
         language=values["language"],
         fields_text=values["fields"],
+        languages=LANGUAGES,
     )
 
 

@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from server.i18n import LANGUAGES
+
 ENV_PREFIX = "WERKSTATT_"
 
 
@@ -37,8 +39,11 @@ class Settings(BaseModel):
         description="Extra origins allowed to open a Socket.IO connection or call the JSON API (comma-separated); "
         "the server's own is always allowed.",
     )
-    default_language: Literal["de", "en"] = Field(
-        "de", description="Language of pages when neither the person nor the event chose one."
+    default_language: str = Field(
+        "de",
+        description="Language of pages when neither the person nor the event chose one "
+        "(one with a catalog in `server/locales/`).",
+        json_schema_extra={"enum": list(LANGUAGES)},
     )
     max_message_bytes: int = Field(
         65536,
@@ -130,6 +135,13 @@ class Settings(BaseModel):
         True, description="`serve` brings the idea store's schema up to date before it starts."
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level.")
+
+    @field_validator("default_language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        if value not in LANGUAGES:
+            raise ValueError(f"no catalog for {value!r}: one of {', '.join(LANGUAGES)}")
+        return value
 
     @field_validator("allowed_origins", mode="before")
     @classmethod

@@ -1,39 +1,248 @@
-"""Message catalogs: German and English say the same things; pages take their words from them."""
+"""Message catalogs: gettext files that translators' tools read, complete in German and English,
+in step with the code, with CLDR's plural forms on the server and in the browser, and a third
+language added by one file."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import shutil
 import string
+import subprocess
+import sys
 from pathlib import Path
 
+import aiohttp
 import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po, write_po
 
-from server.i18n import LANGUAGES, Translator, catalog
+from server import i18n
+from server.i18n import LANGUAGE_NAMES, LANGUAGES, Catalogs, Translator, catalog, catalog_path
+from server.web import LANG_COOKIE
+from tests.support import base_url, make_event, start_server
 
-TEMPLATES = Path(__file__).parent.parent / "server" / "templates"
+ROOT = Path(__file__).parent.parent
+TEMPLATES = ROOT / "server" / "templates"
+LOCALES = ROOT / "server" / "locales"
+TEMPLATE = LOCALES / "messages.pot"
+
+
+def read(path: Path) -> Catalog:
+    with path.open("rb") as file:
+        return read_po(file)
 
 
 def placeholders(text: str) -> set[str]:
     return {name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name}
 
 
-def test_catalogs_have_the_same_keys_and_placeholders() -> None:
+def texts(message: str | dict[str, str]) -> list[str]:
+    return [message] if isinstance(message, str) else list(message.values())
+
+
+def test_german_and_english_are_catalogs_of_their_own() -> None:
+    assert LANGUAGES[:2] == ("de", "en")
+    for language in ("de", "en"):
+        po = read(catalog_path(LOCALES, language))
+        assert str(po.locale) == language
+        assert po.num_plurals == 2
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_every_message_is_translated(language: str) -> None:
+    """Every key of the template has a text (every plural form), none fuzzy, none extra."""
+    template = {m.id if isinstance(m.id, str) else m.id[0]: m for m in read(TEMPLATE) if m.id}
+    po = read(catalog_path(LOCALES, language))
+    entries = {m.id if isinstance(m.id, str) else m.id[0]: m for m in po if m.id}
+    assert set(entries) == set(template), set(entries) ^ set(template)
+    untranslated = []
+    for key, message in entries.items():
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if message.fuzzy or not all(s.strip() for s in strings):
+            untranslated.append(key)
+        assert isinstance(message.id, tuple) == isinstance(template[key].id, tuple), f"{key}: plural or not"
+    assert untranslated == [], f"{language}: untranslated or fuzzy: {untranslated}"
+    assert not po.obsolete, f"{language}: obsolete entries {list(po.obsolete)}"
+
+
+def test_languages_say_the_same_things() -> None:
     de, en = catalog("de"), catalog("en")
     assert set(de) == set(en), set(de) ^ set(en)
     for key in de:
-        assert de[key].strip() and en[key].strip(), key
-        assert placeholders(de[key]) == placeholders(en[key]), key
+        assert isinstance(de[key], str) == isinstance(en[key], str), key
+        names = [placeholders(text) for text in texts(de[key]) + texts(en[key])]
+        assert all(n <= set().union(*names) for n in names)
+        assert set().union(*map(placeholders, texts(de[key]))) == set().union(*map(placeholders, texts(en[key]))), key
 
 
-def test_every_key_used_in_a_template_exists() -> None:
-    used: set[str] = set()
-    for template in TEMPLATES.glob("*.html"):
-        # whole keys only: "role." ~ role.value is completed at run time
-        used |= set(re.findall(r"""_\(\s*["']([a-z0-9_.]*[a-z0-9_])["']\s*[,)]""", template.read_text()))
-    assert used, "templates use no message keys"
+def test_the_template_is_the_code() -> None:
+    """messages.pot is what extraction finds now: every key the code uses, no unused one."""
+    result = subprocess.run(
+        [str(ROOT / "scripts" / "i18n"), "--check"],
+        env={**os.environ, "VENV": sys.prefix},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_runtime_keys_follow_what_they_are_built_from() -> None:
+    """Keys built at run time (server/i18n_keys.py) cover every role, colour, phase and error code."""
+    from boards.actors import Role
+    from boards.model import Phase
+    from rooms.members import AVATAR_COLOURS
+    from server.i18n_keys import RUNTIME_KEYS
+    from server.protocol import ERROR_CODES
+
+    def family(prefix: str) -> set[str]:
+        return {key[len(prefix) :] for key in RUNTIME_KEYS if key.startswith(prefix)}
+
+    assert family("role.") == family("client.role.") == {role.value for role in Role}
+    assert family("colour.") == set(AVATAR_COLOURS)
+    assert family("client.phase_hint.") == {phase.value for phase in Phase}
+    assert set(ERROR_CODES) <= family("client.error.")
+
+
+def test_plural_forms_for_0_1_and_2_on_the_server() -> None:
+    de, en = Translator("de"), Translator("en")
+    assert [de("client.board.count", count=n) for n in (0, 1, 2)] == ["0 Ideen", "1 Idee", "2 Ideen"]
+    assert [en("client.board.count", count=n) for n in (0, 1, 2)] == ["0 ideas", "1 idea", "2 ideas"]
+    assert de("client.vote.progress", count=1, cast=3) == "Abgestimmt: 1 Person · vergebene Punkte: 3"
+    assert en("client.vote.progress", count=2, cast=3) == "Voted: 2 people · dots placed: 3"
+    for language in ("de", "en"):
+        plurals = {k: v for k, v in catalog(language).items() if isinstance(v, dict)}
+        assert len(plurals) >= 10
+        for key, forms in plurals.items():
+            assert set(forms) == {"one", "other"}, key
+            tr = Translator(language)
+            values = {name: "x" for form in forms.values() for name in placeholders(form)}
+            for n, category in ((0, "other"), (1, "one"), (2, "other")):
+                assert tr(key, **{**values, "count": n}) == forms[category].format(**{**values, "count": n}), key
+
+
+def _node() -> str:
+    node = shutil.which("node")
+    if node is None:
+        reason = "node is not installed"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but {reason}")
+        pytest.skip(reason)
+    return node
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_the_browser_module_chooses_the_same_forms(language: str) -> None:
+    """static/js/i18n.js (Intl.PluralRules) over the page's catalog says what the server says."""
+    messages = Translator(language).client_messages()
+    plurals = {
+        key: {name: "x" for form in forms.values() for name in placeholders(form)}
+        for key, forms in messages.items()
+        if isinstance(forms, dict)
+    }
+    script = (
+        "import { translator } from './static/js/i18n.js';"
+        "const [messages, language, keys] = JSON.parse(process.argv[1]);"
+        "const t = translator(messages, language);"
+        "const out = {};"
+        "for (const [key, values] of Object.entries(keys)) out[key] = [0, 1, 2].map((count) => t(key, { ...values, count }));"
+        "console.log(JSON.stringify(out));"
+    )
+    result = subprocess.run(
+        [_node(), "--input-type=module", "-e", script, json.dumps([messages, language, plurals])],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    chosen = json.loads(result.stdout)
+    server = Translator(language)
+    assert len(chosen) == len(plurals) >= 10
+    for key, values in plurals.items():
+        assert chosen[key] == [server(f"client.{key}", **{**values, "count": n}) for n in (0, 1, 2)], key
+
+
+async def test_the_page_embeds_the_client_catalog_of_the_po_files(sqlite_url: str) -> None:
+    """The join page's message block is the client.* part of the .po file, read here with Babel alone."""
+    srv = await start_server(sqlite_url)
+    try:
+        _event, links = await make_event(srv.app)
+        link = next(iter(links.values()))
+        async with aiohttp.ClientSession(cookies={LANG_COOKIE: "en"}) as http:
+            async with http.get(f"{base_url(srv)}/j/{link}") as response:
+                assert response.status == 200
+                page = await response.text()
+    finally:
+        await srv.close()
+    block = re.search(r'<script type="application/json" id="werkstatt-i18n">(.*?)</script>', page, re.S)
+    assert block
+    embedded = json.loads(block.group(1))
+    po = read(catalog_path(LOCALES, "en"))
+    expected: dict[str, object] = {}
+    for message in po:
+        key = message.id if isinstance(message.id, str) else message.id[0]
+        if not key.startswith("client."):
+            continue
+        # English: msgstr[0] is CLDR's "one", msgstr[1] "other" (Plural-Forms: n != 1)
+        expected[key[len("client.") :]] = (
+            message.string
+            if isinstance(message.string, str)
+            else dict(zip(("one", "other"), message.string, strict=True))
+        )
+    assert embedded == expected
+
+
+def test_a_third_language_is_one_more_po_file(tmp_path: Path) -> None:
+    """A French catalog beside German and English: discovered, named, with French plural rules."""
+    for language in ("de", "en"):
+        target = catalog_path(tmp_path, language)
+        target.parent.mkdir(parents=True)
+        shutil.copy(catalog_path(LOCALES, language), target)
+    french = Catalog(locale="fr")
+    french.add("join.title", "Participer : {event}")
+    # Babel's Plural-Forms for French: msgstr[0] one, [1] many (a million), [2] other
+    french.add(("client.board.count", "client.board.count"), ("{count} idée", "{count} d'idées", "{count} idées"))
+    target = catalog_path(tmp_path, "fr")
+    target.parent.mkdir(parents=True)
+    with target.open("wb") as file:
+        write_po(file, french)
+
+    catalogs = Catalogs(tmp_path)
+    assert catalogs.languages == ("de", "en", "fr")
+    assert catalogs.names()["fr"] == "Français"
+    fr = Translator("fr", catalogs)
+    assert fr("join.title", event="Aalen") == "Participer : Aalen"
+    # CLDR: in French 0 and 1 take the singular
+    assert [fr("client.board.count", count=n) for n in (0, 1, 2)] == ["0 idée", "1 idée", "2 idées"]
+    assert fr("client.board.count", count=1_000_000) == "1000000 d'idées"
+    assert fr.client_messages()["board.count"] == {
+        "one": "{count} idée",
+        "many": "{count} d'idées",
+        "other": "{count} idées",
+    }
+    assert fr("login.title") == catalog("de")["login.title"], "untranslated: the German text"
+    assert fr.client_messages()["conn.online"] == catalog("de")["client.conn.online"]
+
+
+def test_what_offers_languages_follows_the_catalogs() -> None:
+    from boards.errors import InvalidInput
+    from rooms.events import clean_event
+    from server.settings import Settings
+
+    assert tuple(LANGUAGE_NAMES) == LANGUAGES
     for language in LANGUAGES:
-        missing = {key for key in used if key not in catalog(language)}
-        assert not missing, (language, missing)
+        assert Settings.load({}, default_language=language).default_language == language
+    with pytest.raises(ValueError, match="default_language"):
+        Settings.load({}, default_language="xx")
+    draft = dict(title="Werkstatt", description="", date_text="", fields_text="Mobilität")
+    assert clean_event(**draft, language="fr", languages=("de", "en", "fr")).language == "fr"
+    with pytest.raises(InvalidInput, match="language"):
+        clean_event(**draft, language="fr", languages=LANGUAGES)
+    assert i18n.discover(LOCALES) == LANGUAGES
 
 
 @pytest.mark.parametrize("template", sorted(p.name for p in TEMPLATES.glob("*.html")))

@@ -206,7 +206,7 @@ export class BoardView {
       view.name.textContent = column.name;
       const tree = columnTree(state, column.id);
       const count = columnIdeas(state, column.id).length;
-      view.count.textContent = this.t(count === 1 ? "board.count_one" : "board.count", { count });
+      view.count.textContent = this.t("board.count", { count });
       view.empty.hidden = tree.length > 0;
       this.place(view.list, tree);
     });
@@ -1215,7 +1215,7 @@ export class BoardView {
   updateCluster(view, cluster, count) {
     const ctx = /** @type {ViewContext} */ (this.ctx);
     view.name.textContent = clusterName(this.t, cluster);
-    view.count.textContent = this.t(count === 1 ? "board.count_one" : "board.count", { count });
+    view.count.textContent = this.t("board.count", { count });
     view.actions.hidden = !ctx.can.arrange;
     if (!ctx.can.arrange) {
       view.renameForm.hidden = true;

@@ -1,11 +1,17 @@
 // @ts-check
 /**
- * Messages for the browser: the server renders the `client.*` catalog of the page's
- * language into `<script type="application/json" id="werkstatt-i18n">`, with the
- * `client.` prefix removed. No UI string lives in the JavaScript.
+ * Messages for the browser: the server renders the `client.*` messages of the page's
+ * language from its gettext catalog (server/locales/<lang>/LC_MESSAGES/messages.po) into
+ * `<script type="application/json" id="werkstatt-i18n">`, with the `client.` prefix removed.
+ * No UI string lives in the JavaScript.
+ *
+ * A message shown with a number is a plural message: the server sends its forms keyed by
+ * CLDR plural category (`{"one": "{count} Idee", "other": "{count} Ideen"}`), and `t(key,
+ * {count})` picks one with `Intl.PluralRules` for the page's language.
  */
 
-/** @typedef {Record<string, string>} Messages */
+/** @typedef {Record<string, string>} PluralForms */
+/** @typedef {Record<string, string | PluralForms>} Messages */
 /** @typedef {(key: string, values?: Record<string, string | number>) => string} Translate */
 
 /**
@@ -25,20 +31,47 @@ export function format(template, values = {}) {
 }
 
 /**
- * A translate function over `messages`; a missing key returns the key itself.
+ * The form of a plural message for `count`: its CLDR category in `language`
+ * (`Intl.PluralRules`), else `other`.
+ *
+ * @param {PluralForms} forms
+ * @param {Intl.PluralRules} rules
+ * @param {unknown} count
+ * @returns {string}
+ */
+export function pluralForm(forms, rules, count) {
+  const category = typeof count === "number" && Number.isFinite(count) ? rules.select(count) : "other";
+  const own = (/** @type {string} */ name) => Object.prototype.hasOwnProperty.call(forms, name);
+  if (own(category)) return forms[category];
+  if (own("other")) return forms.other;
+  return Object.values(forms)[0] ?? "";
+}
+
+/**
+ * A translate function over `messages` in `language`; a missing key returns the key itself.
+ * A plural message takes its form from `values.count`.
  *
  * @param {Messages} messages
+ * @param {string} [language]
  * @returns {Translate}
  */
-export function translator(messages) {
+export function translator(messages, language = "de") {
+  let rules;
+  try {
+    rules = new Intl.PluralRules(language);
+  } catch {
+    rules = new Intl.PluralRules("de"); // not a language tag: the source language's rules
+  }
   return (key, values) => {
-    const template = Object.prototype.hasOwnProperty.call(messages, key) ? messages[key] : key;
+    const message = Object.prototype.hasOwnProperty.call(messages, key) ? messages[key] : key;
+    const template = typeof message === "string" ? message : pluralForm(message, rules, values?.count);
     return format(template, values);
   };
 }
 
 /**
- * Parse the JSON text of the page's message block; anything malformed gives no messages.
+ * Parse the JSON text of the page's message block: strings, and plural forms as objects of
+ * strings; anything malformed is left out.
  *
  * @param {string | null | undefined} text
  * @returns {Messages}
@@ -52,6 +85,12 @@ export function parseMessages(text) {
     const out = {};
     for (const [key, value] of Object.entries(data)) {
       if (typeof value === "string") out[key] = value;
+      else if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+        /** @type {PluralForms} */
+        const forms = {};
+        for (const [category, text] of Object.entries(value)) if (typeof text === "string") forms[category] = text;
+        if (Object.keys(forms).length > 0) out[key] = forms;
+      }
     }
     return out;
   } catch {
@@ -60,13 +99,14 @@ export function parseMessages(text) {
 }
 
 /**
- * The translate function for this page.
+ * The translate function for this page, in the page's language (`<html lang>`).
  *
  * @param {Document} doc
  * @returns {Translate}
  */
 export function pageTranslator(doc) {
-  return translator(parseMessages(doc.getElementById("werkstatt-i18n")?.textContent));
+  const language = doc.documentElement.lang || "de";
+  return translator(parseMessages(doc.getElementById("werkstatt-i18n")?.textContent), language);
 }
 
 /**

@@ -568,7 +568,7 @@ class RoomPage {
     this.phaseHint.textContent = voting ? t("phase_hint.voting") : t(`phase_hint.${s.phase}`);
     const names = this.viewers.map((v) => v.pseudonym);
     this.viewersLine.textContent = names.length
-      ? t(names.length === 1 ? "viewers_one" : "viewers", { count: names.length, names: names.join(", ") })
+      ? t("viewers", { count: names.length, names: names.join(", ") })
       : "";
     this.viewersLine.hidden = names.length === 0;
   }
@@ -603,7 +603,7 @@ class RoomPage {
     }
     this.selectionBar.hidden = !show;
     if (!show) return;
-    this.selectionCount.textContent = t(count === 1 ? "select.count_one" : "select.count", { count });
+    this.selectionCount.textContent = t("select.count", { count });
     const merge = this.can.moderator && count >= 2;
     this.mergeControls.hidden = !merge;
     if (merge) {

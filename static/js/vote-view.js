@@ -99,13 +99,13 @@ export class VoteView {
     const mine = open ? myDots(state) : null;
     this.remaining.hidden = !open || !this.canVote;
     if (mine) {
-      this.remaining.textContent = t(mine.remaining === 1 ? "vote.remaining_one" : "vote.remaining", {
+      this.remaining.textContent = t("vote.remaining", {
         count: mine.remaining,
         budget: session.budget,
       });
     }
     const progress = state.progress && state.progress.session_id === session.id ? state.progress : null;
-    this.progress.textContent = t("vote.progress", { voters: progress?.voters ?? 0, cast: progress?.cast ?? 0 });
+    this.progress.textContent = t("vote.progress", { count: progress?.voters ?? 0, cast: progress?.cast ?? 0 });
     this.status.hidden = !!open;
     this.status.textContent = open ? "" : t("vote.closed_wait");
     this.time.hidden = !open || !session.ends_at;
@@ -230,7 +230,7 @@ export class VoteView {
           h("span", { class: "bar", "aria-hidden": "true" }, fill),
           h("span", {
             class: "bar-value",
-            text: t(row.dots === 1 ? "results.dots_one" : "results.dots_value", { count: row.dots }),
+            text: t("results.dots_value", { count: row.dots }),
           }),
         ),
         h("td", { class: "result-voters", text: String(row.voters) }),

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from server.i18n import catalog
+from server.i18n import Translator, catalog
 
 ROOT = Path(__file__).parents[2]
 AXE_FILE = next((Path(__file__).parent / "vendor").glob("axe-core-*.min.js"))
@@ -43,6 +43,7 @@ CHROMIUM_ARGS = [
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 DE = catalog("de")  # events are created in German, the default language
+T_DE = Translator("de")  # T_DE("client.board.count", count=2): a plural message in the form for count
 
 
 def missing(reason: str) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DE, column, describe_violations, focused, join, run_axe, tab_until
+from tests.browser.conftest import DE, T_DE, column, describe_violations, focused, join, run_axe, tab_until
 
 pytestmark = pytest.mark.browser
 
@@ -21,7 +21,7 @@ def phase_label(phase: str) -> str:
 
 
 def remaining(count: int, budget: int = 5) -> str:
-    return DE["client.vote.remaining"].format(count=count, budget=budget)
+    return T_DE("client.vote.remaining", count=count, budget=budget)
 
 
 def card(page: Any, text: str) -> Any:
@@ -90,7 +90,7 @@ def place_dots(page: Any, idea: str, count: int, left_after: list[int]) -> None:
         page.keyboard.press("Enter")
         expect(page.locator("#vote-remaining")).to_have_text(remaining(left))
     mine = card(page, idea).locator(".my-dots")
-    expect(mine).to_have_text(DE["client.vote.mine"].format(count=count))
+    expect(mine).to_have_text(T_DE("client.vote.mine", count=count))
 
 
 def test_collect_cluster_vote_and_reveal_with_a_facilitator_and_two_participants(
@@ -134,10 +134,10 @@ def test_collect_cluster_vote_and_reveal_with_a_facilitator_and_two_participants
     select = DE["client.select.idea"]
     tab_to_card_control(anna, select, "Radweg zum Bahnhof")
     anna.keyboard.press("Space")
-    expect(anna.locator("#selection-count")).to_have_text(DE["client.select.count_one"].format(count=1))
+    expect(anna.locator("#selection-count")).to_have_text(T_DE("client.select.count", count=1))
     tab_to_card_control(anna, select, "Carsharing am Rathaus")
     anna.keyboard.press("Space")
-    expect(anna.locator("#selection-count")).to_have_text(DE["client.select.count"].format(count=2))
+    expect(anna.locator("#selection-count")).to_have_text(T_DE("client.select.count", count=2))
     tab_until(anna, lambda f: f["id"] == "group-heading", backwards=True, limit=60)
     anna.keyboard.type("Mobilität im Quartier")
     anna.keyboard.press("Tab")
@@ -152,7 +152,7 @@ def test_collect_cluster_vote_and_reveal_with_a_facilitator_and_two_participants
         expect(group.locator("li.idea").first).to_contain_text("Radweg zum Bahnhof")
     expect(anna.locator("#selection-bar")).to_be_hidden()
     assert focused(anna)["tag"] == "h4", "the new group's heading has the focus"
-    expect(anna.locator("#announcer")).to_contain_text(DE["client.announce.grouped"].format(count=2, cluster=heading))
+    expect(anna.locator("#announcer")).to_contain_text(T_DE("client.announce.grouped", count=2, cluster=heading))
     expect(ben.locator("#announcer")).to_contain_text(DE["client.announce.cluster_created"].format(cluster=heading))
 
     # Ben moves an idea to the next column and back with Alt+arrow keys; the focus stays with it.
@@ -160,7 +160,7 @@ def test_collect_cluster_vote_and_reveal_with_a_facilitator_and_two_participants
     ben.keyboard.press("Alt+ArrowLeft")
     expect(column(ben, "Mobilität").locator("li.idea")).to_have_count(4)
     expect(ben.locator("#announcer")).to_contain_text(
-        DE["client.announce.place"].format(index=4, count=4, field="Mobilität")
+        T_DE("client.announce.place", index=4, count=4, field="Mobilität")
     )
     assert "WLAN in allen Schulen" in focused(ben)["described"]
     ben.keyboard.press("Alt+ArrowRight")
@@ -204,7 +204,7 @@ def test_collect_cluster_vote_and_reveal_with_a_facilitator_and_two_participants
     expect(ben.locator("#vote-remaining")).to_have_text(remaining(1))
 
     # Blind: nobody sees tallies before the reveal, only how many took part.
-    progress = DE["client.vote.progress"].format(voters=2, cast=9)
+    progress = T_DE("client.vote.progress", count=2, cast=9)
     for page in (mod, anna, ben):
         expect(page.locator("#vote-progress")).to_have_text(progress)
         expect(page.locator("#board .tally:visible")).to_have_count(0)
@@ -232,13 +232,12 @@ def test_collect_cluster_vote_and_reveal_with_a_facilitator_and_two_participants
         expect(rows.locator("th")).to_have_text(
             ["Radweg zum Bahnhof", "Carsharing am Rathaus", "Mehr Busse am Abend", "WLAN in allen Schulen"]
         )
-        dots = DE["client.results.dots_value"]
         expect(rows.locator(".bar-value")).to_have_text(
             [
-                dots.format(count=3),
-                dots.format(count=3),
-                dots.format(count=2),
-                DE["client.results.dots_one"].format(count=1),
+                T_DE("client.results.dots_value", count=3),
+                T_DE("client.results.dots_value", count=3),
+                T_DE("client.results.dots_value", count=2),
+                T_DE("client.results.dots_value", count=1),
             ]
         )
         expect(rows.locator(".result-voters")).to_have_text(["1", "1", "1", "1"])
@@ -308,11 +307,11 @@ def test_an_anonymous_board_shows_no_author_names_to_others(new_context: Any, ma
 
     # A comment is anonymous too.
     idea = card(ben, "Zu wenige Bänke")
-    idea.get_by_role("button", name=DE["client.comments.show"].format(count=0)).click()
+    idea.get_by_role("button", name=T_DE("client.comments.show", count=0)).click()
     idea.get_by_label(DE["client.comments.label"]).fill("Stimmt, vor allem am Teich")
     idea.get_by_role("button", name=DE["client.comments.post"]).click()
     theirs = card(mod, "Zu wenige Bänke")
-    theirs.get_by_role("button", name=DE["client.comments.show"].format(count=1)).click()
+    theirs.get_by_role("button", name=T_DE("client.comments.show", count=1)).click()
     expect(theirs.locator(".comment")).to_contain_text(anonymous)
     expect(card(ben, "Zu wenige Bänke").locator(".badge-editing")).to_have_count(0)
 
@@ -346,7 +345,7 @@ def test_the_facilitator_moderates_merges_and_runs_rounds(new_context: Any, make
         expect(page.locator("#board-flags")).to_contain_text(DE["client.flags.premoderation"])
     post(anna, "Sichere Schulwege")
     expect(card(anna, "Sichere Schulwege")).to_contain_text(DE["client.board.status.pending"])
-    expect(console).to_contain_text(DE["client.console.queue.pending"].format(count=1))
+    expect(console).to_contain_text(T_DE("client.console.queue.pending", count=1))
     expect(ben.locator("#board li.idea")).to_have_count(0)
     card(mod, "Sichere Schulwege").get_by_role("button", name=DE["client.moderate.approve"]).click()
     expect(card(ben, "Sichere Schulwege")).to_be_visible()
@@ -363,8 +362,8 @@ def test_the_facilitator_moderates_merges_and_runs_rounds(new_context: Any, make
     expect(ben.locator("#announcer")).to_contain_text(DE["client.announce.reported"])
     expect(card(ben, "Schulwege sicherer machen").get_by_role("button", name=DE["client.idea.report"])).to_have_count(0)
     reported = card(mod, "Schulwege sicherer machen")
-    expect(reported).to_contain_text(DE["client.board.reported"].format(count=1))
-    expect(console).to_contain_text(DE["client.console.queue.reported"].format(count=1))
+    expect(reported).to_contain_text(T_DE("client.board.reported", count=1))
+    expect(console).to_contain_text(T_DE("client.console.queue.reported", count=1))
     reported.get_by_role("button", name=DE["client.moderate.hide"]).click()
     expect(ben.locator("#board li.idea")).to_have_count(1)
     expect(card(anna, "Schulwege sicherer machen")).to_contain_text(DE["client.board.status.hidden"])
@@ -373,20 +372,20 @@ def test_the_facilitator_moderates_merges_and_runs_rounds(new_context: Any, make
 
     # Comments: Ben comments, the facilitator hides the comment from others and restores it.
     idea = card(ben, "Sichere Schulwege")
-    idea.get_by_role("button", name=DE["client.comments.show"].format(count=0)).click()
+    idea.get_by_role("button", name=T_DE("client.comments.show", count=0)).click()
     idea.get_by_label(DE["client.comments.label"]).fill("Mit Lotsen an der Kreuzung")
     idea.get_by_role("button", name=DE["client.comments.post"]).click()
     expect(idea.locator(".comment")).to_contain_text("Mit Lotsen an der Kreuzung")
     expect(anna.locator("#announcer")).to_contain_text(DE["client.announce.comment"].format(idea="Sichere Schulwege"))
     on_mod = card(mod, "Sichere Schulwege")
-    on_mod.get_by_role("button", name=DE["client.comments.show"].format(count=1)).click()
+    on_mod.get_by_role("button", name=T_DE("client.comments.show", count=1)).click()
     on_mod.get_by_role("button", name=DE["client.comments.hide"]).click()
     expect(
-        card(anna, "Sichere Schulwege").get_by_role("button", name=DE["client.comments.show"].format(count=0))
+        card(anna, "Sichere Schulwege").get_by_role("button", name=T_DE("client.comments.show", count=0))
     ).to_be_visible()
     on_mod.get_by_role("button", name=DE["client.comments.restore"]).click()
     expect(
-        card(anna, "Sichere Schulwege").get_by_role("button", name=DE["client.comments.show"].format(count=1))
+        card(anna, "Sichere Schulwege").get_by_role("button", name=T_DE("client.comments.show", count=1))
     ).to_be_visible()
 
     # Merging duplicates: select both, choose the one that stays.
@@ -396,13 +395,13 @@ def test_the_facilitator_moderates_merges_and_runs_rounds(new_context: Any, make
     mod.get_by_role("button", name=DE["client.select.merge"]).click()
     for page in (mod, anna, ben):
         expect(page.locator("#board li.idea")).to_have_count(1)
-    expect(card(ben, "Sichere Schulwege")).to_contain_text(DE["client.board.merged"].format(count=1))
+    expect(card(ben, "Sichere Schulwege")).to_contain_text(T_DE("client.board.merged", count=1))
 
     # Dragging one idea onto another groups them; the group can be renamed and dissolved.
     post(ben, "Tempo 30 vor Schulen")
     anna_view = card(anna, "Tempo 30 vor Schulen")
     expect(anna_view).to_be_visible()
-    on_mod.get_by_role("button", name=DE["client.comments.show"].format(count=1)).click()  # closes them
+    on_mod.get_by_role("button", name=T_DE("client.comments.show", count=1)).click()  # closes them
     target = card(mod, "Sichere Schulwege")
     target.scroll_into_view_if_needed()
     card(mod, "Tempo 30 vor Schulen").drag_to(target)
@@ -446,7 +445,7 @@ def test_the_facilitator_moderates_merges_and_runs_rounds(new_context: Any, make
     expect(card(anna, "Mehr Bäume am Markt").get_by_role("button", name=DE["client.vote.add"])).to_have_count(0)
     card(anna, "Tempo 30").get_by_role("button", name=DE["client.vote.add"]).click()
     # Not blind: the tally shows to everyone.
-    expect(card(ben, "Tempo 30").locator(".tally")).to_have_text(DE["client.vote.tally"].format(count=1))
+    expect(card(ben, "Tempo 30").locator(".tally")).to_have_text(T_DE("client.vote.tally", count=1))
     mod.get_by_role("button", name=DE["client.console.vote_extend"]).click()
     expect(timer).to_have_text(re.compile(r"^1:[0-5]\d$|^2:00$"))
     mod.get_by_role("button", name=DE["client.console.vote_close_reveal"]).click()

@@ -80,6 +80,7 @@ def test_event_form_rules() -> None:
         date_text="2026-05-06",
         language="de",
         fields_text="Mobilität\n\n Bildung \r\nEnergie\nKosten < Nutzen",
+        languages=("de", "en"),
     )
     assert draft.title == "Werkstatt" and draft.fields == ("Mobilität", "Bildung", "Energie", "Kosten < Nutzen")
     assert str(draft.date) == "2026-05-06"
@@ -101,5 +102,5 @@ def test_bad_event_forms_are_refused(overrides: dict[str, str], code: str) -> No
     values = {"title": "W", "description": "", "date_text": "", "language": "de", "fields_text": "Mobilität"}
     values.update(overrides)
     with pytest.raises(DomainError) as info:
-        clean_event(**values)
+        clean_event(**values, languages=("de", "en"))
     assert info.value.code == code

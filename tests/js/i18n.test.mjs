@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { errorMessage, format, parseMessages, translator } from "../../static/js/i18n.js";
+import { errorMessage, format, parseMessages, pluralForm, translator } from "../../static/js/i18n.js";
 
 test("format fills placeholders and keeps unknown ones visible", () => {
   assert.equal(format("{name} ist da", { name: "Anna" }), "Anna ist da");
@@ -22,8 +22,39 @@ test("translator falls back to the key", () => {
   assert.equal(t("toString"), "toString", "no prototype lookups");
 });
 
-test("parseMessages accepts only an object of strings", () => {
+test("plural messages take their form from count by the language's CLDR rules", () => {
+  const messages = { "board.count": { one: "{count} Idee", other: "{count} Ideen" } };
+  const de = translator(messages, "de");
+  assert.deepEqual(
+    [0, 1, 2].map((count) => de("board.count", { count })),
+    ["0 Ideen", "1 Idee", "2 Ideen"],
+  );
+  const en = translator({ n: { one: "{count} idea", other: "{count} ideas" } }, "en");
+  assert.deepEqual(
+    [0, 1, 2].map((count) => en("n", { count })),
+    ["0 ideas", "1 idea", "2 ideas"],
+  );
+  // French says "0 idée": Intl.PluralRules, not "count === 1"
+  const fr = translator({ n: { one: "{count} idée", many: "{count} d'idées", other: "{count} idées" } }, "fr");
+  assert.deepEqual(
+    [0, 1, 2].map((count) => fr("n", { count })),
+    ["0 idée", "1 idée", "2 idées"],
+  );
+});
+
+test("a plural message without a number, or in an unknown tag, still says something", () => {
+  assert.equal(translator({ n: { one: "eins", other: "viele" } }, "de")("n"), "viele");
+  assert.equal(translator({ n: { one: "eins", other: "viele" } }, "not a tag!")("n", { count: 1 }), "eins");
+  const rules = new Intl.PluralRules("de");
+  assert.equal(pluralForm({ one: "eins" }, rules, 5), "eins");
+  assert.equal(pluralForm({ other: "viele" }, rules, 1), "viele");
+});
+
+test("parseMessages accepts only strings and plural forms of strings", () => {
   assert.deepEqual(parseMessages('{"a": "x", "b": 3}'), { a: "x" });
+  assert.deepEqual(parseMessages('{"p": {"one": "x", "other": "y", "bad": 1}, "q": {}, "r": [1]}'), {
+    p: { one: "x", other: "y" },
+  });
   assert.deepEqual(parseMessages("[1]"), {});
   assert.deepEqual(parseMessages("not json"), {});
   assert.deepEqual(parseMessages(null), {});

@@ -1,0 +1,166 @@
+"""Babel extractors for werkstatt's message keys (named in ``babel.cfg``, run by ``scripts/i18n``).
+
+They follow Babel's extractor interface (``fileobj, keywords, comment_tags, options`` →
+``(lineno, funcname, message, comments)``) and read each language with its own parser:
+Python with :mod:`ast`, templates with jinja2's parser, the ES modules with Babel's JavaScript
+lexer. Babel's stock extractors were not enough for two habits of this code:
+
+- a key chosen by a condition, ``t(locked ? "console.unlock" : "console.lock")``: Babel's
+  JavaScript extractor keeps one of the two strings; these extractors yield every key of the
+  first argument;
+- plural messages: a call that passes a ``count`` value (``_("board.count", count=n)``,
+  ``t("board.count", { count })``) makes its message a plural entry (``msgid`` and
+  ``msgid_plural`` both the key), so every language gets as many forms as its CLDR plural
+  rules have, even where German and English read the same for every number.
+
+Keys built at run time (``t(`conn.${state}`)``, ``_("role." ~ role.value)``) cannot be found
+in the code; they are named with ``N_()`` in :mod:`server.i18n_keys`.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Collection, Iterator, Mapping
+from typing import IO, Any
+
+# (lineno, funcname, message or (singular, plural), comments)
+Result = tuple[int, str, str | tuple[str, str], list[str]]
+
+KEY = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)+|[a-z][a-z0-9_]*")
+COUNT = "count"
+PLURAL = "ngettext"  # one of Babel's default keywords, with the spec (1, 2)
+
+
+def _result(lineno: int, funcname: str, keys: list[str], plural: bool, prefix: str = "") -> Iterator[Result]:
+    """One result per key; a plural one as Babel's ``ngettext`` keyword (arguments 1 and 2)."""
+    for key in keys:
+        if KEY.fullmatch(key):
+            if plural:
+                yield lineno, PLURAL, (prefix + key, prefix + key), []
+            else:
+                yield lineno, funcname, prefix + key, []
+
+
+# --- Python ------------------------------------------------------------------------------------
+
+
+def _python_keys(node: ast.expr) -> list[str]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.IfExp):
+        return _python_keys(node.body) + _python_keys(node.orelse)
+    return []
+
+
+def _python_name(func: ast.expr) -> str | None:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    if isinstance(func, ast.Call):  # translator(request)("key")
+        return _python_name(func.func)
+    return None
+
+
+def extract_python(
+    fileobj: IO[bytes], keywords: Mapping[str, Any], comment_tags: Collection[str], options: Mapping[str, Any]
+) -> Iterator[Result]:
+    tree = ast.parse(fileobj.read())
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        name = _python_name(node.func)
+        if name is None or name not in keywords:
+            continue
+        plural = any(k.arg == COUNT for k in node.keywords)
+        yield from _result(node.lineno, name, _python_keys(node.args[0]), plural)
+
+
+# --- jinja2 templates --------------------------------------------------------------------------
+
+
+def _jinja_keys(node: Any) -> list[str]:
+    from jinja2 import nodes
+
+    if isinstance(node, nodes.Const) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, nodes.CondExpr):
+        return _jinja_keys(node.expr1) + _jinja_keys(node.expr2)
+    return []
+
+
+def extract_jinja2(
+    fileobj: IO[bytes], keywords: Mapping[str, Any], comment_tags: Collection[str], options: Mapping[str, Any]
+) -> Iterator[Result]:
+    from jinja2 import Environment, nodes
+
+    tree = Environment(autoescape=True).parse(fileobj.read().decode(options.get("encoding", "utf-8")))
+    for node in tree.find_all(nodes.Call):
+        if not isinstance(node.node, nodes.Name) or node.node.name not in keywords or not node.args:
+            continue
+        plural = any(k.key == COUNT for k in node.kwargs)
+        yield from _result(node.lineno, node.node.name, _jinja_keys(node.args[0]), plural)
+
+
+# --- ES modules --------------------------------------------------------------------------------
+
+# Enough of JavaScript's lexical grammar to find calls and their string arguments: comments,
+# strings and template literals are read whole, so a "t(" inside them is not a call. (Babel's
+# own JavaScript lexer drops "?" and is deprecated as an interface.)
+JS_TOKEN = re.compile(
+    r"""
+    (?P<comment>//[^\n]*|/\*.*?\*/)
+    |(?P<string>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
+    |(?P<template>`(?:[^`\\]|\\.)*`)
+    |(?P<name>[A-Za-z_$][\w$]*)
+    |(?P<op>===|!==|==|!=|<=|>=|=>|&&|\|\||\?\?|\?\.|\.\.\.|[^\s\w])
+    |(?P<other>\w+|\s+)
+    """,
+    re.S | re.X,
+)
+
+
+def _js_tokens(source: str) -> list[tuple[str, str, int]]:
+    tokens, lineno = [], 1
+    for match in JS_TOKEN.finditer(source):
+        kind, value = match.lastgroup or "other", match.group()
+        if kind not in ("comment", "other"):
+            tokens.append((kind, value, lineno))
+        lineno += value.count("\n")
+    return tokens
+
+
+def extract_javascript(
+    fileobj: IO[bytes], keywords: Mapping[str, Any], comment_tags: Collection[str], options: Mapping[str, Any]
+) -> Iterator[Result]:
+    """Calls ``t("key", …)`` and ``this.t(…)``: the key, or both keys of a condition
+    (``t(a ? "x" : "y")``); plural when the values name ``count``. Options from ``babel.cfg``:
+    ``prefix`` put before every key, ``functions`` more names of local helpers taking a key."""
+    tokens = _js_tokens(fileobj.read().decode(options.get("encoding", "utf-8")))
+    prefix = options.get("prefix", "")
+    helpers = set(options.get("functions", "").split())
+    for i, (kind, value, lineno) in enumerate(tokens[:-1]):
+        if kind != "name" or not (value in keywords or value in helpers) or tokens[i + 1][1] != "(":
+            continue
+        if i > 0 and tokens[i - 1][1] == "." and (i < 2 or tokens[i - 2][1] != "this"):
+            continue  # another object's method of that name
+        depth, argument, keys, plural = 0, 0, [], False
+        for j in range(i + 1, len(tokens)):
+            kind_j, value_j, _line = tokens[j]
+            previous, following = tokens[j - 1][1], tokens[j + 1][1] if j + 1 < len(tokens) else ""
+            if value_j in ("(", "[", "{"):
+                depth += 1
+            elif value_j in (")", "]", "}"):
+                depth -= 1
+                if depth == 0:
+                    break
+            elif value_j == "," and depth == 1:
+                argument += 1
+            elif kind_j == "string" and depth == 1 and argument == 0:
+                # the whole argument or a branch of a condition, not a value it is compared with
+                if previous in ("(", "?", ":") and following in (",", ")", ":"):
+                    keys.append(ast.literal_eval(value_j))
+            elif kind_j == "name" and value_j == COUNT and depth == 2 and argument >= 1:
+                plural = plural or (previous in ("{", ",") and following in (":", ",", "}"))
+        yield from _result(lineno, value if value in keywords else "t", keys, plural, prefix)
