@@ -470,7 +470,8 @@ class BoardSyncAck(OkAck):
     seq: int = Field(description="The board's sequence number after the returned changes or snapshot.")
     changes: list[Change] | None = Field(None, description="What happened after `since`, in order.")
     snapshot: BoardSnapshot | None = Field(
-        None, description="The whole board, when `since` was omitted or too far behind."
+        None,
+        description="The whole board, when `since` was omitted, too far behind, or above the board's `seq`.",
     )
 
 

@@ -28,7 +28,7 @@ from server.events import SYNC_LIMIT, registry
 from server.join import JoinRequest, JoinResponse
 from server.settings import Settings
 from server.store import LINK_ROLES
-from server.web import SESSION_COOKIE
+from server.web import CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SOCKETIO_PATH = "/socket.io/"
@@ -338,6 +338,8 @@ generated from the server's models. Identifiers (`ev_…`, `bd_…`, `fld_…`, 
 
 1. [Joining: getting a member token](#joining)
 2. [Connecting](#connecting)
+   - [Refused handshakes: `Origin` and `Host`](#refused-handshake)
+   - [An organizer's program](#organizer-program)
 3. [Events and acknowledgements](#acks)
 4. [Keeping a board in sync](#sync)
 5. [Posting ideas exactly once](#idempotency)
@@ -428,13 +430,16 @@ await sio.connect("https://werkstatt.example.org", transports=["websocket"], aut
 - Organizers do not join: a browser logged in at `/login` connects with its session cookie
   (`{session_cookie}`, sent by the browser with the WebSocket request) and
   `auth: {{"event_id": "<event id>"}}` for one of the organizer's own events, and takes part as
-  the member with the role `organizer`.
+  the member with the role `organizer`. A program does the same; see
+  [an organizer's program](#organizer-program).
 - A missing, malformed or unknown token (or session) refuses the connection with a `connect_error`
   packet whose data is `{{"message": "…", "data": {{"code": "{connect_error}", "message": "…"}}}}`
   (socket.io-client: `err.message` and `err.data.code`). Join again to get a new token.
 - A browser's `Origin` must be the server's own (as the reverse proxy forwards it: the
   `Host` and `X-Forwarded-Proto` headers), or one of the `allowed_origins` setting;
-  others are refused. Programs that send no `Origin` header are not affected.
+  others are refused at the handshake, as is a `Host` the server does not know (see
+  [refused handshakes](#refused-handshake)). Programs that send no `Origin` header are not
+  affected by the first.
 - One message may carry at most `max_message_bytes` bytes (default {max_bytes:,}); a larger
   one closes the connection (close code 1009) as soon as its frame header announces it.
 - The upgrade must be a WebSocket version 13 request (RFC 6455); another version is answered
@@ -473,6 +478,100 @@ await sio.connect("https://werkstatt.example.org", transports=["websocket"], aut
   to learn who you are, where you are, who is there and which boards exist; apply the
   `presence.changed` that follow to its list (an arrival you already list, or a departure
   of someone you do not list, changes nothing).
+
+<a id="refused-handshake"></a>
+### Refused handshakes: `Origin` and `Host`
+
+Two checks answer the WebSocket request itself, before any Socket.IO packet, with
+`400 Bad Request` instead of `101 Switching Protocols`:
+
+| request | body of the 400 answer |
+|---|---|
+| an `Origin` header that is neither the server's own origin nor one of `allowed_origins` | `{{"code": 4, "message": "Not an accepted origin."}}` (JSON) |
+| a `Host` header naming a host the server does not know (see below) | `Unknown host name (see the allowed_hosts setting).` (text) |
+
+A WebSocket client never shows that body: a browser's WebSocket reports only that the
+connection failed, so socket.io-client emits `connect_error` with the message
+`websocket error` (and tries again, with the same result); python-socketio raises
+`socketio.exceptions.ConnectionError`. To tell this apart from a server that is down,
+request any page of the server with the same `Host` (the 400 for the host shows there
+too), or read the server's log.
+
+What a client can do:
+
+- **A page served from another origin** (your own web app calling werkstatt): serve it from
+  werkstatt's origin (the same scheme, host and port, e.g. behind the same reverse proxy),
+  or ask the operator to add your page's origin, e.g. `https://beteiligung.example.org`, to
+  `allowed_origins`. An origin listed there is also allowed as a host name.
+- **A program** (python-socketio, Node.js): send no `Origin` header; neither client does by
+  default.
+- **An unknown host name**: the server accepts IP addresses, `localhost`, the host of
+  `public_url` (or of the address it listens on), the hosts of `allowed_origins` and those
+  of `allowed_hosts` (`.example.org` for a domain and its subdomains, `*` for any). Connect
+  by one of those names, or ask the operator to add yours to `allowed_hosts`. The check keeps
+  out pages that reach the server under a foreign name (DNS rebinding); it applies to every
+  request, pages and `POST {join_path}` included.
+
+<a id="organizer-program"></a>
+### An organizer's program
+
+An organizer's program (an export script, a console of its own) connects as the organizer's
+browser does: it logs in with the login form and connects with the session cookie. Step by step:
+
+1. `GET /login`. The answer sets the cookie `{csrf_cookie}` and holds the form, whose hidden
+   field `{csrf_field}` carries the same token: `<input type="hidden" name="{csrf_field}" value="…">`.
+2. `POST /login` with the form fields `username`, `password` and `{csrf_field}`
+   (`Content-Type: application/x-www-form-urlencoded`) and the cookie `{csrf_cookie}` from step 1.
+   Success is `303 See Other` to `/organizer` with the cookie `{session_cookie}` (valid for
+   `session_hours`, default {session_hours} hours; renewed by logging in again). A wrong user name
+   or password answers `401`, a missing or wrong CSRF token or cookie `403`, too many failed
+   attempts `429` with `Retry-After`; each of them with the HTML page, not JSON.
+3. The event's id: the address of the event's page is `/organizer/events/<event id>` (the list at
+   `/organizer` links every event of the organizer).
+4. Connect to Socket.IO with the cookie `{session_cookie}` in the WebSocket request and
+   `auth: {{"event_id": "<event id>"}}`. The connection acts as the member with the role
+   `organizer` in that event. An unknown or expired session, or an event of another organizer,
+   is refused with `connect_error` `{connect_error}`: log in again.
+
+With aiohttp and python-socketio:
+
+```python
+import re
+
+import aiohttp
+import socketio
+
+
+async def connect_as_organizer(base: str, username: str, password: str, event_id: str) -> socketio.AsyncClient:
+    # Log in with the login form, then connect to one of your events as its organizer. The
+    # cookies are passed by hand (no cookie jar), so this works with an IP address too.
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as http:
+        async with http.get(f"{{base}}/login") as page:  # 1. the form and its CSRF cookie
+            csrf = re.search(r'name="{csrf_field}" value="([^"]+)"', await page.text())[1]
+            csrf_cookie = page.cookies["{csrf_cookie}"].value
+        async with http.post(  # 2. log in: 303 and the session cookie
+            f"{{base}}/login",
+            data={{"username": username, "password": password, "{csrf_field}": csrf}},
+            headers={{"Cookie": f"{csrf_cookie}={{csrf_cookie}}"}},
+            allow_redirects=False,
+        ) as answer:
+            if answer.status != 303:
+                raise PermissionError(f"login refused with HTTP {{answer.status}}")
+            session = answer.cookies["{session_cookie}"].value
+    sio = socketio.AsyncClient()
+    await sio.connect(  # 4. the session cookie, and the event in auth
+        base,
+        transports=["websocket"],
+        headers={{"Cookie": f"{session_cookie}={{session}}"}},
+        auth={{"event_id": event_id}},
+    )
+    return sio
+```
+
+Then use it like any other connection, e.g. `await sio.call("room.enter", {{}})`.
+python-socketio's reconnection sends the same cookie again; once the session has expired
+(`connect_error` `{connect_error}`), log in again. `POST /logout` (a form with the
+`{csrf_field}` field and its cookie, like the login) ends the session.
 """
 
 ACKS = """\
@@ -529,10 +628,21 @@ Keep, per board, the `seq` you have applied (your *local* `seq`) and for each
 - **`seq` <= local**: ignore it, you have it already;
 - **`seq` > local + 1**: you missed something: send `board.sync` with `since` = local.
 
-`board.sync` answers with `changes` (every change after `since`, in order: apply them as
-above) or, when `since` is omitted or null, or the client is more than {sync_limit} changes
-behind, with a `snapshot` (replace your copy of the board). Its `seq` is the board's `seq`
-after those changes. `board.changed` events that arrive while a sync is under way can be
+`board.sync` answers with exactly one of `changes` and `snapshot`, the other null:
+
+| `since` | answer |
+|---|---|
+| omitted or null | `snapshot` |
+| below the board's `seq`, at most {sync_limit} changes behind | `changes`: every change after `since`, in order; apply them as above |
+| below the board's `seq`, more than {sync_limit} changes behind | `snapshot` |
+| equal to the board's `seq` | `changes`, empty: you are up to date |
+| above the board's `seq` | `snapshot` |
+
+A `snapshot` replaces your copy of the board, and its `seq` becomes your local `seq`, also
+when that is lower than the one you had: a `since` above the board's `seq` means your copy is
+not of this board's history (the server's database was restored from a backup, say), so
+nothing of it can be kept. The answer's `seq` is the board's `seq` after the returned
+changes or snapshot. `board.changed` events that arrive while a sync is under way can be
 kept and applied by the same rule once the answer is in.
 
 After a reconnect, send `room.enter` again and `board.sync` for each board with your local
@@ -737,6 +847,10 @@ def render_markdown(doc: dict[str, Any]) -> str:
             connect_error=CONNECT_ERROR_CODE,
             max_bytes=sock["max_message_bytes_default"],
             session_cookie=SESSION_COOKIE,
+            csrf_cookie=CSRF_COOKIE,
+            csrf_field=CSRF_FIELD,
+            session_hours=Settings.model_fields["session_hours"].default,
+            join_path=JOIN_PATH,
             request_timeout=Settings.model_fields["request_timeout_s"].default,
             max_connections=Settings.model_fields["max_connections"].default,
             max_per_address=Settings.model_fields["max_connections_per_address"].default,

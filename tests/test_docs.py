@@ -128,6 +128,12 @@ def test_protocol_md_explains_what_a_client_needs() -> None:
         "rate_limited",
         "max_message_bytes",
         "allowed_origins",
+        "`websocket error`",  # what a client sees of a refused Origin or Host
+        "allowed_hosts",
+        "| above the board's `seq` | `snapshot` |",
+        "`vote.open` needs the vote phase",
+        "moderators_vote",
+        '<a id="organizer-program"></a>',  # run by tests/integration/test_connecting_as_documented.py
     ):
         assert needle in md, f"docs/protocol.md no longer explains {needle!r}"
 
