@@ -36,8 +36,7 @@ then to the key; ``tests/test_i18n.py`` fails before that can ship.
 from __future__ import annotations
 
 import gettext
-import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -195,31 +194,3 @@ class Translator:
 
 def client_messages(messages: Mapping[str, Message]) -> dict[str, Message]:
     return {k[len(CLIENT_PREFIX) :]: v for k, v in messages.items() if k.startswith(CLIENT_PREFIX)}
-
-
-def _same_template(paths: Iterable[str]) -> int:
-    """``python -m server.i18n same-template A.pot B.pot``: exit 0 when both hold the same
-    messages (keys, plural or not, locations, comments), whatever their header dates say."""
-
-    def entries(path: str) -> list[tuple[object, ...]]:
-        return [
-            (m.id, m.context, tuple(m.locations), tuple(m.auto_comments), tuple(sorted(m.flags)))
-            for m in read_catalog(Path(path))
-            if m.id
-        ]
-
-    first, second = (entries(p) for p in paths)
-    if first == second:
-        return 0
-    a, b = {e[0] for e in first}, {e[0] for e in second}
-    for key in sorted(map(str, a - b)):
-        print(f"  no longer in the code: {key}", file=sys.stderr)
-    for key in sorted(map(str, b - a)):
-        print(f"  new in the code: {key}", file=sys.stderr)
-    return 1
-
-
-if __name__ == "__main__":
-    if sys.argv[1:2] == ["same-template"] and len(sys.argv) == 4:
-        sys.exit(_same_template(sys.argv[2:]))
-    sys.exit("usage: python -m server.i18n same-template A.pot B.pot")

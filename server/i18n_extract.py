@@ -21,8 +21,13 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from collections.abc import Collection, Iterator, Mapping
+from pathlib import Path
 from typing import IO, Any
+
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po, write_po
 
 # (lineno, funcname, message or (singular, plural), comments)
 Result = tuple[int, str, str | tuple[str, str], list[str]]
@@ -164,3 +169,64 @@ def extract_javascript(
             elif kind_j == "name" and value_j == COUNT and depth == 2 and argument >= 1:
                 plural = plural or (previous in ("{", ",") and following in (":", ",", "}"))
         yield from _result(lineno, value if value in keywords else "t", keys, plural, prefix)
+
+
+# --- the steps of scripts/i18n around pybabel ----------------------------------------------------
+
+
+def _read(path: Path) -> Catalog:
+    with path.open("rb") as file:
+        return read_po(file)
+
+
+def same_template(first: Path, second: Path) -> bool:
+    """Whether two templates hold the same messages (keys, plural or not, locations, comments),
+    whatever their header dates say; the differing keys are printed."""
+
+    def entries(path: Path) -> dict[object, tuple[object, ...]]:
+        return {m.id: (m.context, tuple(m.locations), tuple(m.auto_comments)) for m in _read(path) if m.id}
+
+    a, b = entries(first), entries(second)
+    for key in sorted(map(str, a.keys() - b.keys())):
+        print(f"  no longer in the code: {key}", file=sys.stderr)
+    for key in sorted(map(str, b.keys() - a.keys())):
+        print(f"  new in the code: {key}", file=sys.stderr)
+    return a == b
+
+
+def annotate(locales: Path, source: str = "de", width: int = 100) -> None:
+    """Put the German text beside each key of the other languages' catalogs as a ``#.`` note,
+    for tools that show the msgid (a symbolic key) rather than a base-language file."""
+    german = {m.id if isinstance(m.id, str) else m.id[0]: m.string for m in _read(_po(locales, source)) if m.id}
+    for path in sorted(locales.glob("*/LC_MESSAGES/messages.po")):
+        if path.parts[-3] == source:
+            continue
+        catalog = _read(path)
+        for message in catalog:
+            if not message.id:
+                continue
+            text = german.get(message.id if isinstance(message.id, str) else message.id[0])
+            if isinstance(text, str) and text:
+                message.auto_comments = [f"Deutsch: {text}"]
+            elif isinstance(text, (tuple, list)) and all(text):
+                message.auto_comments = [f"Deutsch [{n}]: {form}" for n, form in enumerate(text)]
+        with path.open("wb") as file:
+            write_po(file, catalog, width=width, ignore_obsolete=True, include_previous=False)
+
+
+def _po(locales: Path, language: str) -> Path:
+    return locales / language / "LC_MESSAGES" / "messages.po"
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) == 3 and argv[0] == "same-template":
+        return 0 if same_template(Path(argv[1]), Path(argv[2])) else 1
+    if len(argv) == 2 and argv[0] == "annotate":
+        annotate(Path(argv[1]))
+        return 0
+    print("usage: python -m server.i18n_extract same-template A.pot B.pot | annotate LOCALES_DIR", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
