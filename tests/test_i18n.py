@@ -4,6 +4,7 @@ language added by one file."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -20,6 +21,7 @@ from babel.messages.pofile import read_po, write_po
 
 from server import i18n
 from server.i18n import LANGUAGE_NAMES, LANGUAGES, Catalogs, Translator, catalog, catalog_path
+from server.i18n_extract import extract_javascript, extract_jinja2, extract_python
 from server.web import LANG_COOKIE
 from tests.support import base_url, make_event, start_server
 
@@ -88,6 +90,56 @@ def test_the_template_is_the_code() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def extracted(extractor: object, source: str, keywords: tuple[str, ...], **options: str) -> list[object]:
+    results = extractor(io.BytesIO(source.encode()), dict.fromkeys(keywords), [], options)  # type: ignore[operator]
+    return [(funcname, message) for _line, funcname, message, _comments in results]
+
+
+def test_extraction_reads_conditions_and_counts_in_the_es_modules() -> None:
+    source = """
+    // t("in.a.comment") is no call
+    const a = t(locked ? "console.unlock" : "console.lock");
+    const b = this.t("board.count", { count });
+    t("vote.remaining", { count: left, budget: 5 });
+    t(kind === "columns" ? "scope.columns" : "scope.other", { n: count });
+    other.t("not.a.translation");
+    const s = 't("in.a.string")';
+    button("board.edit");
+    t(`conn.${state}`);
+    """
+    plural = "ngettext"
+    assert extracted(extract_javascript, source, ("t",), prefix="client.", functions="button") == [
+        ("t", "client.console.unlock"),
+        ("t", "client.console.lock"),
+        (plural, ("client.board.count", "client.board.count")),
+        (plural, ("client.vote.remaining", "client.vote.remaining")),
+        ("t", "client.scope.columns"),
+        ("t", "client.scope.other"),
+        ("t", "client.board.edit"),
+    ]
+
+
+def test_extraction_reads_python_and_templates() -> None:
+    python = """
+tr("login.failed")
+translator(request)("csrf.failed")
+_("role.a" if admin else "role.b", name=x)
+N_("client.console.queue.hidden", count=...)
+str("not.a.key")
+"""
+    assert extracted(extract_python, python, ("_", "tr", "translator", "N_")) == [
+        ("tr", "login.failed"),
+        ("translator", "csrf.failed"),
+        ("_", "role.a"),
+        ("_", "role.b"),
+        ("ngettext", ("client.console.queue.hidden", "client.console.queue.hidden")),
+    ]
+    template = '{{ _("join.title", event=e) }} {{ _("role." ~ r) }} {{ _("board.count", count=n) }}'
+    assert sorted(map(str, extracted(extract_jinja2, template, ("_",)))) == sorted(
+        map(str, [("_", "join.title"), ("ngettext", ("board.count", "board.count"))])
+    )
 
 
 def test_runtime_keys_follow_what_they_are_built_from() -> None:
