@@ -218,28 +218,30 @@ def test_the_browser_module_chooses_the_same_forms(language: str) -> None:
         assert chosen[key] == [server(f"client.{key}", **{**values, "count": n}) for n in (0, 1, 2)], key
 
 
-async def test_the_page_embeds_the_client_catalog_of_the_po_files(sqlite_url: str) -> None:
+@pytest.mark.parametrize("language", ["de", "en"])
+async def test_the_page_embeds_the_client_catalog_of_the_po_files(sqlite_url: str, language: str) -> None:
     """The join page's message block is the client.* part of the .po file, read here with Babel alone."""
     srv = await start_server(sqlite_url)
     try:
         _event, links = await make_event(srv.app)
         link = next(iter(links.values()))
-        async with aiohttp.ClientSession(cookies={LANG_COOKIE: "en"}) as http:
+        async with aiohttp.ClientSession(cookies={LANG_COOKIE: language}) as http:
             async with http.get(f"{base_url(srv)}/j/{link}") as response:
                 assert response.status == 200
                 page = await response.text()
     finally:
         await srv.close()
+    assert f'<html lang="{language}">' in page  # what the browser's Intl.PluralRules is made for
     block = re.search(r'<script type="application/json" id="werkstatt-i18n">(.*?)</script>', page, re.S)
     assert block
     embedded = json.loads(block.group(1))
-    po = read(catalog_path(LOCALES, "en"))
+    po = read(catalog_path(LOCALES, language))
     expected: dict[str, object] = {}
     for message in po:
         key = message.id if isinstance(message.id, str) else message.id[0]
         if not key.startswith("client."):
             continue
-        # English: msgstr[0] is CLDR's "one", msgstr[1] "other" (Plural-Forms: n != 1)
+        # German and English: msgstr[0] is CLDR's "one", msgstr[1] "other" (Plural-Forms: n != 1)
         expected[key[len("client.") :]] = (
             message.string
             if isinstance(message.string, str)
