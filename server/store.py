@@ -48,6 +48,7 @@ class Event:
     date: date | None
     language: str
     fields: tuple[Field, ...]
+    privacy_notice: str = ""  # the organizer's text for the join page; empty: the default one
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +76,7 @@ def _read_event(conn: sa.Connection, event_id: str) -> Event:
         date=row.date,
         language=row.language,
         fields=tuple(Field(f.id, f.name, f.position) for f in field_rows),
+        privacy_notice=row.privacy_notice,
     )
 
 
@@ -147,6 +149,7 @@ class IdeaStore(BoardStore):
         date: date | None,
         language: str,
         field_names: Sequence[str],
+        privacy_notice: str = "",
     ) -> Event:
         """Create an event with its fields, its plenary room and board, and its three links."""
         now = utcnow()
@@ -161,6 +164,7 @@ class IdeaStore(BoardStore):
                     description=description,
                     date=date,
                     language=language,
+                    privacy_notice=privacy_notice,
                     created_at=now,
                     updated_at=now,
                 )
@@ -197,9 +201,11 @@ class IdeaStore(BoardStore):
         date: date | None,
         language: str,
         field_names: Sequence[str],
+        privacy_notice: str | None = None,
     ) -> Event:
         """Change an event. Fields are matched by name: kept ones keep their id (and ideas),
-        new ones are added, and removed ones are archived — unless ideas sit in them."""
+        new ones are added, and removed ones are archived — unless ideas sit in them.
+        ``privacy_notice`` None keeps the event's notice; "" goes back to the default text."""
         with self.engine.begin() as conn:
             current = (
                 conn.execute(
@@ -235,7 +241,14 @@ class IdeaStore(BoardStore):
             conn.execute(
                 t.events.update()
                 .where(t.events.c.id == event_id)
-                .values(title=title, description=description, date=date, language=language, updated_at=utcnow())
+                .values(
+                    title=title,
+                    description=description,
+                    date=date,
+                    language=language,
+                    updated_at=utcnow(),
+                    **({} if privacy_notice is None else {"privacy_notice": privacy_notice}),
+                )
             )
             return _read_event(conn, event_id)
 

@@ -55,6 +55,8 @@ events = sa.Table(
     sa.Column("language", sa.String(8), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    # shown on the join page before anyone types a pseudonym; empty: the default text
+    sa.Column("privacy_notice", sa.Text, nullable=False, server_default=""),
 )
 
 fields = sa.Table(

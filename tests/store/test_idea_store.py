@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from boards.actors import Actor, Role
 from boards.commands import DeleteIdea, EditIdea, PostIdea
@@ -237,3 +238,64 @@ async def test_a_whole_board_survives_a_reload(store: IdeaStore) -> None:
         ("idea_b", 1, 2),
     ]
     assert sorted(await store.vote_rows("vs_1")) == [(anna.id, "idea_a", 2), (anna.id, "idea_b", 1)]
+
+
+async def test_an_events_privacy_notice_is_stored_kept_on_edits_and_survives_a_restart(database_url: str) -> None:
+    engine = create_engine(database_url)
+    await migrate(engine)
+    store = IdeaStore(engine)
+    event_id = await new_event(store)
+    assert (await store.event(event_id)).privacy_notice == ""  # the default text is shown
+    notice = "Verantwortlich: Stadt Aalen, Marktplatz 30.\n\nFragen: datenschutz@aalen.example"
+    changed = dict(title="Werkstatt", description="", date=None, language="de", field_names=["Mobilität"])
+    assert (await store.update_event(event_id, **changed, privacy_notice=notice)).privacy_notice == notice
+    assert (await store.update_event(event_id, **changed)).privacy_notice == notice  # None keeps it
+    await store.close()
+
+    engine = create_engine(database_url)  # a restart: a new engine on the same database
+    await migrate(engine)
+    store = IdeaStore(engine)
+    try:
+        assert (await store.event(event_id)).privacy_notice == notice
+        assert (await store.update_event(event_id, **changed, privacy_notice="")).privacy_notice == ""
+    finally:
+        await store.close()
+
+
+async def test_the_privacy_migration_keeps_existing_events_with_the_default_notice(database_url: str) -> None:
+    """An event made before migration 0007 reads back after it with an empty notice (the default text)."""
+    from alembic import command
+
+    from server.db import _alembic_config
+
+    engine = create_engine(database_url)
+
+    def upgrade_to(revision: str) -> None:
+        with engine.begin() as connection:
+            config = _alembic_config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+
+    try:
+        upgrade_to("0006")
+        now = datetime.now(UTC).replace(tzinfo=None)
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO organizers (id, username, password_hash, created_at) VALUES ('org_1', 'o', 'h', :t)"
+                ),
+                {"t": now},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO events (id, organizer_id, title, description, date, language, created_at, updated_at)"
+                    " VALUES ('ev_old', 'org_1', 'Alt', '', NULL, 'de', :t, :t)"
+                ),
+                {"t": now},
+            )
+        await migrate(engine)
+        assert await schema_revision(engine) == head_revision()
+        store = IdeaStore(engine)
+        assert (await store.event("ev_old")).privacy_notice == ""
+    finally:
+        engine.dispose()
