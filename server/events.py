@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from boards import commands as c
+from boards.errors import NotFound
 from boards.model import Board, Idea, Phase
 from boards.rules import visible_to
 from boards.text import clean_text
@@ -92,6 +93,7 @@ async def room_enter(live: LiveState, conn: Connection, _payload: p.RoomEnter) -
         room=p.RoomOut(id=room.id, name=room.name, kind=room.kind),
         presence=[],
         boards=summaries,
+        presented=live.presented_board(room.id),
     ).model_dump(mode="json")
     ack["presence"] = live.present(conn.event_id)  # kept dumped: 2,000 members are not validated again
     return ack
@@ -114,10 +116,17 @@ async def snapshot(live: LiveState, conn: Connection, board: Board) -> p.BoardSn
             ),
             "comments": snapshot_comments(board, authors, conn.viewer),
             "sessions": [session_out(s) for s in board.sessions.values()],
-            "my_dots": my_dots(session, ballots, conn.member.id) if session and ballots is not None else None,
+            "my_dots": _my_dots(conn, session, ballots),
             "progress": live.votes.progress(board, session) if session else None,
         }
     )
+
+
+def _my_dots(conn: Connection, session: VoteSession | None, ballots: Any) -> dict[str, Any] | None:
+    """The connection's own dots in the open round; none for a projector view, which shows no one's."""
+    if session is None or ballots is None or conn.projector:
+        return None
+    return my_dots(session, ballots, conn.member.id)
 
 
 @registry.on("board.sync", payload=p.BoardSync, ack=p.BoardSyncAck, roles=EVERYONE)
@@ -163,7 +172,20 @@ async def board_view(live: LiveState, conn: Connection, payload: p.BoardView) ->
         live.viewers_changed(conn.room_id, conn.viewing)  # the board it looked at before
     conn.viewing, conn.editing = payload.board_id, payload.editing
     live.viewers_changed(conn.room_id, payload.board_id)
+    if conn.role.moderates:  # the room's projector follows its facilitators
+        await live.present_board(conn.room_id, payload.board_id)
     return p.ViewAck(viewers=[p.BoardViewer.model_validate(v) for v in live.viewers(payload.board_id)])
+
+
+@registry.on("board.present", payload=p.BoardPresent, ack=p.PresentAck, roles=MODERATORS)
+async def board_present(live: LiveState, conn: Connection, payload: p.BoardPresent) -> p.PresentAck:
+    """Show a board on the room's projector views (not stored). Viewing a board (`board.view`) as a
+    facilitator or organizer presents it as well; this presents one without viewing it."""
+    async with live.board(payload.board_id, conn.event_id) as board:
+        if board.room_id != conn.room_id:
+            raise NotFound("No such board in this room.")
+    await live.present_board(conn.room_id, payload.board_id)
+    return p.PresentAck(board_id=payload.board_id)
 
 
 # -- ideas ----------------------------------------------------------------------------------

@@ -35,6 +35,9 @@ Handler = Callable[[LiveState, Connection, Any], Awaitable[BaseModel | dict[str,
 EVERYONE = frozenset(Role)
 CONTRIBUTORS = frozenset({Role.ORGANIZER, Role.FACILITATOR, Role.PARTICIPANT})
 MODERATORS = frozenset({Role.ORGANIZER, Role.FACILITATOR})
+# what a projector view may send: it reads, whoever opened it
+PROJECTOR_EVENTS = frozenset({"room.enter", "board.sync"})
+PROJECTOR_VIEW = "projector"
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +104,9 @@ class Gateway:
         a fault below the rules escapes, and the endpoint drops the transport so that the
         client tries again.
         """
+        view = auth.get("view") if isinstance(auth, dict) else None
+        if view is not None and view != PROJECTOR_VIEW:
+            raise _refused(f'Unknown view {str(view)[:40]!r}; the only one is "{PROJECTOR_VIEW}".')
         try:
             member = await self._authenticate(cookies, auth)
             room = await self.live.plenary(member.event_id)
@@ -112,6 +118,7 @@ class Gateway:
             member=member,
             room_id=room.id,
             bucket=TokenBucket(self.settings.rate_per_second, self.settings.rate_burst),
+            projector=view == PROJECTOR_VIEW,
         )
         try:
             await self.live.attach(conn)
@@ -177,6 +184,8 @@ class Gateway:
             return error_ack("invalid_payload", _validation_message(exc))
         if conn.role not in spec.roles:
             return error_ack("forbidden", f"A {conn.role.value} may not send {spec.name}.")
+        if conn.projector and spec.name not in PROJECTOR_EVENTS:
+            return error_ack("forbidden", f"A projector view only reads; it may not send {spec.name}.")
         try:
             result = await spec.handler(self.live, conn, payload)
         except DomainError as exc:

@@ -48,6 +48,7 @@ class Connection:
     bucket: TokenBucket
     viewing: str | None = None  # the board this connection looks at
     editing: str | None = None  # the idea it edits
+    projector: bool = False  # a projector view: reads the room's presented board as the public sees it
 
     @property
     def actor(self) -> Actor:
@@ -63,7 +64,8 @@ class Connection:
 
     @property
     def viewer(self) -> Viewer:
-        return Viewer(self.member.id, self.member.role.moderates)
+        # a projector shows the room what everyone may see, whoever opened it
+        return PUBLIC if self.projector else Viewer(self.member.id, self.member.role.moderates)
 
 
 @dataclass(slots=True)
@@ -109,6 +111,7 @@ class LiveState:
     # members whose presence changed since the last announcement (a dict as an ordered set)
     _touched: dict[str, dict[str, None]] = field(default_factory=lambda: defaultdict(dict))
     _viewed: dict[str, str] = field(default_factory=dict)  # boards whose viewers changed → room
+    _presented: dict[str, str] = field(default_factory=dict)  # room → the board its facilitators show
     _presence_throttle: Throttle = field(init=False)
     _viewers_throttle: Throttle = field(init=False)
 
@@ -123,9 +126,16 @@ class LiveState:
     # -- connections ----------------------------------------------------------------------
 
     async def attach(self, conn: Connection) -> None:
-        """Add a connection to its channels; the member's arrival is announced (throttled)."""
+        """Add a connection to its channels; the member's arrival is announced (throttled).
+
+        A projector view joins only the room's and the event's channels: it gets what everyone
+        gets, nothing meant for its member or for moderators, and is nobody's arrival.
+        """
         self.connections[conn.sid] = conn
         await self.fanout.subscribe(conn.sid, room_channel(conn.room_id))
+        if conn.projector:
+            await self.fanout.subscribe(conn.sid, event_channel(conn.event_id))
+            return
         await self.fanout.subscribe(conn.sid, member_channel(conn.member.id))
         await self.fanout.subscribe(conn.sid, event_channel(conn.event_id))
         if conn.role.moderates:
@@ -141,6 +151,8 @@ class LiveState:
             return None
         if conn.viewing is not None:
             self.viewers_changed(conn.room_id, conn.viewing)
+        if conn.projector:
+            return conn
         if self.presence[conn.event_id].disconnect(conn.member.id, sid):
             self._present[conn.event_id].pop(conn.member.id, None)
             self._presence_changed(conn.event_id, conn.member.id)
@@ -179,10 +191,26 @@ class LiveState:
         )
 
     def sids_of(self, member_ids: set[str]) -> list[str]:
-        return [sid for sid, c in self.connections.items() if c.member.id in member_ids]
+        """The connections of these members (not their projector views, which see the public form)."""
+        return [sid for sid, c in self.connections.items() if c.member.id in member_ids and not c.projector]
 
     def moderator_sids(self, room_id: str) -> list[str]:
-        return [sid for sid, c in self.connections.items() if c.room_id == room_id and c.role.moderates]
+        return [
+            sid for sid, c in self.connections.items() if c.room_id == room_id and c.role.moderates and not c.projector
+        ]
+
+    # -- the presented board: what the room's projector shows (not stored) -------------------
+
+    def presented_board(self, room_id: str) -> str | None:
+        """The board a facilitator or organizer of the room last viewed or presented, if any."""
+        return self._presented.get(room_id)
+
+    async def present_board(self, room_id: str, board_id: str) -> None:
+        """Make ``board_id`` the room's presented board; the room hears of a change (``board.presented``)."""
+        if self._presented.get(room_id) == board_id:
+            return
+        self._presented[room_id] = board_id
+        await self.fanout.publish(room_channel(room_id), "board.presented", {"board_id": board_id})
 
     def viewers(self, board_id: str) -> list[dict[str, Any]]:
         """Who views a board, one entry per member, with the idea they edit — except on an

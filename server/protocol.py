@@ -294,6 +294,10 @@ class BoardView(BoardPayload):
     editing: Id | None = Field(None, description="The idea the member is editing now, if any.")
 
 
+class BoardPresent(BoardPayload):
+    """The board the room's projector views show from now on."""
+
+
 class IdeaCreate(BoardPayload):
     field_id: Id
     text: Text = Field(
@@ -463,6 +467,11 @@ class RoomEnterAck(OkAck):
     room: RoomOut
     presence: list[MemberOut]
     boards: list[BoardSummary]
+    presented: str | None = Field(
+        None,
+        description="The board the room's facilitators present (the one a facilitator or organizer viewed or "
+        "presented last; not stored); null until one did. A projector view shows it.",
+    )
 
 
 class BoardSyncAck(OkAck):
@@ -517,6 +526,10 @@ class ViewAck(OkAck):
     viewers: list[BoardViewer]
 
 
+class PresentAck(OkAck):
+    board_id: str = Field(description="The room's presented board now.")
+
+
 # -- server→client events ----------------------------------------------------------------
 
 
@@ -528,6 +541,10 @@ class PresenceChanged(Out):
 class BoardPresence(Out):
     board_id: str
     viewers: list[BoardViewer]
+
+
+class BoardPresented(Out):
+    board_id: str = Field(description="The room's presented board now.")
 
 
 SERVER_EVENTS: dict[str, tuple[type[Out], str]] = {
@@ -542,6 +559,11 @@ SERVER_EVENTS: dict[str, tuple[type[Out], str]] = {
         BoardPresence,
         "Who views a board, and who edits which idea (not stored); sent at most every 0.25 s per board, "
         "with the list as it is then.",
+    ),
+    "board.presented": (
+        BoardPresented,
+        "The room's presented board changed: a facilitator or organizer viewed (`board.view`) or presented "
+        "(`board.present`) another board. A projector view switches to it (`board.sync`).",
     ),
     "vote.dots": (MyDots, "Your own dots changed (from another tab too)."),
     "vote.progress": (
@@ -580,7 +602,7 @@ ERROR_CODES: dict[str, str] = {
     "unknown_event": "No such event.",
     "forbidden": "The role or ownership does not allow it (observers read only; only authors edit; only "
     "authors and facilitators put an idea into another field of action; facilitators and organizers place no "
-    "dots unless the vote was opened with `moderators_vote`).",
+    "dots unless the vote was opened with `moderators_vote`; a projector view sends only `room.enter` and `board.sync`).",
     "rate_limited": "Too many events from this connection; wait and retry.",
     "not_found": "The board, idea or column does not exist in the client's event.",
     "conflict": "The state does not allow it now.",

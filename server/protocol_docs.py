@@ -167,6 +167,12 @@ def protocol() -> dict[str, Any]:
                         "minLength": auth_min,
                         "type": "string",
                     },
+                    "view": {
+                        "description": "`projector`: a projector view, which reads only (`room.enter`, "
+                        "`board.sync`) and sees each board as everyone may see it, whoever connects.",
+                        "enum": ["projector"],
+                        "type": "string",
+                    },
                 },
                 "title": "ConnectAuth",
                 "type": "object",
@@ -432,6 +438,14 @@ await sio.connect("https://werkstatt.example.org", transports=["websocket"], aut
   `auth: {{"event_id": "<event id>"}}` for one of the organizer's own events, and takes part as
   the member with the role `organizer`. A program does the same; see
   [an organizer's program](#organizer-program).
+- A projector view (the page `/e/<event id>/projector`, shown to a room on a wall) connects
+  like its member or organizer and adds `"view": "projector"` to `auth`. Such a connection only
+  reads: it may send `room.enter` and `board.sync` (anything else is `forbidden`), it sees every
+  board as everyone may see it (no pending or hidden ideas, no authors on anonymous boards, no
+  dots of its own, blind votes blind), it gets no message meant for its member or for
+  moderators, and it is nobody's arrival in `presence.changed`. It shows the room's presented
+  board: `presented` in `room.enter`, then `board.presented` when it changes. Another `view`
+  refuses the connection.
 - A missing, malformed or unknown token (or session) refuses the connection with a `connect_error`
   packet whose data is `{{"message": "…", "data": {{"code": "{connect_error}", "message": "…"}}}}`
   (socket.io-client: `err.message` and `err.data.code`). Join again to get a new token.
@@ -453,10 +467,13 @@ await sio.connect("https://werkstatt.example.org", transports=["websocket"], aut
   within 45 seconds of opening the WebSocket (or none accepted: looked at with each ping).
 - Every connection, the WebSocket and the HTTP requests (the join included), meets the node's
   connection limits. A request must arrive whole, headers and body, within `request_timeout_s`
-  seconds of its first byte (default {request_timeout:g}); otherwise the server closes the
-  connection without an answer. A node holds at most `max_connections` connections (default
-  {max_connections:,}) and at most `max_connections_per_address` from one address (default
-  {max_per_address:,}; an IPv6 client counts by its /64). A connection over them is answered
+  seconds (default {request_timeout:g}) of its first byte, the first request on a connection
+  within as long of connecting; otherwise the server closes the connection without an answer.
+  An HTTP connection idle between two requests is closed after `keepalive_timeout_s` seconds
+  (default {keepalive_timeout:g}): open a new one (HTTP clients do by themselves). A node holds at most
+  `max_connections` connections (default {max_connections:,}) and at most
+  `max_connections_per_address` from one address (default {max_per_address:,}; an IPv6 client
+  counts by its /64, and its /56 and /48 may hold 4 and 16 times as many). A connection over them is answered
   `503 Service Unavailable` (the node is full) or `429 Too Many Requests` (this address is),
   with `Retry-After` in seconds, and closed; a WebSocket upgrade gets that answer instead of
   `101`. An open WebSocket counts until it closes, connected to Socket.IO or not: close what you
@@ -852,6 +869,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
             session_hours=Settings.model_fields["session_hours"].default,
             join_path=JOIN_PATH,
             request_timeout=Settings.model_fields["request_timeout_s"].default,
+            keepalive_timeout=Settings.model_fields["keepalive_timeout_s"].default,
             max_connections=Settings.model_fields["max_connections"].default,
             max_per_address=Settings.model_fields["max_connections_per_address"].default,
         ),

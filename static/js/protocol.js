@@ -13,6 +13,7 @@ export const CLIENT_EVENTS = Object.freeze({
   ideaDelete: "board.idea.delete",
   boardCreate: "board.create",
   boardView: "board.view",
+  boardPresent: "board.present",
   ideaMove: "board.idea.move",
   ideaReport: "board.idea.report",
   ideaModerate: "board.idea.moderate",
@@ -44,6 +45,7 @@ export const SERVER_EVENTS = Object.freeze({
   presenceChanged: "presence.changed",
   roomBoard: "room.board",
   boardPresence: "board.presence",
+  boardPresented: "board.presented",
   voteDots: "vote.dots",
   voteProgress: "vote.progress",
 });

@@ -59,6 +59,7 @@ def valid_payload(event: str, scene: dict[str, Any]) -> dict[str, Any]:
         "board.sync": {**board, "since": 0},
         "board.create": {"title": "Zweite Wand"},
         "board.view": {**board, "editing": None},
+        "board.present": board,
         "board.idea.create": {**board, "field_id": scene["field_id"], "text": GOOD_TEXT},
         "board.idea.edit": {**idea, "text": "Geändert"},
         "board.idea.delete": idea,
