@@ -58,6 +58,10 @@ log = logging.getLogger("werkstatt.realtime")
 
 NAMESPACE = "/"
 
+# The Engine.IO packet types a client sends, by their first character (numbered as in
+# python-engineio's packet.py; tests/test_packets.py holds them side by side)
+EIO_CLOSE, EIO_PING, EIO_PONG, EIO_MESSAGE, EIO_UPGRADE, EIO_NOOP = "1", "2", "3", "4", "5", "6"
+
 
 class Refused(Exception):
     """Raised by the connect handler: the client gets ``connect_error`` with ``data``."""
@@ -222,24 +226,21 @@ class RealtimeServer:
     def _message(self, socket: Socket, data: str) -> None:
         """One Engine.IO packet from a client (a websocket text message)."""
         kind = data[:1]
-        if kind == "4":
+        if kind == EIO_MESSAGE:
             if not self._packet(socket, data[1:]):
                 socket.fail(POLICY_VIOLATION, "malformed packet")
-        elif kind == "3":
+        elif kind == EIO_PONG:
             socket.pong_due = None
-        elif kind == "1":
+        elif kind == EIO_CLOSE:
             socket.close()
-        elif kind == "2":  # a ping from the client (Engine.IO 3 style): answer it
-            self.send(socket, frame(b"3" + data[1:].encode()))
-        elif kind not in ("5", "6"):  # upgrade and noop mean nothing on a websocket
+        elif kind == EIO_PING:  # a ping from the client (Engine.IO 3 style): answer it
+            self.send(socket, frame(EIO_PONG.encode() + data[1:].encode()))
+        elif kind not in (EIO_UPGRADE, EIO_NOOP):  # they mean nothing on a websocket
             socket.fail(POLICY_VIOLATION, "malformed packet")
 
     def _packet(self, socket: Socket, packet: str) -> bool:
         """Handle one Socket.IO packet; False when it is malformed (the connection is closed)."""
-        kind, rest = packet[:1], packet[1:]
-        namespace = NAMESPACE
-        if rest.startswith("/"):
-            namespace, _, rest = rest.partition(",")
+        kind, namespace, rest = split_packet(packet)
         if namespace != NAMESPACE:
             if kind == "0":
                 self.send(socket, _connect_error(namespace, "Invalid namespace", None))
@@ -256,10 +257,10 @@ class RealtimeServer:
     def _connect(self, socket: Socket, rest: str) -> bool:
         if socket.connected or socket.connecting is not None:
             return True
-        try:
-            auth = jsoncodec.loads(rest) if rest else None
-        except ValueError:
+        parsed = parse_connect(rest)
+        if parsed is None:
             return False
+        (auth,) = parsed
         # What the client sends next waits until it is connected.
         socket.hold()
         socket.connecting = self._spawn(self._connecting(socket, auth))
@@ -386,6 +387,27 @@ async def _within(event: asyncio.Event, seconds: float) -> bool:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(event.wait(), seconds)
     return event.is_set()
+
+
+def split_packet(packet: str) -> tuple[str, str, str]:
+    """A Socket.IO packet's type, namespace and what follows, split as python-socketio's
+    ``Packet.decode`` splits them (a namespace's query is not part of it)."""
+    kind, rest = packet[:1], packet[1:]
+    namespace = NAMESPACE
+    if rest.startswith("/"):
+        namespace, _, rest = rest.partition(",")
+        namespace = namespace.partition("?")[0]
+    return kind, namespace, rest
+
+
+def parse_connect(rest: str) -> tuple[Any] | None:
+    """A connect packet's auth (after its type and namespace), in a 1-tuple; None when malformed."""
+    if not rest:
+        return (None,)
+    try:
+        return (jsoncodec.loads(rest),)
+    except ValueError:
+        return None
 
 
 def parse_event(rest: str) -> tuple[int | None, list[Any]] | None:

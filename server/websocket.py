@@ -206,6 +206,7 @@ class WebSocketProtocol(asyncio.Protocol):
 
     __slots__ = (
         "_backlog",
+        "_big",
         "_budget",
         "_closing",
         "_held",
@@ -223,6 +224,7 @@ class WebSocketProtocol(asyncio.Protocol):
         self.send_limit = send_limit
         self._budget = budget
         self._backlog = -1  # unsent bytes counted in the budget; -1 while the connection keeps up
+        self._big = 0  # the largest frame written since the connection last caught up
         # wsproto's state of the connection, while it holds any: part of a frame or a message, or
         # the closing handshake. Between messages there is none to keep (a new Connection is in the
         # same state), so an idle connection holds no wsproto objects (about 1.7 KB each).
@@ -251,6 +253,7 @@ class WebSocketProtocol(asyncio.Protocol):
             self._backlog = 0
 
     def resume_writing(self) -> None:
+        self._big = 0
         self._uncount()
 
     def data_received(self, data: bytes) -> None:
@@ -282,9 +285,15 @@ class WebSocketProtocol(asyncio.Protocol):
 
     def send(self, data: bytes) -> bool:
         """Write prepared frames; False when the connection is closing, or was dropped because
-        ``send_limit`` bytes already waited for it."""
-        if self._closing is not None or not write(self.transport, data, self.send_limit):
+        ``send_limit`` bytes already waited for it.
+
+        A frame larger than the limit (a big board's snapshot) is let through, and so is up to
+        ``send_limit`` more behind it while it is on its way: a slow client that asked for a big
+        snapshot is not dropped by the next change, only once it falls ``send_limit`` behind that."""
+        if self._closing is not None or not write(self.transport, data, self.send_limit + self._big):
             return False
+        if len(data) > self._big:
+            self._big = len(data)
         if self._backlog >= 0:
             return self._count()
         return True

@@ -17,6 +17,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from aiohttp import web_protocol
+from aiohttp.base_protocol import BaseProtocol
 from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,7 +41,9 @@ def test_aiohttps_request_handler_still_has_what_the_take_over_uses() -> None:
     handler = web_protocol.RequestHandler
     assert "_message_tail" in handler.__slots__  # the bytes read past the upgrade request
     assert "_message_tail" in inspect.getsource(handler.data_received)
-    assert "transport" in dir(handler)  # set to None, so that aiohttp does not close it as it lets go
+    # its transport is set to None, so that aiohttp does not close it as it lets go
+    assert issubclass(handler, BaseProtocol) and "transport" in BaseProtocol.__slots__
+    assert "if self.transport is not None:" in inspect.getsource(handler.start)  # where it would close it
     assert list(inspect.signature(handler.connection_lost).parameters) == ["self", "exc"]
 
 
@@ -54,3 +57,10 @@ def test_wsproto_still_has_the_frame_decoder_the_size_check_reads() -> None:
     assert list(connection.events()) == []
     decoder = connection._proto._frame_decoder
     assert decoder.header is not None and decoder.header.payload_len == 2**40 and decoder.payload_consumed == 0
+    assert len(decoder.buffer) == 0  # the header is read: nothing held back
+    # between messages (what lets an idle connection drop its wsproto state): no header, nothing buffered
+    idle = Connection(ConnectionType.SERVER)
+    idle.receive_data(bytes([0x81, 0x80 | 1]) + b"\0\0\0\0" + b"3" + bytes([0x81]))  # a message, and a byte more
+    assert [type(e).__name__ for e in idle.events()] == ["TextMessage"]
+    idle_decoder = idle._proto._frame_decoder
+    assert idle_decoder.header is None and len(idle_decoder.buffer) == 1
