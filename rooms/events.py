@@ -11,6 +11,7 @@ from boards.text import clean_text
 
 FIELDS_MAX = 20
 FIELD_NAME_MAX = 80
+PRIVACY_NOTICE_MAX = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,10 +21,18 @@ class EventDraft:
     date: date | None
     language: str
     fields: tuple[str, ...]
+    privacy_notice: str = ""  # shown on the join page instead of the default text; empty: the default
 
 
 def clean_event(
-    *, title: str, description: str, date_text: str, language: str, fields_text: str, languages: Collection[str]
+    *,
+    title: str,
+    description: str,
+    date_text: str,
+    language: str,
+    fields_text: str,
+    languages: Collection[str],
+    privacy_notice: str = "",
 ) -> EventDraft:
     """Validate what the event form sent; raise InvalidInput naming the first problem.
 
@@ -40,7 +49,10 @@ def clean_event(
     if language not in languages:
         raise InvalidInput(f"The language must be one of {', '.join(languages)}.", code="invalid_language")
     names = clean_fields(fields_text.splitlines(), label="field of action")
-    return EventDraft(clean_title, clean_description, when, language, names)
+    notice = clean_text(
+        privacy_notice, label="The privacy notice", min_len=0, max_len=PRIVACY_NOTICE_MAX, multiline=True
+    )
+    return EventDraft(clean_title, clean_description, when, language, names, notice)
 
 
 def clean_fields(lines: list[str], *, label: str) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ from rooms.members import AVATAR_COLOURS, check_colour, clean_pseudonym
 from server import __version__
 from server.ids import new_token, token_hash
 from server.keys import JOIN_LIMIT_ADDRESS, JOIN_LIMIT_LINK, LANGUAGE, LIVE, STORE
+from server.organizer import current_organizer
 from server.ratelimit import address_key, retry_after_header
 from server.web import client_address, language, own_origins, render, translator
 
@@ -54,7 +55,9 @@ async def join_page(request: web.Request) -> web.Response:
     event_id, role = resolved
     event = await store.event(event_id)
     request[LANGUAGE] = language(request, event.language)
-    return render(request, "join.html", {"event": event, "role": role.value, "colours": AVATAR_COLOURS})
+    notice = event.privacy_notice or translator(request)("privacy.default")  # shown before the pseudonym field
+    context = {"event": event, "role": role.value, "colours": AVATAR_COLOURS, "privacy_notice": notice}
+    return render(request, "join.html", context)
 
 
 async def join_api(request: web.Request) -> web.Response:
@@ -101,6 +104,7 @@ async def room_page(request: web.Request) -> web.Response:
         raise web.HTTPNotFound() from None
     request[LANGUAGE] = language(request, event.language)
     tr = translator(request)
+    await current_organizer(request)  # an organizer's session puts the way back and the logout in the header
     return render(request, "room.html", {"event": event, "client_messages": tr.client_messages()})
 
 

@@ -107,11 +107,15 @@ def _blank_form(request: web.Request) -> dict[str, str]:
         "date": "",
         "language": request.app[SETTINGS].default_language,
         "fields": "",
+        "privacy_notice": "",
     }
 
 
+FORM_FIELDS = ("title", "description", "date", "language", "fields", "privacy_notice")
+
+
 def _form_values(form: Any) -> dict[str, str]:
-    return {key: str(form.get(key, "")) for key in ("title", "description", "date", "language", "fields")}
+    return {key: str(form.get(key, "")) for key in FORM_FIELDS}
 
 
 def _draft(values: dict[str, str]) -> Any:
@@ -122,6 +126,7 @@ def _draft(values: dict[str, str]) -> Any:
         language=values["language"],
         fields_text=values["fields"],
         languages=LANGUAGES,
+        privacy_notice=values["privacy_notice"],
     )
 
 
@@ -140,6 +145,7 @@ async def create_event(request: web.Request) -> web.StreamResponse:
         date=draft.date,
         language=draft.language,
         field_names=draft.fields,
+        privacy_notice=draft.privacy_notice,
     )
     raise web.HTTPSeeOther(f"/organizer/events/{event.id}")
 
@@ -177,6 +183,7 @@ def _event_form(event: Event) -> dict[str, str]:
         "date": event.date.isoformat() if event.date else "",
         "language": event.language,
         "fields": "\n".join(f.name for f in event.fields),
+        "privacy_notice": event.privacy_notice,
     }
 
 
@@ -199,6 +206,7 @@ async def update_event(request: web.Request) -> web.StreamResponse:
             date=draft.date,
             language=draft.language,
             field_names=draft.fields,
+            privacy_notice=draft.privacy_notice,
         )
     except DomainError as exc:
         return await _event_page(request, event, values, error=exc.message, status=400)
@@ -206,12 +214,32 @@ async def update_event(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(f"/organizer/events/{event.id}?done=saved")
 
 
-async def rotate_link(request: web.Request) -> web.StreamResponse:
-    _organizer, event = await own_event(request)
+def _link_role(request: web.Request) -> Role:
     try:
         role = Role(request.match_info["role"])
+    except ValueError:
+        raise web.HTTPNotFound() from None
+    if role not in LINK_ROLES:
+        raise web.HTTPNotFound()
+    return role
+
+
+async def rotate_confirm_page(request: web.Request) -> web.Response:
+    """The step before a link is replaced: what happens to the old one, then a POST that confirms."""
+    _organizer, event = await own_event(request)
+    return render(request, "rotate_link.html", {"event": event, "role": _link_role(request).value})
+
+
+async def rotate_link(request: web.Request) -> web.StreamResponse:
+    """Replace a link, only when the confirmation form sent ``confirm=yes``; any other POST
+    (the first click, a form of an older page) shows the confirmation instead."""
+    _organizer, event = await own_event(request)
+    role = _link_role(request)
+    if (await request.post()).get("confirm") != "yes":
+        return render(request, "rotate_link.html", {"event": event, "role": role.value})
+    try:
         await request.app[STORE].rotate_link(event.id, role)
-    except (ValueError, DomainError):
+    except DomainError:
         raise web.HTTPNotFound() from None
     raise web.HTTPSeeOther(f"/organizer/events/{event.id}?done=rotated#links")
 
@@ -226,5 +254,6 @@ def routes() -> list[web.RouteDef]:
         web.post("/organizer/events", create_event),
         web.get("/organizer/events/{event_id}", event_page),
         web.post("/organizer/events/{event_id}", update_event),
+        web.get("/organizer/events/{event_id}/links/{role}/rotate", rotate_confirm_page),
         web.post("/organizer/events/{event_id}/links/{role}/rotate", rotate_link),
     ]

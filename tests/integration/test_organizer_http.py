@@ -10,14 +10,17 @@ import aiohttp
 import pytest
 import socketio
 from aiohttp.test_utils import TestServer
+from markupsafe import escape
 
 from boards.actors import Role
+from server.i18n import Translator
 from server.keys import STORE
 from server.passwords import hash_password
 from tests.support import base_url, connect, join, start_server
 
 PASSWORD = "correct horse battery"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+T_DE = Translator("de")
 
 
 @pytest.fixture
@@ -109,7 +112,7 @@ async def test_every_form_needs_the_csrf_token(server: TestServer, http: aiohttp
         ("/login", {"username": "anna", "password": PASSWORD}),
         ("/organizer/events", EVENT_FORM),
         (f"/organizer/events/{event_id}", {**EVENT_FORM, "title": "Gekapert"}),
-        (f"/organizer/events/{event_id}/links/participant/rotate", {}),
+        (f"/organizer/events/{event_id}/links/participant/rotate", {"confirm": "yes"}),
         ("/logout", {}),
     ]
     for path, data in forms:
@@ -157,7 +160,9 @@ async def test_create_edit_and_rotate(server: TestServer, http: aiohttp.ClientSe
     status, body = await join(base, stored[Role.PARTICIPANT], "Vorher")
     assert status == 201
     async with http.post(
-        f"{base}/organizer/events/{event_id}/links/participant/rotate", data={"csrf": csrf}, allow_redirects=False
+        f"{base}/organizer/events/{event_id}/links/participant/rotate",
+        data={"csrf": csrf, "confirm": "yes"},
+        allow_redirects=False,
     ) as response:
         assert response.status == 303
     status, body = await join(base, stored[Role.PARTICIPANT], "Nachher")
@@ -193,9 +198,11 @@ async def test_an_organizer_cannot_see_or_change_another_organizers_event(server
         status, html, csrf = await page(bernd, f"{base}{location}")
         assert status == 404 and "/j/" not in html
         async with bernd.post(
-            f"{base}{location}/links/participant/rotate", data={"csrf": csrf}, allow_redirects=False
+            f"{base}{location}/links/participant/rotate", data={"csrf": csrf, "confirm": "yes"}, allow_redirects=False
         ) as response:
             assert response.status == 404
+        async with bernd.get(f"{base}{location}/links/participant/rotate") as response:
+            assert response.status == 404 and EVENT_FORM["title"] not in await response.text()
         _status, html, _csrf = await page(bernd, f"{base}/organizer")
         assert EVENT_FORM["title"] not in html
 
@@ -287,3 +294,114 @@ async def test_new_fields_reach_a_live_board_at_once(server: TestServer, http: a
     ack = await anna.call("board.idea.create", {"board_id": board_id, "field_id": columns[1]["id"], "text": "Solar"})
     assert ack["ok"], ack
     await anna.disconnect()
+
+
+async def test_a_link_is_replaced_only_after_a_confirmation(server: TestServer, http: aiohttp.ClientSession) -> None:
+    base = base_url(server)
+    await login(http, base)
+    _status, location = await create_event(http, base)
+    event_id = location.rsplit("/", 1)[1]
+    before = await server.app[STORE].links(event_id)
+    rotate = f"{base}{location}/links/participant/rotate"
+
+    # the event page leads to the confirmation; neither opening it nor a first POST replaces anything
+    _status, html, csrf = await page(http, f"{base}{location}")
+    assert f'href="{location}/links/participant/rotate"' in html
+    status, html, confirm_csrf = await page(http, rotate)
+    warning = str(escape(T_DE("rotate.warning", role=T_DE("role.participant"))))
+    assert status == 200 and warning in html and 'name="confirm" value="yes"' in html
+    assert f'href="{location}#links"' in html  # the way back without replacing
+    async with http.post(rotate, data={"csrf": csrf}, allow_redirects=False) as response:
+        assert response.status == 200 and warning in await response.text()
+    assert await server.app[STORE].links(event_id) == before
+    assert (await join(base, before[Role.PARTICIPANT], "Noch gültig"))[0] == 201
+
+    # the confirmed POST needs the CSRF token like every form
+    for token in (None, "", "forged-token-forged-token-forged"):
+        body = {"confirm": "yes"} if token is None else {"confirm": "yes", "csrf": token}
+        async with http.post(rotate, data=body, allow_redirects=False) as response:
+            assert response.status == 403
+    assert await server.app[STORE].links(event_id) == before
+
+    # only roles with a link can be replaced
+    for role in ("organizer", "nobody"):
+        async with http.get(f"{base}{location}/links/{role}/rotate") as response:
+            assert response.status == 404
+        async with http.post(
+            f"{base}{location}/links/{role}/rotate", data={"csrf": csrf, "confirm": "yes"}, allow_redirects=False
+        ) as response:
+            assert response.status == 404
+
+    async with http.post(rotate, data={"csrf": confirm_csrf, "confirm": "yes"}, allow_redirects=False) as response:
+        assert response.status == 303 and response.headers["Location"].endswith("?done=rotated#links")
+    after = await server.app[STORE].links(event_id)
+    assert after[Role.PARTICIPANT] != before[Role.PARTICIPANT]
+    assert after[Role.FACILITATOR] == before[Role.FACILITATOR] and after[Role.OBSERVER] == before[Role.OBSERVER]
+    status, body = await join(base, before[Role.PARTICIPANT], "Zu spät")
+    assert status == 404 and body["error"]["code"] == "invalid_link"
+
+
+def privacy_section(html: str) -> str:
+    """The join page up to its pseudonym field: what a person reads before typing a name."""
+    before, field, _rest = html.partition('id="pseudonym"')
+    assert field, "the join page has no pseudonym field"
+    return before
+
+
+async def test_the_join_page_shows_the_default_privacy_notice_and_links_the_privacy_page(
+    server: TestServer, http: aiohttp.ClientSession
+) -> None:
+    base = base_url(server)
+    await login(http, base)
+    _status, location = await create_event(http, base)
+    links = await server.app[STORE].links(location.rsplit("/", 1)[1])
+    participant_jar = aiohttp.CookieJar(unsafe=True)
+    async with aiohttp.ClientSession(cookie_jar=participant_jar) as guest:  # no organizer session
+        async with guest.get(f"{base}/j/{links[Role.PARTICIPANT]}") as response:
+            html = await response.text()
+        top = privacy_section(html)
+        assert str(escape(T_DE("privacy.default"))) in top  # line breaks kept as they are
+        assert 'href="/datenschutz"' in top
+        for path in ("/datenschutz", "/privacy"):
+            async with guest.get(f"{base}{path}") as response:
+                assert response.status == 200
+                text = await response.text()
+            assert '<html lang="de">' in text
+            assert str(escape(T_DE("privacy.default"))) in text and str(escape(T_DE("privacy.rights"))) in text
+        async with guest.get(f"{base}/lang/en?next=/datenschutz") as response:
+            text = await response.text()
+        assert str(escape(Translator("en")("privacy.default"))) in text
+        async with guest.get(f"{base}/j/{links[Role.PARTICIPANT]}") as response:
+            assert str(escape(Translator("en")("privacy.default"))) in privacy_section(await response.text())
+
+
+async def test_an_organizers_privacy_notice_replaces_the_default_and_survives_a_restart(database_url: str) -> None:
+    server = await start_server(database_url)
+    await server.app[STORE].create_organizer("anna", hash_password(PASSWORD))
+    base = base_url(server)
+    notice = "Verantwortlich: Stadt Aalen, <b>Amt für Digitales</b>\nLöschung: 6 Monate nach der Werkstatt"
+    try:
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+            await login(http, base)
+            _status, location = await create_event(http, base, privacy_notice=notice)
+            event_id = location.rsplit("/", 1)[1]
+            _status, html, csrf = await page(http, f"{base}{location}")
+            assert f">{escape(notice)}</textarea>" in html  # the form shows it for editing
+            bad = {**EVENT_FORM, "privacy_notice": "x" * 10_001, "csrf": csrf}
+            async with http.post(f"{base}{location}", data=bad, allow_redirects=False) as response:
+                assert response.status == 400 and 'role="alert"' in await response.text()
+        assert (await server.app[STORE].event(event_id)).privacy_notice == notice
+        link = (await server.app[STORE].links(event_id))[Role.PARTICIPANT]
+    finally:
+        await server.close()
+
+    server = await start_server(database_url)  # a restart on the same database
+    try:
+        async with aiohttp.ClientSession() as guest, guest.get(f"{base_url(server)}/j/{link}") as response:
+            top = privacy_section(await response.text())
+        assert "Verantwortlich: Stadt Aalen, &lt;b&gt;Amt für Digitales&lt;/b&gt;\nLöschung: 6 Monate" in top
+        assert "<b>" not in top  # shown as text, never as HTML
+        assert str(escape(T_DE("privacy.default"))) not in top
+        assert 'href="/datenschutz"' in top
+    finally:
+        await server.close()
