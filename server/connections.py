@@ -5,22 +5,28 @@ headers or body a byte every few seconds (slowloris) holds its connection, and t
 them hold the node. Here every connection passes a small protocol in front of aiohttp's:
 
     ConnectionGuard     one per node: the limits, and the connections open, in total and per
-                        address (an IPv6 client counts by its /64, the share one subscriber holds)
+                        address (an IPv6 client counts in its /64, /56 and /48, server.ratelimit)
     GuardedConnection   one per connection, an ``asyncio.Protocol`` that forwards to aiohttp's
                         request handler and, once a websocket takes the connection over
                         (``hand_over``), to the websocket's protocol
     GuardedRunner       an ``AppRunner`` whose sites open their connections through the guard
 
-The request deadline: from a request's first byte, the client has ``request_timeout_s`` to
-send the whole request, headers and body; a connection still short of it then is aborted.
-The deadline is disarmed when the request's body has arrived (``request_read``, told by the
-outermost middleware), so a slow handler or a slow response never counts against it, and an
-idle keep-alive connection has no deadline (aiohttp closes it after its keep-alive timeout).
-A websocket has none either: Socket.IO closes one that never connects (server.realtime).
+The request deadline: from the moment a connection opens, the client has ``request_timeout_s``
+to send its first request whole, headers and body, and from the first byte of each later
+request on the connection as long for that one; a connection still short of it then is
+aborted. So a connection that never sends a byte holds its place no longer than one that
+trickles. The deadline is disarmed when the request's body has arrived (``request_read``,
+told by the outermost middleware), so a slow handler or a slow response never counts against
+it. An idle keep-alive connection, between two requests, is closed by aiohttp after
+``keepalive_timeout_s`` (``GuardedRunner`` hands it to aiohttp, whose own default is an hour).
+A websocket has neither: Socket.IO closes one that never connects (server.realtime), and
+pings the others.
 
 The caps: a connection over ``max_connections`` (node) or ``max_connections_per_address``
-is not handed to aiohttp at all. Its first bytes (the request) are answered with a raw
-``503`` (node full) or ``429`` (this address has too many), ``Retry-After`` and a close;
+(for an IPv6 client also 4 times that for its /56 and 16 times for its /48,
+``server.ratelimit.NETWORK_SHARES``) is not handed to aiohttp at all. Its first bytes (the
+request) are answered with a raw ``503`` (node full) or ``429`` (this address has too many),
+``Retry-After`` and a close;
 read first, because closing a socket with unread data sends a reset that can destroy the
 answer on its way. A refused client that sends nothing is dropped after ``REFUSAL_GRACE_S``,
 and while ``REFUSING_MAX`` refused connections wait, further ones are dropped at once.
@@ -37,7 +43,7 @@ from typing import Any, cast
 
 from aiohttp import web
 
-from server.ratelimit import address_key
+from server.ratelimit import address_keys
 from server.settings import Settings
 
 log = logging.getLogger("werkstatt.connections")
@@ -66,12 +72,20 @@ ADDRESS_FULL = _refusal(429, "Too Many Requests", "Too many open connections fro
 class ConnectionGuard:
     """The limits of one node and the connections open on it."""
 
-    def __init__(self, *, request_timeout_s: float, max_connections: int, max_connections_per_address: int) -> None:
+    def __init__(
+        self,
+        *,
+        request_timeout_s: float,
+        max_connections: int,
+        max_connections_per_address: int,
+        keepalive_timeout_s: float = 30.0,
+    ) -> None:
         self.request_timeout_s = request_timeout_s
+        self.keepalive_timeout_s = keepalive_timeout_s
         self.max_connections = max_connections  # 0: no cap
         self.max_connections_per_address = max_connections_per_address  # 0: no cap
         self.open = 0
-        self.per_address: dict[str, int] = {}
+        self.per_address: dict[str, int] = {}  # by each key of ``address_keys``
         self.refusing = 0  # refused connections not closed yet
         self._warned = -WARN_EVERY_S
 
@@ -81,6 +95,7 @@ class ConnectionGuard:
             request_timeout_s=settings.request_timeout_s,
             max_connections=settings.max_connections,
             max_connections_per_address=settings.max_connections_per_address,
+            keepalive_timeout_s=settings.keepalive_timeout_s,
         )
 
     def attach(self, app: web.Application) -> None:
@@ -89,30 +104,38 @@ class ConnectionGuard:
         app.middlewares.insert(0, request_read)
 
     def open_from(self, address: str) -> int:
-        return self.per_address.get(address, 0)
+        return self.per_address.get(address_keys(address)[0][0], 0)
 
-    def admit(self, address: str) -> bytes | None:
-        """Count a new connection from ``address`` in, or the answer that refuses it."""
+    def admit(self, keys: tuple[tuple[str, int], ...]) -> bytes | None:
+        """Count a new connection from the address with these ``address_keys`` in, or the answer
+        that refuses it."""
         if self.max_connections and self.open >= self.max_connections:
             self._warn("%d connections open on the node (max_connections): new ones are refused", self.open)
             return NODE_FULL
-        count = self.per_address.get(address, 0)
-        if self.max_connections_per_address and count >= self.max_connections_per_address:
-            self._warn(
-                "%d connections open from %s (max_connections_per_address): new ones are refused", count, address
-            )
-            return ADDRESS_FULL
+        cap = self.max_connections_per_address
+        per_address = self.per_address
+        if cap:
+            for key, share in keys:
+                count = per_address.get(key, 0)
+                if count >= cap * share:
+                    self._warn(
+                        "%d connections open from %s (max_connections_per_address): new ones are refused", count, key
+                    )
+                    return ADDRESS_FULL
         self.open += 1
-        self.per_address[address] = count + 1
+        for key, _share in keys:
+            per_address[key] = per_address.get(key, 0) + 1
         return None
 
-    def release(self, address: str) -> None:
+    def release(self, keys: tuple[tuple[str, int], ...]) -> None:
         self.open -= 1
-        count = self.per_address[address] - 1
-        if count:
-            self.per_address[address] = count
-        else:
-            del self.per_address[address]
+        per_address = self.per_address
+        for key, _share in keys:
+            count = per_address[key] - 1
+            if count:
+                per_address[key] = count
+            else:
+                del per_address[key]
 
     def _warn(self, message: str, *args: Any) -> None:
         now = time.monotonic()
@@ -131,7 +154,7 @@ class GuardedConnection(asyncio.Protocol):
         self._factory = factory
         self._inner: asyncio.Protocol | None = None  # None while refused
         self._transport: asyncio.Transport | None = None
-        self._address: str | None = None  # set while counted
+        self._address: tuple[tuple[str, int], ...] | None = None  # its address_keys, while counted
         self._deadline: asyncio.TimerHandle | None = None
         self._refusal: bytes | None = None
         self._taken_over = False
@@ -139,12 +162,15 @@ class GuardedConnection(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = cast(asyncio.Transport, transport)
         peer = transport.get_extra_info("peername")
-        address = address_key(str(peer[0])) if isinstance(peer, tuple) and peer else ""
+        address = address_keys(str(peer[0]) if isinstance(peer, tuple) and peer else "")
         refusal = self._guard.admit(address)
         if refusal is not None:
             self._refuse(refusal)
             return
         self._address = address
+        # the first request's deadline runs from now: a client that connects and sends nothing
+        # holds its connection no longer than one that sends a byte now and then
+        self._deadline = asyncio.get_running_loop().call_later(self._guard.request_timeout_s, self._expire)
         self._inner = self._factory()
         self._inner.connection_made(transport)
 
@@ -153,7 +179,7 @@ class GuardedConnection(asyncio.Protocol):
         if inner is None:
             self._answer_refusal()
             return
-        if self._deadline is None and not self._taken_over:  # the first byte of a request
+        if self._deadline is None and not self._taken_over:  # the first byte of a later request
             self._deadline = asyncio.get_running_loop().call_later(self._guard.request_timeout_s, self._expire)
         inner.data_received(data)
 
@@ -260,12 +286,16 @@ class GuardedRunner(web.AppRunner):
 
     A site (``TCPSite``, ``SockSite`` …) creates its connections with ``runner.server`` as the
     protocol factory; here that is aiohttp's server behind a ``GuardedServer``, while setting
-    up, shutting down and cleaning up work on aiohttp's server itself.
+    up, shutting down and cleaning up work on aiohttp's server itself. aiohttp closes a
+    keep-alive connection idle for the guard's ``keepalive_timeout_s`` (unless the caller
+    passes its own ``keepalive_timeout``): aiohttp's default of an hour would let idle
+    connections fill the caps.
     """
 
     __slots__ = ("_guard",)
 
     def __init__(self, app: web.Application, guard: ConnectionGuard, **kwargs: Any) -> None:
+        kwargs.setdefault("keepalive_timeout", guard.keepalive_timeout_s)  # aiohttp's own default: 3630 s
         super().__init__(app, **kwargs)
         self._guard = guard
 

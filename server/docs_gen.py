@@ -157,6 +157,8 @@ def _setting_type(name: str, prop: dict[str, Any]) -> str:
     annotation = Settings.model_fields[name].annotation
     if name == "allowed_hosts":
         return "comma-separated list of host names"
+    if name == "trusted_proxy_addresses":
+        return "comma-separated list of IP addresses or networks (CIDR)"
     if name == "allowed_origins" or "array" in str(prop.get("type", "")):
         return "comma-separated list of origins"
     if "anyOf" in prop:

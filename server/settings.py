@@ -8,6 +8,7 @@ in reprs or logs.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -72,9 +73,16 @@ class Settings(BaseModel):
         15.0,
         gt=0,
         le=600,
-        description="Seconds a client has, from the first byte of a request, to send all of it (headers and "
-        "body); a connection still short of it is closed. Idle keep-alive connections and websockets have no "
-        "such deadline.",
+        description="Seconds a client has to send a request whole (headers and body): the first one from the "
+        "moment it connects, each later one on the connection from its first byte; a connection still short of "
+        "it is closed. Websockets have no such deadline.",
+    )
+    keepalive_timeout_s: float = Field(
+        30.0,
+        gt=0,
+        le=3600,
+        description="Seconds a keep-alive connection may stay idle between two requests before it is closed. "
+        "Websockets are not affected (they are pinged).",
     )
     max_connections: int = Field(
         10_000,
@@ -85,9 +93,9 @@ class Settings(BaseModel):
     max_connections_per_address: int = Field(
         2_000,
         ge=0,
-        description="Connections open at once from one address (an IPv6 client: from its /64); a further one is "
-        "answered `429` and closed (0: no cap). Behind a reverse proxy every connection comes from the proxy: "
-        "see [running](running.md#limits).",
+        description="Connections open at once from one address (an IPv6 client: from its /64, and 4 times as many "
+        "from its /56, 16 times from its /48); a further one is answered `429` and closed (0: no cap). Behind a "
+        "reverse proxy every connection comes from the proxy: see [running](running.md#limits).",
     )
     rate_per_second: float = Field(10.0, gt=0, description="Sustained Socket.IO events per connection and second.")
     rate_burst: int = Field(
@@ -104,7 +112,14 @@ class Settings(BaseModel):
         ge=0,
         le=10,
         description="Reverse proxies in front of the server that append the client's address to "
-        "`X-Forwarded-For`; the per-address limits take the address from there (0: the connection's peer).",
+        "`X-Forwarded-For`; for a request that arrives from one of `trusted_proxy_addresses`, the per-address "
+        "limits take the address from there (0: always the connection's peer).",
+    )
+    trusted_proxy_addresses: tuple[str, ...] = Field(
+        ("127.0.0.1", "::1"),
+        description="Addresses (or networks such as `10.0.0.0/8`, comma-separated) of the reverse proxy that "
+        "connects to werkstatt: only a request from one of them has its `X-Forwarded-For` read (with "
+        "`trusted_proxies` above 0); any other client is counted by its own address, whatever it sends.",
     )
     login_attempts: int = Field(
         5, ge=1, description="Failed organizer logins per address and user name within `login_window_s`."
@@ -156,6 +171,13 @@ class Settings(BaseModel):
         if isinstance(value, str):
             return tuple(h.strip().lower() for h in value.split(",") if h.strip())
         return value
+
+    @field_validator("trusted_proxy_addresses", mode="before")
+    @classmethod
+    def _split_networks(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [n.strip() for n in value.split(",") if n.strip()]
+        return tuple(str(ipaddress.ip_network(n, strict=False)) for n in value)
 
     @property
     def base_url(self) -> str:

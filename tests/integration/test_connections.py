@@ -1,5 +1,6 @@
-"""Connections as an attacker opens them: requests that never finish arriving, and more
-connections than a node or an address may hold (server.connections).
+"""Connections as an attacker opens them: requests that never finish arriving, connections
+that never send one or sit idle, and more connections than a node or an address may hold
+(server.connections).
 
 Most tests run ``werkstatt serve`` in a child process, as an operator starts it (with uvloop
 where installed), and speak raw HTTP to it over real sockets. A second source address is
@@ -22,11 +23,15 @@ import pytest
 from aiohttp import web
 
 from server.app import create_app
+from server.connections import ADDRESS_FULL, ConnectionGuard
 from server.keys import CONNECTIONS
+from server.ratelimit import address_keys
 from tests.support import GuardedTestServer, base_url, connect, participant, settings_for, start_server, until
 
 DEADLINE = 1.0  # request_timeout_s in these tests
-MARGIN = 4.0  # for a loaded machine: the deadline is a timer, late under load, never early
+KEEPALIVE = 1.0  # keepalive_timeout_s where a test is about it
+MARGIN = 10.0  # for a loaded machine: a timer fires late under load, never early
+EARLY = 0.25  # what a timer may seem early, measured in another process (clocks read at loop turns)
 OTHER = "127.0.0.2"
 PATH = "/socket.io/?EIO=4&transport=websocket"
 
@@ -108,11 +113,12 @@ class Conn:
                 await self.writer.drain()
                 await asyncio.sleep(every)
 
-    async def closed_within(self, seconds: float) -> tuple[bytes, float]:
-        """What the server sent until it closed the connection, and when (from now); fails
-        when the connection is still open after ``seconds``."""
+    async def closed_within(self, seconds: float, since: float | None = None) -> tuple[bytes, float]:
+        """What the server sent until it closed the connection, and when (seconds from
+        ``since``, a ``loop.time()``; default now); fails when the connection is still open
+        ``seconds`` after ``since``."""
         loop = asyncio.get_running_loop()
-        start = loop.time()
+        start = loop.time() if since is None else since
         received = b""
 
         async def until_closed() -> None:
@@ -122,8 +128,9 @@ class Conn:
                     received += chunk
 
         try:
-            await asyncio.wait_for(until_closed(), seconds)
+            await asyncio.wait_for(until_closed(), max(0.0, start + seconds - loop.time()))
         except TimeoutError:
+            self.writer.close()  # not left to the garbage collector's warning in another test
             pytest.fail(f"the connection was still open after {seconds} s")
         return received, loop.time() - start
 
@@ -154,6 +161,7 @@ async def admitted_again(server: Served, source: str = "127.0.0.1", within: floa
 
 async def test_headers_that_trickle_are_cut_off_at_the_deadline(serve: Callable[..., Awaitable[Served]]) -> None:
     server = await serve(request_timeout_s=DEADLINE)
+    start = asyncio.get_running_loop().time()  # before the connection opens: the deadline runs after it
     slow = await Conn.open(server)
     slow.writer.write(b"GET /healthz HTTP/1.1\r\n" + slow.head + b"X-Slow: ")
     trickling = asyncio.create_task(slow.trickle())
@@ -161,9 +169,9 @@ async def test_headers_that_trickle_are_cut_off_at_the_deadline(serve: Callable[
     fine = await Conn.open(server)  # meanwhile, another client is served as always
     assert (await fine.get())[0] == 200
 
-    received, after = await slow.closed_within(DEADLINE + MARGIN)
+    received, after = await slow.closed_within(DEADLINE + MARGIN, since=start)
     assert received == b""  # closed, not answered
-    assert after >= DEADLINE * 0.9
+    assert after >= DEADLINE - EARLY
     await trickling
     for conn in (slow, fine):
         await conn.close()
@@ -171,6 +179,7 @@ async def test_headers_that_trickle_are_cut_off_at_the_deadline(serve: Callable[
 
 async def test_a_body_that_trickles_is_cut_off_at_the_deadline(serve: Callable[..., Awaitable[Served]]) -> None:
     server = await serve(request_timeout_s=DEADLINE)
+    start = asyncio.get_running_loop().time()
     slow = await Conn.open(server)
     slow.writer.write(
         b"POST /api/join HTTP/1.1\r\n"
@@ -183,18 +192,46 @@ async def test_a_body_that_trickles_is_cut_off_at_the_deadline(serve: Callable[.
     fine = await Conn.open(server)
     assert (await fine.get())[0] == 200
 
-    received, after = await slow.closed_within(DEADLINE + MARGIN)
+    received, after = await slow.closed_within(DEADLINE + MARGIN, since=start)
     assert received == b""
-    assert after >= DEADLINE * 0.9
+    assert after >= DEADLINE - EARLY
     await trickling
     for conn in (slow, fine):
         await conn.close()
     assert "Error handling request" not in server.log.read_text()  # a client cut off is not a server error
 
 
+async def test_a_connection_that_sends_nothing_is_closed_at_the_deadline(
+    serve: Callable[..., Awaitable[Served]],
+) -> None:
+    """A client that connects and stays silent holds its place no longer than one that
+    trickles: thousands of them would otherwise fill the caps (and lock everyone else out)."""
+    server = await serve(request_timeout_s=DEADLINE, keepalive_timeout_s=600)
+    start = asyncio.get_running_loop().time()
+    silent = await Conn.open(server)
+    received, after = await silent.closed_within(DEADLINE + MARGIN, since=start)
+    assert received == b""
+    assert after >= DEADLINE - EARLY
+    await silent.close()
+    assert "Error handling request" not in server.log.read_text()
+
+
+async def test_an_idle_keep_alive_connection_is_closed_after_the_keep_alive_timeout(
+    serve: Callable[..., Awaitable[Served]],
+) -> None:
+    server = await serve(request_timeout_s=600, keepalive_timeout_s=KEEPALIVE)
+    conn = await Conn.open(server)
+    start = asyncio.get_running_loop().time()  # the idle time starts once the answer is out, after this
+    assert (await conn.get())[0] == 200
+    received, after = await conn.closed_within(KEEPALIVE + MARGIN, since=start)
+    assert received == b""
+    assert after >= KEEPALIVE - EARLY
+    await conn.close()
+
+
 async def test_an_idle_keep_alive_connection_outlives_the_deadline(serve: Callable[..., Awaitable[Served]]) -> None:
     """The deadline runs from a request's first byte to its last, not while a connection waits."""
-    server = await serve(request_timeout_s=DEADLINE)
+    server = await serve(request_timeout_s=DEADLINE, keepalive_timeout_s=600)
     conn = await Conn.open(server)
     assert (await conn.get())[0] == 200
     await asyncio.sleep(DEADLINE * 2)  # idle, as a browser's connection between two requests
@@ -217,6 +254,27 @@ async def test_the_time_the_server_takes_to_answer_does_not_count(sqlite_url: st
     try:
         async with aiohttp.ClientSession() as http, http.post(base_url(server) + "/api/slow", data=b"x" * 1000) as r:
             assert (r.status, await r.text()) == (200, "1000 bytes")
+    finally:
+        await server.close()
+
+
+async def test_websockets_outlive_the_deadline_and_the_keep_alive_timeout(sqlite_url: str) -> None:
+    """A websocket taken over from aiohttp has neither: it is idle between events by nature,
+    and Socket.IO's pings look after it."""
+    server = await start_server(sqlite_url, request_timeout_s=DEADLINE, keepalive_timeout_s=KEEPALIVE)
+    guard = server.app[CONNECTIONS]
+    try:
+        member = await participant(server)
+        client = await connect(base_url(server), member["token"], member["member_id"])
+        async with aiohttp.ClientSession() as http:
+            raw = await http.ws_connect(base_url(server) + PATH)  # never sends its Socket.IO connect
+            assert (await raw.receive_str(timeout=10)).startswith("0")
+            await asyncio.sleep(3 * max(DEADLINE, KEEPALIVE))  # idle, well past both
+            assert (await client.call("room.enter"))["ok"] is True
+            assert guard.open == 2
+            assert not raw.closed
+            await raw.close()
+        await client.disconnect()
     finally:
         await server.close()
 
@@ -288,6 +346,24 @@ async def test_websockets_that_never_connect_count_until_they_close(
         await sockets.pop().close()
         assert await admitted_again(server)
         await sockets.pop().close()
+
+
+def test_an_ipv6_customer_is_capped_in_its_56_and_48_too() -> None:
+    """A home line is given a /56 (256 /64s): its /64s together get 4 times one /64's share,
+    the /56s of a /48 together 16 times, not 256 times each."""
+    guard = ConnectionGuard(request_timeout_s=DEADLINE, max_connections=0, max_connections_per_address=2)
+    line = [address_keys(f"2001:db8:0:{n:x}::1") for n in range(256)]  # each /64 of 2001:db8::/56
+    assert [guard.admit(line[0]), guard.admit(line[0]), guard.admit(line[0])] == [None, None, ADDRESS_FULL]
+    assert [guard.admit(keys) for keys in line[1:7]] == [None] * 6  # 8 in the /56: 4 times 2
+    assert guard.admit(line[7]) == ADDRESS_FULL  # a fresh /64 of the same /56
+    guard.release(line[0])
+    assert guard.admit(line[7]) is None  # room again once one of them closes
+    for site in range(1, 4):  # three more /56s of the /48, 8 connections each
+        for n in range(8):
+            assert guard.admit(address_keys(f"2001:db8:0:{site * 256 + n:x}::1")) is None
+    assert guard.admit(address_keys("2001:db8:0:ff00::1")) == ADDRESS_FULL  # the /48 holds 32: 16 times 2
+    assert guard.admit(address_keys("2001:db8:1::1")) is None  # another /48
+    assert guard.admit(address_keys("198.51.100.7")) is None  # IPv4: one address, one share
 
 
 # -- the guard under the test fixtures ---------------------------------------------------------
