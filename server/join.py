@@ -13,7 +13,7 @@ from server import __version__
 from server.ids import new_token, token_hash
 from server.keys import JOIN_LIMIT_ADDRESS, JOIN_LIMIT_LINK, LANGUAGE, LIVE, STORE
 from server.organizer import current_organizer
-from server.ratelimit import address_key, retry_after_header
+from server.ratelimit import address_keys, retry_after_header
 from server.web import client_address, language, own_origins, render, translator
 
 
@@ -71,7 +71,7 @@ async def join_api(request: web.Request) -> web.Response:
     except ValidationError as exc:
         first = exc.errors()[0]
         return api_error(400, "invalid_payload", f"{'.'.join(map(str, first['loc'])) or 'body'}: {first['msg']}")
-    wait = request.app[JOIN_LIMIT_ADDRESS].take(address_key(client_address(request)))
+    wait = request.app[JOIN_LIMIT_ADDRESS].take_all(address_keys(client_address(request)))
     if wait:
         return rate_limited(wait, "Too many joins from this address; retry later.")
     store = request.app[STORE]

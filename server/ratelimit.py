@@ -3,6 +3,13 @@ and the organizer login limit.
 
 Per-address limits key IPv6 clients by their /64 network (``address_key``): one household or
 host usually holds a whole /64 and could otherwise take a fresh address for every request.
+A home line is usually given a /56, though (256 /64s), and a site a /48: so an IPv6 client is
+counted in its /64, its /56 and its /48 at once (``address_keys``), each wider network with a
+larger share (``NETWORK_SHARES``: 4 times the /64's limit for a /56, 16 times for a /48). One
+customer who spreads over the /64s of its /56 gets 4 times one /64's share, not 256 times;
+different customers of one provider who happen to share a /48 are held back only together
+past 16 times. The joins, the login limit's counts per address and the connection caps
+(server.connections) count this way.
 Every keyed limit forgets a key once it holds nothing any more, so memory follows the keys
 active within a window, not every address ever seen.
 
@@ -32,6 +39,7 @@ not reset a guessing run against others.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import math
 import time
@@ -39,18 +47,30 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+NETWORK_SHARES = ((64, 1), (56, 4), (48, 16))  # an IPv6 client's networks, and each one's share of a limit
+
 
 def address_key(address: str) -> str:
     """The key a per-address limit counts under: IPv4 as is, IPv6 by its /64 network."""
+    return address_keys(address)[0][0]
+
+
+@functools.lru_cache(maxsize=4096)
+def address_keys(address: str) -> tuple[tuple[str, int], ...]:
+    """The keys a per-address limit counts ``address`` under, each with its share (the multiple
+    of the limit it may hold): IPv4 once, IPv6 in its /64, /56 and /48 (``NETWORK_SHARES``).
+
+    Cached: the connections of one address share one answer (server.connections keeps it for
+    each open connection), and a new connection from a known address parses nothing."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
-        return address  # not an IP (a Unix socket, a test transport): the address itself
+        return ((address, 1),)  # not an IP (a Unix socket, a test transport): the address itself
     if isinstance(ip, ipaddress.IPv6Address):
         if ip.ipv4_mapped is not None:
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.IPv6Network((ip, 64), strict=False))
-    return str(ip)
+            return ((str(ip.ipv4_mapped), 1),)
+        return tuple((str(ipaddress.IPv6Network((ip, bits), strict=False)), share) for bits, share in NETWORK_SHARES)
+    return ((str(ip), 1),)
 
 
 @dataclass(slots=True)
@@ -99,11 +119,23 @@ class Buckets:
 
     def take(self, key: str) -> float:
         """Take a token for ``key``: 0 if there was one, else the seconds until there is."""
+        return self.take_all(((key, 1),))
+
+    def take_all(self, keys: tuple[tuple[str, int], ...]) -> float:
+        """Take a token from the bucket of each key (``address_keys``: a key with share ``n`` has
+        ``n`` times the rate and burst), or none: 0 if each had one, else the seconds until they do."""
         self._sweep()
-        bucket = self.buckets.get(key)
-        if bucket is None:
-            bucket = self.buckets[key] = TokenBucket(self.rate, self.burst, self.clock)
-        return 0.0 if bucket.take() else bucket.wait()
+        buckets = []
+        for key, share in keys:
+            bucket = self.buckets.get(key)
+            if bucket is None:
+                bucket = self.buckets[key] = TokenBucket(self.rate * share, self.burst * share, self.clock)
+            buckets.append(bucket)
+        wait = max(bucket.wait() for bucket in buckets)
+        if wait == 0:
+            for bucket in buckets:
+                bucket.take()
+        return wait
 
     def _sweep(self) -> None:
         """Forget full buckets (a new one is the same), at most once per time to fill one."""
@@ -190,7 +222,7 @@ def retry_after_header(seconds: float) -> str:
 class LoginAttempt:
     limit: LoginLimit
     stamp: float
-    keys: tuple[str, str, str]
+    keys: tuple[str, ...]  # the pair of address and user name first
 
     def succeeded(self) -> None:
         """The password was right: the attempt is given back, the pair's failures cleared."""
@@ -218,13 +250,16 @@ class LoginLimit:
     def attempt(self, address: str, username: str) -> LoginAttempt:
         """Count an attempt before its password is checked; raises ``LimitReached`` over a limit.
 
-        The attempt stays counted as a failure unless ``succeeded()`` is called on it.
+        The attempt stays counted as a failure unless ``succeeded()`` is called on it. The count
+        per address is kept for an IPv6 client's /64, /56 and /48 (``address_keys``).
         """
-        addr = "a:" + address_key(address)
+        networks = address_keys(address)
+        addr = "a:" + networks[0][0]
         user = "u:" + username.casefold()
         pair = f"{addr}|{user}"
         window = self.window
-        waits = [window.free_in(pair, self.per_address_user), window.free_in(addr, self.per_address)]
+        waits = [window.free_in(pair, self.per_address_user)]
+        waits += [window.free_in("a:" + key, self.per_address * share) for key, share in networks]
         if window.count(pair) and window.count(user) >= self.per_user:
             # this address failed for this user name while it is guessed from many: it waits until
             # its own failure left the window or the guessing calmed down
@@ -232,5 +267,5 @@ class LoginLimit:
         wait = max(waits)
         if wait > 0:
             raise LimitReached(wait)
-        keys = (pair, addr, user)
+        keys = (pair, user, *("a:" + key for key, _share in networks))
         return LoginAttempt(self, window.add(*keys), keys)

@@ -3,6 +3,7 @@ the client's address."""
 
 from __future__ import annotations
 
+import functools
 import hmac
 import ipaddress
 import unicodedata
@@ -43,22 +44,42 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 def client_address(request: web.Request) -> str:
     """The address of the client, for every per-address limit.
 
-    The peer of the connection, unless ``trusted_proxies`` reverse proxies stand in front:
-    then the address the outermost of them saw, which is the ``trusted_proxies``-th entry of
-    ``X-Forwarded-For`` from the right (each proxy appends the address it was reached from;
-    entries further left are whatever the client sent, and are ignored).
+    The peer of the connection, unless ``trusted_proxies`` reverse proxies stand in front and
+    the peer is one of them (in ``trusted_proxy_addresses``): then the address the outermost
+    of them saw, which is the ``trusted_proxies``-th entry of ``X-Forwarded-For`` from the
+    right (each proxy appends the address it was reached from; entries further left are
+    whatever the client sent, and are ignored). A client that reaches the port directly is
+    counted by its own address, whatever ``X-Forwarded-For`` it sends (as uvicorn's
+    ``forwarded_allow_ips`` and gunicorn's do).
     """
     peer = request.remote or ""
-    hops = request.app[SETTINGS].trusted_proxies
-    if hops == 0:
+    settings = request.app[SETTINGS]
+    hops = settings.trusted_proxies
+    if hops == 0 or not _trusted(peer, settings.trusted_proxy_addresses):
         return peer
     forwarded = [a.strip() for h in request.headers.getall("X-Forwarded-For", ()) for a in h.split(",")]
     if len(forwarded) < hops:
-        return peer  # not through all the proxies: a direct request
+        return peer  # not through all the proxies
     try:
         return str(ipaddress.ip_address(forwarded[-hops]))
     except ValueError:
         return peer
+
+
+@functools.cache
+def _networks(addresses: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(a, strict=False) for a in addresses)
+
+
+def _trusted(peer: str, addresses: tuple[str, ...]) -> bool:
+    """Whether ``peer`` is one of the trusted proxies' ``addresses`` (addresses or networks)."""
+    try:
+        ip = ipaddress.ip_address(peer)
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return any(ip in network for network in _networks(addresses))
 
 
 def site_url(request: web.Request) -> str:

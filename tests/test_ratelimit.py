@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.ratelimit import Buckets, LimitReached, LoginLimit, address_key, retry_after_header
+from server.ratelimit import Buckets, LimitReached, LoginLimit, address_key, address_keys, retry_after_header
 
 
 class Clock:
@@ -27,6 +27,16 @@ class Clock:
 )
 def test_addresses_are_counted_by_host_and_ipv6_by_its_64(address: str, key: str) -> None:
     assert address_key(address) == key
+
+
+def test_an_ipv6_client_is_counted_in_its_64_56_and_48_with_growing_shares() -> None:
+    assert address_keys("2001:db8:1:2ff:1:2:3:4") == (
+        ("2001:db8:1:2ff::/64", 1),
+        ("2001:db8:1:200::/56", 4),
+        ("2001:db8:1::/48", 16),
+    )
+    assert address_keys("198.51.100.7") == (("198.51.100.7", 1),)
+    assert address_keys("::ffff:198.51.100.7") == (("198.51.100.7", 1),)
 
 
 def test_retry_after_is_whole_seconds_and_at_least_one() -> None:
@@ -53,6 +63,27 @@ def test_buckets_forget_keys_once_full_again() -> None:
     clock.now += 10  # every bucket has filled up again
     buckets.take("another")
     assert list(buckets.buckets) == ["another"]
+
+
+def test_the_64s_of_one_56_share_four_times_one_64s_bucket() -> None:
+    """A home line holds a /56, 256 /64s: taking a fresh /64 for each join gains 4 times one
+    /64's share, not 256 times; the /56s of a /48 together 16 times."""
+    clock = Clock()
+    buckets = Buckets(rate=0.01, burst=1, clock=clock)
+    line = [address_keys(f"2001:db8:0:{n:x}::1") for n in range(256)]  # the /64s of 2001:db8::/56
+    assert [buckets.take_all(keys) for keys in line[:4]] == [0.0] * 4
+    assert buckets.take_all(line[4]) == pytest.approx(25.0)  # the /56 refills at 4 × 0.01 a second
+    assert buckets.take_all(line[0]) == pytest.approx(100.0)  # its own /64 waits longer
+    clock.now += 25
+    assert buckets.take_all(line[4]) == 0.0  # refused, it took nothing from its own /64's bucket
+
+    wide = Buckets(rate=0.01, burst=1, clock=clock)
+    for site in range(4):  # four /56s of 2001:db8::/48, 4 joins each
+        for n in range(4):
+            assert wide.take_all(address_keys(f"2001:db8:0:{site * 256 + n:x}::1")) == 0.0
+    assert wide.take_all(address_keys("2001:db8:0:ff00::1")) > 0  # a fifth /56: the /48's 16 are used up
+    assert wide.take_all(address_keys("2001:db8:1::1")) == 0.0  # another /48
+    assert wide.take_all(address_keys("198.51.100.7")) == 0.0
 
 
 def limit(clock: Clock, **overrides: int) -> LoginLimit:
@@ -93,6 +124,17 @@ def test_one_address_is_limited_over_all_user_names() -> None:
     with pytest.raises(LimitReached):
         login.attempt("198.51.100.7", "bernd")
     login.attempt("198.51.100.8", "anna")
+
+
+def test_the_64s_of_one_56_share_the_address_limit() -> None:
+    """Failures per address count an IPv6 client in its /56 too (4 times the limit): a guesser
+    on a home line cannot get 256 times the guesses by taking a fresh /64 for each."""
+    login = limit(Clock(), per_address=2)
+    for n in range(8):  # one failure from each of 8 /64s of 2001:db8::/56
+        login.attempt(f"2001:db8:0:{n:x}::1", f"user{n}")
+    with pytest.raises(LimitReached):
+        login.attempt("2001:db8:0:ff::1", "anna")  # a fresh /64 of the same /56
+    login.attempt("2001:db8:0:100::1", "anna")  # another /56
 
 
 def test_a_name_guessed_from_many_addresses_is_open_to_fresh_addresses_only() -> None:

@@ -8,6 +8,7 @@ for real clients (``from_address``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -49,8 +50,13 @@ async def login(http: aiohttp.ClientSession, base: str, username: str = "anna", 
         return response.status
 
 
-async def join_from(http: aiohttp.ClientSession, base: str, link: str, pseudonym: str) -> aiohttp.ClientResponse:
-    async with http.post(f"{base}/api/join", json={"link": link, "pseudonym": pseudonym, "colour": "blue"}) as r:
+async def join_from(
+    http: aiohttp.ClientSession, base: str, link: str, pseudonym: str, forwarded: str | None = None
+) -> aiohttp.ClientResponse:
+    """A join; ``forwarded``: the ``X-Forwarded-For`` it carries."""
+    headers = {"X-Forwarded-For": forwarded} if forwarded is not None else {}
+    body = {"link": link, "pseudonym": pseudonym, "colour": "blue"}
+    async with http.post(f"{base}/api/join", json=body, headers=headers) as r:
         await r.read()
         return r
 
@@ -268,6 +274,64 @@ async def test_a_trusted_proxy_names_the_client_address(sqlite_url: str) -> None
         await srv.close()
 
 
+async def test_a_client_that_reaches_the_port_directly_cannot_name_its_own_address(sqlite_url: str) -> None:
+    """``X-Forwarded-For`` is read only from the proxy's own address (``trusted_proxy_addresses``,
+    by default 127.0.0.1 and ::1): a client that reaches werkstatt directly is counted by its
+    real address, whatever it writes there."""
+    srv = await start_server(sqlite_url, trusted_proxies=1, join_burst_per_address=1, join_rate_per_address=0.01)
+    try:
+        base = base_url(srv)
+        _event, links = await make_event(srv.app)
+        link = links[Role.PARTICIPANT]
+        async with from_address("127.0.0.2") as direct:  # a fresh address in every request, it claims
+            answers = [await join_from(direct, base, link, f"Gast {i}", f"198.51.100.{i}") for i in range(3)]
+        assert [a.status for a in answers] == [201, 429, 429]
+        async with from_address("127.0.0.1") as proxy:  # through the proxy: the address it forwards counts
+            assert (await join_from(proxy, base, link, "Erste", "198.51.100.1")).status == 201
+            assert (await join_from(proxy, base, link, "Zweite", "198.51.100.1")).status == 429
+            assert (await join_from(proxy, base, link, "Dritte", "198.51.100.2")).status == 201
+    finally:
+        await srv.close()
+
+
+async def test_the_trusted_proxy_addresses_may_be_networks(sqlite_url: str) -> None:
+    srv = await start_server(
+        sqlite_url,
+        trusted_proxies=1,
+        trusted_proxy_addresses="127.0.0.4/31",
+        join_burst_per_address=1,
+        join_rate_per_address=0.01,
+    )
+    try:
+        base = base_url(srv)
+        _event, links = await make_event(srv.app)
+        link = links[Role.PARTICIPANT]
+        async with from_address("127.0.0.5") as proxy:
+            answers = [await join_from(proxy, base, link, f"Gast {i}", f"198.51.100.{i}") for i in range(3)]
+            assert [a.status for a in answers] == [201, 201, 201]
+        async with from_address("127.0.0.1") as direct:  # not in 127.0.0.4/31 now: its own address counts
+            answers = [await join_from(direct, base, link, f"Nah {i}", f"203.0.113.{i}") for i in range(2)]
+            assert [a.status for a in answers] == [201, 429]
+    finally:
+        await srv.close()
+
+
+async def test_an_ipv6_line_gains_little_by_changing_its_64(sqlite_url: str) -> None:
+    """A home line holds a /56 (256 /64s): a fresh /64 for each join gives it 4 times one /64's
+    joins, not 256 times (server.ratelimit.NETWORK_SHARES)."""
+    srv = await start_server(sqlite_url, trusted_proxies=1, join_burst_per_address=1, join_rate_per_address=0.01)
+    try:
+        base = base_url(srv)
+        _event, links = await make_event(srv.app)
+        link = links[Role.PARTICIPANT]
+        async with from_address("127.0.0.1") as proxy:
+            answers = [await join_from(proxy, base, link, f"Gast {n}", f"2001:db8:1:{n:x}::1") for n in range(6)]
+            assert [a.status for a in answers] == [201] * 4 + [429] * 2
+            assert (await join_from(proxy, base, link, "Nachbarin", "2001:db8:1:100::1")).status == 201  # next /56
+    finally:
+        await srv.close()
+
+
 # -- 5. host names (DNS rebinding) --------------------------------------------------------------
 
 
@@ -325,6 +389,31 @@ async def test_configured_host_names_are_served(sqlite_url: str) -> None:
             assert (await get_with_host(srv, "/login", host))[0] == 400, host
     finally:
         await srv.close()
+
+
+async def status_of(server: TestServer, request: bytes) -> int:
+    """The status of a raw ``request`` (as a client that leaves out headers sends it)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    try:
+        writer.write(request)
+        return int((await asyncio.wait_for(reader.readline(), 10)).split()[1])
+    finally:
+        writer.close()
+        with contextlib.suppress(ConnectionError):
+            await writer.wait_closed()
+
+
+async def test_an_http_1_1_request_without_host_is_refused(server: TestServer) -> None:
+    """RFC 9112 (3.2): a server answers 400 to an HTTP/1.1 request without ``Host`` (aiohttp's
+    parser does; the host check lets a request without one through, see docs/running.md)."""
+    assert await status_of(server, b"GET /healthz HTTP/1.1\r\n\r\n") == 400
+    upgrade = (
+        b"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+    )
+    assert await status_of(server, upgrade) == 400
+    assert await status_of(server, b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n") == 200
+    assert await status_of(server, b"GET /healthz HTTP/1.0\r\n\r\n") == 200  # HTTP/1.0 had no Host yet
 
 
 # -- 6. the Server header names no versions --------------------------------------------------------
