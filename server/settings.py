@@ -61,7 +61,8 @@ class Settings(BaseModel):
         64 * 1024 * 1024,
         ge=1024 * 1024,
         description="Bytes the node lets wait, in all, for connections that fell behind (more than 16 KB unsent each); "
-        "past it, the connection being written to is dropped (it reconnects and resyncs).",
+        "past it, the connection being written to is dropped (it reconnects and resyncs). What a node holds for its "
+        "readers is at most this plus 16 KB for each connection that keeps up.",
     )
     ping_interval_s: float = Field(
         25.0, gt=0, le=300, description="Seconds between the Engine.IO pings the server sends every connection."
