@@ -139,7 +139,7 @@ def _js_tokens(source: str) -> list[tuple[str, str, int]]:
 def extract_javascript(
     fileobj: IO[bytes], keywords: Mapping[str, Any], comment_tags: Collection[str], options: Mapping[str, Any]
 ) -> Iterator[Result]:
-    """Calls ``t("key", …)`` and ``this.t(…)``: the key, or both keys of a condition
+    """Calls ``t("key", …)``, also as a method (``this.t(…)``, ``board.t(…)``): the key, or both keys of a condition
     (``t(a ? "x" : "y")``); plural when the values name ``count``. Options from ``babel.cfg``:
     ``prefix`` put before every key, ``functions`` more names of local helpers taking a key."""
     tokens = _js_tokens(fileobj.read().decode(options.get("encoding", "utf-8")))
@@ -148,8 +148,6 @@ def extract_javascript(
     for i, (kind, value, lineno) in enumerate(tokens[:-1]):
         if kind != "name" or not (value in keywords or value in helpers) or tokens[i + 1][1] != "(":
             continue
-        if i > 0 and tokens[i - 1][1] == "." and (i < 2 or tokens[i - 2][1] != "this"):
-            continue  # another object's method of that name
         depth, argument, keys, plural = 0, 0, [], False
         for j in range(i + 1, len(tokens)):
             kind_j, value_j, _line = tokens[j]
@@ -179,18 +177,23 @@ def _read(path: Path) -> Catalog:
         return read_po(file)
 
 
-def same_template(first: Path, second: Path) -> bool:
-    """Whether two templates hold the same messages (keys, plural or not, locations, comments),
-    whatever their header dates say; the differing keys are printed."""
+def same_template(first: Path, second: Path, *, keys_only: bool = False) -> bool:
+    """Whether two templates hold the same messages, whatever their header dates say: the same
+    keys, each plural or not, and unless ``keys_only`` the same locations and notes. Prints
+    what differs."""
 
-    def entries(path: Path) -> dict[object, tuple[object, ...]]:
-        return {m.id: (m.context, tuple(m.locations), tuple(m.auto_comments)) for m in _read(path) if m.id}
+    def entries(path: Path) -> dict[object, tuple[str, ...]]:
+        return {
+            m.id: () if keys_only else (*(p for p, _n in m.locations), *m.auto_comments) for m in _read(path) if m.id
+        }
 
     a, b = entries(first), entries(second)
     for key in sorted(map(str, a.keys() - b.keys())):
         print(f"  no longer in the code: {key}", file=sys.stderr)
     for key in sorted(map(str, b.keys() - a.keys())):
         print(f"  new in the code: {key}", file=sys.stderr)
+    for moved in sorted((k for k in a.keys() & b.keys() if a[k] != b[k]), key=str):
+        print(f"  used elsewhere now: {moved} ({', '.join(b[moved])})", file=sys.stderr)
     return a == b
 
 
@@ -219,12 +222,15 @@ def _po(locales: Path, language: str) -> Path:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) == 3 and argv[0] == "same-template":
-        return 0 if same_template(Path(argv[1]), Path(argv[2])) else 1
+    if len(argv) == 3 and argv[0] in ("same-template", "same-keys"):
+        return 0 if same_template(Path(argv[1]), Path(argv[2]), keys_only=argv[0] == "same-keys") else 1
     if len(argv) == 2 and argv[0] == "annotate":
         annotate(Path(argv[1]))
         return 0
-    print("usage: python -m server.i18n_extract same-template A.pot B.pot | annotate LOCALES_DIR", file=sys.stderr)
+    print(
+        "usage: python -m server.i18n_extract same-template|same-keys A.pot B.pot | annotate LOCALES_DIR",
+        file=sys.stderr,
+    )
     return 2
 
 

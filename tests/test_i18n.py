@@ -104,7 +104,8 @@ def test_extraction_reads_conditions_and_counts_in_the_es_modules() -> None:
     const b = this.t("board.count", { count });
     t("vote.remaining", { count: left, budget: 5 });
     t(kind === "columns" ? "scope.columns" : "scope.other", { n: count });
-    other.t("not.a.translation");
+    board.t("cluster.top_level");
+    other.tt("not.a.translation");
     const s = 't("in.a.string")';
     button("board.edit");
     t(`conn.${state}`);
@@ -117,6 +118,7 @@ def test_extraction_reads_conditions_and_counts_in_the_es_modules() -> None:
         (plural, ("client.vote.remaining", "client.vote.remaining")),
         ("t", "client.scope.columns"),
         ("t", "client.scope.other"),
+        ("t", "client.cluster.top_level"),
         ("t", "client.board.edit"),
     ]
 
