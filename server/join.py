@@ -11,7 +11,7 @@ from boards.errors import DomainError, NotFound
 from rooms.members import AVATAR_COLOURS, check_colour, clean_pseudonym
 from server import __version__
 from server.ids import new_token, token_hash
-from server.keys import JOIN_LIMIT_ADDRESS, JOIN_LIMIT_LINK, LANGUAGE, LIVE, STORE
+from server.keys import JOIN_LIMIT_ADDRESS, JOIN_LIMIT_LINK, LANGUAGE, LIVE, SETTINGS, STORE
 from server.organizer import current_organizer
 from server.ratelimit import address_keys, retry_after_header
 from server.web import client_address, language, own_origins, render, translator
@@ -56,7 +56,13 @@ async def join_page(request: web.Request) -> web.Response:
     event = await store.event(event_id)
     request[LANGUAGE] = language(request, event.language)
     notice = event.privacy_notice or translator(request)("privacy.default")  # shown before the pseudonym field
-    context = {"event": event, "role": role.value, "colours": AVATAR_COLOURS, "privacy_notice": notice}
+    context = {
+        "event": event,
+        "role": role.value,
+        "colours": AVATAR_COLOURS,
+        "privacy_notice": notice,
+        "privacy_url": request.app[SETTINGS].privacy_url or "/datenschutz",
+    }
     return render(request, "join.html", context)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from yarl import URL
 
 from server.i18n import LANGUAGES
 
@@ -34,6 +35,11 @@ class Settings(BaseModel):
     public_url: str | None = Field(
         None,
         description="Base URL printed in links, e.g. `https://werkstatt.example.org`; defaults to http://HOST:PORT.",
+    )
+    privacy_url: str | None = Field(
+        None,
+        description="Where the privacy link of the join pages points: the operator's own privacy policy "
+        "(`https://…` or a path on this server); unset: werkstatt's `/datenschutz` page with the default text.",
     )
     allowed_origins: tuple[str, ...] = Field(
         (),
@@ -158,6 +164,19 @@ class Settings(BaseModel):
         if value not in LANGUAGES:
             raise ValueError(f"no catalog for {value!r}: one of {', '.join(LANGUAGES)}")
         return value
+
+    @field_validator("privacy_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        text = (value or "").strip()
+        if not text:
+            return None
+        url = URL(text)
+        if url.scheme in ("http", "https") and url.host:
+            return str(url)
+        if not url.scheme and not url.raw_authority and text.startswith("/") and not text.startswith("//"):
+            return str(url)
+        raise ValueError(f"not an http(s) address or a path starting with /: {text!r}")
 
     @field_validator("allowed_origins", mode="before")
     @classmethod

@@ -75,3 +75,21 @@ def test_database_urls() -> None:
     assert sqlalchemy_url("postgresql+asyncpg://u@h/db") == "postgresql+psycopg://u@h/db"
     with pytest.raises(ValueError, match="mysql"):
         sqlalchemy_url("mysql://u@h/db")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("https://stadt.example/datenschutz", "https://stadt.example/datenschutz"),
+        ("/impressum#datenschutz", "/impressum#datenschutz"),
+        ("", None),
+    ],
+)
+def test_privacy_url_takes_a_web_address_or_a_path(value: str, expected: str | None) -> None:
+    assert Settings.load({"WERKSTATT_PRIVACY_URL": value}).privacy_url == expected
+
+
+@pytest.mark.parametrize("value", ["//evil.example/x", "javascript:alert(1)", "ftp://files.example/p", "datenschutz"])
+def test_privacy_url_refuses_what_is_no_link_to_a_page(value: str) -> None:
+    with pytest.raises(ValidationError, match="privacy_url"):
+        Settings.load({"WERKSTATT_PRIVACY_URL": value})

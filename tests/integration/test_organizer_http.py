@@ -405,3 +405,19 @@ async def test_an_organizers_privacy_notice_replaces_the_default_and_survives_a_
         assert 'href="/datenschutz"' in top
     finally:
         await server.close()
+
+
+async def test_the_join_pages_privacy_link_points_to_the_operators_policy_when_set(sqlite_url: str) -> None:
+    server = await start_server(sqlite_url, privacy_url="https://stadt.example/datenschutz")
+    try:
+        await server.app[STORE].create_organizer("anna", hash_password(PASSWORD))
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+            await login(http, base_url(server))
+            _status, location = await create_event(http, base_url(server))
+        link = (await server.app[STORE].links(location.rsplit("/", 1)[1]))[Role.PARTICIPANT]
+        async with aiohttp.ClientSession() as guest, guest.get(f"{base_url(server)}/j/{link}") as response:
+            top = privacy_section(await response.text())
+        assert 'href="https://stadt.example/datenschutz"' in top and 'href="/datenschutz"' not in top
+        assert str(escape(T_DE("privacy.default"))) in top
+    finally:
+        await server.close()
