@@ -31,6 +31,7 @@ from server.keys import (
 from server.live import LiveState
 from server.organizer import routes as organizer_routes
 from server.privacy import routes as privacy_routes
+from server.projector import routes as projector_routes
 from server.ratelimit import Buckets, LoginLimit
 from server.realtime import RealtimeServer
 from server.settings import Settings
@@ -73,6 +74,7 @@ def create_app(settings: Settings) -> web.Application:
 
     app.router.add_routes(organizer_routes())
     app.router.add_routes(join_routes())
+    app.router.add_routes(projector_routes())
     app.router.add_routes(privacy_routes())
     app.router.add_get("/lang/{lang}", choose_language)
     app.router.add_static("/static/", str(STATIC_DIR), append_version=False)

@@ -7,6 +7,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
 import pytest
 import socketio
 from aiohttp.test_utils import TestServer
@@ -159,3 +160,16 @@ async def test_a_projector_is_nobodys_arrival_and_an_unknown_view_is_refused(ser
         await connect(base, body["token"], auth={"token": body["token"], "view": "wall"})
     for c in (anna, wall, ben):
         await c.disconnect()
+
+
+async def test_the_projector_page_is_served_for_an_event_only(server: TestServer) -> None:
+    event, _links = await make_event(server.app, "Werkstatt im Rathaus")
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{base_url(server)}/e/{event.id}/projector") as page:
+            assert page.status == 200
+            html = await page.text()
+            assert "Werkstatt im Rathaus" in html and "/static/js/projector.js" in html
+            assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+            assert "<button" not in html and "<form" not in html  # a wall has nothing to operate
+        async with http.get(f"{base_url(server)}/e/ev_nothere/projector") as missing:
+            assert missing.status == 404

@@ -1,0 +1,369 @@
+// @ts-check
+/**
+ * The projector view (`/e/<event_id>/projector`, Beamer-Ansicht): the board the room's
+ * facilitators present, large, for a wall in a town hall; the vote under way with its time and
+ * turnout; after the reveal the ranking per field of action as bars. No controls.
+ *
+ * It connects as the member of this browser (their token from the room page), or as the
+ * event's organizer, with `auth.view = "projector"`: the server lets such a connection only
+ * read and sends it each board as everyone may see it, whoever opened the view. It follows the
+ * room's presented board (`presented` in `room.enter`, then `board.presented`), and the board's
+ * phase and votes through its changes. All user text goes in through `textContent`.
+ */
+
+import { io } from "../vendor/socket.io-client-4.8.4.esm.min.js";
+import { Announcer } from "./announcer.js";
+import { LiveBoard } from "./board-state.js";
+import { Connection, renderState } from "./connection.js";
+import { byId, h } from "./dom.js";
+import { pageTranslator } from "./i18n.js";
+import { loadMembership } from "./membership.js";
+import {
+  projectedColumns,
+  resultsSession,
+  shownBoard,
+  stage,
+  voteFigures,
+  voteSession,
+} from "./projector-model.js";
+import { CLIENT_EVENTS, SERVER_EVENTS } from "./protocol.js";
+import { formatClock, resultsView, secondsLeft, withProgress } from "./voting.js";
+
+/** @typedef {import("./board-state.js").BoardState} BoardState */
+/** @typedef {import("./board-state.js").Applied} Applied */
+/** @typedef {import("./board-state.js").Session} Session */
+/** @typedef {import("./projector-model.js").BoardSummary} BoardSummary */
+/** @typedef {import("./projector-model.js").ProjectedColumn} ProjectedColumn */
+
+const t = pageTranslator(document);
+
+function storage() {
+  try {
+    return window.localStorage;
+  } catch {
+    return null; // storage blocked by the browser's settings
+  }
+}
+
+class ProjectorPage {
+  /** @param {string} eventId */
+  constructor(eventId) {
+    this.eventId = eventId;
+    this.status = byId("pj-status");
+    this.noToken = byId("pj-no-token");
+    this.noBoard = byId("pj-no-board");
+    this.boardTitle = byId("pj-board-title");
+    this.phase = byId("pj-phase");
+    this.vote = byId("pj-vote");
+    this.voteHeading = byId("pj-vote-heading");
+    this.time = byId("pj-time");
+    this.timer = byId("pj-timer");
+    this.turnout = byId("pj-turnout");
+    this.cast = byId("pj-cast");
+    this.results = byId("pj-results");
+    this.resultsHeading = byId("pj-results-heading");
+    this.resultsBody = byId("pj-results-body");
+    this.columns = byId("pj-columns");
+    this.eventTitle = document.querySelector(".pj-event")?.textContent ?? "";
+    this.announcer = new Announcer(byId("pj-announcer"));
+    /** @type {BoardSummary[]} */
+    this.boards = [];
+    /** @type {string | null} the room's presented board, as the server last said */
+    this.presented = null;
+    /** @type {LiveBoard | null} */
+    this.live = null;
+    /** @type {Connection | null} */
+    this.connection = null;
+    /** @type {ReturnType<typeof setInterval> | null} */
+    this.ticker = null;
+    this.columnsKey = "";
+    this.resultsKey = "";
+  }
+
+  start() {
+    const membership = loadMembership(storage(), this.eventId);
+    const connection = new Connection({
+      io: /** @type {any} */ (io),
+      // Without a membership, an organizer of the event gets in with their session cookie.
+      auth: membership
+        ? /** @type {any} */ ({ token: membership.token, view: "projector" })
+        : /** @type {any} */ ({ event_id: this.eventId, view: "projector" }),
+      onState: (state) => {
+        renderState(this.status, state, t);
+        if (state === "refused") {
+          this.noToken.hidden = false;
+          this.columns.setAttribute("aria-busy", "false");
+        }
+      },
+      onReady: () => this.enter(),
+    });
+    this.connection = connection;
+    connection.on(SERVER_EVENTS.boardChanged, (change) => this.live?.receive(change));
+    connection.on(SERVER_EVENTS.voteProgress, (progress) =>
+      this.live?.update((state) => withProgress(state, progress)),
+    );
+    connection.on(SERVER_EVENTS.roomBoard, (summary) => {
+      if (summary && typeof summary.id === "string" && !this.boards.some((b) => b.id === summary.id)) {
+        this.boards = [...this.boards, summary];
+        if (!this.live) this.follow();
+      }
+    });
+    connection.on(SERVER_EVENTS.boardPresented, (data) => {
+      if (typeof data?.board_id !== "string") return;
+      this.presented = data.board_id;
+      this.follow();
+    });
+    window.addEventListener("online", () => connection.retryNow());
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible") connection.retryNow();
+    });
+    connection.start();
+  }
+
+  /** After every (re)connect: the room's boards and the presented one; then sync it. */
+  async enter() {
+    const connection = /** @type {Connection} */ (this.connection);
+    const ack = await connection.request(CLIENT_EVENTS.roomEnter, {});
+    if (!ack.ok) throw new Error(ack.error?.code ?? "internal");
+    this.boards = Array.isArray(ack.boards) ? ack.boards : [];
+    this.presented = typeof ack.presented === "string" ? ack.presented : null;
+    await this.follow(true);
+  }
+
+  /**
+   * Show the board the room presents (or its first): a new one from a snapshot, the same one
+   * after a reconnect from what it missed.
+   *
+   * @param {boolean} [reconnected]
+   */
+  async follow(reconnected = false) {
+    const connection = /** @type {Connection} */ (this.connection);
+    const boardId = shownBoard(this.boards, this.presented) ?? this.presented;
+    this.noBoard.hidden = boardId !== null;
+    if (boardId === null) {
+      this.columns.setAttribute("aria-busy", "false");
+      return;
+    }
+    if (!this.live || this.live.state.boardId !== boardId) {
+      const switched = this.live !== null;
+      this.columnsKey = "";
+      this.resultsKey = "";
+      this.columns.setAttribute("aria-busy", "true");
+      this.live = new LiveBoard(
+        boardId,
+        async (since) => {
+          const answer = await connection.request(CLIENT_EVENTS.boardSync, { board_id: boardId, since });
+          if (!answer.ok) throw new Error(answer.error?.code ?? "internal");
+          return /** @type {any} */ (answer);
+        },
+        (state, applied, snapshot) => this.onBoard(state, applied, snapshot && switched),
+      );
+    } else if (!reconnected) {
+      return;
+    }
+    const live = this.live;
+    try {
+      await live.sync();
+    } catch (err) {
+      if (reconnected) throw err; // the connection tries again
+    }
+  }
+
+  /**
+   * @param {BoardState} state
+   * @param {Applied[]} applied
+   * @param {boolean} switched  a new board is shown (after the facilitator moved on)
+   */
+  onBoard(state, applied, switched) {
+    if (this.live?.state !== state) return; // a board no longer shown
+    this.columns.setAttribute("aria-busy", "false");
+    this.render(state);
+    if (switched) this.announcer.say(t("projector.announce_board", { title: state.title }));
+    for (const { change } of applied) this.announceChange(change);
+  }
+
+  /** @param {import("./board-state.js").Change} change */
+  announceChange(change) {
+    const type = change.type;
+    if (type === "board.phase" && change.settings) {
+      this.announcer.say(t("announce.phase", { phase: t(`phase.${change.settings.phase}`) }));
+    } else if (type === "board.revealed") {
+      this.announcer.say(t("announce.revealed"));
+    } else if (type === "vote.opened" && change.session) {
+      this.announcer.say(t("announce.vote_opened", { budget: change.session.budget }));
+    } else if (type === "vote.closed") {
+      this.announcer.say(t("announce.vote_closed"));
+    } else if (type === "vote.revealed") {
+      this.announcer.say(t("announce.vote_revealed"));
+    }
+  }
+
+  // -- rendering ----------------------------------------------------------------------------
+
+  /** @param {BoardState} state */
+  render(state) {
+    const s = state.settings;
+    // the board's title, unless it only repeats the event's (the first board is named after it)
+    this.boardTitle.textContent = state.title === this.eventTitle ? "" : state.title;
+    this.boardTitle.hidden = this.boardTitle.textContent === "";
+    const phase = [t("phase.label", { phase: t(`phase.${s.phase}`) })];
+    if (s.silent && !s.revealed) phase.push(t("flags.silent"));
+    if (s.locked) phase.push(t("flags.locked"));
+    this.phase.textContent = phase.join(" · ");
+    this.phase.dataset.phase = s.phase;
+    const shown = stage(state);
+    document.body.dataset.stage = shown;
+    this.renderVote(state, shown === "vote" ? voteSession(state) : null);
+    const session = shown === "results" ? resultsSession(state) : null;
+    this.renderResults(state, session);
+    this.columns.hidden = session !== null;
+    if (session === null) this.renderColumns(state);
+  }
+
+  /**
+   * @param {BoardState} state
+   * @param {Session | null} session
+   */
+  renderVote(state, session) {
+    this.vote.hidden = session === null;
+    this.stopTicker();
+    if (!session) return;
+    const open = session.status === "open";
+    this.voteHeading.textContent = t(open ? "projector.vote_open" : "projector.vote_closed", {
+      round: session.round,
+    });
+    const figures = voteFigures(state, session);
+    this.turnout.textContent = t("projector.people", { count: figures.voters });
+    this.cast.textContent = t("results.dots_value", { count: figures.cast });
+    this.time.hidden = !open || !session.ends_at;
+    if (open && session.ends_at) {
+      this.tick(session);
+      this.ticker = setInterval(() => this.tick(session), 1000);
+    }
+  }
+
+  /** @param {Session} session */
+  tick(session) {
+    const left = secondsLeft(session.ends_at, Date.now());
+    if (left === null) {
+      this.stopTicker();
+      return;
+    }
+    this.timer.textContent = left > 0 ? formatClock(left) : t("vote.time_up");
+    this.timer.setAttribute("aria-label", t("vote.time_aria", { minutes: Math.floor(left / 60), seconds: left % 60 }));
+    if (left === 0) this.stopTicker();
+  }
+
+  stopTicker() {
+    if (this.ticker !== null) clearInterval(this.ticker);
+    this.ticker = null;
+  }
+
+  /** @param {BoardState} state */
+  renderColumns(state) {
+    const projected = projectedColumns(state);
+    const key = JSON.stringify(
+      projected.map((c) => [
+        c.column,
+        c.groups.map((g) => [g.heading, g.ideas.map((i) => [i.id, i.title, i.text, i.colour])]),
+      ]),
+    );
+    if (key === this.columnsKey) return;
+    this.columnsKey = key;
+    this.columns.replaceChildren(...projected.map((c) => this.column(c)));
+  }
+
+  /** @param {ProjectedColumn} projected */
+  column({ column, groups, count }) {
+    const headingId = `pj-col-${column.id}`;
+    const body =
+      count === 0
+        ? [h("p", { class: "pj-empty", text: t("board.empty") })]
+        : groups.map((group) => {
+            const cards = h("ul", { class: "pj-cards" }, ...group.ideas.map((idea) => this.card(idea)));
+            if (group.heading === null) return cards;
+            return h(
+              "div",
+              { class: "pj-group" },
+              h("h3", { class: "pj-group-heading", text: group.heading || t("cluster.untitled") }),
+              cards,
+            );
+          });
+    return h(
+      "section",
+      { class: "pj-column", "aria-labelledby": headingId },
+      h("h2", { id: headingId, class: "pj-column-heading" }, column.name, " ", h("span", { class: "pj-count", text: `(${count})` })),
+      ...body,
+    );
+  }
+
+  /** @param {import("./board-state.js").Idea} idea */
+  card(idea) {
+    return h(
+      "li",
+      { class: `pj-card pj-card-${idea.colour ?? "none"}` },
+      idea.title ? h("strong", { class: "pj-card-title", text: idea.title }) : null,
+      h("span", { class: "pj-card-text", text: idea.text }),
+    );
+  }
+
+  /**
+   * @param {BoardState} state
+   * @param {Session | null} session
+   */
+  renderResults(state, session) {
+    this.results.hidden = session === null;
+    if (!session) {
+      this.resultsKey = "";
+      return;
+    }
+    const view = resultsView(state, session);
+    const key = JSON.stringify([
+      session.id,
+      view.overall.map((r) => [r.ideaId, r.dots, r.rank, r.tie, r.idea?.title, r.idea?.text]),
+      state.columns,
+    ]);
+    if (key === this.resultsKey) return;
+    this.resultsKey = key;
+    this.resultsHeading.textContent = t("results.heading", { round: session.round });
+    if (view.fields.length === 0) {
+      this.resultsBody.replaceChildren(h("p", { class: "pj-empty", text: t("results.none") }));
+      return;
+    }
+    this.resultsBody.replaceChildren(
+      ...view.fields.map((field) => {
+        const headingId = `pj-res-${field.fieldId}`;
+        const rows = field.rows.map((row) => {
+          const fill = h("span", { class: "pj-bar-fill" });
+          // CSSOM, not a style attribute: allowed by the page's style-src 'self'.
+          fill.style.width = `${Math.round(row.share * 1000) / 10}%`;
+          return h(
+            "li",
+            { class: row.rank === 1 && row.dots > 0 ? "pj-result pj-top" : "pj-result" },
+            h("span", {
+              class: "pj-rank",
+              text: t(row.tie ? "results.rank_tie" : "results.rank_value", { rank: row.rank }),
+            }),
+            h("span", {
+              class: "pj-result-idea",
+              text: row.idea ? row.idea.title || row.idea.text : t("results.unknown_idea"),
+            }),
+            h("span", { class: "pj-bar", "aria-hidden": "true" }, fill),
+            h("span", { class: "pj-result-dots", text: t("results.dots_value", { count: row.dots }) }),
+          );
+        });
+        return h(
+          "section",
+          { class: "pj-result-field", "aria-labelledby": headingId },
+          h("h3", { id: headingId, text: field.name }),
+          h("ol", { class: "pj-ranking" }, ...rows),
+        );
+      }),
+    );
+  }
+}
+
+const root = document.getElementById("projector");
+if (root?.dataset.eventId) {
+  new ProjectorPage(root.dataset.eventId).start();
+}
