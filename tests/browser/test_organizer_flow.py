@@ -152,6 +152,7 @@ def test_replacing_a_link_asks_first_and_works_by_keyboard(
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
     expect(page.get_by_text(DE["rotate.warning"].format(role=DE["role.participant"]))).to_be_visible()
     assert_axe_clean(page, "the confirmation before a link is replaced")
+    screenshots(page, "rotate-confirmation")
     page.get_by_role("link", name=DE["rotate.cancel"]).click()
     box = page.get_by_role("textbox", name=DE["role.participant"], exact=True)
     expect(box).to_have_value(links["participant"])
