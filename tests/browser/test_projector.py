@@ -91,6 +91,7 @@ def test_the_projector_follows_the_facilitator_to_the_results(new_context: Any, 
     expect(par.locator("#projector-link")).to_be_hidden()
     link = fac.get_by_role("link", name=DE["room.projector"])
     expect(link).to_have_attribute("target", "_blank")
+    shoot(fac, "room-link", LAPTOP)  # where the room's header offers it
     with fac_context.expect_page() as opened:
         link.click()
     wall = opened.value
@@ -111,6 +112,9 @@ def test_the_projector_follows_the_facilitator_to_the_results(new_context: Any, 
     assert wall.locator("button, input, select, textarea, form").count() == 0  # nothing to operate
     assert_accessible(wall, "the projector view while collecting")
     shoot(wall, "collect", WALL)
+    shoot(wall, "collect", LAPTOP)
+    shoot(wall, "collect", PHONE)
+    wall.set_viewport_size(WALL)
 
     # Cluster: the phase changes on the wall and is announced.
     set_phase(fac, "cluster")
