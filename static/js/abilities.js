@@ -18,6 +18,9 @@ import { CONTRIBUTOR_ROLES, MODERATOR_ROLES } from "./protocol.js";
  * @property {boolean} post  may post a new idea now: in the collect phase (the server lets
  *   facilitators post in any phase; the page offers it while collecting, where it belongs)
  * @property {boolean} arrange  may move, group, edit and delete (own) ideas now
+ * @property {boolean} select  may select ideas to group (or, facilitators, merge) them: in the cluster
+ *   phase, where grouping belongs (dragging one idea onto another groups in the collect phase too);
+ *   facilitators and organizers in any open phase
  * @property {boolean} comment  may comment now
  * @property {boolean} voter  is a voter of the open round: participants are; facilitators and
  *   organizers only when it was opened with `moderators_vote`
@@ -43,6 +46,7 @@ export function abilities(role, settings, openRound) {
     writable,
     post: contributor && writable && settings.phase === "collect",
     arrange: inPhase("collect", "cluster"),
+    select: inPhase("cluster"),
     comment: contributor && writable,
     voter,
     vote: voter && writable && !!openRound,
@@ -68,5 +72,18 @@ export function mayEdit(can, idea, memberId) {
  * @param {string | undefined} memberId
  */
 export function mayDelete(can, idea, memberId) {
+  return can.arrange && (can.moderator || (!!memberId && idea.author?.id === memberId));
+}
+
+/**
+ * May this member put the idea into another field of action (authors, and facilitators and
+ * organizers any)? Reordering and grouping within its field stays open to everyone who may
+ * arrange (`arrange`); the server refuses the rest with `forbidden` (`boards/rules.py`).
+ *
+ * @param {Abilities} can
+ * @param {Idea} idea
+ * @param {string | undefined} memberId
+ */
+export function mayChangeField(can, idea, memberId) {
   return can.arrange && (can.moderator || (!!memberId && idea.author?.id === memberId));
 }

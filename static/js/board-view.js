@@ -5,14 +5,17 @@
  * (buttons, Alt+arrow keys, drag and drop), select for grouping, comments, report,
  * moderate, and dots while a vote is open.
  *
+ * A card is a note: its text first, who wrote it and the counts small, its actions in a menu
+ * behind one button (`card-menu.js`). The clusters are drawn by `cluster-view.js`, the
+ * comments under a card by `idea-comments.js`.
+ *
  * Elements are kept per idea and cluster and only updated and moved, so that focus and
  * open editors survive live changes. What the buttons do is the page's business
  * (`BoardActions`); this module only renders and forwards.
  */
 
-import { mayDelete, mayEdit } from "./abilities.js";
+import { mayChangeField, mayDelete, mayEdit } from "./abilities.js";
 import {
-  clusterAncestors,
   columnClusters,
   columnTree,
   commentsOf,
@@ -21,8 +24,12 @@ import {
   neighbourColumn,
 } from "./board-layout.js";
 import { columnIdeas } from "./board-state.js";
+import { CardMenu } from "./card-menu.js";
 import { initial, swatchClass } from "./colours.js";
+import * as clusterView from "./cluster-view.js";
+import { clusterName, sameOptions } from "./cluster-view.js";
 import { h, showError } from "./dom.js";
+import * as ideaComments from "./idea-comments.js";
 import { IDEA_COLOURS } from "./protocol.js";
 import { dotsOn, myDots, openSession, tallyOf, votable } from "./voting.js";
 
@@ -91,15 +98,17 @@ import { dotsOn, myDots, openSession, tallyOf, votable } from "./voting.js";
  * @property {HTMLParagraphElement} badges
  * @property {HTMLSpanElement} avatar
  * @property {HTMLSpanElement} author
+ * @property {HTMLSpanElement} counts  small counts beside the author (comments)
  * @property {HTMLDivElement} vote
  * @property {HTMLSpanElement} dotMarks
  * @property {HTMLSpanElement} myDots
  * @property {HTMLButtonElement} dotAdd
  * @property {HTMLButtonElement} dotRemove
  * @property {HTMLSpanElement} tally
- * @property {HTMLDivElement} actions
- * @property {Record<string, HTMLButtonElement>} buttons
+ * @property {CardMenu} menu  the card's actions
+ * @property {Record<string, HTMLButtonElement>} buttons  the menu's items
  * @property {HTMLDivElement | null} movePanel  built when opened
+ * @property {HTMLElement | null} moveFieldRow  the choice of another field: authors' and facilitators'
  * @property {HTMLSelectElement | null} moveColumn
  * @property {HTMLSelectElement | null} moveCluster
  * @property {HTMLDivElement} comments
@@ -155,6 +164,32 @@ export class BoardView {
     this.dragging = null;
     /** @type {Set<string>} ideas whose deletion this page asked for */
     this.deleting = new Set();
+    /** @type {CardMenu | null} the card menu that is open */
+    this.openMenu = null;
+    // On a phone the board scrolls sideways: then it takes the focus, for the arrow keys.
+    const narrow = window.matchMedia("(max-width: 40rem)");
+    const scrollable = () => {
+      if (narrow.matches) root.setAttribute("tabindex", "0");
+      else root.removeAttribute("tabindex");
+    };
+    narrow.addEventListener("change", scrollable);
+    scrollable();
+    document.addEventListener("click", (event) => {
+      const target = /** @type {Node | null} */ (event.target);
+      if (this.openMenu && target && !this.openMenu.contains(target)) this.openMenu.set(false);
+    });
+  }
+
+  /**
+   * One card menu is open at a time.
+   *
+   * @param {CardMenu} menu
+   * @param {boolean} open
+   */
+  menuToggled(menu, open) {
+    if (open && this.openMenu && this.openMenu !== menu) this.openMenu.set(false);
+    if (open) this.openMenu = menu;
+    else if (this.openMenu === menu) this.openMenu = null;
   }
 
   /** Forget everything (another board is shown). */
@@ -270,7 +305,7 @@ export class BoardView {
     section.dataset.columnId = id;
     // Dropping on the column (not on a card) moves the idea to its end.
     section.addEventListener("dragover", (event) => {
-      if (!this.dragging) return;
+      if (!this.mayDropIn(id)) return;
       event.preventDefault();
       section.classList.add("drop-column");
     });
@@ -280,7 +315,7 @@ export class BoardView {
     section.addEventListener("drop", (event) => {
       section.classList.remove("drop-column");
       const dragged = this.dragging;
-      if (!dragged || !this.ctx) return;
+      if (!dragged || !this.ctx || !this.mayDropIn(id)) return;
       event.preventDefault();
       this.dragging = null;
       const order = columnIdeas(this.ctx.state, id).filter((i) => i.id !== dragged);
@@ -319,6 +354,7 @@ export class BoardView {
     const badges = h("p", { class: "idea-badges", hidden: true });
     const avatar = h("span", { class: "avatar", "aria-hidden": "true" });
     const author = h("span", { class: "idea-author" });
+    const counts = h("span", { class: "idea-counts", hidden: true });
 
     const dotMarks = h("span", { class: "dot-marks", "aria-hidden": "true" });
     const myDotsText = h("span", { class: "my-dots" });
@@ -327,23 +363,20 @@ export class BoardView {
     const tally = h("span", { class: "tally", hidden: true });
     const vote = h("div", { class: "idea-vote", hidden: true }, dotMarks, myDotsText, dotAdd, dotRemove, tally);
 
+    // The menu's items, in the order shown; deleting last, apart from the rest.
     const buttons = {
-      edit: button("board.edit"),
-      delete: button("board.delete"),
-      move: button("move.open"),
-      comments: button("comments.show"),
-      report: button("idea.report"),
-      approve: button("moderate.approve"),
-      hide: button("moderate.hide"),
-      restore: button("moderate.restore"),
-      takeOut: button("cluster.take_out"),
+      edit: button("board.edit", "menu-item"),
+      move: button("move.open", "menu-item"),
+      comments: button("comments.show", "menu-item"),
+      takeOut: button("cluster.take_out", "menu-item"),
+      report: button("idea.report", "menu-item"),
+      approve: button("moderate.approve", "menu-item"),
+      hide: button("moderate.hide", "menu-item"),
+      restore: button("moderate.restore", "menu-item"),
+      delete: button("board.delete", "menu-item menu-danger"),
     };
-    buttons.move.setAttribute("aria-expanded", "false");
-    buttons.move.setAttribute("aria-controls", `${base}-move`);
     buttons.move.setAttribute("aria-keyshortcuts", "Alt+ArrowUp Alt+ArrowDown Alt+ArrowLeft Alt+ArrowRight");
-    buttons.comments.setAttribute("aria-expanded", "false");
-    buttons.comments.setAttribute("aria-controls", `${base}-comments`);
-    const actions = h("div", { class: "idea-actions" }, ...Object.values(buttons));
+    const menu = new CardMenu(`${base}-menu`, t("card.actions"), textId, (which, open) => this.menuToggled(which, open));
 
     // Comments.
     const commentList = h("ul", { class: "comments" });
@@ -366,6 +399,8 @@ export class BoardView {
       commentForm,
     );
 
+    const commentsClose = h("button", { type: "button", class: "secondary", text: t("move.close") });
+    comments.append(h("p", { class: "buttons" }, commentsClose));
     const confirmText = h("p", { id: `${base}-confirm`, text: t("board.delete_confirm") });
     const confirmButton = h("button", { type: "button", class: "danger", text: t("board.delete") });
     const cancelButton = h("button", { type: "button", class: "secondary", text: t("board.cancel") });
@@ -380,14 +415,19 @@ export class BoardView {
     const li = h(
       "li",
       { class: "idea", id: base },
-      selectBox,
       title,
       text,
       tags,
       badges,
-      h("p", { class: "idea-meta" }, avatar, " ", author),
       vote,
-      actions,
+      h(
+        "div",
+        { class: "idea-foot" },
+        selectBox,
+        h("p", { class: "idea-meta" }, avatar, " ", author, counts),
+        menu.button,
+      ),
+      menu.list,
       comments,
       confirm,
       error,
@@ -406,15 +446,17 @@ export class BoardView {
       badges,
       avatar,
       author,
+      counts,
       vote,
       dotMarks,
       myDots: myDotsText,
       dotAdd,
       dotRemove,
       tally,
-      actions,
+      menu,
       buttons,
       movePanel: null,
+      moveFieldRow: null,
       moveColumn: null,
       moveCluster: null,
       comments,
@@ -431,15 +473,31 @@ export class BoardView {
     };
 
     select.addEventListener("change", () => this.actions.select(id, select.checked));
-    buttons.edit.addEventListener("click", () => this.startEdit(id));
-    buttons.delete.addEventListener("click", () => this.askDelete(id));
-    buttons.move.addEventListener("click", () => this.toggleMove(id));
-    buttons.comments.addEventListener("click", () => this.toggleComments(id));
-    buttons.report.addEventListener("click", () => this.run(id, this.actions.report(id)));
-    buttons.approve.addEventListener("click", () => this.run(id, this.actions.moderate(id, "approve")));
-    buttons.hide.addEventListener("click", () => this.run(id, this.actions.moderate(id, "hide")));
-    buttons.restore.addEventListener("click", () => this.run(id, this.actions.moderate(id, "restore")));
-    buttons.takeOut.addEventListener("click", () => this.run(id, this.actions.assign(id, null)));
+    /**
+     * An action whose result shows on the card: the focus goes back to the menu's button.
+     *
+     * @param {() => Promise<string>} act
+     */
+    const runHere = (act) => {
+      menu.focus();
+      this.run(id, act());
+    };
+    menu.add(buttons.edit, () => this.startEdit(id));
+    menu.add(buttons.move, () => this.toggleMove(id, true));
+    menu.add(buttons.comments, () => this.toggleComments(id, true));
+    menu.add(buttons.takeOut, () => runHere(() => this.actions.assign(id, null)));
+    menu.add(buttons.report, () => runHere(() => this.actions.report(id)));
+    menu.add(buttons.approve, () => runHere(() => this.actions.moderate(id, "approve")));
+    menu.add(buttons.hide, () => runHere(() => this.actions.moderate(id, "hide")));
+    menu.add(buttons.restore, () => runHere(() => this.actions.moderate(id, "restore")));
+    menu.add(buttons.delete, () => this.askDelete(id));
+    commentsClose.addEventListener("click", () => this.toggleComments(id, false));
+    comments.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        event.preventDefault();
+        this.toggleComments(id, false);
+      }
+    });
     confirmButton.addEventListener("click", () => this.confirmDelete(id));
     cancelButton.addEventListener("click", () => this.cancelDelete(id));
     confirm.addEventListener("keydown", (event) => {
@@ -478,8 +536,7 @@ export class BoardView {
     view.li.classList.toggle("idea-muted", idea.status === "hidden" || idea.status === "pending");
     view.li.draggable = can.arrange && !view.editForm;
 
-    const selectable = (can.arrange && state.settings.phase !== "vote") || (can.moderator && can.writable);
-    view.selectBox.hidden = !selectable || idea.status !== "visible";
+    view.selectBox.hidden = !can.select || idea.status !== "visible";
     view.select.checked = ctx.selected.has(idea.id);
 
     view.title.textContent = idea.title ?? "";
@@ -530,6 +587,8 @@ export class BoardView {
     b.delete.hidden = !mayDelete(can, idea, me);
     b.move.hidden = !can.arrange;
     const comments = commentsOf(state, idea.id);
+    view.counts.hidden = comments.length === 0;
+    view.counts.textContent = t("card.comments", { count: comments.length });
     b.comments.textContent = t("comments.show", { count: comments.length });
     b.comments.hidden = comments.length === 0 && !(can.comment && (visible || can.moderator));
     b.report.hidden = !can.contributor || mine || can.moderator || ctx.reported.has(idea.id) || !visible;
@@ -537,8 +596,7 @@ export class BoardView {
     b.hide.hidden = !can.moderator || idea.status === "hidden";
     b.restore.hidden = !can.moderator || idea.status !== "hidden";
     b.takeOut.hidden = !can.arrange || !idea.cluster_id || !state.clusters.has(idea.cluster_id);
-    const busy = view.editForm !== null || !view.confirm.hidden;
-    view.actions.hidden = busy || Object.values(b).every((x) => x.hidden);
+    view.menu.sync();
     if (!can.arrange && view.movePanel) this.toggleMove(idea.id, false);
     if (view.movePanel) this.fillMove(view, idea);
     if (!view.comments.hidden) this.fillComments(view, idea);
@@ -635,6 +693,10 @@ export class BoardView {
     if (direction === "up") target = moveUp(state, id);
     else if (direction === "down") target = moveDown(state, id);
     else {
+      if (this.ctx && !mayChangeField(this.ctx.can, idea, this.ctx.me)) {
+        this.actions.say(this.t("move.field_forbidden"));
+        return;
+      }
       const column = neighbourColumn(state, idea.field_id, direction === "left" ? -1 : 1);
       if (column) {
         const order = columnIdeas(state, column).filter((i) => i.id !== id);
@@ -661,17 +723,17 @@ export class BoardView {
     const show = open ?? !view.movePanel;
     if (show && !view.movePanel) {
       view.movePanel = this.createMovePanel(id);
-      view.actions.after(view.movePanel);
+      view.menu.list.after(view.movePanel);
     } else if (!show && view.movePanel) {
       const hadFocus = view.movePanel.contains(document.activeElement);
       view.movePanel.remove();
-      view.movePanel = view.moveColumn = view.moveCluster = null;
-      if (hadFocus) view.buttons.move.focus();
+      view.movePanel = view.moveColumn = view.moveCluster = view.moveFieldRow = null;
+      if (hadFocus) view.menu.focus();
     }
-    view.buttons.move.setAttribute("aria-expanded", String(show));
-    if (show && view.moveColumn) {
+    if (show && view.movePanel) {
       this.fillMove(view, idea);
-      view.moveColumn.focus();
+      const first = view.moveFieldRow?.hidden ? view.movePanel.querySelector("button") : view.moveColumn;
+      first?.focus();
     }
   }
 
@@ -698,12 +760,19 @@ export class BoardView {
     const moveCluster = h("select", { id: `${base}-move-cluster` });
     const toCluster = button("move.to_cluster");
     const close = button("move.close");
+    const fieldRow = h(
+      "p",
+      { class: "field-row" },
+      h("label", { for: moveColumn.id, text: t("board.field") }),
+      moveColumn,
+      toColumn,
+    );
     const panel = h(
       "div",
       { class: "idea-move", id: `${base}-move`, role: "group", "aria-labelledby": `${base}-move-label` },
       h("p", { class: "panel-title", id: `${base}-move-label`, text: t("move.title") }),
       h("p", { class: "buttons" }, up, down),
-      h("p", { class: "field-row" }, h("label", { for: moveColumn.id, text: t("board.field") }), moveColumn, toColumn),
+      fieldRow,
       h(
         "p",
         { class: "field-row" },
@@ -716,6 +785,7 @@ export class BoardView {
     );
     view.moveColumn = moveColumn;
     view.moveCluster = moveCluster;
+    view.moveFieldRow = fieldRow;
     up.addEventListener("click", () => this.moveBy(id, "up"));
     down.addEventListener("click", () => this.moveBy(id, "down"));
     toColumn.addEventListener("click", () => {
@@ -746,9 +816,10 @@ export class BoardView {
    * @param {Idea} idea
    */
   fillMove(view, idea) {
-    const state = /** @type {ViewContext} */ (this.ctx).state;
+    const { state, can, me } = /** @type {ViewContext} */ (this.ctx);
     const t = this.t;
     if (!view.moveColumn || !view.moveCluster) return;
+    if (view.moveFieldRow) view.moveFieldRow.hidden = !mayChangeField(can, idea, me);
     const columns = state.columns.map((c) => h("option", { value: c.id, text: c.name }));
     if (!sameOptions(view.moveColumn, columns)) view.moveColumn.replaceChildren(...columns);
     if (document.activeElement !== view.moveColumn) view.moveColumn.value = idea.field_id;
@@ -760,6 +831,19 @@ export class BoardView {
     ];
     if (!sameOptions(view.moveCluster, clusters)) view.moveCluster.replaceChildren(...clusters);
     if (document.activeElement !== view.moveCluster) view.moveCluster.value = idea.cluster_id ?? "";
+  }
+
+  /**
+   * May the idea being dragged be dropped into this field of action? Within its own field
+   * always; into another only for its author and facilitators (`mayChangeField`), so that
+   * nobody is offered a drop the server refuses.
+   *
+   * @param {string | undefined} fieldId
+   */
+  mayDropIn(fieldId) {
+    const idea = this.dragging ? this.ctx?.state.ideas.get(this.dragging) : undefined;
+    if (!this.ctx || !idea || fieldId === undefined) return false;
+    return idea.field_id === fieldId || mayChangeField(this.ctx.can, idea, this.ctx.me);
   }
 
   /** @param {IdeaView} view */
@@ -784,7 +868,7 @@ export class BoardView {
       return y < 0.25 ? "before" : y > 0.75 ? "after" : "into";
     };
     li.addEventListener("dragover", (event) => {
-      if (!this.dragging || this.dragging === id) return;
+      if (!this.dragging || this.dragging === id || !this.mayDropIn(this.ctx?.state.ideas.get(id)?.field_id)) return;
       event.preventDefault();
       event.stopPropagation();
       const where = zone(event);
@@ -796,7 +880,7 @@ export class BoardView {
     li.addEventListener("drop", (event) => {
       li.classList.remove("drop-before", "drop-after", "drop-into");
       const dragged = this.dragging;
-      if (!dragged || dragged === id || !this.ctx) return;
+      if (!dragged || dragged === id || !this.ctx || !this.mayDropIn(this.ctx.state.ideas.get(id)?.field_id)) return;
       event.preventDefault();
       event.stopPropagation();
       this.dragging = null;
@@ -837,24 +921,14 @@ export class BoardView {
     }
   }
 
-  // -- comments ------------------------------------------------------------------------------
+  // -- comments (idea-comments.js) -----------------------------------------------------------
 
   /**
    * @param {string} id
    * @param {boolean} [open]
    */
   toggleComments(id, open) {
-    const view = this.ideas.get(id);
-    const idea = this.ctx?.state.ideas.get(id);
-    if (!view || !idea) return;
-    const show = open ?? view.comments.hidden;
-    view.comments.hidden = !show;
-    view.buttons.comments.setAttribute("aria-expanded", String(show));
-    if (show) {
-      view.commentKey = "";
-      this.fillComments(view, idea);
-      if (!view.commentForm.hidden) view.commentText.focus();
-    }
+    return ideaComments.toggleComments(this, id, open);
   }
 
   /**
@@ -862,79 +936,15 @@ export class BoardView {
    * @param {Idea} idea
    */
   fillComments(view, idea) {
-    const ctx = /** @type {ViewContext} */ (this.ctx);
-    const { state, can, me } = ctx;
-    const t = this.t;
-    const comments = commentsOf(state, idea.id);
-    view.commentForm.hidden = !(can.comment && ((idea.status ?? "visible") === "visible" || can.moderator));
-    view.commentsEmpty.hidden = comments.length > 0;
-    const key = JSON.stringify([comments, can.moderator, can.comment]);
-    if (key === view.commentKey) return;
-    view.commentKey = key;
-    const focusedComment = document.activeElement?.closest?.(".comment")?.getAttribute("data-comment-id");
-    const focusedAction = document.activeElement?.getAttribute("data-action");
-    view.commentList.replaceChildren(
-      ...comments.map((comment) => {
-        const textId = `comment-${comment.id}-text`;
-        const li = h(
-          "li",
-          { class: `comment${comment.hidden ? " comment-hidden" : ""}` },
-          h("p", { class: "comment-text", id: textId, text: comment.text }),
-          h(
-            "p",
-            { class: "comment-meta" },
-            t("board.by", { name: comment.author?.pseudonym ?? t("board.anonymous") }),
-            comment.hidden ? h("span", { class: "badge badge-hidden", text: t("board.status.hidden") }) : null,
-          ),
-        );
-        li.dataset.commentId = comment.id;
-        const buttons = [];
-        if (can.comment && (can.moderator || (me && comment.author?.id === me))) {
-          const del = h("button", {
-            type: "button",
-            class: "secondary",
-            "data-action": "delete",
-            text: t("comments.delete"),
-          });
-          del.setAttribute("aria-describedby", textId);
-          del.addEventListener("click", () => this.commentAction(view.id, this.actions.deleteComment(comment.id)));
-          buttons.push(del);
-        }
-        if (can.moderator) {
-          const hidden = !!comment.hidden;
-          const mod = h("button", {
-            type: "button",
-            class: "secondary",
-            "data-action": "moderate",
-            text: t(hidden ? "comments.restore" : "comments.hide"),
-          });
-          mod.setAttribute("aria-describedby", textId);
-          mod.addEventListener("click", () =>
-            this.commentAction(view.id, this.actions.moderateComment(comment.id, !hidden)),
-          );
-          buttons.push(mod);
-        }
-        if (buttons.length) li.append(h("p", { class: "buttons" }, ...buttons));
-        return li;
-      }),
-    );
-    if (focusedComment && focusedAction) {
-      const again = view.commentList.querySelector(
-        `[data-comment-id="${CSS.escape(focusedComment)}"] [data-action="${CSS.escape(focusedAction)}"]`,
-      );
-      if (again instanceof HTMLElement) again.focus();
-      else view.buttons.comments.focus();
-    }
+    return ideaComments.fillComments(this, view, idea);
   }
 
   /**
    * @param {string} id
    * @param {Promise<string>} pending
    */
-  async commentAction(id, pending) {
-    const code = await pending;
-    const view = this.ideas.get(id);
-    if (view) showError(view.commentError, null, code ? this.actions.message(code) : "");
+  commentAction(id, pending) {
+    return ideaComments.commentAction(this, id, pending);
   }
 
   // -- editing -------------------------------------------------------------------------------
@@ -1032,7 +1042,7 @@ export class BoardView {
     view.editForm = null;
     const idea = this.ctx?.state.ideas.get(id);
     if (idea) this.updateIdea(view, idea);
-    view.buttons.edit.focus();
+    view.menu.focus();
     this.actions.editing(null);
   }
 
@@ -1055,7 +1065,7 @@ export class BoardView {
     if (!view || !idea) return;
     view.confirm.hidden = true;
     this.updateIdea(view, idea);
-    view.buttons.delete.focus();
+    view.menu.focus();
   }
 
   /** @param {string} id */
@@ -1071,140 +1081,11 @@ export class BoardView {
     }
   }
 
-  // -- clusters --------------------------------------------------------------------------
+  // -- clusters (cluster-view.js) ------------------------------------------------------------
 
   /** @param {string} id */
   createCluster(id) {
-    const t = this.t;
-    const base = `cluster-${id}`;
-    const headingId = `${base}-heading`;
-    const name = h("span", { class: "cluster-name" });
-    const count = h("span", { class: "cluster-count" });
-    const heading = h("h4", { id: headingId, tabindex: "-1" }, name, " ", count);
-    /** @param {string} key */
-    const button = (key) => {
-      const b = h("button", { type: "button", class: "secondary", text: t(key) });
-      b.setAttribute("aria-describedby", headingId);
-      return b;
-    };
-    const rename = button("cluster.rename");
-    const nest = button("cluster.nest");
-    const dissolve = button("cluster.dissolve");
-    rename.setAttribute("aria-expanded", "false");
-    nest.setAttribute("aria-expanded", "false");
-    const actions = h("div", { class: "cluster-actions" }, rename, nest, dissolve);
-    const renameInput = h("input", { id: `${base}-rename`, maxlength: "80" });
-    const renameForm = h(
-      "form",
-      { class: "cluster-rename", hidden: true },
-      h("label", { for: renameInput.id, text: t("cluster.heading") }),
-      renameInput,
-      h(
-        "span",
-        { class: "buttons" },
-        h("button", { type: "submit", text: t("board.save") }),
-        h("button", { type: "button", class: "secondary", "data-action": "cancel", text: t("board.cancel") }),
-      ),
-    );
-    const nestSelect = h("select", { id: `${base}-nest` });
-    const nestGo = h("button", { type: "button", text: t("cluster.nest_do") });
-    const nestCancel = h("button", { type: "button", class: "secondary", text: t("board.cancel") });
-    const nestPanel = h(
-      "div",
-      { class: "cluster-nest", hidden: true },
-      h("label", { for: nestSelect.id, text: t("cluster.parent") }),
-      nestSelect,
-      h("span", { class: "buttons" }, nestGo, nestCancel),
-    );
-    const list = h("ul", { class: "cluster-items", "aria-labelledby": headingId });
-    const error = h("p", { class: "error", id: `${base}-error`, role: "alert", hidden: true });
-    const li = h(
-      "li",
-      { class: "cluster", id: base },
-      h("div", { class: "cluster-head" }, heading, actions),
-      renameForm,
-      nestPanel,
-      error,
-      list,
-    );
-    li.dataset.clusterId = id;
-
-    /** @type {ClusterView} */
-    const view = { id, li, heading, name, count, actions, renameForm, renameInput, nestPanel, nestSelect, list, error };
-    /** @param {Promise<string>} pending */
-    const run = async (pending) => {
-      const code = await pending;
-      showError(error, null, code ? this.actions.message(code) : "");
-      return code;
-    };
-    const closeRename = () => {
-      renameForm.hidden = true;
-      rename.setAttribute("aria-expanded", "false");
-      rename.focus();
-    };
-    rename.addEventListener("click", () => {
-      const cluster = this.ctx?.state.clusters.get(id);
-      renameInput.value = cluster?.heading ?? "";
-      renameForm.hidden = !renameForm.hidden;
-      rename.setAttribute("aria-expanded", String(!renameForm.hidden));
-      if (!renameForm.hidden) renameInput.focus();
-    });
-    renameForm.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      if (!(await run(this.actions.renameCluster(id, renameInput.value)))) closeRename();
-    });
-    renameForm.querySelector('[data-action="cancel"]')?.addEventListener("click", closeRename);
-    renameForm.addEventListener("keydown", (event) => {
-      if (event.key === "Escape") {
-        event.preventDefault();
-        closeRename();
-      }
-    });
-    const closeNest = () => {
-      nestPanel.hidden = true;
-      nest.setAttribute("aria-expanded", "false");
-      nest.focus();
-    };
-    nest.addEventListener("click", () => {
-      nestPanel.hidden = !nestPanel.hidden;
-      nest.setAttribute("aria-expanded", String(!nestPanel.hidden));
-      if (!nestPanel.hidden) {
-        this.fillNest(view);
-        nestSelect.focus();
-      }
-    });
-    nestGo.addEventListener("click", async () => {
-      if (!(await run(this.actions.nestCluster(id, nestSelect.value || null)))) closeNest();
-    });
-    nestCancel.addEventListener("click", closeNest);
-    nestPanel.addEventListener("keydown", (event) => {
-      if (event.key === "Escape") {
-        event.preventDefault();
-        closeNest();
-      }
-    });
-    dissolve.addEventListener("click", () => run(this.actions.dissolveCluster(id)));
-
-    // Dropping an idea on the cluster's heading puts it into the cluster.
-    const head = /** @type {HTMLElement} */ (heading.parentElement);
-    head.addEventListener("dragover", (event) => {
-      if (!this.dragging) return;
-      event.preventDefault();
-      event.stopPropagation();
-      head.classList.add("drop-into");
-    });
-    head.addEventListener("dragleave", () => head.classList.remove("drop-into"));
-    head.addEventListener("drop", (event) => {
-      head.classList.remove("drop-into");
-      const dragged = this.dragging;
-      if (!dragged) return;
-      event.preventDefault();
-      event.stopPropagation();
-      this.dragging = null;
-      run(this.actions.assign(dragged, id));
-    });
-    this.clusters.set(id, view);
-    return view;
+    return clusterView.createCluster(this, id);
   }
 
   /**
@@ -1213,33 +1094,12 @@ export class BoardView {
    * @param {number} count
    */
   updateCluster(view, cluster, count) {
-    const ctx = /** @type {ViewContext} */ (this.ctx);
-    view.name.textContent = clusterName(this.t, cluster);
-    view.count.textContent = this.t("board.count", { count });
-    view.actions.hidden = !ctx.can.arrange;
-    if (!ctx.can.arrange) {
-      view.renameForm.hidden = true;
-      view.nestPanel.hidden = true;
-    }
-    if (!view.nestPanel.hidden) this.fillNest(view);
+    return clusterView.updateCluster(this, view, cluster, count);
   }
 
   /** @param {ClusterView} view */
   fillNest(view) {
-    const state = /** @type {ViewContext} */ (this.ctx).state;
-    const cluster = state.clusters.get(view.id);
-    if (!cluster) return;
-    const options = [h("option", { value: "", text: this.t("cluster.top_level") })];
-    for (const { cluster: other, depth } of columnClusters(state, cluster.field_id)) {
-      if (other.id === cluster.id) continue;
-      // Not into itself or a cluster inside it.
-      const inside = clusterAncestors(state, other.id).includes(cluster.id);
-      if (!inside) {
-        options.push(h("option", { value: other.id, text: `${"– ".repeat(depth)}${clusterName(this.t, other)}` }));
-      }
-    }
-    if (!sameOptions(view.nestSelect, options)) view.nestSelect.replaceChildren(...options);
-    if (document.activeElement !== view.nestSelect) view.nestSelect.value = cluster.parent_id ?? "";
+    return clusterView.fillNest(this, view);
   }
 
   /**
@@ -1265,23 +1125,4 @@ export class BoardView {
   }
 }
 
-/**
- * A cluster's heading, or a stand-in when it has none.
- *
- * @param {Translate} t
- * @param {Cluster} cluster
- */
-export function clusterName(t, cluster) {
-  return cluster.heading || t("cluster.untitled");
-}
-
-/**
- * Whether a select holds these options already (so it need not be rebuilt).
- *
- * @param {HTMLSelectElement} select
- * @param {HTMLOptionElement[]} options
- */
-function sameOptions(select, options) {
-  if (select.options.length !== options.length) return false;
-  return options.every((o, i) => select.options[i].value === o.value && select.options[i].text === o.text);
-}
+export { clusterName } from "./cluster-view.js";

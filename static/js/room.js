@@ -12,6 +12,7 @@
 import { io } from "../vendor/socket.io-client-4.8.4.esm.min.js";
 import { abilities } from "./abilities.js";
 import { Announcer } from "./announcer.js";
+import { phaseHint } from "./board-hints.js";
 import { BoardList } from "./board-list.js";
 import { BoardConsole } from "./board-console.js";
 import { placeOf, parseTags } from "./board-layout.js";
@@ -68,6 +69,9 @@ class RoomPage {
     this.phaseHint = byId("phase-hint");
     this.board = byId("board");
     this.postForm = /** @type {HTMLFormElement} */ (byId("post-form", HTMLFormElement));
+    this.postOpen = byId("post-open");
+    /** whether the member opened the post form ("Neue Idee"); it stays open for the next idea */
+    this.postWanted = false;
     this.postField = /** @type {HTMLSelectElement} */ (byId("post-field", HTMLSelectElement));
     this.postTitle = /** @type {HTMLInputElement} */ (byId("post-title", HTMLInputElement));
     this.postText = /** @type {HTMLTextAreaElement} */ (byId("post-text", HTMLTextAreaElement));
@@ -79,6 +83,9 @@ class RoomPage {
     this.observerNote = byId("observer-note");
     this.selectionBar = byId("selection-bar");
     this.selectionCount = byId("selection-count");
+    this.groupCreate = byId("group-create");
+    this.groupReason = byId("group-reason");
+    this.selectionClear = byId("selection-clear-row");
     this.groupHeading = /** @type {HTMLInputElement} */ (byId("group-heading", HTMLInputElement));
     this.mergeControls = byId("merge-controls");
     this.mergeTarget = /** @type {HTMLSelectElement} */ (byId("merge-target", HTMLSelectElement));
@@ -251,6 +258,14 @@ class RoomPage {
         this.postForm.requestSubmit();
       }
     });
+    this.postOpen.addEventListener("click", () => this.togglePostForm(!this.postWanted));
+    byId("post-cancel").addEventListener("click", () => this.togglePostForm(false));
+    this.postForm.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        event.preventDefault();
+        this.togglePostForm(false);
+      }
+    });
     this.newBoardOpen.addEventListener("click", () => this.toggleNewBoard());
     byId("new-board-cancel").addEventListener("click", () => this.toggleNewBoard(false));
     this.newBoardForm.addEventListener("keydown", (event) => {
@@ -263,7 +278,10 @@ class RoomPage {
       event.preventDefault();
       this.createBoard();
     });
-    byId("group-create").addEventListener("click", () => this.group([...this.selected], this.groupHeading.value));
+    this.groupCreate.addEventListener("click", () => {
+      if (this.selected.size < 2) this.announcer.say(t("select.need_two"));
+      else this.group([...this.selected], this.groupHeading.value);
+    });
     byId("merge-do").addEventListener("click", () => this.merge());
     byId("selection-clear").addEventListener("click", () => {
       const first = [...this.selected][0];
@@ -535,7 +553,7 @@ class RoomPage {
     this.can = can;
     for (const id of [...this.selected]) {
       const idea = state.ideas.get(id);
-      if (!idea || idea.status !== "visible") this.selected.delete(id);
+      if (!idea || idea.status !== "visible" || !can.select) this.selected.delete(id);
     }
     this.renderStatus(state);
     this.console.render(state, can.moderator);
@@ -564,8 +582,7 @@ class RoomPage {
     if (s.anonymous) flags.push(t("flags.anonymous"));
     this.flags.textContent = flags.join(" · ");
     this.flags.hidden = flags.length === 0;
-    const voting = s.phase === "vote" && !!openSession(state) && this.can.voter;
-    this.phaseHint.textContent = voting ? t("phase_hint.voting") : t(`phase_hint.${s.phase}`);
+    this.phaseHint.textContent = phaseHint(t, state, this.can);
     const names = this.viewers.map((v) => v.pseudonym);
     this.viewersLine.textContent = names.length
       ? t("viewers", { count: names.length, names: names.join(", ") })
@@ -577,7 +594,8 @@ class RoomPage {
   renderPostForm(state) {
     const can = this.can;
     const wasHidden = this.postForm.hidden;
-    this.postForm.hidden = !can.post;
+    this.postOpen.hidden = !can.post;
+    this.postForm.hidden = !can.post || !this.postWanted;
     this.postClosed.hidden = !can.contributor || can.post;
     if (!can.post && can.contributor) {
       this.postClosed.textContent = state.settings.locked
@@ -585,6 +603,20 @@ class RoomPage {
         : t("post.closed", { phase: t(`phase.${state.settings.phase}`) });
     }
     if (wasHidden && !this.postForm.hidden && this.postField.options.length === 0) this.renderFieldOptions(state);
+  }
+
+  /**
+   * Open the post form ("Neue Idee": the focus goes into it) or close it (back to the button).
+   *
+   * @param {boolean} open
+   */
+  togglePostForm(open) {
+    const hadFocus = this.postForm.contains(document.activeElement);
+    this.postWanted = open;
+    this.postOpen.setAttribute("aria-expanded", String(open));
+    if (this.live && this.self) this.renderAll();
+    if (open && !this.postForm.hidden) this.postField.focus();
+    else if (!open && hadFocus) this.postOpen.focus();
   }
 
   /** @param {BoardState} state */
@@ -597,13 +629,20 @@ class RoomPage {
   /** @param {BoardState} state */
   renderSelection(state) {
     const count = this.selected.size;
-    const show = count > 0;
+    // Always in the cluster phase (it explains selecting), else while something is selected.
+    const show = this.can.select && (count > 0 || state.settings.phase === "cluster");
     if (!show && this.selectionBar.contains(document.activeElement)) {
       this.view.focusIdea([...state.ideas.keys()][0] ?? "");
     }
     this.selectionBar.hidden = !show;
     if (!show) return;
     this.selectionCount.textContent = t("select.count", { count });
+    this.selectionClear.hidden = count === 0;
+    const tooFew = count < 2;
+    this.groupCreate.setAttribute("aria-disabled", String(tooFew));
+    this.groupReason.hidden = !tooFew;
+    if (tooFew) this.groupCreate.setAttribute("aria-describedby", "group-reason");
+    else this.groupCreate.removeAttribute("aria-describedby");
     const merge = this.can.moderator && count >= 2;
     this.mergeControls.hidden = !merge;
     if (merge) {

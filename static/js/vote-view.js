@@ -3,7 +3,8 @@
  * The vote as DOM: the panel with the round's rules, your remaining dots, the progress and
  * the countdown; and after the reveal the results, overall and per field of action, as
  * tables with bars (plain elements whose width is set through the CSSOM; every value is
- * also there as text).
+ * also there as text). A table wider than the screen (a phone) scrolls sideways in its own
+ * box, which then takes the focus so that the keyboard can scroll it too.
  */
 
 import { h } from "./dom.js";
@@ -55,6 +56,13 @@ export class VoteView {
     this.ticker = null;
     /** @type {Set<string>} warnings given ("<session>:<seconds>") */
     this.warned = new Set();
+    /** Makes a table's box focusable while it has to scroll (and only then: no needless Tab stop). */
+    this.scrolling = new ResizeObserver((entries) => {
+      for (const { target } of entries) {
+        if (target.scrollWidth > target.clientWidth) target.setAttribute("tabindex", "0");
+        else target.removeAttribute("tabindex");
+      }
+    });
     this.resultsSelect.addEventListener("change", () => {
       this.shownRound = this.resultsSelect.value;
       this.resultsKey = "";
@@ -190,7 +198,9 @@ export class VoteView {
       }
       parts.push(h("h4", { text: t("results.by_field") }), fields);
     }
+    this.scrolling.disconnect();
     this.resultsBody.replaceChildren(...parts);
+    for (const box of this.resultsBody.querySelectorAll(".table-scroll")) this.scrolling.observe(box);
   }
 
   /**
@@ -236,12 +246,13 @@ export class VoteView {
         h("td", { class: "result-voters", text: String(row.voters) }),
       );
     });
-    return h(
+    const table = h(
       "table",
       { class: "results-table", id },
-      h("caption", { text: caption }),
+      h("caption", { id: `${id}-caption`, text: caption }),
       h("thead", {}, head),
       h("tbody", {}, ...body),
     );
+    return h("div", { class: "table-scroll", role: "group", "aria-labelledby": `${id}-caption` }, table);
   }
 }

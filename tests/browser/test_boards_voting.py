@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.board_helpers import ACTIONS, card, card_action, menu, open_post_form
 from tests.browser.conftest import DE, T_DE, column, describe_violations, focused, join, run_axe, tab_until
 
 pytestmark = pytest.mark.browser
@@ -22,11 +23,6 @@ def phase_label(phase: str) -> str:
 
 def remaining(count: int, budget: int = 5) -> str:
     return T_DE("client.vote.remaining", count=count, budget=budget)
-
-
-def card(page: Any, text: str) -> Any:
-    """The idea card with this text."""
-    return page.locator("#board li.idea", has=page.locator(".idea-text", has_text=text))
 
 
 def person(new_context: Any, watches: list[Any], link: str, pseudonym: str, **options: Any) -> Any:
@@ -57,8 +53,14 @@ def choose_with_keys(page: Any, option: str) -> None:
 
 
 def post_with_keyboard(page: Any, field: str, text: str, *, backwards: bool = False) -> None:
-    """Tab to the field of action, choose it, Tab to the text, type, Ctrl+Enter; wait for the card."""
-    tab_until(page, lambda f: f["id"] == "post-field", limit=60, backwards=backwards)
+    """Open the form ("Neue Idee") unless it is open, Tab to the field of action, choose it, Tab
+    to the text, type, Ctrl+Enter; wait for the card."""
+    if page.locator("#post-form").is_hidden():
+        tab_until(page, lambda f: f["id"] == "post-open", limit=60, backwards=backwards)
+        page.keyboard.press("Enter")
+        expect(page.locator("#post-field")).to_be_focused()
+    else:
+        tab_until(page, lambda f: f["id"] == "post-field", limit=60, backwards=backwards)
     choose_with_keys(page, field)
     tab_until(page, lambda f: f["id"] == "post-text")
     page.keyboard.type(text)
@@ -131,6 +133,12 @@ def test_collect_cluster_vote_and_reveal_with_a_facilitator_and_two_participants
         )
     expect(anna.locator("#announcer")).to_contain_text(DE["client.announce.phase"].format(phase="Clustern"))
 
+    # The cluster phase says what "Auswählen" on the cards is for; the control to group shows, not usable yet.
+    expect(anna.locator("#phase-hint")).to_have_text(DE["client.phase_hint.cluster_select"])
+    expect(anna.locator("#selection-hint")).to_have_text(DE["client.select.hint"])
+    group_button = anna.get_by_role("button", name=DE["client.select.group"])
+    expect(group_button).to_have_attribute("aria-disabled", "true")
+    expect(group_button).to_have_accessible_description(DE["client.select.need_two"])
     select = DE["client.select.idea"]
     tab_to_card_control(anna, select, "Radweg zum Bahnhof")
     anna.keyboard.press("Space")
@@ -138,6 +146,7 @@ def test_collect_cluster_vote_and_reveal_with_a_facilitator_and_two_participants
     tab_to_card_control(anna, select, "Carsharing am Rathaus")
     anna.keyboard.press("Space")
     expect(anna.locator("#selection-count")).to_have_text(T_DE("client.select.count", count=2))
+    expect(group_button).to_have_attribute("aria-disabled", "false")
     tab_until(anna, lambda f: f["id"] == "group-heading", backwards=True, limit=60)
     anna.keyboard.type("Mobilität im Quartier")
     anna.keyboard.press("Tab")
@@ -150,13 +159,20 @@ def test_collect_cluster_vote_and_reveal_with_a_facilitator_and_two_participants
         expect(group.get_by_role("heading", level=4)).to_contain_text(heading)
         expect(group.locator("li.idea")).to_have_count(2)
         expect(group.locator("li.idea").first).to_contain_text("Radweg zum Bahnhof")
-    expect(anna.locator("#selection-bar")).to_be_hidden()
+    expect(anna.locator("#selection-count")).to_have_text(T_DE("client.select.count", count=0))
+    expect(group_button).to_have_attribute("aria-disabled", "true")
     assert focused(anna)["tag"] == "h4", "the new group's heading has the focus"
     expect(anna.locator("#announcer")).to_contain_text(T_DE("client.announce.grouped", count=2, cluster=heading))
     expect(ben.locator("#announcer")).to_contain_text(DE["client.announce.cluster_created"].format(cluster=heading))
 
-    # Ben moves an idea to the next column and back with Alt+arrow keys; the focus stays with it.
-    tab_to_card_control(ben, DE["client.move.open"], "WLAN in allen Schulen")
+    # Ben may not put Anna's idea into another field of action: the page says so and sends nothing.
+    tab_until(ben, lambda f: ACTIONS in f["text"] and "Mehr Busse am Abend" in f["described"], limit=80)
+    ben.keyboard.press("Alt+ArrowRight")
+    expect(ben.locator("#announcer")).to_contain_text(DE["client.move.field_forbidden"])
+    expect(column(anna, "Bildung").locator("li.idea")).to_have_count(1)
+
+    # Ben moves his own idea to the next column and back with Alt+arrow keys; the focus stays with it.
+    tab_until(ben, lambda f: ACTIONS in f["text"] and "WLAN in allen Schulen" in f["described"], limit=80)
     ben.keyboard.press("Alt+ArrowLeft")
     expect(column(ben, "Mobilität").locator("li.idea")).to_have_count(4)
     expect(ben.locator("#announcer")).to_contain_text(
@@ -171,6 +187,8 @@ def test_collect_cluster_vote_and_reveal_with_a_facilitator_and_two_participants
 
     # -- vote: a blind round with the defaults (5 dots, at most 3 per idea) ------------------
     set_phase(mod, "vote")
+    expect(anna.locator("#phase-hint")).to_have_text(DE["client.phase_hint.vote"])
+    expect(mod.locator("#phase-hint")).to_have_text(DE["client.phase_hint.vote_open_it"])
     expect(mod.get_by_label(DE["client.console.budget"])).to_have_value("5")
     expect(mod.get_by_label(DE["client.console.cap"])).to_have_value("3")
     expect(mod.get_by_label(DE["client.console.blind"])).to_be_checked()
@@ -179,6 +197,8 @@ def test_collect_cluster_vote_and_reveal_with_a_facilitator_and_two_participants
         expect(page.locator("#vote-heading")).to_have_text(DE["client.vote.heading_open"].format(round=1))
         expect(page.locator("#vote-remaining")).to_have_text(remaining(5))
     expect(anna.locator("#announcer")).to_contain_text(DE["client.announce.vote_opened"].format(budget=5))
+    expect(anna.locator("#phase-hint")).to_have_text(DE["client.phase_hint.voting"])
+    expect(mod.locator("#phase-hint")).to_have_text(DE["client.phase_hint.vote_running"])
 
     place_dots(anna, "Radweg zum Bahnhof", 3, [4, 3, 2])
     # A fourth dot on the same idea is over the cap: refused before it is sent, and said so.
@@ -189,6 +209,9 @@ def test_collect_cluster_vote_and_reveal_with_a_facilitator_and_two_participants
     expect(anna.locator("#announcer")).to_contain_text(DE["client.error.cap_reached"])
     expect(anna.locator("#vote-remaining")).to_have_text(remaining(2))
     place_dots(anna, "Mehr Busse am Abend", 2, [1, 0])
+    # One voter so far: one person, in the singular.
+    expect(mod.locator("#vote-progress")).to_have_text(T_DE("client.vote.progress", count=1, cast=5))
+    expect(mod.locator("#vote-progress")).to_contain_text("Abgestimmt: 1 Person ·")
     expect(anna.locator("#announcer")).to_contain_text(
         DE["client.announce.dot_added"].format(mine=2, remaining=0, budget=5)
     )
@@ -217,6 +240,7 @@ def test_collect_cluster_vote_and_reveal_with_a_facilitator_and_two_participants
     for page in (anna, ben):
         expect(page.locator("#vote-status")).to_have_text(DE["client.vote.closed_wait"])
         expect(page.locator("#board").get_by_role("button", name=DE["client.vote.add"])).to_have_count(0)
+        expect(page.locator("#phase-hint")).to_have_text(DE["client.phase_hint.vote_closed"])
     mod.get_by_role("button", name=DE["client.console.vote_reveal"]).click()
 
     tie = DE["client.results.rank_tie"]
@@ -250,6 +274,8 @@ def test_collect_cluster_vote_and_reveal_with_a_facilitator_and_two_participants
         )
         expect(education.locator("td.rank")).to_have_text([value.format(rank=1)])
         expect(page.locator("#vote-panel")).to_be_hidden()
+        # After the reveal the hint says so (not that voting starts when the facilitator opens it).
+        expect(page.locator("#phase-hint")).to_have_text(DE["client.phase_hint.vote_revealed"])
     # The bars are drawn through the CSSOM (no style attribute, so the CSP allows it): full for the most dots.
     widths = anna.eval_on_selector_all("#results-overall .bar-fill", "(els) => els.map((e) => e.style.width)")
     assert widths == ["100%", "100%", "66.7%", "33.3%"], widths
@@ -286,8 +312,10 @@ def test_an_anonymous_board_shows_no_author_names_to_others(new_context: Any, ma
         expect(page.get_by_role("tab", name="Kritik und Wünsche")).to_have_attribute("aria-selected", "true")
         expect(page.locator("#board-flags")).to_contain_text(DE["client.flags.anonymous"])
 
+    open_post_form(anna)
     anna.get_by_label(DE["client.board.text"]).fill("Zu wenige Bänke im Stadtpark")
     anna.get_by_role("button", name=DE["client.board.post"]).click()
+    open_post_form(ben)
     ben.get_by_label(DE["client.board.text"]).fill("Mehr Konzerte im Sommer")
     ben.get_by_role("button", name=DE["client.board.post"]).click()
     anonymous = DE["client.board.by"].format(name=DE["client.board.anonymous"])
@@ -302,16 +330,16 @@ def test_an_anonymous_board_shows_no_author_names_to_others(new_context: Any, ma
 
     # Annabell edits her idea meanwhile: who edits an idea would tell who wrote it, so on an
     # anonymous board nobody learns it (the server does not send it; the page would not show a name).
-    card(anna, "Zu wenige Bänke").get_by_role("button", name=DE["client.board.edit"]).click()
+    card_action(card(anna, "Zu wenige Bänke"), DE["client.board.edit"])
     expect(anna.get_by_label(DE["client.board.edit_label"])).to_be_focused()
 
     # A comment is anonymous too.
     idea = card(ben, "Zu wenige Bänke")
-    idea.get_by_role("button", name=T_DE("client.comments.show", count=0)).click()
+    card_action(idea, T_DE("client.comments.show", count=0))
     idea.get_by_label(DE["client.comments.label"]).fill("Stimmt, vor allem am Teich")
     idea.get_by_role("button", name=DE["client.comments.post"]).click()
     theirs = card(mod, "Zu wenige Bänke")
-    theirs.get_by_role("button", name=T_DE("client.comments.show", count=1)).click()
+    card_action(theirs, T_DE("client.comments.show", count=1))
     expect(theirs.locator(".comment")).to_contain_text(anonymous)
     expect(card(ben, "Zu wenige Bänke").locator(".badge-editing")).to_have_count(0)
 
@@ -323,6 +351,7 @@ def test_an_anonymous_board_shows_no_author_names_to_others(new_context: Any, ma
 
 
 def post(page: Any, text: str, field: str | None = None) -> None:
+    open_post_form(page)
     if field:
         page.get_by_label(DE["client.board.field"], exact=True).select_option(label=field)
     page.get_by_label(DE["client.board.text"]).fill(text)
@@ -347,7 +376,7 @@ def test_the_facilitator_moderates_merges_and_runs_rounds(new_context: Any, make
     expect(card(anna, "Sichere Schulwege")).to_contain_text(DE["client.board.status.pending"])
     expect(console).to_contain_text(T_DE("client.console.queue.pending", count=1))
     expect(ben.locator("#board li.idea")).to_have_count(0)
-    card(mod, "Sichere Schulwege").get_by_role("button", name=DE["client.moderate.approve"]).click()
+    card_action(card(mod, "Sichere Schulwege"), DE["client.moderate.approve"])
     expect(card(ben, "Sichere Schulwege")).to_be_visible()
     expect(anna.locator("#announcer")).to_contain_text(DE["client.announce.yours_approved"])
     expect(card(anna, "Sichere Schulwege").locator(".badge")).to_have_count(0)
@@ -358,35 +387,33 @@ def test_the_facilitator_moderates_merges_and_runs_rounds(new_context: Any, make
     expect(ben.locator("#board li.idea")).to_have_count(2)
 
     # A report reaches the facilitator, who hides the idea and shows it again.
-    card(ben, "Schulwege sicherer machen").get_by_role("button", name=DE["client.idea.report"]).click()
+    card_action(card(ben, "Schulwege sicherer machen"), DE["client.idea.report"])
     expect(ben.locator("#announcer")).to_contain_text(DE["client.announce.reported"])
-    expect(card(ben, "Schulwege sicherer machen").get_by_role("button", name=DE["client.idea.report"])).to_have_count(0)
+    reported_menu = menu(card(ben, "Schulwege sicherer machen"))
+    expect(reported_menu.get_by_role("button", name=DE["client.idea.report"])).to_have_count(0)
     reported = card(mod, "Schulwege sicherer machen")
     expect(reported).to_contain_text(T_DE("client.board.reported", count=1))
     expect(console).to_contain_text(T_DE("client.console.queue.reported", count=1))
-    reported.get_by_role("button", name=DE["client.moderate.hide"]).click()
+    card_action(reported, DE["client.moderate.hide"])
     expect(ben.locator("#board li.idea")).to_have_count(1)
     expect(card(anna, "Schulwege sicherer machen")).to_contain_text(DE["client.board.status.hidden"])
-    reported.get_by_role("button", name=DE["client.moderate.restore"]).click()
+    card_action(reported, DE["client.moderate.restore"])
     expect(ben.locator("#board li.idea")).to_have_count(2)
 
     # Comments: Ben comments, the facilitator hides the comment from others and restores it.
     idea = card(ben, "Sichere Schulwege")
-    idea.get_by_role("button", name=T_DE("client.comments.show", count=0)).click()
+    card_action(idea, T_DE("client.comments.show", count=0))
     idea.get_by_label(DE["client.comments.label"]).fill("Mit Lotsen an der Kreuzung")
     idea.get_by_role("button", name=DE["client.comments.post"]).click()
     expect(idea.locator(".comment")).to_contain_text("Mit Lotsen an der Kreuzung")
     expect(anna.locator("#announcer")).to_contain_text(DE["client.announce.comment"].format(idea="Sichere Schulwege"))
     on_mod = card(mod, "Sichere Schulwege")
-    on_mod.get_by_role("button", name=T_DE("client.comments.show", count=1)).click()
+    card_action(on_mod, T_DE("client.comments.show", count=1))
     on_mod.get_by_role("button", name=DE["client.comments.hide"]).click()
-    expect(
-        card(anna, "Sichere Schulwege").get_by_role("button", name=T_DE("client.comments.show", count=0))
-    ).to_be_visible()
+    # The count on the card, small beside the author: none while the comment is hidden.
+    expect(card(anna, "Sichere Schulwege").locator(".idea-counts")).to_be_hidden()
     on_mod.get_by_role("button", name=DE["client.comments.restore"]).click()
-    expect(
-        card(anna, "Sichere Schulwege").get_by_role("button", name=T_DE("client.comments.show", count=1))
-    ).to_be_visible()
+    expect(card(anna, "Sichere Schulwege").locator(".idea-counts")).to_have_text(T_DE("client.card.comments", count=1))
 
     # Merging duplicates: select both, choose the one that stays.
     on_mod.get_by_label(DE["client.select.idea"]).check()
@@ -401,7 +428,7 @@ def test_the_facilitator_moderates_merges_and_runs_rounds(new_context: Any, make
     post(ben, "Tempo 30 vor Schulen")
     anna_view = card(anna, "Tempo 30 vor Schulen")
     expect(anna_view).to_be_visible()
-    on_mod.get_by_role("button", name=T_DE("client.comments.show", count=1)).click()  # closes them
+    on_mod.locator(".idea-comments").get_by_role("button", name=DE["client.move.close"]).click()
     target = card(mod, "Sichere Schulwege")
     target.scroll_into_view_if_needed()
     card(mod, "Tempo 30 vor Schulen").drag_to(target)
@@ -413,7 +440,7 @@ def test_the_facilitator_moderates_merges_and_runs_rounds(new_context: Any, make
     anna.keyboard.press("Enter")
     expect(column(mod, "Mobilität").locator("li.cluster h4")).to_contain_text("Schulwege")
     # Taking one out, then dissolving the group.
-    card(anna, "Tempo 30").get_by_role("button", name=DE["client.cluster.take_out"]).click()
+    card_action(card(anna, "Tempo 30"), DE["client.cluster.take_out"])
     expect(group.locator("li.idea")).to_have_count(1)
     expect(anna.locator("#announcer")).to_contain_text(DE["client.announce.taken_out"])
     group.get_by_role("button", name=DE["client.cluster.dissolve"]).click()

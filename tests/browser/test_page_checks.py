@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.board_helpers import card_action, open_post_form
 from tests.browser.conftest import (
     DE,
     OrganizerAccount,
@@ -62,6 +63,8 @@ def test_axe_finds_no_violations_on_any_page(
 
     room = join(new_context()[0], links["participant"], "Ute", colour="orange")
     other = join(new_context()[0], links["facilitator"], "Moderation Mia", colour="magenta")
+    open_post_form(room)
+    open_post_form(other)
     room.get_by_label(DE["client.board.text"]).fill("Mehr Bänke in der Fußgängerzone")
     room.get_by_role("button", name=DE["client.board.post"]).click()
     other.get_by_label(DE["client.board.text"]).fill("Trinkbrunnen an Spielplätzen")
@@ -74,9 +77,9 @@ def test_axe_finds_no_violations_on_any_page(
     room.get_by_role("button", name=DE["client.board.post"]).click()
     expect(room.locator("#post-error")).to_be_visible()
     mine = column(room, "Mobilität").get_by_role("listitem").filter(has_text="Mehr Bänke")
-    mine.get_by_role("button", name=DE["client.board.edit"]).click()
+    card_action(mine, DE["client.board.edit"])
     theirs = other.locator("#board").get_by_role("listitem").filter(has_text="Mehr Bänke")
-    theirs.get_by_role("button", name=DE["client.board.delete"]).click()
+    card_action(theirs, DE["client.board.delete"])
     assert_no_violations(room, "the room page with an error and an open editor")
     assert_no_violations(other, "the room page with a delete confirmation (facilitator)")
 
@@ -126,6 +129,7 @@ def test_csp_on_every_page_and_no_request_to_another_origin(
     ctx, watch = new_context()
     record_documents(ctx)
     room = join(ctx, links["participant"], "Nora")
+    open_post_form(room)
     room.get_by_label(DE["client.board.text"]).fill("Solardächer auf Schulen")
     room.get_by_role("button", name=DE["client.board.post"]).click()
     expect(room.locator("#board").get_by_role("listitem")).to_have_count(1)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.board_helpers import open_post_form
 from tests.browser.conftest import DE, ServerProcess, column, join
 
 pytestmark = pytest.mark.browser
@@ -37,6 +38,8 @@ def test_clients_reconnect_and_resync_after_a_server_restart(
         ws.on("framesent", sent)
 
     ada.on("websocket", watch_socket)
+    for page in (ada, bo):
+        open_post_form(page)
 
     ada.get_by_label(DE["client.board.text"]).fill("Vor dem Neustart")
     ada.get_by_role("button", name=DE["client.board.post"]).click()

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { abilities, mayDelete, mayEdit } from "../../static/js/abilities.js";
+import { abilities, mayChangeField, mayDelete, mayEdit } from "../../static/js/abilities.js";
 import { BoardList } from "../../static/js/board-list.js";
 
 const ROUND = { moderators_vote: false }; // an open round, as the server sends it
@@ -73,6 +73,39 @@ test("authors edit their ideas; facilitators delete any", () => {
   const facilitator = abilities("facilitator", settings("cluster"), null);
   assert.ok(mayDelete(facilitator, idea, "mb_9"));
   assert.ok(!mayEdit(facilitator, idea, "mb_9"));
+});
+
+test("participants select ideas for grouping in the cluster phase; facilitators in any open phase", () => {
+  const select = (role, phase, extra = {}) => abilities(role, settings(phase, extra), null).select;
+  assert.deepEqual(
+    ["collect", "cluster", "vote", "discuss"].map((phase) => select("participant", phase)),
+    [false, true, false, false],
+  );
+  assert.deepEqual(
+    ["collect", "cluster", "vote", "discuss"].map((phase) => select("facilitator", phase)),
+    [true, true, true, true],
+  );
+  assert.equal(select("observer", "cluster"), false);
+  assert.equal(select("facilitator", "cluster", { locked: true }), false);
+  assert.equal(select("organizer", "closed"), false);
+});
+
+test("only authors, facilitators and organizers put an idea into another field of action", () => {
+  const idea = { id: "i1", author: { id: "mb_1", pseudonym: "A", colour: "blue" } };
+  for (const phase of ["collect", "cluster"]) {
+    const participant = abilities("participant", settings(phase), null);
+    assert.ok(mayChangeField(participant, idea, "mb_1"), `the author, ${phase}`);
+    assert.ok(!mayChangeField(participant, idea, "mb_2"), `another participant, ${phase}`);
+    assert.ok(!mayChangeField(participant, { ...idea, author: null }, "mb_1"), "anonymous to us: not ours");
+    for (const role of ["facilitator", "organizer"]) {
+      assert.ok(mayChangeField(abilities(role, settings(phase), null), idea, "mb_9"), `${role}, ${phase}`);
+    }
+  }
+  // Not when nothing may be arranged: voting participants, observers, a locked or closed board.
+  assert.ok(!mayChangeField(abilities("participant", settings("vote"), ROUND), idea, "mb_1"));
+  assert.ok(!mayChangeField(abilities("observer", settings("collect"), null), idea, "mb_1"));
+  assert.ok(!mayChangeField(abilities("facilitator", settings("collect", { locked: true }), null), idea, "mb_9"));
+  assert.ok(!mayChangeField(abilities("facilitator", settings("closed"), null), idea, "mb_9"));
 });
 
 test("the board list keeps the shown board, adds new ones once, and steps round for the arrow keys", () => {

@@ -1,0 +1,138 @@
+"""The board as a town shows it on a projector and people see it on a phone: screenshots at
+1366 and 390 px wide through the phases (saved as test artefacts), the columns side by side
+or one at a time, no word of the ranking broken in the middle, and axe-clean at both widths.
+
+The screenshots go to the folder named by ``WERKSTATT_ARTIFACTS``, else to
+``tests/browser/artifacts/`` (ignored by git)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.board_helpers import ACTIONS, card, menu, open_post_form
+from tests.browser.conftest import DE, T_DE, column, describe_violations, join, run_axe
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = Path(os.environ.get("WERKSTATT_ARTIFACTS") or Path(__file__).parent / "artifacts")
+LAPTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+FIELDS = ["Mobilität", "Bildung", "Umwelt und Klima", "Digitale Verwaltung"]
+IDEAS = [
+    # field, title, text, colour
+    ("Mobilität", "Fahrradbügel", "Fahrradbügel am Bahnhof und vor dem Rathaus", "yellow"),
+    ("Mobilität", "", "Rufbus für die Ortsteile am Abend und am Wochenende", "blue"),
+    ("Mobilität", "", "Sichere Schulwege mit Tempo 30", ""),
+    ("Bildung", "Lernräume", "Offene Lernräume in der Stadtbibliothek, auch samstags", "green"),
+    ("Bildung", "", "WLAN in allen Schulen", "pink"),
+    ("Umwelt und Klima", "", "Mehr Bäume und Trinkbrunnen in der Innenstadt", "green"),
+    ("Digitale Verwaltung", "", "Anträge online stellen, ohne Termin im Bürgerbüro", "purple"),
+    ("Digitale Verwaltung", "", "Mängelmelder-App für Schlaglöcher und Müll", "orange"),
+]
+
+# Words of the ranking split over two lines (a break after a hyphen, "Mängelmelder-|App", is fine).
+BROKEN_WORDS = """() => {
+  const broken = [];
+  for (const cell of document.querySelectorAll("#results .result-idea")) {
+    const node = cell.firstChild;
+    if (!node || node.nodeType !== Node.TEXT_NODE) continue;
+    for (const match of node.data.matchAll(/[^\\s-]+/g)) {
+      const range = document.createRange();
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + match[0].length);
+      const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+      if (lines.size > 1) broken.push(match[0]);
+    }
+  }
+  return broken;
+}"""
+
+
+def shoot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def assert_accessible(page: Any, where: str) -> None:
+    violations = run_axe(page)
+    assert not violations, describe_violations(where, violations)
+
+
+def post(page: Any, field: str, title: str, text: str, colour: str) -> None:
+    open_post_form(page)
+    page.get_by_label(DE["client.board.field"], exact=True).select_option(label=field)
+    page.get_by_label(DE["client.board.title"], exact=True).fill(title)
+    page.get_by_label(DE["client.board.text"]).fill(text)
+    page.get_by_label(DE["client.board.colour"]).select_option(colour)
+    page.get_by_role("button", name=DE["client.board.post"]).click()
+    expect(card(page, text)).to_be_visible()
+
+
+def set_phase(page: Any, phase: str) -> None:
+    page.locator("#phase-select").select_option(phase)
+    page.get_by_role("button", name=DE["client.console.phase_set"]).click()
+
+
+def test_the_board_at_laptop_and_phone_width(new_context: Any, make_event: Any) -> None:
+    links = make_event("Smart-City-Werkstatt Jena", FIELDS)
+    mod = join(new_context(viewport=LAPTOP)[0], links["facilitator"], "Moderation Mia")
+    anna = join(new_context(viewport=LAPTOP)[0], links["participant"], "Anna", colour="teal")
+    ben = join(new_context(viewport=PHONE)[0], links["participant"], "Ben", colour="orange")
+    for i, (field, title, text, colour) in enumerate(IDEAS):
+        post(anna if i % 2 == 0 else ben, field, title, text, colour)
+    for page in (mod, anna, ben):
+        expect(page.locator("#board li.idea")).to_have_count(len(IDEAS))
+
+    # At 1366 px the four fields of action stand side by side, in one row.
+    tops = anna.eval_on_selector_all("#board > .column", "(els) => els.map((e) => e.getBoundingClientRect().top)")
+    assert len(set(tops)) == 1, f"the columns wrap at 1366 px: {tops}"
+    # At 390 px one column fills most of the screen and the others are a sideways scroll away.
+    widths = ben.eval_on_selector_all("#board > .column", "(els) => els.map((e) => e.getBoundingClientRect().width)")
+    assert all(250 <= w <= 390 for w in widths), widths
+    assert ben.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"], (
+        "the page itself scrolls sideways"
+    )
+    assert ben.evaluate("() => { const b = document.getElementById('board'); return b.scrollWidth > b.clientWidth; }")
+    expect(ben.locator("#board")).to_have_attribute("tabindex", "0")  # so the keyboard can scroll it
+
+    menu(card(anna, "Rufbus für die Ortsteile"))
+    shoot(anna, "board-1366-collect")
+    shoot(ben, "board-390-collect")
+    assert_accessible(ben, "the board at 390 px")
+    anna.keyboard.press("Escape")
+    expect(card(anna, "Rufbus").get_by_role("button", name=ACTIONS)).to_have_attribute("aria-expanded", "false")
+
+    set_phase(mod, "cluster")
+    expect(anna.locator("#selection-bar")).to_be_visible()
+    card(anna, "Rufbus").get_by_label(DE["client.select.idea"]).check()
+    shoot(anna, "board-1366-cluster")
+    shoot(ben, "board-390-cluster")
+    assert_accessible(anna, "the board in the cluster phase at 1366 px")
+
+    set_phase(mod, "vote")
+    mod.get_by_role("button", name=DE["client.console.vote_open"]).click()
+    for page, text in ((anna, "Fahrradbügel am Bahnhof"), (ben, "Fahrradbügel am Bahnhof"), (ben, "WLAN")):
+        card(page, text).get_by_role("button", name=DE["client.vote.add"]).click()
+    card(anna, "Mängelmelder").get_by_role("button", name=DE["client.vote.add"]).click()
+    expect(ben.locator("#vote-remaining")).to_have_text(T_DE("client.vote.remaining", count=3, budget=5))
+    shoot(ben, "board-390-vote")
+    mod.get_by_role("button", name=DE["client.console.vote_close_reveal"]).click()
+    for page in (anna, ben):
+        expect(page.get_by_role("table", name=DE["client.results.overall"])).to_be_visible()
+        assert page.evaluate(BROKEN_WORDS) == [], "a word of the ranking is broken in the middle"
+        width = page.viewport_size["width"]
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width, "the results are too wide"
+    # On the phone the overall ranking scrolls sideways in its own box, which the keyboard can reach;
+    # on the laptop nothing scrolls and there is no needless Tab stop.
+    expect(ben.locator("#results .table-scroll").first).to_have_attribute("tabindex", "0")
+    expect(anna.locator("#results .table-scroll[tabindex]")).to_have_count(0)
+    expect(column(anna, "Mobilität").locator("li.idea")).to_have_count(3)
+    shoot(anna, "board-1366-results")
+    shoot(ben, "board-390-results")
+    assert_accessible(ben, "the results at 390 px")
