@@ -3,7 +3,10 @@
  * The vote as DOM: the panel with the round's rules, your remaining dots, the progress and
  * the countdown; and after the reveal the results, overall and per field of action, as
  * tables with bars (plain elements whose width is set through the CSSOM; every value is
- * also there as text). A table wider than the screen (a phone) scrolls sideways in its own
+ * also there as text). The results fold away behind their heading (a disclosure button):
+ * open in the vote phase, where they were just revealed, folded in the others, where the
+ * board comes first; a member's own choice holds until the phase or the round changes.
+ * A table wider than the screen (a phone) scrolls sideways in its own
  * box, which then takes the focus so that the keyboard can scroll it too.
  */
 
@@ -42,7 +45,10 @@ export class VoteView {
     this.timer = el("vote-timer-value");
     this.status = el("vote-status");
     this.results = el("results");
-    this.resultsHeading = el("results-heading");
+    this.resultsToggle = el("results-toggle");
+    this.resultsContent = el("results-content");
+    /** @type {string} the phase and round the results were folded or unfolded for */
+    this.foldedFor = "";
     this.resultsRound = el("results-round");
     this.resultsSelect = /** @type {HTMLSelectElement} */ (el("results-round-select"));
     this.resultsBody = el("results-body");
@@ -63,6 +69,9 @@ export class VoteView {
         else target.removeAttribute("tabindex");
       }
     });
+    this.resultsToggle.addEventListener("click", () =>
+      this.unfold(this.resultsToggle.getAttribute("aria-expanded") !== "true"),
+    );
     this.resultsSelect.addEventListener("change", () => {
       this.shownRound = this.resultsSelect.value;
       this.resultsKey = "";
@@ -174,7 +183,12 @@ export class VoteView {
       this.resultsSelect.replaceChildren(...options);
     }
     this.resultsSelect.value = session.id;
-    this.resultsHeading.textContent = t("results.heading", { round: session.round });
+    this.resultsToggle.textContent = t("results.heading", { round: session.round });
+    const foldFor = `${state.boardId}:${state.settings.phase}:${session.id}`;
+    if (foldFor !== this.foldedFor) {
+      this.foldedFor = foldFor;
+      this.unfold(state.settings.phase === "vote");
+    }
 
     const view = resultsView(state, session);
     const key = JSON.stringify([
@@ -201,6 +215,12 @@ export class VoteView {
     this.scrolling.disconnect();
     this.resultsBody.replaceChildren(...parts);
     for (const box of this.resultsBody.querySelectorAll(".table-scroll")) this.scrolling.observe(box);
+  }
+
+  /** @param {boolean} open */
+  unfold(open) {
+    this.resultsContent.hidden = !open;
+    this.resultsToggle.setAttribute("aria-expanded", String(open));
   }
 
   /**
