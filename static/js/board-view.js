@@ -131,7 +131,7 @@ import { dotsOn, myDots, openSession, tallyOf, votable } from "./voting.js";
  * @property {HTMLHeadingElement} heading
  * @property {HTMLSpanElement} name
  * @property {HTMLSpanElement} count
- * @property {HTMLDivElement} actions
+ * @property {CardMenu} menu  the cluster's actions
  * @property {HTMLFormElement} renameForm
  * @property {HTMLInputElement} renameInput
  * @property {HTMLDivElement} nestPanel

@@ -1,11 +1,13 @@
 // @ts-check
 /**
- * The clusters (groups) of a board as DOM: a heading with its count, rename, nest into
- * another group and dissolve, and dropping an idea on the heading to put it in. Part of
+ * The clusters (groups) of a board as DOM: a heading with its count, its actions (rename,
+ * nest into another group, dissolve) in a menu behind one button like a card's
+ * (`card-menu.js`), and dropping an idea on the heading to put it in. Part of
  * the board view (`board-view.js`), which keeps the elements and calls these.
  */
 
 import { clusterAncestors, columnClusters } from "./board-layout.js";
+import { CardMenu } from "./card-menu.js";
 import { h, showError } from "./dom.js";
 
 /** @typedef {import("./board-view.js").BoardView} BoardView */
@@ -27,16 +29,16 @@ export function createCluster(board, id) {
   const heading = h("h4", { id: headingId, tabindex: "-1" }, name, " ", count);
   /** @param {string} key */
   const button = (key) => {
-    const b = h("button", { type: "button", class: "secondary", text: t(key) });
+    const b = h("button", { type: "button", class: "menu-item", text: t(key) });
     b.setAttribute("aria-describedby", headingId);
     return b;
   };
   const rename = button("cluster.rename");
   const nest = button("cluster.nest");
   const dissolve = button("cluster.dissolve");
-  rename.setAttribute("aria-expanded", "false");
-  nest.setAttribute("aria-expanded", "false");
-  const actions = h("div", { class: "cluster-actions" }, rename, nest, dissolve);
+  const menu = new CardMenu(`${base}-menu`, t("card.actions"), headingId, (which, open) =>
+    board.menuToggled(which, open),
+  );
   const renameInput = h("input", { id: `${base}-rename`, maxlength: "80" });
   const renameForm = h(
     "form",
@@ -65,7 +67,8 @@ export function createCluster(board, id) {
   const li = h(
     "li",
     { class: "cluster", id: base },
-    h("div", { class: "cluster-head" }, heading, actions),
+    h("div", { class: "cluster-head" }, heading, menu.button),
+    menu.list,
     renameForm,
     nestPanel,
     error,
@@ -74,7 +77,7 @@ export function createCluster(board, id) {
   li.dataset.clusterId = id;
 
   /** @type {ClusterView} */
-  const view = { id, li, heading, name, count, actions, renameForm, renameInput, nestPanel, nestSelect, list, error };
+  const view = { id, li, heading, name, count, menu, renameForm, renameInput, nestPanel, nestSelect, list, error };
   /** @param {Promise<string>} pending */
   const run = async (pending) => {
     const code = await pending;
@@ -83,15 +86,13 @@ export function createCluster(board, id) {
   };
   const closeRename = () => {
     renameForm.hidden = true;
-    rename.setAttribute("aria-expanded", "false");
-    rename.focus();
+    menu.focus();
   };
-  rename.addEventListener("click", () => {
+  menu.add(rename, () => {
     const cluster = board.ctx?.state.clusters.get(id);
     renameInput.value = cluster?.heading ?? "";
-    renameForm.hidden = !renameForm.hidden;
-    rename.setAttribute("aria-expanded", String(!renameForm.hidden));
-    if (!renameForm.hidden) renameInput.focus();
+    renameForm.hidden = false;
+    renameInput.focus();
   });
   renameForm.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -106,16 +107,12 @@ export function createCluster(board, id) {
   });
   const closeNest = () => {
     nestPanel.hidden = true;
-    nest.setAttribute("aria-expanded", "false");
-    nest.focus();
+    menu.focus();
   };
-  nest.addEventListener("click", () => {
-    nestPanel.hidden = !nestPanel.hidden;
-    nest.setAttribute("aria-expanded", String(!nestPanel.hidden));
-    if (!nestPanel.hidden) {
-      board.fillNest(view);
-      nestSelect.focus();
-    }
+  menu.add(nest, () => {
+    nestPanel.hidden = false;
+    board.fillNest(view);
+    nestSelect.focus();
   });
   nestGo.addEventListener("click", async () => {
     if (!(await run(board.actions.nestCluster(id, nestSelect.value || null)))) closeNest();
@@ -127,7 +124,10 @@ export function createCluster(board, id) {
       closeNest();
     }
   });
-  dissolve.addEventListener("click", () => run(board.actions.dissolveCluster(id)));
+  menu.add(dissolve, () => {
+    menu.focus();
+    run(board.actions.dissolveCluster(id));
+  });
 
   // Dropping an idea on the cluster's heading puts it into the cluster.
   const head = /** @type {HTMLElement} */ (heading.parentElement);
@@ -163,7 +163,8 @@ export function updateCluster(board, view, cluster, count) {
   const ctx = /** @type {ViewContext} */ (board.ctx);
   view.name.textContent = clusterName(board.t, cluster);
   view.count.textContent = board.t("board.count", { count });
-  view.actions.hidden = !ctx.can.arrange;
+  for (const button of view.menu.items.keys()) button.hidden = !ctx.can.arrange;
+  view.menu.sync();
   if (!ctx.can.arrange) {
     view.renameForm.hidden = true;
     view.nestPanel.hidden = true;

@@ -44,3 +44,11 @@ def menu(item: Any) -> Any:
 def card_action(item: Any, name: str) -> None:
     """Choose an action from the card's menu."""
     menu(item).get_by_role("button", name=name, exact=True).click()
+
+
+def cluster_action(group: Any, name: str) -> None:
+    """Choose an action from a group's menu (the "⋯" button beside its heading)."""
+    toggle = group.locator(":scope > .cluster-head").get_by_role("button", name=ACTIONS)
+    if toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+    group.locator(":scope > .card-menu").get_by_role("button", name=name, exact=True).click()

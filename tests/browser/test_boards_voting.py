@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.board_helpers import ACTIONS, card, card_action, menu, open_post_form
+from tests.browser.board_helpers import ACTIONS, card, card_action, cluster_action, menu, open_post_form
 from tests.browser.conftest import DE, T_DE, column, describe_violations, focused, join, run_axe, tab_until
 
 pytestmark = pytest.mark.browser
@@ -435,7 +435,7 @@ def test_the_facilitator_moderates_merges_and_runs_rounds(new_context: Any, make
     group = column(anna, "Mobilität").locator("li.cluster")
     expect(group.locator("li.idea")).to_have_count(2)
     expect(group.get_by_role("heading", level=4)).to_contain_text(DE["client.cluster.untitled"])
-    group.get_by_role("button", name=DE["client.cluster.rename"]).click()
+    cluster_action(group, DE["client.cluster.rename"])
     anna.get_by_label(DE["client.cluster.heading"], exact=True).fill("Schulwege")
     anna.keyboard.press("Enter")
     expect(column(mod, "Mobilität").locator("li.cluster h4")).to_contain_text("Schulwege")
@@ -443,7 +443,7 @@ def test_the_facilitator_moderates_merges_and_runs_rounds(new_context: Any, make
     card_action(card(anna, "Tempo 30"), DE["client.cluster.take_out"])
     expect(group.locator("li.idea")).to_have_count(1)
     expect(anna.locator("#announcer")).to_contain_text(DE["client.announce.taken_out"])
-    group.get_by_role("button", name=DE["client.cluster.dissolve"]).click()
+    cluster_action(group, DE["client.cluster.dissolve"])
     expect(column(mod, "Mobilität").locator("li.cluster")).to_have_count(0)
     expect(column(mod, "Mobilität").locator("li.idea")).to_have_count(2)
 
