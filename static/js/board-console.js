@@ -24,8 +24,8 @@ import { openSession, revealedSessions, rounds, TIMER_CHOICES, topIdeaIds, VOTE_
  * @property {() => Promise<string>} reveal
  * @property {(locked: boolean) => Promise<string>} lock
  * @property {(on: boolean) => Promise<string>} premoderation
- * @property {(payload: {budget: number, cap: number, blind: boolean, duration_s: number | null,
- *            scope: {kind: string, ids: string[]}}) => Promise<string>} openVote
+ * @property {(payload: {budget: number, cap: number, blind: boolean, moderators_vote: boolean,
+ *            duration_s: number | null, scope: {kind: string, ids: string[]}}) => Promise<string>} openVote
  * @property {(sessionId: string, seconds: number) => Promise<string>} extend
  * @property {(sessionId: string, reveal: boolean) => Promise<string>} close
  * @property {(sessionId: string) => Promise<string>} revealVote
@@ -58,6 +58,7 @@ export class BoardConsole {
     this.budget = /** @type {HTMLInputElement} */ (byId("vote-budget", HTMLInputElement));
     this.cap = /** @type {HTMLInputElement} */ (byId("vote-cap", HTMLInputElement));
     this.blind = /** @type {HTMLInputElement} */ (byId("vote-blind", HTMLInputElement));
+    this.moderatorsVote = /** @type {HTMLInputElement} */ (byId("vote-moderators", HTMLInputElement));
     this.timer = /** @type {HTMLSelectElement} */ (byId("vote-timer", HTMLSelectElement));
     this.scopeColumns = byId("scope-columns");
     this.scopeClusters = byId("scope-clusters");
@@ -164,8 +165,8 @@ export class BoardConsole {
   /**
    * The `vote.open` payload from the form, or a message saying what is missing.
    *
-   * @returns {{budget: number, cap: number, blind: boolean, duration_s: number | null,
-   *            scope: {kind: string, ids: string[]}} | string}
+   * @returns {{budget: number, cap: number, blind: boolean, moderators_vote: boolean,
+   *            duration_s: number | null, scope: {kind: string, ids: string[]}} | string}
    */
   votePayload() {
     const t = this.t;
@@ -195,7 +196,14 @@ export class BoardConsole {
       scope = { kind: "ideas", ids: topIdeaIds(session, n) };
       if (scope.ids.length === 0) return t("error.nothing_to_vote");
     }
-    return { budget, cap, blind: this.blind.checked, duration_s: seconds > 0 ? seconds : null, scope };
+    return {
+      budget,
+      cap,
+      blind: this.blind.checked,
+      moderators_vote: this.moderatorsVote.checked,
+      duration_s: seconds > 0 ? seconds : null,
+      scope,
+    };
   }
 
   /**

@@ -192,10 +192,13 @@ def test_collect_cluster_vote_and_reveal_with_a_facilitator_and_two_participants
     expect(mod.get_by_label(DE["client.console.budget"])).to_have_value("5")
     expect(mod.get_by_label(DE["client.console.cap"])).to_have_value("3")
     expect(mod.get_by_label(DE["client.console.blind"])).to_be_checked()
+    expect(mod.get_by_label(DE["client.console.moderators_vote"])).not_to_be_checked()
     mod.get_by_role("button", name=DE["client.console.vote_open"]).click()
     for page in (anna, ben):
         expect(page.locator("#vote-heading")).to_have_text(DE["client.vote.heading_open"].format(round=1))
         expect(page.locator("#vote-remaining")).to_have_text(remaining(5))
+    # The facilitator runs the round without dots of their own.
+    expect(mod.locator("#board").get_by_role("button", name=DE["client.vote.add"])).to_have_count(0)
     expect(anna.locator("#announcer")).to_contain_text(DE["client.announce.vote_opened"].format(budget=5))
     expect(anna.locator("#phase-hint")).to_have_text(DE["client.phase_hint.voting"])
     expect(mod.locator("#phase-hint")).to_have_text(DE["client.phase_hint.vote_running"])
@@ -465,8 +468,10 @@ def test_the_facilitator_moderates_merges_and_runs_rounds(new_context: Any, make
     mod.locator("#scope-columns").get_by_label("Mobilität").check()
     mod.get_by_label(DE["client.console.timer"]).select_option("60")
     mod.get_by_label(DE["client.console.blind"]).uncheck()
+    mod.get_by_label(DE["client.console.moderators_vote"]).check()  # this time the facilitator votes too
     mod.get_by_role("button", name=DE["client.console.vote_open"]).click()
     expect(anna.locator("#vote-rules")).to_contain_text(DE["client.vote.scope.columns"])
+    expect(card(mod, "Tempo 30").get_by_role("button", name=DE["client.vote.add"])).to_be_visible()
     timer = anna.locator("#vote-timer-value")
     expect(timer).to_have_text(re.compile(r"^0:[0-5]\d$|^1:00$"))
     expect(card(anna, "Mehr Bäume am Markt").get_by_role("button", name=DE["client.vote.add"])).to_have_count(0)
