@@ -157,6 +157,9 @@ def _setting_type(name: str, prop: dict[str, Any]) -> str:
     annotation = Settings.model_fields[name].annotation
     if name == "allowed_hosts":
         return "comma-separated list of host names"
+    if name == "default_language":
+        # Not the list of languages: a catalog more must not make the docs stale.
+        return "a language with a catalog in the [`locales`](#locales) folder (the name of its directory)"
     if name == "trusted_proxy_addresses":
         return "comma-separated list of IP addresses or networks (CIDR)"
     if name == "allowed_origins" or "array" in str(prop.get("type", "")):

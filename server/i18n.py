@@ -111,9 +111,14 @@ def messages_of(catalog: Catalog) -> dict[str, Message]:
 
 @dataclass(frozen=True)
 class Catalogs:
-    """The catalogs in one locales directory (the package's, or another in tests)."""
+    """The catalogs in one locales directory (the package's, or the ``locales`` setting's)."""
 
     directory: Path = LOCALES
+
+    @classmethod
+    def at(cls, directory: Path | None) -> Catalogs:
+        """The catalogs in ``directory``; the package's when it is not given."""
+        return cls(directory or LOCALES)
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -126,12 +131,17 @@ class Catalogs:
 
     def names(self) -> dict[str, str]:
         """Each language's name in itself, for the language switch: ``{"de": "Deutsch", …}``."""
-        return {language: language_name(language) for language in self.languages}
+        return _names(self.directory)
 
 
 @cache
 def _languages(directory: Path) -> tuple[str, ...]:
     return discover(directory)
+
+
+@cache
+def _names(directory: Path) -> dict[str, str]:
+    return {language: language_name(language) for language in _languages(directory)}
 
 
 @cache

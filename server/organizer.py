@@ -10,13 +10,12 @@ from aiohttp import web
 from boards.actors import Role
 from boards.errors import DomainError
 from rooms.events import clean_event
-from server.i18n import LANGUAGE_NAMES, LANGUAGES
 from server.ids import new_token, token_hash, utcnow
 from server.keys import LIVE, LOGIN_LIMIT, ORGANIZER, SETTINGS, STORE
 from server.passwords import verify_password
 from server.ratelimit import LimitReached, retry_after_header
 from server.store import LINK_ROLES, Event, Organizer
-from server.web import SESSION_COOKIE, client_address, render, site_url, translator
+from server.web import SESSION_COOKIE, catalogs, client_address, render, site_url, translator
 
 
 async def current_organizer(request: web.Request) -> Organizer | None:
@@ -118,14 +117,14 @@ def _form_values(form: Any) -> dict[str, str]:
     return {key: str(form.get(key, "")) for key in FORM_FIELDS}
 
 
-def _draft(values: dict[str, str]) -> Any:
+def _draft(request: web.Request, values: dict[str, str]) -> Any:
     return clean_event(
         title=values["title"],
         description=values["description"],
         date_text=values["date"],
         language=values["language"],
         fields_text=values["fields"],
-        languages=LANGUAGES,
+        languages=catalogs(request).languages,
         privacy_notice=values["privacy_notice"],
     )
 
@@ -134,7 +133,7 @@ async def create_event(request: web.Request) -> web.StreamResponse:
     organizer = await require_organizer(request)
     values = _form_values(await request.post())
     try:
-        draft = _draft(values)
+        draft = _draft(request, values)
     except DomainError as exc:
         events = await request.app[STORE].events_of(organizer.id)
         return render(request, "events.html", {"events": events, "form": values, "error": exc.message}, status=400)
@@ -170,7 +169,7 @@ async def _event_page(
             "error": error,
             "notice": notice,
             "links": [(role, f"{base}/j/{links[role]}") for role in LINK_ROLES],
-            "event_languages": LANGUAGE_NAMES,
+            "event_languages": catalogs(request).names(),
         },
         status=status,
     )
@@ -198,7 +197,7 @@ async def update_event(request: web.Request) -> web.StreamResponse:
     _organizer, event = await own_event(request)
     values = _form_values(await request.post())
     try:
-        draft = _draft(values)
+        draft = _draft(request, values)
         await request.app[STORE].update_event(
             event.id,
             title=draft.title,

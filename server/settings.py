@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator
 from yarl import URL
 
-from server.i18n import LANGUAGES
+from server.i18n import SOURCE_LANGUAGE, Catalogs, catalog_path
 
 ENV_PREFIX = "WERKSTATT_"
 
@@ -46,11 +46,16 @@ class Settings(BaseModel):
         description="Extra origins allowed to open a Socket.IO connection or call the JSON API (comma-separated); "
         "the server's own is always allowed.",
     )
+    locales: Path | None = Field(
+        None,
+        description="Folder of the message catalogs, one `<language>/LC_MESSAGES/messages.po` each "
+        "(not set: the catalogs werkstatt ships, `server/locales/`); each catalog there is a language "
+        "the pages, the language switch and the event form offer.",
+    )
     default_language: str = Field(
         "de",
         description="Language of pages when neither the person nor the event chose one "
-        "(one with a catalog in `server/locales/`).",
-        json_schema_extra={"enum": list(LANGUAGES)},
+        "(one with a catalog in the `locales` folder).",
     )
     max_message_bytes: int = Field(
         65536,
@@ -158,11 +163,19 @@ class Settings(BaseModel):
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level.")
 
+    @field_validator("locales")
+    @classmethod
+    def _catalogs_folder(cls, value: Path | None) -> Path | None:
+        if value is not None and not catalog_path(value, SOURCE_LANGUAGE).is_file():
+            raise ValueError(f"{value} holds no {SOURCE_LANGUAGE}/LC_MESSAGES/messages.po")
+        return value
+
     @field_validator("default_language")
     @classmethod
-    def _known_language(cls, value: str) -> str:
-        if value not in LANGUAGES:
-            raise ValueError(f"no catalog for {value!r}: one of {', '.join(LANGUAGES)}")
+    def _known_language(cls, value: str, info: ValidationInfo) -> str:
+        languages = Catalogs.at(info.data.get("locales")).languages
+        if value not in languages:
+            raise ValueError(f"no catalog for {value!r}: one of {', '.join(languages)}")
         return value
 
     @field_validator("privacy_url")

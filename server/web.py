@@ -14,7 +14,7 @@ import jinja2
 from aiohttp import web
 from yarl import URL
 
-from server.i18n import LANGUAGE_NAMES, LANGUAGES, Translator
+from server.i18n import Catalogs, Translator
 from server.ids import new_token
 from server.keys import ALLOWED_HOSTS, CSRF, CSRF_NEW, JINJA, LANGUAGE, ORGANIZER, SETTINGS
 
@@ -140,17 +140,23 @@ def _finish(request: web.Request, response: web.StreamResponse) -> web.StreamRes
     return response
 
 
+def catalogs(request: web.Request) -> Catalogs:
+    """The message catalogs this app serves (the ``locales`` setting's folder)."""
+    return Catalogs.at(request.app[SETTINGS].locales)
+
+
 def language(request: web.Request, event_language: str | None = None) -> str:
+    languages = catalogs(request).languages
     chosen = request.cookies.get(LANG_COOKIE)
-    if chosen in LANGUAGES:
+    if chosen in languages:
         return chosen  # type: ignore[return-value]
-    if event_language in LANGUAGES:
+    if event_language in languages:
         return event_language  # type: ignore[return-value]
     return request.app[SETTINGS].default_language
 
 
 def translator(request: web.Request) -> Translator:
-    return Translator(request.get(LANGUAGE) or language(request))
+    return Translator(request.get(LANGUAGE) or language(request), catalogs(request))
 
 
 def render(request: web.Request, template: str, context: dict[str, Any], *, status: int = 200) -> web.Response:
@@ -159,7 +165,7 @@ def render(request: web.Request, template: str, context: dict[str, Any], *, stat
     html = env.get_template(template).render(
         _=tr,
         lang=tr.language,
-        languages=LANGUAGE_NAMES,
+        languages=catalogs(request).names(),
         csrf=request[CSRF],
         path=request.path_qs,
         organizer=request.get(ORGANIZER),
@@ -191,7 +197,7 @@ def safe_next(target: str | None) -> str:
 
 async def choose_language(request: web.Request) -> web.Response:
     lang = request.match_info["lang"]
-    if lang not in LANGUAGES:
+    if lang not in catalogs(request).languages:
         raise web.HTTPNotFound()
     response = web.HTTPSeeOther(safe_next(request.query.get("next")))
     response.set_cookie(

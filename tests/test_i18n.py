@@ -19,6 +19,7 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
+from boards.actors import Role
 from server import i18n
 from server.i18n import LANGUAGE_NAMES, LANGUAGES, Catalogs, Translator, catalog, catalog_path
 from server.i18n_extract import extract_javascript, extract_jinja2, extract_python
@@ -178,6 +179,57 @@ def test_plural_forms_for_0_1_and_2_on_the_server() -> None:
                 assert tr(key, **{**values, "count": n}) == forms[category].format(**{**values, "count": n}), key
 
 
+# Placeholders by what they hold: a number that may count something, or a text.
+NUMBERS = {"budget", "cap", "cast", "count", "index", "mine", "minutes", "rank", "remaining", "round", "seconds"}
+TEXTS = {"cluster", "event", "field", "idea", "message", "name", "names", "phase", "place", "role", "text", "title"}
+# Messages with a number that are not plural messages, and why no noun agrees with that number.
+NOT_PLURAL = {
+    "client.results.rank_tie": "an ordinal, '{rank}. (gleichauf)'",
+    "client.results.rank_value": "an ordinal, '{rank}.'",
+    "client.results.heading": "a round's name, 'Runde {round}'",
+    "client.results.round": "a round's name, 'Runde {round}'",
+    "client.vote.heading_open": "a round's name, 'Runde {round}'",
+    "client.vote.heading_closed": "a round's name, 'Runde {round}'",
+    "client.projector.vote_open": "a round's name, 'Runde {round}'",
+    "client.projector.vote_closed": "a round's name, 'Runde {round}'",
+    # Still called by static/js/projector.js; the room's page uses the plural messages
+    # client.announce.vote_started and client.vote.time_minutes / client.vote.time_seconds.
+    "client.announce.vote_opened": "the projector's call, to move to client.announce.vote_started",
+    "client.vote.time_aria": "the projector's call, to move to client.vote.time_minutes/time_seconds",
+}
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_a_message_with_a_number_is_a_plural_message(language: str) -> None:
+    """ "1 Punkte", "1 Minuten": a number in a message that is not plural is a grammar error
+    waiting for the number 1, unless the number counts nothing (an ordinal, a round's name)."""
+    unknown: dict[str, set[str]] = {}
+    singular: dict[str, set[str]] = {}
+    for key, message in catalog(language).items():
+        names = set().union(*map(placeholders, texts(message)))
+        if names - NUMBERS - TEXTS:
+            unknown[key] = names - NUMBERS - TEXTS
+        if isinstance(message, str) and names & NUMBERS and key not in NOT_PLURAL:
+            singular[key] = names & NUMBERS
+    assert unknown == {}, f"placeholders to add to NUMBERS or TEXTS: {unknown}"
+    assert singular == {}, f"numbers in messages without plural forms (count=…): {singular}"
+    stale = {key for key in NOT_PLURAL if isinstance(catalog(language).get(key), dict | None)}
+    assert stale == set(), f"exempt but plural or gone: {stale}"
+
+
+def test_numbers_agree_in_the_vote_messages() -> None:
+    de, en = Translator("de"), Translator("en")
+    assert de("client.vote.rules", count=1, cap=1) == "1 Punkt pro Person, höchstens 1 pro Idee."
+    assert en("client.vote.rules", count=5, cap=3) == "5 dots per person, at most 3 per idea."
+    assert de("client.announce.vote_started", count=1) == "Die Abstimmung ist offen: 1 Punkt pro Person."
+    assert en("client.announce.extended", count=2) == "The vote runs 2 minutes longer."
+    assert [de("client.vote.time_minutes", count=1), de("client.vote.time_seconds", count=1)] == [
+        "1 Minute",
+        "1 Sekunde",
+    ]
+    assert de("client.announce.dot_added", count=1, mine=1, remaining=0).endswith("Noch 0 von 1 Punkt.")
+
+
 def _node() -> str:
     node = shutil.which("node")
     if node is None:
@@ -282,6 +334,63 @@ def test_a_third_language_is_one_more_po_file(tmp_path: Path) -> None:
     }
     assert fr("login.title") == catalog("de")["login.title"], "untranslated: the German text"
     assert fr.client_messages()["conn.online"] == catalog("de")["client.conn.online"]
+
+
+def french_locales(folder: Path) -> Path:
+    """The shipped catalogs plus a French one, in ``folder``."""
+    for language in ("de", "en"):
+        target = catalog_path(folder, language)
+        target.parent.mkdir(parents=True)
+        shutil.copy(catalog_path(LOCALES, language), target)
+    french = Catalog(locale="fr")
+    french.add("join.title", "Participer : {event}")
+    target = catalog_path(folder, "fr")
+    target.parent.mkdir(parents=True)
+    with target.open("wb") as file:
+        write_po(file, french)
+    return folder
+
+
+async def test_an_app_with_a_french_catalog_offers_french(sqlite_url: str, tmp_path: Path) -> None:
+    """One .po file more in the ``locales`` folder: the pages speak French (lang="fr"), the language
+    switch and the event form offer it, and no generated document changes."""
+    from server import docs_gen
+    from server.keys import STORE
+    from server.passwords import hash_password
+    from server.settings import Settings
+    from tests.integration.test_organizer_http import PASSWORD, create_event, login, page
+
+    locales = french_locales(tmp_path / "locales")
+    with pytest.raises(ValueError, match="default_language"):
+        Settings.load({}, default_language="fr")  # the shipped catalogs have no French
+    assert Settings.load({}, locales=locales, default_language="fr").default_language == "fr"
+
+    srv = await start_server(sqlite_url, locales=locales)
+    try:
+        await srv.app[STORE].create_organizer("anna", hash_password(PASSWORD))
+        base = base_url(srv)
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+            assert await login(http, base) == 303
+            _status, form, _csrf = await page(http, f"{base}/organizer")
+            assert '<option value="fr"' in form, "the event form does not offer French"
+            assert 'href="/lang/fr' in form and "Français" in form, "the language switch does not offer French"
+            status, _location = await create_event(http, base, title="Atelier", language="fr")
+            assert status == 303
+        organizer = await srv.app[STORE].organizer_by_username("anna")
+        assert organizer is not None
+        (event,) = await srv.app[STORE].events_of(organizer.id)
+        assert event.language == "fr"
+        link = (await srv.app[STORE].links(event.id))[Role.PARTICIPANT]
+        async with aiohttp.ClientSession() as http:  # no language chosen: the event's
+            async with http.get(f"{base}/j/{link}") as response:
+                joined = await response.text()
+    finally:
+        await srv.close()
+    assert '<html lang="fr">' in joined
+    assert "Participer : Atelier" in joined
+    # The docs describe the setting, not the languages of one installation.
+    assert docs_gen.documents()["settings.md"] == (ROOT / "docs" / "settings.md").read_text()
+    assert '"en"' not in docs_gen.documents()["settings.md"]
 
 
 def test_what_offers_languages_follows_the_catalogs() -> None:

@@ -33,8 +33,10 @@ export function shownBoard(boards, presented) {
 }
 
 /**
- * The stage: results once the latest round is revealed (and no other is open), the vote
- * while a round is open or closed but not yet revealed, else the board.
+ * The stage: the vote while a round is open, or closed in the vote phase waiting for its reveal;
+ * the results of the latest round once it is revealed, in the vote phase (the reveal), the
+ * discussion (what the room talks about) and at the close (the outcome); the board in the
+ * collect and cluster phases, where the room works on the cards again, and before any round.
  *
  * @param {BoardState} state
  * @returns {Stage}
@@ -43,9 +45,71 @@ export function stage(state) {
   if (openSession(state)) return "vote";
   const latest = rounds(state).at(-1);
   if (!latest) return "board";
-  if (latest.status === "revealed" && state.settings.phase !== "collect") return "results";
-  if (latest.status === "closed" && state.settings.phase === "vote") return "vote";
+  const phase = state.settings.phase;
+  if (latest.status === "revealed" && RESULTS_PHASES.has(phase)) return "results";
+  if (latest.status === "closed" && phase === "vote") return "vote";
   return "board";
+}
+
+/** The phases in which a revealed round's results are on the wall. */
+const RESULTS_PHASES = new Set(["vote", "discuss", "closed"]);
+
+/**
+ * At most `limit` cards of a column, the newest (by the time they were posted): on a wall that
+ * cannot scroll, what was just posted must show, so that the person who posted it sees it arrive.
+ * They stay in board order and in their groups; `hidden` counts the rest.
+ *
+ * @param {ProjectedColumn} projected
+ * @param {number} limit
+ * @returns {{groups: CardGroup[], hidden: number}}
+ */
+export function newestCards(projected, limit) {
+  const all = projected.groups.flatMap((g) => g.ideas);
+  if (all.length <= limit) return { groups: projected.groups, hidden: 0 };
+  const newest = [...all]
+    .sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0))
+    .slice(0, Math.max(0, limit));
+  const kept = new Set(newest.map((i) => i.id));
+  const groups = projected.groups
+    .map((g) => ({ ...g, ideas: g.ideas.filter((i) => kept.has(i.id)) }))
+    .filter((g) => g.ideas.length > 0);
+  return { groups, hidden: all.length - kept.size };
+}
+
+/**
+ * The first `limit` rows of a ranking and how many are left out.
+ *
+ * @template T
+ * @param {T[]} rows
+ * @param {number} limit
+ * @returns {{rows: T[], hidden: number}}
+ */
+export function topRows(rows, limit) {
+  const shown = rows.slice(0, Math.max(0, limit));
+  return { rows: shown, hidden: rows.length - shown.length };
+}
+
+/**
+ * The largest count in `[least, most]` for which `fits(count)` holds, when fitting is monotone
+ * (fewer items never take more room); `least` when none does. Binary search: a wall of 100
+ * cards per field is laid out a handful of times, not a hundred.
+ *
+ * @param {number} least
+ * @param {number} most
+ * @param {(count: number) => boolean} fits
+ * @returns {number}
+ */
+export function largestFitting(least, most, fits) {
+  if (most <= least) return most;
+  if (fits(most)) return most;
+  let lo = least; // the answer when nothing fits
+  let hi = most - 1;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (fits(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 /**

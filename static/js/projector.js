@@ -19,10 +19,13 @@ import { byId, h } from "./dom.js";
 import { pageTranslator } from "./i18n.js";
 import { loadMembership } from "./membership.js";
 import {
+  largestFitting,
+  newestCards,
   projectedColumns,
   resultsSession,
   shownBoard,
   stage,
+  topRows,
   voteFigures,
   voteSession,
 } from "./projector-model.js";
@@ -36,6 +39,19 @@ import { formatClock, resultsView, secondsLeft, withProgress } from "./voting.js
 /** @typedef {import("./projector-model.js").ProjectedColumn} ProjectedColumn */
 
 const t = pageTranslator(document);
+
+/**
+ * A projector has no one to scroll: each stage is laid out with as many cards (or ranked ideas)
+ * per field as fit the screen, at least these; when even that does not fit, the type shrinks
+ * step by step (to 0.8: card text still about 24 px on a 1920 px wall).
+ */
+const LEAST_CARDS = 2;
+const LEAST_RESULTS = 3;
+const SCALES = [1, 0.9, 0.8];
+/** the least width of a field's column, in em of the full-size type */
+const FIELD_WIDTH = 12;
+/** narrower than this (CSS px), the window is not a wall and scrolls */
+const NARROW = 800;
 
 function storage() {
   try {
@@ -76,8 +92,8 @@ class ProjectorPage {
     this.connection = null;
     /** @type {ReturnType<typeof setInterval> | null} */
     this.ticker = null;
-    this.columnsKey = "";
-    this.resultsKey = "";
+    /** the content and screen size the stage was last fitted for */
+    this.fitKey = "";
   }
 
   start() {
@@ -113,6 +129,7 @@ class ProjectorPage {
       this.presented = data.board_id;
       this.follow();
     });
+    window.addEventListener("resize", () => this.fit());
     window.addEventListener("online", () => connection.retryNow());
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "visible") connection.retryNow();
@@ -146,8 +163,7 @@ class ProjectorPage {
     }
     if (!this.live || this.live.state.boardId !== boardId) {
       const switched = this.live !== null;
-      this.columnsKey = "";
-      this.resultsKey = "";
+      this.fitKey = "";
       this.columns.setAttribute("aria-busy", "true");
       this.live = new LiveBoard(
         boardId,
@@ -214,10 +230,90 @@ class ProjectorPage {
     const shown = stage(state);
     document.body.dataset.stage = shown;
     this.renderVote(state, shown === "vote" ? voteSession(state) : null);
-    const session = shown === "results" ? resultsSession(state) : null;
-    this.renderResults(state, session);
+    this.fit();
+  }
+
+  /**
+   * Lay the stage out to fit the screen: the results or the columns with the most items per
+   * field that fit without scrolling, at full type size when they can. Done again when the
+   * content or the screen's size changes; `data-fitted` on the body tells for which size.
+   */
+  fit() {
+    const state = this.live?.state;
+    if (!state) return;
+    const session = stage(state) === "results" ? resultsSession(state) : null;
+    this.results.hidden = session === null;
     this.columns.hidden = session !== null;
-    if (session === null) this.renderColumns(state);
+    const size = `${window.innerWidth}x${window.innerHeight}`;
+    /** @type {(limit: number) => void} */
+    let build;
+    let most;
+    let least;
+    let key;
+    /** @type {HTMLElement} the grid of the fields */
+    let grid;
+    let count;
+    if (session) {
+      const view = resultsView(state, session);
+      const fields = view.fields;
+      key = JSON.stringify([
+        "results",
+        size,
+        session.id,
+        view.overall.map((r) => [r.ideaId, r.dots, r.rank, r.tie, r.idea?.title, r.idea?.text]),
+        state.columns,
+        this.vote.hidden,
+      ]);
+      build = (limit) => this.renderResults(session, fields, limit);
+      grid = this.resultsBody;
+      count = fields.length;
+      most = Math.max(0, ...fields.map((f) => f.rows.length));
+      least = LEAST_RESULTS;
+    } else {
+      const projected = projectedColumns(state);
+      key = JSON.stringify([
+        "board",
+        size,
+        projected.map((c) => [
+          c.column,
+          c.groups.map((g) => [g.heading, g.ideas.map((i) => [i.id, i.title, i.text, i.colour])]),
+        ]),
+        this.vote.hidden,
+      ]);
+      build = (limit) => this.renderColumns(projected, limit);
+      grid = this.columns;
+      count = projected.length;
+      most = Math.max(0, ...projected.map((c) => c.count));
+      least = LEAST_CARDS;
+    }
+    if (key === this.fitKey) return;
+    this.fitKey = key;
+    document.body.style.setProperty("--pj-scale", "1");
+    if (window.innerWidth < NARROW) {
+      // a phone or a side window, not a wall: everything, in full size, to scroll through
+      grid.style.removeProperty("grid-template-columns");
+      build(most);
+      document.body.dataset.fitted = size;
+      return;
+    }
+    // Rows of equal columns, as many as the full-size type allows (two rows of four for eight
+    // fields at 1366 and 1920 px), kept when the type shrinks: the rows fill the width.
+    const em = parseFloat(getComputedStyle(grid).fontSize);
+    const gap = parseFloat(getComputedStyle(grid).columnGap) || 0;
+    const across = Math.max(1, Math.floor((grid.clientWidth + gap) / (FIELD_WIDTH * em + gap)));
+    const perRow = Math.ceil(count / Math.ceil(Math.max(1, count) / across));
+    grid.style.setProperty("grid-template-columns", `repeat(${perRow}, minmax(0, 1fr))`);
+    const root = document.documentElement;
+    const fits = (/** @type {number} */ limit) => {
+      build(limit);
+      return root.scrollHeight <= window.innerHeight;
+    };
+    for (const scale of SCALES) {
+      document.body.style.setProperty("--pj-scale", String(scale));
+      const limit = largestFitting(Math.min(least, most), most, fits);
+      if (fits(limit)) break; // else smaller type; the last scale stays, scrolling if it must
+    }
+    document.body.dataset.fitted = size;
   }
 
   /**
@@ -259,22 +355,21 @@ class ProjectorPage {
     this.ticker = null;
   }
 
-  /** @param {BoardState} state */
-  renderColumns(state) {
-    const projected = projectedColumns(state);
-    const key = JSON.stringify(
-      projected.map((c) => [
-        c.column,
-        c.groups.map((g) => [g.heading, g.ideas.map((i) => [i.id, i.title, i.text, i.colour])]),
-      ]),
-    );
-    if (key === this.columnsKey) return;
-    this.columnsKey = key;
-    this.columns.replaceChildren(...projected.map((c) => this.column(c)));
+  /**
+   * @param {ProjectedColumn[]} projected
+   * @param {number} limit  cards per column at most
+   */
+  renderColumns(projected, limit) {
+    this.columns.replaceChildren(...projected.map((c) => this.column(c, limit)));
   }
 
-  /** @param {ProjectedColumn} projected */
-  column({ column, groups, count }) {
+  /**
+   * @param {ProjectedColumn} projected
+   * @param {number} limit
+   */
+  column(projected, limit) {
+    const { column, count } = projected;
+    const { groups, hidden } = newestCards(projected, limit);
     const headingId = `pj-col-${column.id}`;
     const body =
       count === 0
@@ -294,7 +389,13 @@ class ProjectorPage {
       { class: "pj-column", "aria-labelledby": headingId },
       h("h2", { id: headingId, class: "pj-column-heading" }, column.name, " ", h("span", { class: "pj-count", text: `(${count})` })),
       ...body,
+      this.more(hidden),
     );
+  }
+
+  /** @param {number} hidden  how many of a field's items are left off the wall */
+  more(hidden) {
+    return hidden > 0 ? h("p", { class: "pj-more", text: t("projector.more", { count: hidden }) }) : null;
   }
 
   /** @param {import("./board-state.js").Idea} idea */
@@ -308,42 +409,34 @@ class ProjectorPage {
   }
 
   /**
-   * @param {BoardState} state
-   * @param {Session | null} session
+   * @param {Session} session
+   * @param {import("./voting.js").FieldResults[]} fields
+   * @param {number} limit  ranked ideas per field at most
    */
-  renderResults(state, session) {
-    this.results.hidden = session === null;
-    if (!session) {
-      this.resultsKey = "";
-      return;
-    }
-    const view = resultsView(state, session);
-    const key = JSON.stringify([
-      session.id,
-      view.overall.map((r) => [r.ideaId, r.dots, r.rank, r.tie, r.idea?.title, r.idea?.text]),
-      state.columns,
-    ]);
-    if (key === this.resultsKey) return;
-    this.resultsKey = key;
+  renderResults(session, fields, limit) {
     this.resultsHeading.textContent = t("results.heading", { round: session.round });
-    if (view.fields.length === 0) {
+    if (fields.length === 0) {
       this.resultsBody.replaceChildren(h("p", { class: "pj-empty", text: t("results.none") }));
       return;
     }
     this.resultsBody.replaceChildren(
-      ...view.fields.map((field) => {
+      ...fields.map((field) => {
         const headingId = `pj-res-${field.fieldId}`;
-        const rows = field.rows.map((row) => {
+        const { rows: shown, hidden } = topRows(field.rows, limit);
+        const rows = shown.map((row) => {
           const fill = h("span", { class: "pj-bar-fill" });
           // CSSOM, not a style attribute: allowed by the page's style-src 'self'.
           fill.style.width = `${Math.round(row.share * 1000) / 10}%`;
           return h(
             "li",
             { class: row.rank === 1 && row.dots > 0 ? "pj-result pj-top" : "pj-result" },
-            h("span", {
-              class: "pj-rank",
-              text: t(row.tie ? "results.rank_tie" : "results.rank_value", { rank: row.rank }),
-            }),
+            h(
+              "span",
+              { class: "pj-rank" },
+              t("results.rank_value", { rank: row.rank }),
+              // a tie under the number, small: "2. (gleichauf)" in the number's column ran into the idea
+              row.tie ? h("span", { class: "pj-tie", text: t("projector.tie") }) : null,
+            ),
             h("span", {
               class: "pj-result-idea",
               text: row.idea ? row.idea.title || row.idea.text : t("results.unknown_idea"),
@@ -357,6 +450,7 @@ class ProjectorPage {
           { class: "pj-result-field", "aria-labelledby": headingId },
           h("h3", { id: headingId, text: field.name }),
           h("ol", { class: "pj-ranking" }, ...rows),
+          this.more(hidden),
         );
       }),
     );

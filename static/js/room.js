@@ -200,7 +200,7 @@ class RoomPage {
       openVote: (payload) => this.boardRequest(CLIENT_EVENTS.voteOpen, payload),
       extend: async (sessionId, seconds) => {
         const code = await this.boardRequest(CLIENT_EVENTS.voteExtend, { session_id: sessionId, seconds });
-        if (!code) say(t("announce.extended", { minutes: Math.round(seconds / 60) }));
+        if (!code) say(t("announce.extended", { count: Math.round(seconds / 60) }));
         return code;
       },
       close: (sessionId, reveal) => this.boardRequest(CLIENT_EVENTS.voteClose, { session_id: sessionId, reveal }),
@@ -723,7 +723,7 @@ class RoomPage {
       t(add ? "announce.dot_added" : "announce.dot_removed", {
         mine,
         remaining: ack.dots.remaining,
-        budget: session.budget,
+        count: session.budget,
       }),
     );
     return "";
@@ -774,7 +774,7 @@ class RoomPage {
       return this.announcer.say(t(change.settings.locked ? "announce.locked" : "announce.unlocked"));
     }
     if (type === "vote.opened" && change.session) {
-      return this.announcer.say(t("announce.vote_opened", { budget: change.session.budget }));
+      return this.announcer.say(t("announce.vote_started", { count: change.session.budget }));
     }
     if (type === "vote.closed") return this.announcer.say(t("announce.vote_closed"));
     if (type === "vote.revealed") return this.announcer.say(t("announce.vote_revealed"));

@@ -107,7 +107,7 @@ export class VoteView {
     if (!session) return;
     this.heading.textContent = t(open ? "vote.heading_open" : "vote.heading_closed", { round: session.round });
     this.rules.textContent = [
-      t("vote.rules", { budget: session.budget, cap: session.cap }),
+      t("vote.rules", { count: session.budget, cap: session.cap }),
       t(session.blind ? "vote.blind" : "vote.open_tallies"),
       session.scope.kind === "board" ? "" : t(`vote.scope.${session.scope.kind}`),
     ]
@@ -143,7 +143,10 @@ export class VoteView {
     this.timer.textContent = formatClock(left);
     this.timer.setAttribute(
       "aria-label",
-      this.t("vote.time_aria", { minutes: Math.floor(left / 60), seconds: left % 60 }),
+      [
+        this.t("vote.time_minutes", { count: Math.floor(left / 60) }),
+        this.t("vote.time_seconds", { count: left % 60 }),
+      ].join(" "),
     );
     for (const mark of [60, 10]) {
       const key = `${session.id}:${mark}:${session.ends_at}`;

@@ -199,7 +199,7 @@ def test_collect_cluster_vote_and_reveal_with_a_facilitator_and_two_participants
         expect(page.locator("#vote-remaining")).to_have_text(remaining(5))
     # The facilitator runs the round without dots of their own.
     expect(mod.locator("#board").get_by_role("button", name=DE["client.vote.add"])).to_have_count(0)
-    expect(anna.locator("#announcer")).to_contain_text(DE["client.announce.vote_opened"].format(budget=5))
+    expect(anna.locator("#announcer")).to_contain_text(T_DE("client.announce.vote_started", count=5))
     expect(anna.locator("#phase-hint")).to_have_text(DE["client.phase_hint.voting"])
     expect(mod.locator("#phase-hint")).to_have_text(DE["client.phase_hint.vote_running"])
 
@@ -215,9 +215,7 @@ def test_collect_cluster_vote_and_reveal_with_a_facilitator_and_two_participants
     # One voter so far: one person, in the singular.
     expect(mod.locator("#vote-progress")).to_have_text(T_DE("client.vote.progress", count=1, cast=5))
     expect(mod.locator("#vote-progress")).to_contain_text("Abgestimmt: 1 Person ·")
-    expect(anna.locator("#announcer")).to_contain_text(
-        DE["client.announce.dot_added"].format(mine=2, remaining=0, budget=5)
-    )
+    expect(anna.locator("#announcer")).to_contain_text(T_DE("client.announce.dot_added", mine=2, remaining=0, count=5))
     place_dots(ben, "Carsharing am Rathaus", 3, [4, 3, 2])
     place_dots(ben, "WLAN in allen Schulen", 1, [1])
     # Ben takes one back and places it again.
@@ -480,6 +478,11 @@ def test_the_facilitator_moderates_merges_and_runs_rounds(new_context: Any, make
     expect(card(ben, "Tempo 30").locator(".tally")).to_have_text(T_DE("client.vote.tally", count=1))
     mod.get_by_role("button", name=DE["client.console.vote_extend"]).click()
     expect(timer).to_have_text(re.compile(r"^1:[0-5]\d$|^2:00$"))
+    # Read out in words, each number with its noun in the right form ("1 Minute", not "1 Minuten").
+    expect(timer).to_have_attribute(
+        "aria-label", re.compile(r"^1 Minute (1 Sekunde|\d+ Sekunden)$|^2 Minuten 0 Sekunden$")
+    )
+    expect(mod.locator("#announcer")).to_contain_text(T_DE("client.announce.extended", count=1))
     mod.get_by_role("button", name=DE["client.console.vote_close_reveal"]).click()
     rows = ben.get_by_role("table", name=DE["client.results.overall"]).locator("tbody tr")
     expect(rows).to_have_count(2)

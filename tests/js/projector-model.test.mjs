@@ -3,15 +3,18 @@ import { test } from "node:test";
 
 import { fromSnapshot } from "../../static/js/board-state.js";
 import {
+  largestFitting,
+  newestCards,
   projectedColumns,
   resultsSession,
   shownBoard,
   stage,
+  topRows,
   voteFigures,
   voteSession,
 } from "../../static/js/projector-model.js";
 
-const idea = (id, field, { cluster = null, position = id } = {}) => ({
+const idea = (id, field, { cluster = null, position = id, created = "2026-01-01T00:00:00Z" } = {}) => ({
   id,
   board_id: "bd_1",
   field_id: field,
@@ -21,8 +24,8 @@ const idea = (id, field, { cluster = null, position = id } = {}) => ({
   position,
   cluster_id: cluster,
   status: "visible",
-  created_at: "2026-01-01T00:00:00Z",
-  updated_at: "2026-01-01T00:00:00Z",
+  created_at: created,
+  updated_at: created,
 });
 
 const session = (id, round, status, extra = {}) => ({
@@ -107,4 +110,57 @@ test("columns keep board order, with clusters as groups and free ideas between t
   assert.deepEqual(groups.flatMap(([, ids]) => ids).sort(), ["i1", "i2", "i3", "i4"]);
   assert.equal(education.count, 0);
   assert.deepEqual(education.groups, []);
+});
+
+test("after a reveal the results are on the wall while the room votes and discusses, the board again when it works on the cards", () => {
+  const results = [{ idea_id: "a", field_id: "fld_a", dots: 3, voters: 2, rank: 1, tie: false, field_rank: 1, field_tie: false }];
+  const revealed = [session("vs_1", 1, "revealed", { results })];
+  assert.equal(stage(board({ phase: "vote", sessions: revealed })), "results"); // the reveal
+  assert.equal(stage(board({ phase: "discuss", sessions: revealed })), "results"); // talked about
+  assert.equal(stage(board({ phase: "closed", sessions: revealed })), "results"); // the outcome
+  assert.equal(stage(board({ phase: "cluster", sessions: revealed })), "board"); // sorting cards again
+  assert.equal(stage(board({ phase: "collect", sessions: revealed })), "board");
+});
+
+test("a column on the wall keeps its newest cards, in board order and their groups, and counts the rest", () => {
+  const state = board({
+    ideas: [
+      idea("i1", "fld_a", { position: "a", created: "2026-01-01T10:00:00Z" }),
+      idea("i2", "fld_a", { cluster: "cl_1", position: "b", created: "2026-01-01T10:04:00Z" }),
+      idea("i3", "fld_a", { cluster: "cl_1", position: "c", created: "2026-01-01T10:01:00Z" }),
+      idea("i4", "fld_a", { position: "d", created: "2026-01-01T10:03:00Z" }),
+    ],
+    clusters: [{ id: "cl_1", field_id: "fld_a", heading: "Radverkehr", position: "b", parent_id: null }],
+  });
+  const [mobility] = projectedColumns(state);
+  const two = newestCards(mobility, 2);
+  assert.equal(two.hidden, 2);
+  assert.deepEqual(
+    two.groups.map((g) => [g.heading, g.ideas.map((i) => i.id)]),
+    [
+      ["Radverkehr", ["i2"]],
+      [null, ["i4"]],
+    ],
+  );
+  const all = newestCards(mobility, 9);
+  assert.equal(all.hidden, 0);
+  assert.equal(all.groups, mobility.groups);
+});
+
+test("a ranking on the wall keeps its first rows and counts the rest", () => {
+  assert.deepEqual(topRows([1, 2, 3, 4, 5], 3), { rows: [1, 2, 3], hidden: 2 });
+  assert.deepEqual(topRows([1, 2], 3), { rows: [1, 2], hidden: 0 });
+});
+
+test("the most items that fit are found in few layouts", () => {
+  let layouts = 0;
+  const fitsUpTo = (n) => (count) => {
+    layouts += 1;
+    return count <= n;
+  };
+  assert.equal(largestFitting(3, 100, fitsUpTo(17)), 17);
+  assert.ok(layouts <= 9, `${layouts} layouts`);
+  assert.equal(largestFitting(3, 100, fitsUpTo(200)), 100);
+  assert.equal(largestFitting(3, 100, fitsUpTo(1)), 3); // nothing fits: the least
+  assert.equal(largestFitting(3, 2, fitsUpTo(0)), 2); // fewer than the least: all
 });
