@@ -56,6 +56,12 @@ class RoomPage {
     this.me = byId("me");
     this.presenceList = byId("presence-list");
     this.presenceCount = byId("presence-count");
+    // Beside the board the people are listed; above it (a phone) they fold behind their heading
+    // and count, so that the first screen reaches the ideas. A click unfolds them.
+    const presenceDetails = /** @type {HTMLDetailsElement} */ (byId("presence-details", HTMLDetailsElement));
+    const stacked = window.matchMedia("(max-width: 48rem)");
+    presenceDetails.open = !stacked.matches;
+    stacked.addEventListener("change", () => (presenceDetails.open = !stacked.matches));
     this.tabs = byId("board-tabs");
     this.panel = byId("board-panel");
     this.newBoardOpen = byId("new-board-open");

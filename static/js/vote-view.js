@@ -6,8 +6,10 @@
  * also there as text). The results fold away behind their heading (a disclosure button):
  * open in the vote phase, where they were just revealed, folded in the others, where the
  * board comes first; a member's own choice holds until the phase or the round changes.
- * A table wider than the screen (a phone) scrolls sideways in its own
- * box, which then takes the focus so that the keyboard can scroll it too.
+ * On a phone (below 40rem) app.css stacks each row (rank beside the idea, the bar, the points and
+ * the people below it) and leaves out the overall ranking's field column, which the per-field
+ * rankings repeat: the points stay on the screen. Should a table still be wider than its box, the
+ * box scrolls sideways and then takes the focus so that the keyboard can scroll it too.
  */
 
 import { h } from "./dom.js";
@@ -241,7 +243,7 @@ export class VoteView {
       {},
       h("th", { scope: "col", text: t("results.rank") }),
       h("th", { scope: "col", text: t("results.idea") }),
-      fieldName ? h("th", { scope: "col", text: t("board.field") }) : null,
+      fieldName ? h("th", { scope: "col", class: "result-field", text: t("board.field") }) : null,
       h("th", { scope: "col", text: t("results.dots") }),
       h("th", { scope: "col", text: t("results.voters") }),
     );
@@ -256,7 +258,7 @@ export class VoteView {
         { class: row.rank === 1 ? "top" : undefined },
         h("td", { class: "rank", text: rank }),
         h("th", { scope: "row", class: "result-idea", text: label }),
-        fieldName ? h("td", { text: fieldName(row.fieldId) }) : null,
+        fieldName ? h("td", { class: "result-field", text: fieldName(row.fieldId) }) : null,
         h(
           "td",
           { class: "result-dots" },
@@ -266,7 +268,8 @@ export class VoteView {
             text: t("results.dots_value", { count: row.dots }),
           }),
         ),
-        h("td", { class: "result-voters", text: String(row.voters) }),
+        // The label shows where the row is stacked and the column's heading is out of sight.
+        h("td", { class: "result-voters", "data-label": t("results.voters"), text: String(row.voters) }),
       );
     });
     const table = h(

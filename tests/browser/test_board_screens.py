@@ -1,6 +1,8 @@
 """The board as a town shows it on a projector and people see it on a phone: screenshots at
 1366 and 390 px wide through the phases (saved as test artefacts), the columns side by side
 or one at a time, no word of the ranking broken in the middle, and axe-clean at both widths.
+On the phone the first screen reaches the ideas, the vote panel leaves the cards' buttons free
+and every ranking shows its points without a sideways scroll.
 
 The screenshots go to the folder named by ``WERKSTATT_ARTIFACTS``, else to
 ``tests/browser/artifacts/`` (ignored by git)."""
@@ -54,6 +56,23 @@ BROKEN_WORDS = """() => {
 }"""
 
 
+# The first row's points of a ranking: where they are, and the right edge of what shows them.
+FIRST_POINTS = """(table) => {
+  const points = table.querySelector("tbody tr .bar-value").getBoundingClientRect();
+  const box = table.closest(".table-scroll").getBoundingClientRect();
+  return {left: points.left, right: points.right, shown: Math.min(box.right, innerWidth)};
+}"""
+
+# What a tap on the element's middle reaches, when something else lies over it ("" when nothing).
+COVERED_BY = """(el) => {
+  const r = el.getBoundingClientRect();
+  const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+  if (hit !== null && (hit === el || el.contains(hit))) return "";
+  const over = hit && hit.closest("[id]");
+  return `${hit ? hit.tagName : "nothing"} in #${over ? over.id : "?"} at ${Math.round(r.left)},${Math.round(r.top)}`;
+}"""
+
+
 def shoot(page: Any, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
@@ -101,6 +120,20 @@ def test_the_board_at_laptop_and_phone_width(new_context: Any, make_event: Any) 
     assert ben.evaluate("() => { const b = document.getElementById('board'); return b.scrollWidth > b.clientWidth; }")
     expect(ben.locator("#board")).to_have_attribute("tabindex", "0")  # so the keyboard can scroll it
 
+    # A newcomer's first screen on a phone reaches the first idea (the people folded behind their count).
+    cem = join(new_context(viewport=PHONE)[0], links["participant"], "Cem")
+    expect(cem.locator("#board li.idea")).to_have_count(len(IDEAS))
+    expect(cem.locator("#presence-details")).not_to_have_attribute("open", "")
+    expect(cem.locator("#presence-count")).to_have_text("4")
+    first = cem.locator("#board li.idea").first.bounding_box()
+    assert first is not None and first["y"] + 48 <= PHONE["height"], (
+        f"the first idea is below the first screen: {first}"
+    )
+    cem.locator("#presence-heading").click()
+    expect(cem.get_by_role("region", name=DE["room.presence"], exact=False).get_by_role("listitem")).to_have_count(4)
+    expect(anna.locator("#presence-details")).to_have_attribute("open", "")  # beside the board at 1366 px
+    cem.close()
+
     menu(card(anna, "Rufbus für die Ortsteile"))
     shoot(anna, "board-1366-collect")
     shoot(ben, "board-390-collect")
@@ -121,6 +154,14 @@ def test_the_board_at_laptop_and_phone_width(new_context: Any, make_event: Any) 
         card(page, text).get_by_role("button", name=DE["client.vote.add"]).click()
     card(anna, "Mängelmelder").get_by_role("button", name=DE["client.vote.add"]).click()
     expect(ben.locator("#vote-remaining")).to_have_text(T_DE("client.vote.remaining", count=3, budget=5))
+    # Scrolled down to a card, its menu button is not under the vote panel.
+    first_card = card(ben, "Fahrradbügel am Bahnhof")
+    first_card.evaluate("(c) => c.scrollIntoView({block: 'start', inline: 'start'})")  # its column, snapped
+    button = first_card.get_by_role("button", name=ACTIONS)
+    button.evaluate("(b) => window.scrollBy(0, b.getBoundingClientRect().top)")  # the button at the top
+    covered = button.evaluate(COVERED_BY)
+    assert covered == "", f"the card's menu button is covered: {covered}"
+    ben.evaluate("() => window.scrollTo(0, 0)")
     shoot(ben, "board-390-vote")
     mod.get_by_role("button", name=DE["client.console.vote_close_reveal"]).click()
     for page in (anna, ben):
@@ -128,10 +169,13 @@ def test_the_board_at_laptop_and_phone_width(new_context: Any, make_event: Any) 
         assert page.evaluate(BROKEN_WORDS) == [], "a word of the ranking is broken in the middle"
         width = page.viewport_size["width"]
         assert page.evaluate("() => document.documentElement.scrollWidth") <= width, "the results are too wide"
-    # On the phone the overall ranking scrolls sideways in its own box, which the keyboard can reach;
-    # on the laptop nothing scrolls and there is no needless Tab stop.
-    expect(ben.locator("#results .table-scroll").first).to_have_attribute("tabindex", "0")
-    expect(anna.locator("#results .table-scroll[tabindex]")).to_have_count(0)
+    # On the phone each ranking is a stacked list: the first row's points are on the screen, in the
+    # overall ranking and in one per field, and nothing scrolls sideways (no needless Tab stop).
+    for name in (DE["client.results.overall"], DE["client.results.field"].format(field="Mobilität")):
+        points = ben.get_by_role("table", name=name).evaluate(FIRST_POINTS)
+        assert 0 <= points["left"] and points["right"] <= points["shown"], f"{name}: points off-screen {points}"
+    for page in (anna, ben):
+        expect(page.locator("#results .table-scroll[tabindex]")).to_have_count(0)
     expect(column(anna, "Mobilität").locator("li.idea")).to_have_count(3)
     shoot(anna, "board-1366-results")
     shoot(ben, "board-390-results")
