@@ -290,6 +290,7 @@ class ProjectorPage {
     this.fitKey = key;
     document.body.style.setProperty("--pj-scale", "1");
     if (window.innerWidth < NARROW) {
+      delete document.body.dataset.clamp;
       // a phone or a side window, not a wall: everything, in full size, to scroll through
       grid.style.removeProperty("grid-template-columns");
       build(most);
@@ -308,10 +309,15 @@ class ProjectorPage {
       build(limit);
       return root.scrollHeight <= window.innerHeight;
     };
-    for (const scale of SCALES) {
-      document.body.style.setProperty("--pj-scale", String(scale));
-      const limit = largestFitting(Math.min(least, most), most, fits);
-      if (fits(limit)) break; // else smaller type; the last scale stays, scrolling if it must
+    // Whole texts when everything fits; else texts end after a few lines, then fewer items, then smaller type.
+    delete document.body.dataset.clamp;
+    if (!fits(most)) {
+      document.body.dataset.clamp = "";
+      for (const scale of SCALES) {
+        document.body.style.setProperty("--pj-scale", String(scale));
+        const limit = largestFitting(Math.min(least, most), most, fits);
+        if (fits(limit)) break; // else smaller type; the last scale stays, scrolling if it must
+      }
     }
     document.body.dataset.fitted = size;
   }
