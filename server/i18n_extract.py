@@ -29,6 +29,8 @@ from typing import IO, Any
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
+from server import i18n
+
 # (lineno, funcname, message or (singular, plural), comments)
 Result = tuple[int, str, str | tuple[str, str], list[str]]
 
@@ -217,6 +219,31 @@ def annotate(locales: Path, source: str = "de", width: int = 100) -> None:
             write_po(file, catalog, width=width, ignore_obsolete=True, include_previous=False)
 
 
+def note_language_facts(locales: Path, width: int = 100) -> None:
+    """Write into each catalog's header comment what the server would otherwise take from CLDR:
+    ``# Plural categories: one=0 other=1`` and ``# Language name: Deutsch`` (server.i18n)."""
+    for path in sorted(locales.glob("*/LC_MESSAGES/messages.po")):
+        catalog = _read(path)
+        language = path.parts[-3]
+        categories = i18n.plural_categories(language, catalog.plural_expr, catalog.num_plurals)
+        lines = [line for line in (catalog.header_comment or "").splitlines() if not _is_note(line)]
+        tail = [lines.pop()] if lines and lines[-1].strip() == "#" else []
+        facts = [
+            f"# {i18n.CATEGORIES_NOTE} " + " ".join(f"{c}={n}" for c, n in categories.items()),
+            f"# {i18n.NAME_NOTE} {i18n.language_name(language)}",
+        ]
+        header = "\n".join([*lines, *facts, *tail])
+        if header != catalog.header_comment:
+            catalog.header_comment = header
+            with path.open("wb") as file:
+                write_po(file, catalog, width=width, ignore_obsolete=True, include_previous=False)
+
+
+def _is_note(line: str) -> bool:
+    text = line.lstrip("#").strip()
+    return text.startswith((i18n.CATEGORIES_NOTE, i18n.NAME_NOTE))
+
+
 def _po(locales: Path, language: str) -> Path:
     return locales / language / "LC_MESSAGES" / "messages.po"
 
@@ -226,6 +253,7 @@ def main(argv: list[str]) -> int:
         return 0 if same_template(Path(argv[1]), Path(argv[2]), keys_only=argv[0] == "same-keys") else 1
     if len(argv) == 2 and argv[0] == "annotate":
         annotate(Path(argv[1]))
+        note_language_facts(Path(argv[1]))
         return 0
     print(
         "usage: python -m server.i18n_extract same-template|same-keys A.pot B.pot | annotate LOCALES_DIR",
