@@ -6,7 +6,7 @@
 
 import { byId, showError } from "./dom.js";
 import { errorMessage, pageTranslator } from "./i18n.js";
-import { linkToken, loadMembership, saveMembership } from "./membership.js";
+import { browserStorage, linkToken, loadMembership, saveMembership } from "./membership.js";
 
 const t = pageTranslator(document);
 
@@ -19,14 +19,6 @@ const PSEUDONYM_ERRORS = new Set([
   "invalid_input",
 ]);
 
-function storage() {
-  try {
-    return window.localStorage;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * @param {HTMLFormElement} form
  */
@@ -36,7 +28,7 @@ function setUp(form) {
   const error = byId("join-error");
   const link = linkToken(window.location.pathname);
 
-  const known = loadMembership(storage(), eventId);
+  const known = loadMembership(browserStorage(), eventId);
   const rejoin = document.getElementById("rejoin");
   const rejoinText = document.getElementById("rejoin-text");
   if (known && rejoin && rejoinText) {
@@ -77,7 +69,7 @@ function setUp(form) {
         if (onPseudonym) pseudonym.focus();
         return;
       }
-      const store = storage();
+      const store = browserStorage();
       if (!store) {
         showError(error, null, t("join.failed", { message: errorMessage(t, { code: "storage" }) }));
         return;

@@ -10,6 +10,19 @@
  *            removeItem: (key: string) => void}} StorageLike
  */
 
+/**
+ * This browser's localStorage, or null where its settings block storage.
+ *
+ * @returns {StorageLike | null}
+ */
+export function browserStorage() {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+}
+
 /** @param {string} eventId */
 export function storageKey(eventId) {
   return `werkstatt.member.${eventId}`;

@@ -6,7 +6,7 @@
  * The projector view itself decides nothing: the server shows it only what everyone may see.
  */
 
-import { loadMembership } from "./membership.js";
+import { browserStorage, loadMembership } from "./membership.js";
 
 /** Roles whose room page offers the projector view. */
 export const PROJECTOR_ROLES = Object.freeze(["organizer", "facilitator", "observer"]);
@@ -14,12 +14,6 @@ export const PROJECTOR_ROLES = Object.freeze(["organizer", "facilitator", "obser
 const link = document.getElementById("projector-link");
 const room = document.getElementById("room");
 if (link && room?.dataset.eventId) {
-  let store = null;
-  try {
-    store = window.localStorage;
-  } catch {
-    // storage blocked by the browser's settings: no membership to read
-  }
-  const membership = loadMembership(store, room.dataset.eventId);
+  const membership = loadMembership(browserStorage(), room.dataset.eventId);
   if (membership?.role && PROJECTOR_ROLES.includes(membership.role)) link.hidden = false;
 }

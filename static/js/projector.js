@@ -17,7 +17,7 @@ import { LiveBoard } from "./board-state.js";
 import { Connection, renderState } from "./connection.js";
 import { byId, h } from "./dom.js";
 import { pageTranslator } from "./i18n.js";
-import { loadMembership } from "./membership.js";
+import { browserStorage, loadMembership } from "./membership.js";
 import {
   largestFitting,
   newestCards,
@@ -52,14 +52,6 @@ const SCALES = [1, 0.9, 0.8];
 const FIELD_WIDTH = 12;
 /** narrower than this (CSS px), the window is not a wall and scrolls */
 const NARROW = 800;
-
-function storage() {
-  try {
-    return window.localStorage;
-  } catch {
-    return null; // storage blocked by the browser's settings
-  }
-}
 
 class ProjectorPage {
   /** @param {string} eventId */
@@ -97,7 +89,7 @@ class ProjectorPage {
   }
 
   start() {
-    const membership = loadMembership(storage(), this.eventId);
+    const membership = loadMembership(browserStorage(), this.eventId);
     const connection = new Connection({
       io: /** @type {any} */ (io),
       // Without a membership, an organizer of the event gets in with their session cookie.

@@ -22,7 +22,7 @@ import { initial, swatchClass } from "./colours.js";
 import { Connection, renderState, TransportError } from "./connection.js";
 import { byId, h, showError } from "./dom.js";
 import { errorMessage, pageTranslator } from "./i18n.js";
-import { forgetMembership, loadMembership } from "./membership.js";
+import { browserStorage, forgetMembership, loadMembership } from "./membership.js";
 import { PresenceList } from "./presence.js";
 import { CLIENT_EVENTS, CONTRIBUTOR_ROLES, MODERATOR_ROLES, SERVER_EVENTS } from "./protocol.js";
 import { VoteView } from "./vote-view.js";
@@ -38,14 +38,6 @@ import { openSession, withDots, withProgress, withVoteState } from "./voting.js"
 
 const t = pageTranslator(document);
 const ANNOUNCE_BY_NAME = 3; // more arrivals (or departures) at once are announced as a count
-
-function storage() {
-  try {
-    return window.localStorage;
-  } catch {
-    return null; // storage blocked by the browser's settings
-  }
-}
 
 class RoomPage {
   /** @param {string} eventId */
@@ -218,7 +210,7 @@ class RoomPage {
   }
 
   start() {
-    const membership = loadMembership(storage(), this.eventId);
+    const membership = loadMembership(browserStorage(), this.eventId);
     this.hadMembership = membership !== null;
     const connection = new Connection({
       io: /** @type {any} */ (io),
@@ -309,7 +301,7 @@ class RoomPage {
   onState(state) {
     renderState(this.status, state, t);
     if (state === "refused") {
-      const store = storage();
+      const store = browserStorage();
       if (store && this.hadMembership) forgetMembership(store, this.eventId);
       this.refuse();
     }
