@@ -13,8 +13,7 @@ from typing import Any
 
 from boards import commands as c
 from boards.actors import Actor, Role
-from boards.errors import Conflict, Forbidden, InvalidInput, NotFound
-from boards.events import (
+from boards.domain_events import (
     BoardEvent,
     ClusterChanged,
     CommentChanged,
@@ -23,6 +22,7 @@ from boards.events import (
     SessionChanged,
     SettingsChanged,
 )
+from boards.errors import Conflict, Forbidden, InvalidInput, NotFound
 from boards.model import IDEA_COLOURS, Board, Cluster, Comment, Idea, IdeaStatus, Phase
 from boards.ordering import key_between
 from boards.text import clean_text

@@ -8,13 +8,6 @@ from importlib.resources import files
 
 from aiohttp import web
 
-from server import events
-from server.connections import ConnectionGuard
-from server.db import create_engine, migrate
-from server.fanout import FrameFanout
-from server.gateway import Gateway
-from server.hosts import HostCheck
-from server.join import routes as join_routes
 from server.keys import (
     ALLOWED_HOSTS,
     CONNECTIONS,
@@ -28,16 +21,23 @@ from server.keys import (
     SETTINGS,
     STORE,
 )
-from server.live import LiveState
-from server.organizer import routes as organizer_routes
-from server.privacy import routes as privacy_routes
-from server.projector import routes as projector_routes
+from server.live.dots import VoteDesk
+from server.live.gateway import Gateway
+from server.live.handlers import registry
+from server.live.state import LiveState
 from server.ratelimit import Buckets, LoginLimit
-from server.realtime import RealtimeServer
 from server.settings import Settings
-from server.store import IdeaStore
-from server.votes import VoteDesk
-from server.web import choose_language, security_middleware, server_header, templates
+from server.store.db import create_engine, migrate
+from server.store.idea_store import IdeaStore
+from server.transport.endpoint import RealtimeServer
+from server.transport.fanout import FrameFanout
+from server.transport.guard import ConnectionGuard
+from server.web.hosts import HostCheck
+from server.web.http import choose_language, security_middleware, server_header, templates
+from server.web.join import routes as join_routes
+from server.web.organizer import routes as organizer_routes
+from server.web.privacy import routes as privacy_routes
+from server.web.projector import routes as projector_routes
 
 log = logging.getLogger("werkstatt")
 
@@ -47,7 +47,7 @@ STATIC_DIR = files("static")
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=[security_middleware], client_max_size=256 * 1024)
     app[SETTINGS] = settings
-    app[CONNECTIONS] = ConnectionGuard.from_settings(settings)  # used by the runner (server.connections)
+    app[CONNECTIONS] = ConnectionGuard.from_settings(settings)  # used by the runner (server.transport.guard)
     app[CONNECTIONS].attach(app)
     app[JINJA] = templates()
     app[ALLOWED_HOSTS] = HostCheck(settings)
@@ -109,7 +109,7 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     try:
         live = LiveState(store=store, fanout=FrameFanout(app[REALTIME]))
         live.votes = VoteDesk(live)
-        Gateway(app[REALTIME], live, settings, events.registry)
+        Gateway(app[REALTIME], live, settings, registry)
         app[ENGINE] = engine
         app[STORE] = store
         app[LIVE] = live

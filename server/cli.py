@@ -20,10 +20,10 @@ from pydantic import ValidationError
 from boards.actors import Role
 from boards.errors import DomainError
 from server import __version__
-from server.db import create_engine, in_memory, migrate
-from server.passwords import hash_password
 from server.settings import Settings
-from server.store import IdeaStore
+from server.store.db import create_engine, in_memory, migrate
+from server.store.idea_store import IdeaStore
+from server.web.passwords import hash_password
 
 log = logging.getLogger("werkstatt")
 
@@ -170,9 +170,9 @@ def _raise_file_limit(settings: Settings) -> None:
 
 def serve(settings: Settings, *, demo: bool = False) -> int:
     from server.app import create_app
-    from server.connections import GuardedRunner
     from server.demo import DEMO_USER, ensure_demo
     from server.keys import CONNECTIONS
+    from server.transport.guard import GuardedRunner
 
     if settings.migrate_on_start and not in_memory(settings.database.get_secret_value()):  # a child could not reach it
         if not _migrate_in_child(settings):

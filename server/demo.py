@@ -21,14 +21,14 @@ from typing import Any
 
 from boards import commands as c
 from boards.actors import Actor, Role
-from boards.events import BoardEvent, DotsChanged
+from boards.domain_events import BoardEvent, DotsChanged
 from boards.model import Board, Phase
 from boards.rules import apply, apply_vote, decide, decide_vote
 from rooms.members import Member
 from server.ids import new_id, new_token, token_hash, utcnow
-from server.passwords import hash_password
-from server.store import Event, IdeaStore
-from server.views import record
+from server.live.views import record
+from server.store.idea_store import Event, IdeaStore
+from server.web.passwords import hash_password
 
 DEMO_USER = "demo"
 DEMO_TITLE = "Smart-City-Strategie: Ideenwerkstatt"

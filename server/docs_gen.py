@@ -5,7 +5,7 @@
 
 ``scripts/docs`` runs it. ``docs/settings.md`` comes from the ``Settings`` model (each field's
 description, default and environment variable) and the CLI flags that set a field;
-``docs/cli.md`` from the argparse parser; the protocol documents from ``server.protocol_docs``.
+``docs/cli.md`` from the argparse parser; the protocol documents from ``server.protocol.docs``.
 The output depends only on the code, never on the machine (no terminal widths, no dates).
 """
 
@@ -20,7 +20,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import SecretStr
 
-from server import cli, protocol_docs
+from server import cli
+from server.protocol import docs as protocol_docs
 from server.settings import ENV_PREFIX, Settings
 
 DOCS_DIR = Path(__file__).resolve().parent.parent / "docs"

@@ -6,13 +6,13 @@ import jinja2
 import sqlalchemy as sa
 from aiohttp import web
 
-from server.connections import ConnectionGuard
-from server.hosts import HostCheck
-from server.live import LiveState
+from server.live.state import LiveState
 from server.ratelimit import Buckets, LoginLimit
-from server.realtime import RealtimeServer
 from server.settings import Settings
-from server.store import IdeaStore, Organizer
+from server.store.idea_store import IdeaStore, Organizer
+from server.transport.endpoint import RealtimeServer
+from server.transport.guard import ConnectionGuard
+from server.web.hosts import HostCheck
 
 SETTINGS = web.AppKey("settings", Settings)
 ENGINE = web.AppKey("engine", sa.Engine)

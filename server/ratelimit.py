@@ -9,7 +9,7 @@ larger share (``NETWORK_SHARES``: 4 times the /64's limit for a /56, 16 times fo
 customer who spreads over the /64s of its /56 gets 4 times one /64's share, not 256 times;
 different customers of one provider who happen to share a /48 are held back only together
 past 16 times. The joins, the login limit's counts per address and the connection caps
-(server.connections) count this way.
+(server.transport.guard) count this way.
 Every keyed limit forgets a key once it holds nothing any more, so memory follows the keys
 active within a window, not every address ever seen.
 
@@ -60,7 +60,7 @@ def address_keys(address: str) -> tuple[tuple[str, int], ...]:
     """The keys a per-address limit counts ``address`` under, each with its share (the multiple
     of the limit it may hold): IPv4 once, IPv6 in its /64, /56 and /48 (``NETWORK_SHARES``).
 
-    Cached: the connections of one address share one answer (server.connections keeps it for
+    Cached: the connections of one address share one answer (server.transport.guard keeps it for
     each open connection), and a new connection from a known address parses nothing."""
     try:
         ip = ipaddress.ip_address(address)

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator
 from yarl import URL
 
-from server.i18n import SOURCE_LANGUAGE, Catalogs, catalog_path
+from server.i18n.catalogs import SOURCE_LANGUAGE, Catalogs, catalog_path
 
 ENV_PREFIX = "WERKSTATT_"
 
@@ -49,7 +49,7 @@ class Settings(BaseModel):
     locales: Path | None = Field(
         None,
         description="Folder of the message catalogs, one `<language>/LC_MESSAGES/messages.po` each "
-        "(not set: the catalogs werkstatt ships, `server/locales/`); each catalog there is a language "
+        "(not set: the catalogs werkstatt ships, `server/i18n/locales/`); each catalog there is a language "
         "the pages, the language switch and the event form offer.",
     )
     default_language: str = Field(

@@ -15,11 +15,11 @@ from aiohttp.test_utils import TestServer
 
 from boards.actors import Role
 from server.app import create_app
-from server.connections import GuardedRunner
 from server.keys import CONNECTIONS, STORE
 from server.protocol import SERVER_EVENTS
 from server.settings import Settings
-from server.store import Event
+from server.store.idea_store import Event
+from server.transport.guard import GuardedRunner
 
 FIELDS = ("Mobilität", "Bildung", "Digitale Verwaltung", "Umwelt und Klima")
 

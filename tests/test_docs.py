@@ -20,10 +20,11 @@ import socketio
 from aiohttp.test_utils import TestServer
 
 from boards.actors import Role
-from server import cli, docs_gen, protocol_docs
+from server import cli, docs_gen
 from server import protocol as p
-from server.events import registry
-from server.gateway import error_ack
+from server.live.gateway import error_ack
+from server.live.handlers import registry
+from server.protocol import docs as protocol_docs
 from server.settings import ENV_PREFIX, Settings
 from tests.support import base_url, connect, join, make_event, start_server
 

@@ -20,15 +20,15 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
 from boards.actors import Role
-from server import i18n
-from server.i18n import LANGUAGE_NAMES, LANGUAGES, Catalogs, Translator, catalog, catalog_path
-from server.i18n_extract import extract_javascript, extract_jinja2, extract_python
-from server.web import LANG_COOKIE
+from server.i18n import catalogs as i18n
+from server.i18n.catalogs import LANGUAGE_NAMES, LANGUAGES, Catalogs, Translator, catalog, catalog_path
+from server.i18n.extract import extract_javascript, extract_jinja2, extract_python
+from server.web.http import LANG_COOKIE
 from tests.support import base_url, make_event, start_server
 
 ROOT = Path(__file__).parent.parent
-TEMPLATES = ROOT / "server" / "templates"
-LOCALES = ROOT / "server" / "locales"
+TEMPLATES = ROOT / "server" / "web" / "templates"
+LOCALES = ROOT / "server" / "i18n" / "locales"
 TEMPLATE = LOCALES / "messages.pot"
 
 
@@ -146,11 +146,11 @@ str("not.a.key")
 
 
 def test_runtime_keys_follow_what_they_are_built_from() -> None:
-    """Keys built at run time (server/i18n_keys.py) cover every role, colour, phase and error code."""
+    """Keys built at run time (server/i18n/keys.py) cover every role, colour, phase and error code."""
     from boards.actors import Role
     from boards.model import Phase
     from rooms.members import AVATAR_COLOURS
-    from server.i18n_keys import RUNTIME_KEYS
+    from server.i18n.keys import RUNTIME_KEYS
     from server.protocol import ERROR_CODES
 
     def family(prefix: str) -> set[str]:
@@ -356,8 +356,8 @@ async def test_an_app_with_a_french_catalog_offers_french(sqlite_url: str, tmp_p
     switch and the event form offer it, and no generated document changes."""
     from server import docs_gen
     from server.keys import STORE
-    from server.passwords import hash_password
     from server.settings import Settings
+    from server.web.passwords import hash_password
     from tests.integration.test_organizer_http import PASSWORD, create_event, login, page
 
     locales = french_locales(tmp_path / "locales")
@@ -395,7 +395,7 @@ async def test_an_app_with_a_french_catalog_offers_french(sqlite_url: str, tmp_p
 
 def test_what_offers_languages_follows_the_catalogs() -> None:
     from boards.errors import InvalidInput
-    from rooms.events import clean_event
+    from rooms.event_settings import clean_event
     from server.settings import Settings
 
     assert tuple(LANGUAGE_NAMES) == LANGUAGES

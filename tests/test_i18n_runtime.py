@@ -14,8 +14,8 @@ import textwrap
 
 from babel import Locale
 
-from server import i18n
-from server.i18n import CATALOGS, LANGUAGES, catalog_path, notes, plural_categories, read_catalog
+from server.i18n import catalogs as i18n
+from server.i18n.catalogs import CATALOGS, LANGUAGES, catalog_path, notes, plural_categories, read_catalog
 
 
 def test_each_catalog_notes_its_plural_categories_and_name_as_cldr_has_them() -> None:
@@ -45,7 +45,7 @@ def test_serving_every_language_loads_no_cldr_data() -> None:
         """
         import babel.localedata
         from server.app import create_app
-        from server.i18n import LANGUAGES, LANGUAGE_NAMES, Translator
+        from server.i18n.catalogs import LANGUAGES, LANGUAGE_NAMES, Translator
         from server.settings import Settings
 
         create_app(Settings.load({}, database="sqlite://", port=0))

@@ -1,6 +1,6 @@
 """werkstatt's parse of Socket.IO event packets, held against python-socketio's own codec.
 
-The endpoint parses the packets it takes itself (``server.realtime.parse_event``: orjson,
+The endpoint parses the packets it takes itself (``server.transport.endpoint.parse_event``: orjson,
 no packet object per message); python-socketio's ``Packet`` is the reference for the wire
 format. Every packet its encoder writes parses the same here, and nothing is taken here that
 it would refuse or read differently.
@@ -17,7 +17,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from socketio import packet as sio
 
-from server.realtime import (
+from server.transport.endpoint import (
     EIO_CLOSE,
     EIO_MESSAGE,
     EIO_NOOP,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from server.throttle import Throttle
+from server.live.throttle import Throttle
 
 
 async def test_first_change_at_once_then_one_flush_per_interval() -> None:

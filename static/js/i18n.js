@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * Messages for the browser: the server renders the `client.*` messages of the page's
- * language from its gettext catalog (server/locales/<lang>/LC_MESSAGES/messages.po) into
+ * language from its gettext catalog (server/i18n/locales/<lang>/LC_MESSAGES/messages.po) into
  * `<script type="application/json" id="werkstatt-i18n">`, with the `client.` prefix removed.
  * No UI string lives in the JavaScript.
  *

@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * Socket.IO event names, as defined in `server/protocol.py` and `server/events.py`.
+ * Socket.IO event names, as defined in `server/protocol.py` and `server/live/handlers/boards.py`.
  * `tests/js/test_client_contract.py` fails when these drift from the server's.
  */
 

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from server.i18n import Translator, catalog
+from server.i18n.catalogs import Translator, catalog
 
 ROOT = Path(__file__).parents[2]
 AXE_FILE = next((Path(__file__).parent / "vendor").glob("axe-core-*.min.js"))

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from server.i18n import catalog
+from server.i18n.catalogs import catalog
 from tests.browser.board_helpers import ACTIONS, open_post_form
 from tests.browser.conftest import DE, assert_focus_visible, column, focused, join, tab_until
 

@@ -25,7 +25,7 @@ from tests.browser.conftest import (
 pytestmark = pytest.mark.browser
 
 # Chromium asks each origin once for /favicon.ico unless the page names an icon. The join
-# and room pages name one; the organizer pages come from server/templates/base.html, which
+# and room pages name one; the organizer pages come from server/web/templates/base.html, which
 # names none, so the browser logs a 404 for it (a gap reported to the server side). That
 # exact message is the only one tolerated.
 TOLERATED_CONSOLE = ("/favicon.ico]",)

@@ -13,13 +13,13 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from boards import commands as c
 from boards.actors import Actor, Role
+from boards.domain_events import IdeaChanged
 from boards.errors import DomainError
-from boards.events import IdeaChanged
 from boards.model import Board, Column, IdeaStatus, Phase
 from boards.rules import apply, apply_vote, decide, decide_vote
 from boards.voting import Scope, ScopeKind
 from rooms.members import Member
-from server.views import Viewer, project, record, snapshot_comments, snapshot_ideas
+from server.live.views import Viewer, project, record, snapshot_comments, snapshot_ideas
 
 PEOPLE = {
     "mb_anna": Role.PARTICIPANT,

@@ -8,8 +8,8 @@ import pytest
 
 from boards.actors import Actor, Role
 from boards.commands import DeleteIdea, EditIdea, PostIdea
+from boards.domain_events import IdeaChanged
 from boards.errors import Conflict, DomainError, Forbidden, NotFound
-from boards.events import IdeaChanged
 from boards.model import Board, Column
 from boards.rules import apply, decide
 

@@ -6,7 +6,7 @@ import pytest
 
 from boards.actors import Role
 from boards.errors import DomainError
-from rooms.events import clean_event
+from rooms.event_settings import clean_event
 from rooms.members import AVATAR_COLOURS, Member, check_colour, check_unique, clean_pseudonym, pseudonym_key
 from rooms.presence import Presence
 

@@ -11,8 +11,8 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from boards.actors import Role
-from server.events import registry
 from server.keys import STORE
+from server.live.handlers import registry
 from tests.support import Client, base_url, connect, join_and_connect, make_event, start_server
 
 GOOD_TEXT = "Eine gute Idee"

@@ -14,8 +14,8 @@ import socketio
 from aiohttp.test_utils import TestServer
 
 from server.keys import STORE
-from server.passwords import hash_password
-from server.store import Event
+from server.store.idea_store import Event
+from server.web.passwords import hash_password
 from tests.support import FIELDS, base_url, start_server
 
 PROTOCOL_MD = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"

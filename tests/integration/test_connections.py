@@ -1,6 +1,6 @@
 """Connections as an attacker opens them: requests that never finish arriving, connections
 that never send one or sit idle, and more connections than a node or an address may hold
-(server.connections).
+(server.transport.guard).
 
 Most tests run ``werkstatt serve`` in a child process, as an operator starts it (with uvloop
 where installed), and speak raw HTTP to it over real sockets. A second source address is
@@ -23,9 +23,9 @@ import pytest
 from aiohttp import web
 
 from server.app import create_app
-from server.connections import ADDRESS_FULL, ConnectionGuard
 from server.keys import CONNECTIONS
 from server.ratelimit import address_keys
+from server.transport.guard import ADDRESS_FULL, ConnectionGuard
 from tests.support import GuardedTestServer, base_url, connect, participant, settings_for, start_server, until
 
 DEADLINE = 1.0  # request_timeout_s in these tests

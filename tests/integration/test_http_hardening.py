@@ -21,7 +21,7 @@ from yarl import URL
 
 from boards.actors import Role
 from server.keys import SETTINGS, STORE
-from server.passwords import hash_password
+from server.web.passwords import hash_password
 from tests.support import base_url, make_event, start_server
 
 PASSWORD = "correct horse battery"

@@ -488,7 +488,7 @@ async def test_one_faulty_command_fails_alone(
     """A fault below the rules in one command (injected here: in deciding it, and in building
     another's acknowledgement after it was applied) answers that one `internal`, leaves no
     trace of it, and the commands committed with it are accepted."""
-    import server.live as live_module
+    import server.live.state as live_module
 
     real = live_module.decide
 
@@ -498,7 +498,7 @@ async def test_one_faulty_command_fails_alone(
         return real(board, actor, command)
 
     monkeypatch.setattr(live_module, "decide", decide)
-    import server.events as events_module
+    import server.live.handlers.common as events_module
 
     real_project = events_module.project_idea
 

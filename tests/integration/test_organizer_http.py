@@ -13,9 +13,9 @@ from aiohttp.test_utils import TestServer
 from markupsafe import escape
 
 from boards.actors import Role
-from server.i18n import Translator
+from server.i18n.catalogs import Translator
 from server.keys import STORE
-from server.passwords import hash_password
+from server.web.passwords import hash_password
 from tests.support import base_url, connect, join, start_server
 
 PASSWORD = "correct horse battery"

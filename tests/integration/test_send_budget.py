@@ -16,8 +16,8 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from server.keys import REALTIME
-from server.realtime import Socket, event_frame
-from server.websocket import BEHIND
+from server.transport.endpoint import Socket, event_frame
+from server.transport.websocket import BEHIND
 from tests.integration.test_websocket import RawClient, answered, enter
 from tests.support import participant, start_server, until
 

@@ -1,6 +1,6 @@
 """The aiohttp internals that taking a websocket over from aiohttp relies on.
 
-``server.websocket.take_over`` reads the bytes aiohttp's request handler read past the
+``server.transport.websocket.take_over`` reads the bytes aiohttp's request handler read past the
 request (``_message_tail``), clears its ``transport`` and calls its ``connection_lost``, so
 that aiohttp lets go of the connection. These are not aiohttp's public API: pyproject.toml
 pins aiohttp to the minor versions tested, and this test fails loudly when an aiohttp that

@@ -1,7 +1,7 @@
 """The websocket under the Socket.IO endpoint (RFC 6455), frame by frame.
 
 werkstatt takes a connection over from aiohttp after the upgrade and reads the client's
-frames itself (``server.websocket``). A raw client sends here what browsers and
+frames itself (``server.transport.websocket``). A raw client sends here what browsers and
 python-socketio never would: fragments, control frames in between, unmasked or oversized
 frames, text that is not UTF-8.
 """
@@ -23,8 +23,8 @@ from aiohttp.test_utils import TestServer
 
 from boards.actors import Role
 from server.keys import LIVE, REALTIME
-from server.realtime import Socket, event_frame
-from server.websocket import BINARY, CLOSE, CONTINUATION, PING, PONG, TEXT
+from server.transport.endpoint import Socket, event_frame
+from server.transport.websocket import BINARY, CLOSE, CONTINUATION, PING, PONG, TEXT
 from tests.support import base_url, join, make_event, participant, start_server, until
 
 PATH = "/socket.io/?EIO=4&transport=websocket"

@@ -1,4 +1,4 @@
-"""The server's own text frames (``server.websocket.frame``), read back by wsproto as a client reads them."""
+"""The server's own text frames (``server.transport.websocket.frame``), read back by wsproto as a client reads them."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from wsproto import ConnectionType
 from wsproto.connection import Connection
 from wsproto.events import Ping, Pong, TextMessage
 
-from server.websocket import PING, PONG, frame
+from server.transport.websocket import PING, PONG, frame
 
 
 def read_as_client(data: bytes) -> list[object]:

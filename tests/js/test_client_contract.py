@@ -1,7 +1,7 @@
 """The browser client and the server agree: event names, colours, and messages.
 
-Names live once in Python (``server/protocol.py``, ``server/events.py``,
-``rooms/members.py``, ``server/locales``); these tests fail when the JavaScript drifts.
+Names live once in Python (``server/protocol.py``, ``server/live/handlers/``,
+``rooms/members.py``, ``server/i18n/locales``); these tests fail when the JavaScript drifts.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from pathlib import Path
 
 from rooms.members import AVATAR_COLOURS
 from server import protocol
-from server.events import registry
-from server.i18n import LANGUAGES, catalog
+from server.i18n.catalogs import LANGUAGES, catalog
+from server.live.handlers import registry
 
 ROOT = Path(__file__).parents[2]
 JS = ROOT / "static" / "js"
@@ -41,7 +41,7 @@ def test_client_event_names_are_the_servers() -> None:
 
 
 def test_client_roles_are_the_servers() -> None:
-    from server.gateway import CONTRIBUTORS, MODERATORS
+    from server.live.gateway import CONTRIBUTORS, MODERATORS
 
     source = (JS / "protocol.js").read_text(encoding="utf-8")
     assert set(_frozen_list(source, "CONTRIBUTOR_ROLES")) == {r.value for r in CONTRIBUTORS}
@@ -142,7 +142,7 @@ def test_no_user_text_through_html_apis() -> None:
 
 def test_no_inline_code_or_style_in_the_client_templates() -> None:
     for name in ("join.html", "room.html"):
-        html = (ROOT / "server" / "templates" / name).read_text(encoding="utf-8")
+        html = (ROOT / "server" / "web" / "templates" / name).read_text(encoding="utf-8")
         assert " style=" not in html
         assert not re.search(r"\son[a-z]+=", html), "no inline event handlers"
         for script in re.findall(r"<script([^>]*)>", html):

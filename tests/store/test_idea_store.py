@@ -12,10 +12,10 @@ from boards.actors import Actor, Role
 from boards.commands import DeleteIdea, EditIdea, PostIdea
 from boards.errors import Conflict
 from boards.rules import apply, decide
-from server.db import MIGRATIONS, create_engine, head_revision, migrate, schema_revision
 from server.ids import token_hash
-from server.store import IdeaStore
-from server.views import record
+from server.live.views import record
+from server.store.db import MIGRATIONS, create_engine, head_revision, migrate, schema_revision
+from server.store.idea_store import IdeaStore
 
 T0 = datetime(2026, 5, 6, 18, 30, tzinfo=UTC)
 
@@ -266,7 +266,7 @@ async def test_the_privacy_migration_keeps_existing_events_with_the_default_noti
     """An event made before migration 0007 reads back after it with an empty notice (the default text)."""
     from alembic import command
 
-    from server.db import _alembic_config
+    from server.store.db import _alembic_config
 
     engine = create_engine(database_url)
 

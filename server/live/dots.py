@@ -1,0 +1,243 @@
+"""Dots at speed: a node batches the dots queued for a board into one transaction.
+
+Each dot is decided on the live board under its lock, in arrival order, so budget and
+cap hold; the batch is committed with a check of every voter's stored count (see
+``BoardStore.commit_dots``), so they hold across nodes too. Only then is each dot
+acknowledged. Progress (and, when the vote is not blind, tallies) is sent to the room at
+most twice a second instead of once per dot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from boards.commands import CastDot, CloseVote, RemoveDot
+from boards.domain_events import DotsChanged
+from boards.errors import Conflict, DomainError, NotFound
+from boards.model import Board
+from boards.rules import SYSTEM, apply_vote, decide_vote
+from boards.voting import Ballots, VoteSession, VoteStatus
+from server.ids import utcnow
+from server.live.state import Connection, LiveState
+from server.transport.fanout import member_channel, room_channel
+
+log = logging.getLogger("werkstatt.votes")
+
+PROGRESS_INTERVAL_S = 0.5
+BATCH_RETRIES = 3
+
+
+@dataclass(slots=True)
+class _Queued:
+    conn: Connection
+    command: CastDot | RemoveDot
+    done: asyncio.Future[dict[str, Any]]
+
+
+def my_dots(session: VoteSession, ballots: Ballots, member_id: str) -> dict[str, Any]:
+    mine = ballots.of(member_id)
+    used = sum(mine.values())
+    return {"session_id": session.id, "dots": dict(mine), "used": used, "remaining": session.budget - used}
+
+
+@dataclass
+class VoteDesk:
+    live: LiveState
+    queues: dict[str, list[_Queued]] = field(default_factory=dict)
+    workers: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    dirty: set[str] = field(default_factory=set)  # boards whose progress changed
+    timers: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    flusher: asyncio.Task[None] | None = None
+
+    async def dot(self, board_id: str, conn: Connection, command: CastDot | RemoveDot) -> dict[str, Any]:
+        """Place or take back one dot; returns the voter's dots once committed."""
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self.queues.setdefault(board_id, []).append(_Queued(conn, command, future))
+        if board_id not in self.workers:
+            self.workers[board_id] = asyncio.create_task(self._work(board_id))
+        return await future
+
+    async def _work(self, board_id: str) -> None:
+        try:
+            while self.queues.get(board_id):
+                batch = self.queues.pop(board_id)
+                try:
+                    await self._commit(board_id, batch)
+                except Exception as exc:  # a fault below the domain: every waiting dot learns of it
+                    log.exception("a batch of %d dots on %s failed", len(batch), board_id)
+                    for item in batch:
+                        if not item.done.done():
+                            item.done.set_exception(exc)
+        finally:
+            self.workers.pop(board_id, None)
+
+    async def _commit(self, board_id: str, batch: list[_Queued]) -> None:
+        """Decide every dot of the batch, commit the accepted ones, then answer all.
+
+        Nothing is answered before the commit: when it finds the board outdated (another node
+        placed or took back dots, changed or closed the vote), the whole batch is decided again
+        on the stored state, refusals included. A refusal for budget, cap or a missing dot is
+        checked against the store before it is given, so an outdated node does not refuse a
+        valid dot either.
+        """
+        fresh = False
+        stale = 0
+        while stale < BATCH_RETRIES:
+            async with self.live.board(board_id, None, fresh=fresh) as board:
+                accepted: list[tuple[_Queued, DotsChanged]] = []
+                refused: list[tuple[_Queued, Exception]] = []
+                redo = False
+                for item in batch:
+                    if item.done.done():
+                        continue  # failed alone in an earlier attempt
+                    if item.conn.event_id != board.event_id:
+                        refused.append((item, NotFound("No such board in this event.")))
+                        continue
+                    try:
+                        event = decide_vote(board, item.conn.actor, item.command)
+                    except DomainError as exc:
+                        refused.append((item, exc))
+                        continue
+                    except Exception as exc:  # a fault in this dot alone: the others go on
+                        log.exception("deciding a dot failed")
+                        refused.append((item, exc))
+                        continue
+                    try:
+                        apply_vote(board, event)  # decided in order on the state the batch leaves
+                    except Exception as exc:  # the board holds part of it: decide again without it
+                        log.exception("applying a dot failed")
+                        item.done.set_exception(exc)
+                        redo = True
+                        break
+                    accepted.append((item, event))
+                if redo:
+                    self.live.forget(board_id)
+                    fresh = False
+                    continue
+                try:
+                    if not fresh and await self._doubtful(board, accepted, refused):
+                        raise Conflict("outdated", code="stale_board")
+                    if accepted:
+                        session = board.sessions[accepted[0][1].session_id]
+                        events = [event for _item, event in accepted]
+                        await self.live.store.commit_dots(events, budget=session.budget, cap=session.cap)
+                except Conflict:
+                    self.live.forget(board_id)  # decide again on the stored state
+                    fresh = True
+                    stale += 1
+                    continue
+                except BaseException:
+                    self.live.forget(board_id)  # the applied dots were not committed
+                    raise
+                for item, refusal in refused:
+                    if not item.done.done():
+                        item.done.set_exception(refusal)
+                for item, event in accepted:
+                    session = board.sessions[event.session_id]
+                    dots = my_dots(session, board.ballots[session.id], item.conn.member.id)
+                    if not item.done.done():  # its caller may have been cancelled (shutting down)
+                        item.done.set_result(dots)
+                    try:
+                        await self.live.fanout.publish(member_channel(item.conn.member.id), "vote.dots", dots)
+                    except Exception:  # the dot is stored and answered; its echo to other tabs is not vital
+                        log.exception("sending vote.dots failed")
+                if accepted:
+                    self.dirty.add(board_id)
+                    self._ensure_flusher()
+                return
+        for item in batch:
+            if not item.done.done():
+                item.done.set_exception(Conflict("The vote is busy; try again.", code="stale_board"))
+
+    async def _doubtful(
+        self, board: Board, accepted: list[tuple[_Queued, DotsChanged]], refused: list[tuple[_Queued, Exception]]
+    ) -> bool:
+        """Whether a budget, cap or missing-dot refusal was decided on counts the store does not have."""
+        codes = ("budget_exhausted", "cap_reached", "no_dot")
+        checks = [(item, exc) for item, exc in refused if getattr(exc, "code", None) in codes]
+        if not checks:
+            return False
+        pending: dict[tuple[str, str], int] = {}
+        used_pending: dict[str, int] = {}
+        for item, event in accepted:
+            member = item.conn.member.id
+            pending[(member, event.idea_id)] = pending.get((member, event.idea_id), 0) + event.delta
+            used_pending[member] = used_pending.get(member, 0) + event.delta
+        for item, _exc in checks:
+            command, member = item.command, item.conn.member.id
+            ballots = board.ballots.get(command.session_id) or Ballots()
+            used = ballots.used(member) - used_pending.get(member, 0)
+            count = ballots.of(member).get(command.idea_id, 0) - pending.get((member, command.idea_id), 0)
+            if await self.live.store.dot_counts(command.session_id, member, command.idea_id) != (used, count):
+                return True
+        return False
+
+    # -- progress --------------------------------------------------------------------------
+
+    def progress(self, board: Board, session: VoteSession) -> dict[str, Any]:
+        ballots = board.ballots.get(session.id) or Ballots()
+        voters = {
+            c.member.id for c in self.live.connections.values() if c.room_id == board.room_id and session.admits(c.role)
+        }
+        left = sum(max(session.budget - ballots.used(m), 0) for m in voters)
+        return {
+            "board_id": board.id,
+            "session_id": session.id,
+            "voters": ballots.voters(),
+            "cast": ballots.cast(),
+            "left": left,
+            "tallies": None if session.blind else dict(ballots.tallies()),
+        }
+
+    def _ensure_flusher(self) -> None:
+        if self.flusher is None or self.flusher.done():
+            self.flusher = asyncio.create_task(self._flush())
+
+    async def _flush(self) -> None:
+        while self.dirty:
+            await asyncio.sleep(PROGRESS_INTERVAL_S)
+            boards, self.dirty = self.dirty, set()
+            for board_id in boards:
+                board = self.live.boards.get(board_id)
+                session = board.open_session() if board else None
+                if board is not None and session is not None:
+                    await self.live.fanout.publish(
+                        room_channel(board.room_id), "vote.progress", self.progress(board, session)
+                    )
+
+    # -- timers ------------------------------------------------------------------------------
+
+    def arm(self, board_id: str, event_id: str, session: VoteSession | None) -> None:
+        """Close the vote when its timer runs out, if it is open and has one (idempotent)."""
+        if session is None or session.status is not VoteStatus.OPEN or session.ends_at is None:
+            return
+        old = self.timers.pop(session.id, None)
+        if old is not None:
+            old.cancel()
+        self.timers[session.id] = asyncio.create_task(self._expire(board_id, event_id, session.id))
+
+    async def _expire(self, board_id: str, event_id: str, session_id: str) -> None:
+        while True:
+            board = await self.live.load(board_id)
+            session = board.sessions.get(session_id)
+            if session is None or session.status is not VoteStatus.OPEN or session.ends_at is None:
+                return
+            delay = (session.ends_at - utcnow()).total_seconds()
+            if delay <= 0:
+                break
+            await asyncio.sleep(min(delay, 60))
+        try:
+            await self.live.run(board_id, SYSTEM, event_id, CloseVote(session_id, utcnow()))
+        except DomainError:
+            pass  # closed meanwhile
+        finally:
+            if self.timers.get(session_id) is asyncio.current_task():  # not a timer armed since
+                del self.timers[session_id]
+
+    async def close(self) -> None:
+        for task in [*self.timers.values(), *self.workers.values(), *([self.flusher] if self.flusher else [])]:
+            task.cancel()
+        self.timers.clear()

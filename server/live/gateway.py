@@ -1,0 +1,196 @@
+"""The Socket.IO gateway: connecting, and one dispatch wrapper for every event.
+
+For each event the wrapper validates the payload against its model, checks the role,
+applies the connection's rate limit, calls the handler (which calls the domain and the
+store), and turns the result into the acknowledgement ``{"ok": true, ...}`` or
+``{"ok": false, "error": {"code", "message"}}``. No exception escapes a handler.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from boards.actors import Role
+from boards.errors import DomainError, NotFound
+from rooms.members import Member
+from server import protocol as p
+from server.ids import token_hash
+from server.live.state import Connection, LiveState
+from server.ratelimit import TokenBucket
+from server.settings import Settings
+from server.transport.endpoint import RealtimeServer, Refused
+from server.web.http import SESSION_COOKIE
+
+log = logging.getLogger("werkstatt.gateway")
+
+# a handler answers with its acknowledgement's model, or with the model already dumped (for
+# acknowledgements too large to validate again on the way out, such as room.enter's presence)
+Handler = Callable[[LiveState, Connection, Any], Awaitable[BaseModel | dict[str, Any]]]
+
+EVERYONE = frozenset(Role)
+CONTRIBUTORS = frozenset({Role.ORGANIZER, Role.FACILITATOR, Role.PARTICIPANT})
+MODERATORS = frozenset({Role.ORGANIZER, Role.FACILITATOR})
+# what a projector view may send: it reads, whoever opened it
+PROJECTOR_EVENTS = frozenset({"room.enter", "board.sync"})
+PROJECTOR_VIEW = "projector"
+
+
+@dataclass(frozen=True, slots=True)
+class EventSpec:
+    name: str
+    payload: type[p.Payload]
+    ack: type[p.OkAck]
+    roles: frozenset[Role]
+    handler: Handler
+    summary: str
+
+
+class Registry:
+    """The client→server events, in the order they are documented."""
+
+    def __init__(self) -> None:
+        self.specs: dict[str, EventSpec] = {}
+
+    def on(
+        self, name: str, *, payload: type[p.Payload], ack: type[p.OkAck], roles: frozenset[Role]
+    ) -> Callable[..., Handler]:
+        def register(handler: Handler, summary: str | None = None) -> Handler:
+            if name in self.specs:
+                raise ValueError(f"event {name!r} registered twice")
+            text = summary or (handler.__doc__ or "").strip()
+            if not text:
+                raise ValueError(f"event {name!r} needs a summary for the protocol docs")
+            self.specs[name] = EventSpec(name, payload, ack, roles, handler, text)
+            return handler
+
+        return register
+
+
+def _refused(message: str) -> Refused:
+    """The client's ``connect_error`` gets ``message`` and ``data: {"code", "message"}``."""
+    return Refused(message, {"code": "unauthenticated", "message": message})
+
+
+def error_ack(code: str, message: str) -> dict[str, Any]:
+    return p.ErrorAck(error=p.ErrorBody(code=code, message=message)).model_dump(mode="json")
+
+
+def _validation_message(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        where = ".".join(str(x) for x in err["loc"]) or "payload"
+        parts.append(f"{where}: {err['msg']}")
+    return "Invalid payload — " + "; ".join(parts)
+
+
+class Gateway:
+    def __init__(self, realtime: RealtimeServer, live: LiveState, settings: Settings, registry: Registry) -> None:
+        self.live = live
+        self.settings = settings
+        self.registry = registry
+        realtime.bind(self.connect, self.disconnect, self.event)
+
+    # -- connecting ------------------------------------------------------------------------
+
+    async def connect(self, sid: str, cookies: Mapping[str, str], auth: Any) -> None:
+        """Authenticate (see ``_authenticate``), join the event's channels; the arrival is announced.
+
+        A rule that refuses (no such event, a pseudonym taken) refuses the connection, for good;
+        a fault below the rules escapes, and the endpoint drops the transport so that the
+        client tries again.
+        """
+        view = auth.get("view") if isinstance(auth, dict) else None
+        if view is not None and view != PROJECTOR_VIEW:
+            raise _refused(f'Unknown view {str(view)[:40]!r}; the only one is "{PROJECTOR_VIEW}".')
+        try:
+            member = await self._authenticate(cookies, auth)
+            room = await self.live.plenary(member.event_id)
+        except DomainError as exc:
+            raise Refused(exc.message, {"code": exc.code, "message": exc.message}) from None
+        self.live.remember(member)
+        conn = Connection(
+            sid=sid,
+            member=member,
+            room_id=room.id,
+            bucket=TokenBucket(self.settings.rate_per_second, self.settings.rate_burst),
+            projector=view == PROJECTOR_VIEW,
+        )
+        try:
+            await self.live.attach(conn)
+        except BaseException:
+            self.live.detach(sid)  # half attached: undo, the endpoint never counts it connected
+            raise
+
+    async def _authenticate(self, cookies: Mapping[str, str], auth: Any) -> Member:
+        """A member by their token, or an organizer by their session cookie for one of their events."""
+        store = self.live.store
+        auth = auth if isinstance(auth, dict) else {}
+        token = auth.get("token")
+        if isinstance(token, str) and 20 <= len(token) <= 100:
+            member = await store.member_by_token(token_hash(token))
+            if member is not None:
+                return member
+            raise _refused("Unknown member token; join the event again.")
+        event_id = auth.get("event_id")
+        session = cookies.get(SESSION_COOKIE)
+        if isinstance(event_id, str) and len(event_id) <= 40 and session:
+            organizer = await store.organizer_by_session(token_hash(session))
+            if organizer is not None:
+                try:
+                    event = await store.event(event_id)
+                except NotFound:
+                    event = None
+                if event is not None and event.organizer_id == organizer.id:
+                    return await store.organizer_member(event.id, organizer)
+            raise _refused("Not logged in as the organizer of this event.")
+        raise _refused(
+            'Connect with auth {"token": <member token from POST /api/join>}, or as an organizer with your '
+            'session cookie and auth {"event_id": ...}.'
+        )
+
+    async def disconnect(self, sid: str) -> None:
+        self.live.detach(sid)
+
+    # -- dispatch ----------------------------------------------------------------------------
+
+    async def event(self, sid: str, name: str, args: list[Any]) -> dict[str, Any]:
+        spec = self.registry.specs.get(name)
+        if spec is None:
+            conn = self.live.connections.get(sid)
+            if conn is not None and not conn.bucket.take():
+                return error_ack("rate_limited", "Too many events; slow down and retry.")
+            return error_ack("unknown_event", f"There is no event {name[:60]!r}.")
+        return await self.dispatch(spec, sid, tuple(args))
+
+    async def dispatch(self, spec: EventSpec, sid: str, args: tuple[Any, ...]) -> dict[str, Any]:
+        conn = self.live.connections.get(sid)
+        if conn is None:
+            return error_ack("unauthenticated", "The connection is not authenticated.")
+        if not conn.bucket.take():
+            return error_ack("rate_limited", "Too many events; slow down and retry.")
+        if len(args) > 1:
+            return error_ack("invalid_payload", "Send exactly one JSON object as the payload.")
+        raw = args[0] if args else {}
+        if not isinstance(raw, dict):
+            return error_ack("invalid_payload", "The payload must be a JSON object.")
+        try:
+            payload = spec.payload.model_validate(raw)
+        except ValidationError as exc:
+            return error_ack("invalid_payload", _validation_message(exc))
+        if conn.role not in spec.roles:
+            return error_ack("forbidden", f"A {conn.role.value} may not send {spec.name}.")
+        if conn.projector and spec.name not in PROJECTOR_EVENTS:
+            return error_ack("forbidden", f"A projector view only reads; it may not send {spec.name}.")
+        try:
+            result = await spec.handler(self.live, conn, payload)
+        except DomainError as exc:
+            return error_ack(exc.code, exc.message)
+        except Exception:
+            log.exception("event %s from %s failed", spec.name, sid)
+            return error_ack("internal", "The server failed to handle this event; the cause is logged.")
+        return result if isinstance(result, dict) else result.model_dump(mode="json")
