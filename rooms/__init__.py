@@ -1,1 +1,6 @@
-"""Rooms of an event: who is a member, who is present (pure domain, no IO)."""
+"""Rooms of an event: who is a member, who is present, breakout rounds and who goes to which breakout room.
+
+Pure domain, no IO: ``members`` and ``presence``; ``breakouts`` holds a breakout round as an
+aggregate (decide/apply); ``assignment`` the algorithms that fill its rooms (balanced, by topic
+choice, earlier groups again, World Café rotation, checked by hand).
+"""
