@@ -107,7 +107,9 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
         raise
     store = IdeaStore(engine)
     try:
-        live = LiveState(store=store, fanout=FrameFanout(app[REALTIME]))
+        fanout = FrameFanout(app[REALTIME])
+        live = LiveState(store=store, fanout=fanout)
+        fanout.recipient = live.recipient
         live.votes = VoteDesk(live)
         Gateway(app[REALTIME], live, settings, registry)
         app[ENGINE] = engine

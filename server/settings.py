@@ -113,6 +113,12 @@ class Settings(BaseModel):
     rate_burst: int = Field(
         40, ge=1, description="Socket.IO events a connection may send at once before the rate limit applies."
     )
+    max_in_flight: int = Field(
+        32,
+        ge=1,
+        description="Socket.IO events one connection may have waiting for their answer at once; more are "
+        "answered with `too_many_in_flight` at once.",
+    )
     allowed_hosts: tuple[str, ...] = Field(
         (),
         description="Host names the server answers to besides IP addresses, `localhost` and the hosts of "

@@ -21,6 +21,7 @@ from boards.model import Board
 from boards.rules import SYSTEM, apply_vote, decide_vote
 from boards.voting import Ballots, VoteSession, VoteStatus
 from server.ids import utcnow
+from server.live.serializer import Pending, Serializer
 from server.live.state import Connection, LiveState
 from server.transport.fanout import member_channel, room_channel
 
@@ -30,11 +31,15 @@ PROGRESS_INTERVAL_S = 0.5
 BATCH_RETRIES = 3
 
 
-@dataclass(slots=True)
-class _Queued:
+@dataclass(frozen=True, slots=True)
+class DotCommand:
+    """A dot for the dots' serializer, with the connection that placed or takes it back."""
+
     conn: Connection
     command: CastDot | RemoveDot
-    done: asyncio.Future[dict[str, Any]]
+
+
+_Queued = Pending[DotCommand, dict[str, Any]]
 
 
 def my_dots(session: VoteSession, ballots: Ballots, member_id: str) -> dict[str, Any]:
@@ -46,33 +51,18 @@ def my_dots(session: VoteSession, ballots: Ballots, member_id: str) -> dict[str,
 @dataclass
 class VoteDesk:
     live: LiveState
-    queues: dict[str, list[_Queued]] = field(default_factory=dict)
-    workers: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    serializer: Serializer[DotCommand, dict[str, Any]] = field(init=False)
     dirty: set[str] = field(default_factory=set)  # boards whose progress changed
     timers: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     flusher: asyncio.Task[None] | None = None
 
+    def __post_init__(self) -> None:
+        # every dot that waits goes into the next batch: a voting burst is a few commits, not thousands
+        self.serializer = Serializer(self._commit, name="dots of board", max_batch=100_000)
+
     async def dot(self, board_id: str, conn: Connection, command: CastDot | RemoveDot) -> dict[str, Any]:
         """Place or take back one dot; returns the voter's dots once committed."""
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self.queues.setdefault(board_id, []).append(_Queued(conn, command, future))
-        if board_id not in self.workers:
-            self.workers[board_id] = asyncio.create_task(self._work(board_id))
-        return await future
-
-    async def _work(self, board_id: str) -> None:
-        try:
-            while self.queues.get(board_id):
-                batch = self.queues.pop(board_id)
-                try:
-                    await self._commit(board_id, batch)
-                except Exception as exc:  # a fault below the domain: every waiting dot learns of it
-                    log.exception("a batch of %d dots on %s failed", len(batch), board_id)
-                    for item in batch:
-                        if not item.done.done():
-                            item.done.set_exception(exc)
-        finally:
-            self.workers.pop(board_id, None)
+        return await self.serializer.submit(board_id, DotCommand(conn, command))
 
     async def _commit(self, board_id: str, batch: list[_Queued]) -> None:
         """Decide every dot of the batch, commit the accepted ones, then answer all.
@@ -91,13 +81,17 @@ class VoteDesk:
                 refused: list[tuple[_Queued, Exception]] = []
                 redo = False
                 for item in batch:
-                    if item.done.done():
+                    if item.answered:
                         continue  # failed alone in an earlier attempt
-                    if item.conn.event_id != board.event_id:
+                    conn = item.command.conn
+                    if conn.event_id != board.event_id:
                         refused.append((item, NotFound("No such board in this event.")))
                         continue
+                    if not conn.role.moderates and conn.room_id != board.room_id:
+                        refused.append((item, NotFound("No such board in your room.", code="not_in_room")))
+                        continue
                     try:
-                        event = decide_vote(board, item.conn.actor, item.command)
+                        event = decide_vote(board, item.command.conn.actor, item.command.command)
                     except DomainError as exc:
                         refused.append((item, exc))
                         continue
@@ -109,7 +103,7 @@ class VoteDesk:
                         apply_vote(board, event)  # decided in order on the state the batch leaves
                     except Exception as exc:  # the board holds part of it: decide again without it
                         log.exception("applying a dot failed")
-                        item.done.set_exception(exc)
+                        item.refuse(exc)
                         redo = True
                         break
                     accepted.append((item, event))
@@ -133,15 +127,15 @@ class VoteDesk:
                     self.live.forget(board_id)  # the applied dots were not committed
                     raise
                 for item, refusal in refused:
-                    if not item.done.done():
-                        item.done.set_exception(refusal)
+                    if not item.answered:
+                        item.refuse(refusal)
                 for item, event in accepted:
                     session = board.sessions[event.session_id]
-                    dots = my_dots(session, board.ballots[session.id], item.conn.member.id)
-                    if not item.done.done():  # its caller may have been cancelled (shutting down)
-                        item.done.set_result(dots)
+                    dots = my_dots(session, board.ballots[session.id], item.command.conn.member.id)
+                    if not item.answered:  # its caller may have been cancelled (shutting down)
+                        item.answer(dots)
                     try:
-                        await self.live.fanout.publish(member_channel(item.conn.member.id), "vote.dots", dots)
+                        await self.live.fanout.publish(member_channel(item.command.conn.member.id), "vote.dots", dots)
                     except Exception:  # the dot is stored and answered; its echo to other tabs is not vital
                         log.exception("sending vote.dots failed")
                 if accepted:
@@ -149,8 +143,8 @@ class VoteDesk:
                     self._ensure_flusher()
                 return
         for item in batch:
-            if not item.done.done():
-                item.done.set_exception(Conflict("The vote is busy; try again.", code="stale_board"))
+            if not item.answered:
+                item.refuse(Conflict("The vote is busy; try again.", code="stale_board"))
 
     async def _doubtful(
         self, board: Board, accepted: list[tuple[_Queued, DotsChanged]], refused: list[tuple[_Queued, Exception]]
@@ -163,11 +157,11 @@ class VoteDesk:
         pending: dict[tuple[str, str], int] = {}
         used_pending: dict[str, int] = {}
         for item, event in accepted:
-            member = item.conn.member.id
+            member = item.command.conn.member.id
             pending[(member, event.idea_id)] = pending.get((member, event.idea_id), 0) + event.delta
             used_pending[member] = used_pending.get(member, 0) + event.delta
         for item, _exc in checks:
-            command, member = item.command, item.conn.member.id
+            command, member = item.command.command, item.command.conn.member.id
             ballots = board.ballots.get(command.session_id) or Ballots()
             used = ballots.used(member) - used_pending.get(member, 0)
             count = ballots.of(member).get(command.idea_id, 0) - pending.get((member, command.idea_id), 0)
@@ -201,9 +195,12 @@ class VoteDesk:
             await asyncio.sleep(PROGRESS_INTERVAL_S)
             boards, self.dirty = self.dirty, set()
             for board_id in boards:
-                board = self.live.boards.get(board_id)
-                session = board.open_session() if board else None
-                if board is not None and session is not None:
+                try:
+                    board = await self.live.load(board_id)  # as committed
+                except NotFound:
+                    continue
+                session = board.open_session()
+                if session is not None:
                     await self.live.fanout.publish(
                         room_channel(board.room_id), "vote.progress", self.progress(board, session)
                     )
@@ -238,6 +235,7 @@ class VoteDesk:
                 del self.timers[session_id]
 
     async def close(self) -> None:
-        for task in [*self.timers.values(), *self.workers.values(), *([self.flusher] if self.flusher else [])]:
+        await self.serializer.close()
+        for task in [*self.timers.values(), *([self.flusher] if self.flusher else [])]:
             task.cancel()
         self.timers.clear()

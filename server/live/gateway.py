@@ -20,8 +20,8 @@ from boards.errors import DomainError, NotFound
 from rooms.members import Member
 from server import protocol as p
 from server.ids import token_hash
+from server.live.limits import Limits, kind_of
 from server.live.state import Connection, LiveState
-from server.ratelimit import TokenBucket
 from server.settings import Settings
 from server.transport.endpoint import RealtimeServer, Refused
 from server.web.http import SESSION_COOKIE
@@ -117,7 +117,7 @@ class Gateway:
             sid=sid,
             member=member,
             room_id=room.id,
-            bucket=TokenBucket(self.settings.rate_per_second, self.settings.rate_burst),
+            limits=Limits(self.settings.rate_per_second, self.settings.rate_burst, self.settings.max_in_flight),
             projector=view == PROJECTOR_VIEW,
         )
         try:
@@ -162,7 +162,7 @@ class Gateway:
         spec = self.registry.specs.get(name)
         if spec is None:
             conn = self.live.connections.get(sid)
-            if conn is not None and not conn.bucket.take():
+            if conn is not None and not conn.limits.take("unknown"):
                 return error_ack("rate_limited", "Too many events; slow down and retry.")
             return error_ack("unknown_event", f"There is no event {name[:60]!r}.")
         return await self.dispatch(spec, sid, tuple(args))
@@ -171,8 +171,16 @@ class Gateway:
         conn = self.live.connections.get(sid)
         if conn is None:
             return error_ack("unauthenticated", "The connection is not authenticated.")
-        if not conn.bucket.take():
+        if not conn.limits.take(kind_of(spec.name)):
             return error_ack("rate_limited", "Too many events; slow down and retry.")
+        if not conn.limits.enter():
+            return error_ack("too_many_in_flight", "Too many events wait for their answer; wait for them and retry.")
+        try:
+            return await self._dispatch(spec, conn, args)
+        finally:
+            conn.limits.leave()
+
+    async def _dispatch(self, spec: EventSpec, conn: Connection, args: tuple[Any, ...]) -> dict[str, Any]:
         if len(args) > 1:
             return error_ack("invalid_payload", "Send exactly one JSON object as the payload.")
         raw = args[0] if args else {}
@@ -191,6 +199,6 @@ class Gateway:
         except DomainError as exc:
             return error_ack(exc.code, exc.message)
         except Exception:
-            log.exception("event %s from %s failed", spec.name, sid)
+            log.exception("event %s from %s failed", spec.name, conn.sid)
             return error_ack("internal", "The server failed to handle this event; the cause is logged.")
         return result if isinstance(result, dict) else result.model_dump(mode="json")

@@ -1,8 +1,18 @@
-"""What a node holds in memory: connections, presence, and a cache of its live boards.
+"""What a node holds in memory: connections and the room each is in, presence per room, and a
+cache of its live boards.
 
-Boards are changed only under their lock, one command at a time (a client's events run
-concurrently, see ``server.transport.endpoint``), and only after the store committed the change. Each
-change reaches each connection in the form that connection may see (``server.live.views``).
+A connection is in one room at a time: the plenary, or a breakout room while a round is open.
+``move_member`` moves every connection of a member (their tabs) to another room: the room's
+channel is left and the other joined, the presence of both rooms is announced, and the member
+gets ``room.moved`` with what ``room.enter`` would tell about the new room.
+
+Boards are changed by their serializer (``server.live.serializer``), one batch at a time under
+the board's lock: each command is decided and applied to the cached board on the effects of
+those before it, the batch is committed, and only then fanned out and answered; if the commit
+fails the cached board is forgotten and loaded again from the store. Whoever reads a board takes
+its lock (``board``, ``load``), so no reader sees what is not committed. Each
+change reaches each connection in the form that connection may see (``server.live.views``),
+chosen by member and role (``server.transport.fanout.Forms``).
 """
 
 from __future__ import annotations
@@ -23,11 +33,20 @@ from boards.model import Board
 from boards.rules import apply, decide
 from rooms.members import Member
 from rooms.presence import Presence
+from server.live.limits import Limits
+from server.live.serializer import Pending, Serializer
 from server.live.throttle import Throttle
 from server.live.views import MODERATOR, PUBLIC, Viewer, member_out, project, record, special_members
-from server.ratelimit import TokenBucket
 from server.store.idea_store import Event, IdeaStore, Room
-from server.transport.fanout import Fanout, event_channel, member_channel, moderators_channel, room_channel
+from server.transport.fanout import (
+    Fanout,
+    Forms,
+    Recipient,
+    event_channel,
+    member_channel,
+    moderators_channel,
+    room_channel,
+)
 
 if TYPE_CHECKING:  # server.live.dots builds on this module
     from server.live.dots import VoteDesk
@@ -36,7 +55,6 @@ log = logging.getLogger("werkstatt.live")
 
 COMMIT_RETRIES = 3
 View = Callable[[Board, dict[str, Member]], Any]
-MAX_BATCH = 200  # commands committed together at most
 ANNOUNCE_INTERVAL = 0.25  # seconds: presence and board viewers are announced at most this often
 
 
@@ -45,7 +63,7 @@ class Connection:
     sid: str
     member: Member
     room_id: str
-    bucket: TokenBucket
+    limits: Limits  # rate limits per kind of event, and how many may be in flight
     viewing: str | None = None  # the board this connection looks at
     editing: str | None = None  # the idea it edits
     projector: bool = False  # a projector view: reads the room's presented board as the public sees it
@@ -63,6 +81,11 @@ class Connection:
         return self.member.event_id
 
     @property
+    def recipient(self) -> Recipient:
+        """Who reads on this connection, for the fan-out's choice of forms."""
+        return Recipient(None, False) if self.projector else Recipient(self.member.id, self.member.role.moderates)
+
+    @property
     def viewer(self) -> Viewer:
         # a projector shows the room what everyone may see, whoever opened it
         return PUBLIC if self.projector else Viewer(self.member.id, self.member.role.moderates)
@@ -78,16 +101,16 @@ class _Redo(Exception):
     """A command failed halfway into the board: the batch is decided again without it."""
 
 
-@dataclass(slots=True)
-class _Pending:
-    """A command waiting for its board's next commit."""
+@dataclass(frozen=True, slots=True)
+class BoardCommand:
+    """A command for a board's serializer, with who sends it and what its answer shows."""
 
     actor: Actor
     event_id: str
     command: Command
     fresh: bool
     view: View | None
-    outcome: asyncio.Future[BoardOutcome]
+    room_id: str | None = None  # a participant acts only on the boards of the room they are in
 
 
 @dataclass
@@ -95,54 +118,58 @@ class LiveState:
     store: IdeaStore
     fanout: Fanout
     connections: dict[str, Connection] = field(default_factory=dict)
-    presence: dict[str, Presence] = field(default_factory=lambda: defaultdict(Presence))
+    presence: dict[str, Presence] = field(default_factory=lambda: defaultdict(Presence))  # per room
     boards: dict[str, Board] = field(default_factory=dict)
     members: dict[str, dict[str, Member]] = field(default_factory=dict)
     votes: VoteDesk = field(init=False)  # the node's dots and vote timers; set by the app
     _events: dict[str, Event] = field(default_factory=dict)
     _plenaries: dict[str, Room] = field(default_factory=dict)
+    _rooms: dict[str, Room] = field(default_factory=dict)  # every room this node has seen, by id
     _board_ids: dict[str, list[str]] = field(default_factory=dict)
     _locks: dict[str, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
-    _queued: dict[str, list[_Pending]] = field(default_factory=dict)  # commands waiting, per board
-    _committers: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    _serializer: Serializer[BoardCommand, BoardOutcome] = field(init=False)
     announce_interval: float = ANNOUNCE_INTERVAL
-    # presence: each member as ``presence.changed`` shows them, in order of arrival, per event
+    # presence: each member as ``presence.changed`` shows them, in order of arrival, per room
     _present: dict[str, dict[str, dict[str, Any]]] = field(default_factory=lambda: defaultdict(dict))
     # members whose presence changed since the last announcement (a dict as an ordered set)
-    _touched: dict[str, dict[str, None]] = field(default_factory=lambda: defaultdict(dict))
+    _touched: dict[str, dict[str, None]] = field(default_factory=lambda: defaultdict(dict))  # per room
     _viewed: dict[str, str] = field(default_factory=dict)  # boards whose viewers changed → room
     _presented: dict[str, str] = field(default_factory=dict)  # room → the board its facilitators show
     _presence_throttle: Throttle = field(init=False)
     _viewers_throttle: Throttle = field(init=False)
 
     def __post_init__(self) -> None:
+        self._serializer = Serializer(self._commit_batch, name="board")
         self._presence_throttle = Throttle(self.announce_interval, self._announce_presence)
         self._viewers_throttle = Throttle(self.announce_interval, self._announce_viewers)
 
     async def close(self) -> None:
+        await self._serializer.close()
         await self._presence_throttle.close()
         await self._viewers_throttle.close()
 
     # -- connections ----------------------------------------------------------------------
 
+    def recipient(self, sid: str) -> Recipient:
+        """Who reads on a connection (the fan-out picks each message's form by it)."""
+        conn = self.connections.get(sid)
+        return Recipient(None, False) if conn is None else conn.recipient
+
     async def attach(self, conn: Connection) -> None:
-        """Add a connection to its channels; the member's arrival is announced (throttled).
+        """Add a connection to its channels; the member's arrival in its room is announced (throttled).
 
         A projector view joins only the room's and the event's channels: it gets what everyone
         gets, nothing meant for its member or for moderators, and is nobody's arrival.
         """
         self.connections[conn.sid] = conn
         await self.fanout.subscribe(conn.sid, room_channel(conn.room_id))
+        await self.fanout.subscribe(conn.sid, event_channel(conn.event_id))
         if conn.projector:
-            await self.fanout.subscribe(conn.sid, event_channel(conn.event_id))
             return
         await self.fanout.subscribe(conn.sid, member_channel(conn.member.id))
-        await self.fanout.subscribe(conn.sid, event_channel(conn.event_id))
         if conn.role.moderates:
-            await self.fanout.subscribe(conn.sid, moderators_channel(conn.room_id))
-        if self.presence[conn.event_id].connect(conn.member, conn.sid):
-            self._present[conn.event_id][conn.member.id] = member_out(conn.member).model_dump(mode="json")
-            self._presence_changed(conn.event_id, conn.member.id)
+            await self.fanout.subscribe(conn.sid, moderators_channel(conn.event_id))
+        self._arrive(conn)
 
     def detach(self, sid: str) -> Connection | None:
         """Forget a closed connection; the member's leaving and the board's viewers are announced."""
@@ -151,31 +178,99 @@ class LiveState:
             return None
         if conn.viewing is not None:
             self.viewers_changed(conn.room_id, conn.viewing)
-        if conn.projector:
-            return conn
-        if self.presence[conn.event_id].disconnect(conn.member.id, sid):
-            self._present[conn.event_id].pop(conn.member.id, None)
-            self._presence_changed(conn.event_id, conn.member.id)
+        if not conn.projector:
+            self._depart(conn)
         return conn
 
-    def present(self, event_id: str) -> list[dict[str, Any]]:
-        """Everyone present in the event, in order of arrival, as ``room.enter`` lists them."""
-        return list(self._present[event_id].values())
+    def _arrive(self, conn: Connection) -> None:
+        if self.presence[conn.room_id].connect(conn.member, conn.sid):
+            self._present[conn.room_id][conn.member.id] = member_out(conn.member).model_dump(mode="json")
+            self._presence_changed(conn.room_id, conn.member.id)
 
-    def _presence_changed(self, event_id: str, member_id: str) -> None:
-        self._touched[event_id][member_id] = None
-        self._presence_throttle.mark(event_id)
+    def _depart(self, conn: Connection) -> None:
+        if self.presence[conn.room_id].disconnect(conn.member.id, conn.sid):
+            self._present[conn.room_id].pop(conn.member.id, None)
+            self._presence_changed(conn.room_id, conn.member.id)
+            if not self._present[conn.room_id]:
+                del self._present[conn.room_id]
+                del self.presence[conn.room_id]
 
-    async def _announce_presence(self, event_id: str) -> None:
-        """``presence.changed``: everyone whose presence changed since the last announcement,
-        as they are now: present (``joined``) or not (``left``). Not the net change: someone
-        who read the list in between (``room.enter``) may have seen a state between the two."""
-        changed = self._touched.pop(event_id, {})
-        present = self._present[event_id]
+    def present(self, room_id: str) -> list[dict[str, Any]]:
+        """Everyone present in a room, in order of arrival, as ``room.enter`` lists them."""
+        return list(self._present.get(room_id, {}).values())
+
+    def present_in_event(self, event_id: str) -> list[dict[str, Any]]:
+        """Everyone present in any room of the event (each once: a member is in one room)."""
+        return [
+            m
+            for room_id, members in self._present.items()
+            if self._event_of_room(room_id) == event_id
+            for m in members.values()
+        ]
+
+    def _event_of_room(self, room_id: str) -> str | None:
+        room = self._rooms.get(room_id)
+        return None if room is None else room.event_id
+
+    def connections_of(self, member_id: str) -> list[Connection]:
+        """A member's connections on this node (not projector views)."""
+        return [c for c in self.connections.values() if c.member.id == member_id and not c.projector]
+
+    async def move_member(self, member_id: str, room: Room, reason: str) -> bool:
+        """Move every connection of a member on this node to ``room``; True if any moved.
+
+        Their board is no longer viewed, both rooms hear of the presence change (throttled),
+        and the member gets ``room.moved`` with the new room, who is there and its boards.
+        """
+        self._rooms[room.id] = room
+        moved = False
+        for conn in self.connections_of(member_id):
+            if conn.room_id == room.id:
+                continue
+            await self.fanout.unsubscribe(conn.sid, room_channel(conn.room_id))
+            if conn.viewing is not None:
+                self.viewers_changed(conn.room_id, conn.viewing)
+                conn.viewing = conn.editing = None
+            self._depart(conn)
+            conn.room_id = room.id
+            await self.fanout.subscribe(conn.sid, room_channel(room.id))
+            self._arrive(conn)
+            moved = True
+        if moved:
+            await self.fanout.publish(member_channel(member_id), "room.moved", await self.room_view(room, reason))
+        return moved
+
+    async def room_view(self, room: Room, reason: str | None = None) -> dict[str, Any]:
+        """What a member sees of a room on entering it: the room, who is there, its boards, the
+        presented board (``room.enter`` and ``room.moved`` carry it)."""
+        summaries = []
+        for board_id in await self.board_ids(room.id):
+            board = await self.load(board_id)
+            summaries.append({"id": board.id, "title": board.title, "seq": board.seq})
+        view: dict[str, Any] = {
+            "room": {"id": room.id, "name": room.name, "kind": room.kind},
+            "presence": self.present(room.id),
+            "boards": summaries,
+            "presented": self.presented_board(room.id),
+        }
+        if reason is not None:
+            view["reason"] = reason
+        return view
+
+    def _presence_changed(self, room_id: str, member_id: str) -> None:
+        self._touched[room_id][member_id] = None
+        self._presence_throttle.mark(room_id)
+
+    async def _announce_presence(self, room_id: str) -> None:
+        """``presence.changed`` to a room: everyone whose presence in it changed since the last
+        announcement, as they are now: present (``joined``) or not (``left``). Not the net change:
+        someone who read the list in between (``room.enter``) may have seen a state between the two."""
+        changed = self._touched.pop(room_id, {})
+        present = self._present.get(room_id, {})
         joined = [present[m] for m in changed if m in present]
         left = [m for m in changed if m not in present]
         if joined or left:
-            await self.fanout.publish(event_channel(event_id), "presence.changed", {"joined": joined, "left": left})
+            await self.fanout.publish(room_channel(room_id), "presence.changed", {"joined": joined, "left": left})
 
     def viewers_changed(self, room_id: str, board_id: str) -> None:
         """Someone began or stopped viewing a board, or changed the idea they edit."""
@@ -189,15 +284,6 @@ class LiveState:
         await self.fanout.publish(
             room_channel(room_id), "board.presence", {"board_id": board_id, "viewers": self.viewers(board_id)}
         )
-
-    def sids_of(self, member_ids: set[str]) -> list[str]:
-        """The connections of these members (not their projector views, which see the public form)."""
-        return [sid for sid, c in self.connections.items() if c.member.id in member_ids and not c.projector]
-
-    def moderator_sids(self, room_id: str) -> list[str]:
-        return [
-            sid for sid, c in self.connections.items() if c.room_id == room_id and c.role.moderates and not c.projector
-        ]
 
     # -- the presented board: what the room's projector shows (not stored) -------------------
 
@@ -265,8 +351,11 @@ class LiveState:
             yield board
 
     async def load(self, board_id: str) -> Board:
-        """The cached board (loaded if needed), without its lock: for reading only."""
-        return await self._cached(board_id)
+        """The board as committed, for reading only: waits while a batch is decided and committed
+        under the board's lock, since the batch applies its commands to the cached board before the
+        commit (and forgets the board if the commit fails)."""
+        async with self._locks[board_id]:
+            return await self._cached(board_id)
 
     async def _cached(self, board_id: str) -> Board:
         board = self.boards.get(board_id)
@@ -293,8 +382,16 @@ class LiveState:
 
     async def plenary(self, event_id: str) -> Room:
         if event_id not in self._plenaries:  # a plenary never changes
-            self._plenaries[event_id] = await self.store.plenary(event_id)
+            room = self._plenaries[event_id] = await self.store.plenary(event_id)
+            self._rooms[room.id] = room
         return self._plenaries[event_id]
+
+    def room(self, room_id: str) -> Room | None:
+        """A room this node has seen (its plenaries, and the breakout rooms of its rounds)."""
+        return self._rooms.get(room_id)
+
+    def know_room(self, room: Room) -> None:
+        self._rooms[room.id] = room
 
     async def board_ids(self, room_id: str) -> list[str]:
         if room_id not in self._board_ids:
@@ -317,8 +414,12 @@ class LiveState:
         *,
         fresh: bool = False,
         view: View | None = None,
+        room_id: str | None = None,
     ) -> BoardOutcome:
         """Decide, commit, apply and fan out one command on a board; the outcome once committed.
+
+        ``room_id``: the room the sender is in, for a participant, who may change only the boards
+        of that room (NotFound otherwise); None for facilitators, organizers and the server.
 
         Commands that arrive while the board's previous ones are being committed wait and
         then go together (``_commit_batch``): decided one after another, each on the
@@ -331,28 +432,9 @@ class LiveState:
         there, since the board may have moved on (by commands not yet committed, even) by
         the time the outcome is answered.
         """
-        pending = _Pending(actor, event_id, command, fresh, view, asyncio.get_running_loop().create_future())
-        self._queued.setdefault(board_id, []).append(pending)
-        if board_id not in self._committers:
-            self._committers[board_id] = asyncio.get_running_loop().create_task(self._commit_queued(board_id))
-        return await pending.outcome
+        return await self._serializer.submit(board_id, BoardCommand(actor, event_id, command, fresh, view, room_id))
 
-    async def _commit_queued(self, board_id: str) -> None:
-        try:
-            while queued := self._queued.pop(board_id, None):
-                batch, rest = queued[:MAX_BATCH], queued[MAX_BATCH:]
-                if rest:
-                    self._queued[board_id] = rest
-                try:
-                    await self._commit_batch(board_id, batch)
-                except Exception as exc:  # the store failed: the batch did not happen
-                    for item in batch:
-                        if not item.outcome.done():
-                            item.outcome.set_exception(exc)
-        finally:
-            del self._committers[board_id]
-
-    async def _commit_batch(self, board_id: str, batch: list[_Pending]) -> None:
+    async def _commit_batch(self, board_id: str, batch: list[Pending[BoardCommand, BoardOutcome]]) -> None:
         """Decide each command on the board as the ones before it left it, commit all that
         changed something in one transaction, then apply, fan out and answer them.
 
@@ -360,18 +442,24 @@ class LiveState:
         the commands decided again on the fresh state. A command the rules refuse gets its
         error and does not hold up the others.
         """
-        fresh = any(item.fresh for item in batch)
+        fresh = any(pending.command.fresh for pending in batch)
         stale = 0
         while stale < COMMIT_RETRIES:  # a redo without a faulty command does not count
             async with self.board(board_id, None, fresh=fresh) as board:
-                decided: list[tuple[_Pending, list[BoardEvent], list[dict[str, Any]], int, Any]] = []
-                refused: list[tuple[_Pending, Exception]] = []
+                decided: list[
+                    tuple[Pending[BoardCommand, BoardOutcome], list[BoardEvent], list[dict[str, Any]], int, Any]
+                ] = []
+                refused: list[tuple[Pending[BoardCommand, BoardOutcome], Exception]] = []
                 try:
-                    for item in batch:
-                        if item.outcome.done():  # the caller went away
+                    for pending in batch:
+                        if pending.answered:  # the caller went away
                             continue
+                        item = pending.command
                         if board.event_id != item.event_id:
-                            refused.append((item, NotFound("No such board in this event.")))
+                            refused.append((pending, NotFound("No such board in this event.")))
+                            continue
+                        if item.room_id is not None and board.room_id != item.room_id:
+                            refused.append((pending, NotFound("No such board in your room.", code="not_in_room")))
                             continue
                         try:
                             item_events = decide(board, item.actor, item.command)
@@ -379,11 +467,11 @@ class LiveState:
                             authors = await self.authors(board, item.actor.member_id) if wanted else {}
                             item_records = [record(board, event, authors) for event in item_events]
                         except DomainError as exc:
-                            refused.append((item, exc))
+                            refused.append((pending, exc))
                             continue
                         except Exception as exc:  # a fault in this command alone: the others go on
                             log.exception("deciding %s failed", type(item.command).__name__)
-                            refused.append((item, exc))
+                            refused.append((pending, exc))
                             continue
                         try:
                             for event in item_events:  # the next command is decided on this one's effects
@@ -392,9 +480,9 @@ class LiveState:
                         except Exception as exc:
                             # the board holds part of this command: decide the batch again without it
                             log.exception("applying %s failed", type(item.command).__name__)
-                            item.outcome.set_exception(exc)
+                            pending.refuse(exc)
                             raise _Redo() from exc
-                        decided.append((item, item_events, item_records, board.seq, item_view))
+                        decided.append((pending, item_events, item_records, board.seq, item_view))
                     events = [event for _item, item_events, *_rest in decided for event in item_events]
                     records = [rec for _item, _e, item_records, *_rest in decided for rec in item_records]
                     await self.store.commit_board_events(board, events, records)
@@ -412,19 +500,16 @@ class LiveState:
                 except BaseException:
                     self.forget(board_id)
                     raise
-                await self.send_changes(board.room_id, records)
-                for item, _events, _records, seq, item_view in decided:
-                    if not item.outcome.done():  # a caller cancelled meanwhile (a vote timer re-armed)
-                        item.outcome.set_result(BoardOutcome(seq, item_view))
-                for item, refusal in refused:
-                    if not item.outcome.done():
-                        item.outcome.set_exception(refusal)
+                await self.send_changes(board.event_id, board.room_id, records)
+                for pending, _events, _records, seq, item_view in decided:
+                    pending.answer(BoardOutcome(seq, item_view))  # unless its caller went away meanwhile
+                for pending, refusal in refused:
+                    pending.refuse(refusal)
                 return
-        for item in batch:
-            if not item.outcome.done():
-                item.outcome.set_exception(Conflict("The board is changing too fast; try again.", code="stale_board"))
+        for pending in batch:
+            pending.refuse(Conflict("The board is changing too fast; try again.", code="stale_board"))
 
-    async def send_changes(self, room_id: str, records: list[dict[str, Any]]) -> None:
+    async def send_changes(self, event_id: str, room_id: str, records: list[dict[str, Any]]) -> None:
         """Send changes in order; runs of changes that everyone sees alike go out as one write
         per connection."""
         alike: list[dict[str, Any]] = []
@@ -436,7 +521,7 @@ class LiveState:
             if alike:
                 await self.fanout.publish_all(room_channel(room_id), "board.changed", alike)
                 alike = []
-            await self._send_forms(room_id, rec)
+            await self._send_forms(event_id, room_id, rec)
         if alike:
             await self.fanout.publish_all(room_channel(room_id), "board.changed", alike)
 
@@ -450,17 +535,14 @@ class LiveState:
             return None
         return public
 
-    async def _send_forms(self, room_id: str, rec: dict[str, Any]) -> None:
-        """Send a change that viewers see differently: each connection gets the form it may see."""
-        public = project(rec, PUBLIC)
-        moderated = project(rec, MODERATOR)
-        special = special_members(rec)
-        # members who see it differently get their own form; everyone else the public one
-        special_sids = self.sids_of(special)
-        moderator_sids = self.moderator_sids(room_id)
-        await self.fanout.publish(room_channel(room_id), "board.changed", public, skip=[*special_sids, *moderator_sids])
-        await self.fanout.publish(moderators_channel(room_id), "board.changed", moderated, skip=special_sids)
-        for member_id in special:
-            conns = [c for c in self.connections.values() if c.member.id == member_id]
-            viewer = Viewer(member_id, any(c.role.moderates for c in conns))
-            await self.fanout.publish(member_channel(member_id), "board.changed", project(rec, viewer))
+    async def _send_forms(self, event_id: str, room_id: str, rec: dict[str, Any]) -> None:
+        """Send a change that viewers see differently: each connection gets the form its member
+        and role may see (the authors and reporters it names get their own)."""
+        event_members = self.members.get(event_id, {})  # filled when the change named its authors
+        members: dict[str, Any] = {}
+        for member_id in special_members(rec):
+            member = event_members.get(member_id)
+            moderates = member.role.moderates if member is not None else False
+            members[member_id] = project(rec, Viewer(member_id, moderates))
+        forms = Forms(public=project(rec, PUBLIC), moderated=project(rec, MODERATOR), members=members)
+        await self.fanout.publish_forms(room_channel(room_id), "board.changed", forms)

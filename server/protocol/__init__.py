@@ -73,7 +73,16 @@ from server.protocol.common import (  # noqa: F401
     SeqAck,
     Text,
 )
-from server.protocol.rooms import BoardSummary, EventOut, FieldOut, PresenceChanged, RoomEnter, RoomEnterAck, RoomOut  # noqa: F401
+from server.protocol.rooms import (  # noqa: F401
+    BoardSummary,
+    EventOut,
+    FieldOut,
+    PresenceChanged,
+    RoomEnter,
+    RoomEnterAck,
+    RoomMoved,
+    RoomOut,
+)
 from server.protocol.votes import (  # noqa: F401
     DotAck,
     MyDots,
@@ -119,11 +128,17 @@ SERVER_EVENTS: dict[str, tuple[type[Out], str]] = {
     ),
     "presence.changed": (
         PresenceChanged,
-        "Who arrived in the event and who left since the last such message; sent at most every 0.25 s "
-        "(the first change after a quiet 0.25 s at once), so one message may carry many arrivals. "
+        "Who arrived in the client's room and who left it since the last such message; sent at most every "
+        "0.25 s per room (the first change after a quiet 0.25 s at once), so one message may carry many arrivals. "
         "Everyone whose presence changed meanwhile is listed as they are now: in `joined` if present, "
         "in `left` if not (possibly someone never announced, or already listed). Apply it to the list "
-        "of `room.enter`: add or replace who joined, remove who left.",
+        "of `room.enter` (or `room.moved`): add or replace who joined, remove who left.",
+    ),
+    "room.moved": (
+        RoomMoved,
+        "Your connections were moved to another room (a breakout round opened or closed, a facilitator moved "
+        "you, you chose a room or visit one). Carries what `room.enter` tells of the new room; the boards of "
+        "the old one are no longer sent to you, its presence neither.",
     ),
 }
 
@@ -182,5 +197,48 @@ ERROR_CODES: dict[str, str] = {
     "text_too_long": "A text is longer than allowed.",
     "control_characters": "A text contains control characters.",
     "invalid_input": "A value breaks a rule.",
+    "not_in_room": "A participant changes only the boards of the room they are in (the plenary, or their breakout room while a round is open); the others they may read.",
+    "too_many_in_flight": "Too many events of this connection wait for their answer; wait for them, then retry.",
+    # breakout rounds
+    "no_rooms": "A breakout round needs at least one room.",
+    "too_many_rooms": "A breakout round has at most 100 rooms.",
+    "duplicate_room": "Two rooms with one name, or a room chosen twice among one's preferences.",
+    "duplicate_host": "One member hosts two rooms.",
+    "invalid_capacity": "A room's capacity must be 1–500 (or none).",
+    "no_such_room": "No such room in this breakout round.",
+    "room_full": "The room is at its capacity.",
+    "already_open": "The breakout round is open already.",
+    "not_open": "The breakout round is not open.",
+    "already_closing": "The breakout round is closing already.",
+    "round_closed": "The breakout round is closed.",
+    "wrong_mode": "The round's assignment mode does not allow it (e.g. choosing a room outside self-select).",
+    "stale_round": "The breakout round changed meanwhile on another node; retry.",
+    # agenda
+    "invalid_duration": "A step's duration must be 0 or 1 minute to 8 hours.",
+    "invalid_kind": "A step's kind must be input, plenary, breakout, voting or break.",
+    "invalid_position": "A position outside the agenda.",
+    "too_many_steps": "An agenda has at most 50 steps.",
+    "step_is_current": "The current step cannot be removed.",
+    "stale_agenda": "The agenda changed since your screen showed it (another facilitator); look again and retry.",
+    "step_moved": "Another facilitator moved the agenda on already.",
+    "no_next_step": "The current step is the last one (finish the agenda instead).",
+    "no_previous_step": "There is no step before this one.",
+    "agenda_finished": "The agenda is finished; go to a step to reopen it.",
+    # timers
+    "timer_running": "The timer runs already (pause or reset it first).",
+    "timer_not_running": "The timer is not running.",
+    "timer_not_paused": "The timer is not paused.",
+    "timer_idle": "The timer has not been started.",
+    # chat, questions, hands, removal
+    "silenced": "A facilitator silenced your chat in this event.",
+    "cannot_silence_moderator": "Facilitators and organizers cannot be silenced.",
+    "already_upvoted": "You upvoted this question already.",
+    "not_upvoted": "You have not upvoted this question.",
+    "question_hidden": "The question is hidden.",
+    "too_many_questions": "At most 3 of your questions may be open at once.",
+    "no_hands": "No hand is raised.",
+    "queue_moved": "Another facilitator called someone from the queue meanwhile.",
+    "cannot_remove_self": "You cannot remove yourself.",
+    "cannot_remove_moderator": "A facilitator cannot remove an organizer or another facilitator.",
     "internal": "The server failed; it logged the cause. Nothing was changed.",
 }

@@ -689,10 +689,15 @@ RATE_LIMIT = """\
 <a id="rate-limit"></a>
 ## 6. Rate limit
 
-Each connection has a token bucket: it may send `rate_burst` events at once (default
-{burst}) and `rate_per_second` events per second in the long run (default {rate:g}). An
+Each connection has a token bucket per kind of event (the area its name starts with: `board`,
+`vote`, `breakout`, `chat` …): it may send `rate_burst` events of a kind at once (default
+{burst}) and `rate_per_second` per second in the long run (default {rate:g}); `chat` (1 a second,
+5 at once), `question` (one every 5 s, 3 at once) and `hand` (1 a second, 4 at once) are
+limited more tightly. So a burst of chat does not use up what posting an idea needs. An
 event over the limit is not handled and is answered with `rate_limited`; wait a moment and
-send it again. The limit is per connection; other connections are not slowed down.
+send it again. At most `max_in_flight` events (default 32) may wait for their answer at once;
+more are answered with `too_many_in_flight`. The limits are per connection; other
+connections are not slowed down.
 """
 
 ROLES = """\

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from server.protocol.common import MemberOut, OkAck, Out, Payload
@@ -46,6 +48,17 @@ class RoomEnterAck(OkAck):
         None,
         description="The board the room's facilitators present (the one a facilitator or organizer viewed or "
         "presented last; not stored); null until one did. A projector view shows it.",
+    )
+
+
+class RoomMoved(Out):
+    room: RoomOut
+    presence: list[MemberOut] = Field(description="Who is in the new room, in order of arrival.")
+    boards: list[BoardSummary]
+    presented: str | None = Field(None, description="The new room's presented board, as in `room.enter`.")
+    reason: Literal["moved", "visit", "breakout_open", "breakout_close", "breakout_choice", "breakout_arrival"] = Field(
+        description="Why: a facilitator moved you (`moved`), you visit a room as a facilitator (`visit`), a "
+        "breakout round opened or closed, you chose a room, or you were placed on arrival."
     )
 
 

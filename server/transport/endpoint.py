@@ -158,6 +158,16 @@ class RealtimeServer:
             self.channels.setdefault(channel, {})[sid] = socket
             socket.channels.add(channel)
 
+    def leave(self, sid: str, channel: str) -> None:
+        socket = self.sockets.get(sid)
+        if socket is not None:
+            socket.channels.discard(channel)
+            members = self.channels.get(channel)
+            if members is not None:
+                members.pop(sid, None)
+                if not members:
+                    del self.channels[channel]
+
     def members(self, channel: str) -> list[Socket]:
         """The sockets in a channel (a copy: writing to one may drop it)."""
         return list(self.channels.get(channel, {}).values())

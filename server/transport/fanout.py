@@ -2,46 +2,86 @@
 
 Everything that sends to many goes through this interface, so that a faster path (or one
 across nodes through Redis) replaces the implementation and nothing else.
+
+A message that looks different to different viewers (an anonymous board, a hidden idea, a
+moderator's view) travels as ``Forms``: its public form, its moderators' form and the forms
+of the few members who see it as their own. The fan-out picks each recipient's form by the
+member and role of the connection, never by a list of socket ids, so the same ``Forms`` can
+be carried to another node and chosen there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from server.transport.endpoint import RealtimeServer, event_frame
 
 
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """Who reads on a connection: a member (None for a public view such as a projector) and
+    whether they see as a moderator."""
+
+    member_id: str | None
+    moderates: bool
+
+
+PUBLIC_RECIPIENT = Recipient(None, False)
+
+
+@dataclass(frozen=True, slots=True)
+class Forms:
+    """One message in every form its recipients may see."""
+
+    public: Any
+    moderated: Any
+    members: Mapping[str, Any] = field(default_factory=dict)  # member id → that member's own form
+
+    def for_(self, recipient: Recipient) -> Any:
+        if recipient.member_id is not None and recipient.member_id in self.members:
+            return self.members[recipient.member_id]
+        return self.moderated if recipient.moderates else self.public
+
+
 class Fanout(Protocol):
     async def subscribe(self, connection_id: str, channel: str) -> None: ...
 
-    async def publish(self, channel: str, event: str, data: Any, *, skip: Sequence[str] = ()) -> None: ...
+    async def unsubscribe(self, connection_id: str, channel: str) -> None: ...
+
+    async def publish(self, channel: str, event: str, data: Any) -> None: ...
 
     async def publish_all(self, channel: str, event: str, items: Sequence[Any]) -> None:
         """Several messages of one event, in order, to everyone in the channel."""
         ...
 
+    async def publish_forms(self, channel: str, event: str, forms: Forms) -> None:
+        """One message to everyone in the channel, each in the form their member and role may see."""
+        ...
+
 
 class FrameFanout:
-    """One node: the frame is encoded once and written to every recipient's transport."""
+    """One node: each form is encoded once and written to every recipient's transport.
 
-    def __init__(self, server: RealtimeServer) -> None:
+    ``recipient(connection_id)`` tells who reads on a connection (the live core knows).
+    """
+
+    def __init__(self, server: RealtimeServer, recipient: Callable[[str], Recipient] | None = None) -> None:
         self.server = server
+        self.recipient = recipient or (lambda _sid: PUBLIC_RECIPIENT)
 
     async def subscribe(self, connection_id: str, channel: str) -> None:
         self.server.join(connection_id, channel)
 
-    async def publish(self, channel: str, event: str, data: Any, *, skip: Sequence[str] = ()) -> None:
+    async def unsubscribe(self, connection_id: str, channel: str) -> None:
+        self.server.leave(connection_id, channel)
+
+    async def publish(self, channel: str, event: str, data: Any) -> None:
         data_frame = event_frame(event, data)
         send = self.server.send
-        if skip:
-            skipped = set(skip)
-            for socket in self.server.members(channel):
-                if socket.sid not in skipped:
-                    send(socket, data_frame)
-        else:
-            for socket in self.server.members(channel):
-                send(socket, data_frame)
+        for socket in self.server.members(channel):
+            send(socket, data_frame)
 
     async def publish_all(self, channel: str, event: str, items: Sequence[Any]) -> None:
         """Several messages in one write per connection (one system call instead of several)."""
@@ -49,6 +89,20 @@ class FrameFanout:
         send = self.server.send
         for socket in self.server.members(channel):
             send(socket, frames)
+
+    async def publish_forms(self, channel: str, event: str, forms: Forms) -> None:
+        encoded: dict[int, bytes] = {}  # by the form's identity: each form is encoded once
+
+        def frame_of(form: Any) -> bytes:
+            key = id(form)
+            if key not in encoded:
+                encoded[key] = event_frame(event, form)
+            return encoded[key]
+
+        send = self.server.send
+        recipient = self.recipient
+        for socket in self.server.members(channel):
+            send(socket, frame_of(forms.for_(recipient(socket.sid))))
 
 
 def event_channel(event_id: str) -> str:
@@ -64,5 +118,6 @@ def member_channel(member_id: str) -> str:
     return f"member:{member_id}"
 
 
-def moderators_channel(room_id: str) -> str:
-    return f"mods:{room_id}"
+def moderators_channel(event_id: str) -> str:
+    """The facilitators and organizers of an event, wherever they are (help requests, the console)."""
+    return f"mods:{event_id}"

@@ -185,7 +185,7 @@ async def test_a_client_that_stops_answering_pings_is_dropped(server: TestServer
         await asyncio.sleep(0.6)
         assert pings >= 3 and not answering.closed
         assert len(live.connections) == 1  # the silent one is gone, and disconnected properly
-        assert [m["pseudonym"] for m in live.present(member["event_id"])] == ["Rita"]
+        assert [m["pseudonym"] for m in live.present_in_event(member["event_id"])] == ["Rita"]
         await answering.close()
         await answerer
 
@@ -196,8 +196,8 @@ async def test_a_client_gone_while_connecting_leaves_no_ghost(server: TestServer
         for _ in range(5):
             ws = await connecting(http, server, member["token"])
             await ws.close()
-    await until(lambda: not live.connections and not live.present(member["event_id"]))
-    assert live.connections == {} and live.present(member["event_id"]) == []
+    await until(lambda: not live.connections and not live.present_in_event(member["event_id"]))
+    assert live.connections == {} and live.present_in_event(member["event_id"]) == []
 
 
 async def test_a_fault_while_connecting_drops_the_transport_so_the_client_retries(
@@ -249,7 +249,7 @@ async def test_a_connection_dropped_while_connecting_leaves_no_ghost(
             assert await closed(ws)
             await until(lambda: not realtime._tasks)
     assert realtime.sockets == {} and realtime.channels == {} and realtime._tasks == set()
-    assert live.connections == {} and live.present(member["event_id"]) == []
+    assert live.connections == {} and live.present_in_event(member["event_id"]) == []
 
 
 async def test_a_socket_that_never_connects_is_closed(server: TestServer) -> None:
@@ -292,4 +292,4 @@ async def test_closing_a_socket_while_it_connects(server: TestServer, member: di
             assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
             assert not any(text.startswith("40") for text in texts)
             await until(lambda: not realtime._tasks)
-    assert realtime.sockets == {} and live.connections == {} and live.present(member["event_id"]) == []
+    assert realtime.sockets == {} and live.connections == {} and live.present_in_event(member["event_id"]) == []

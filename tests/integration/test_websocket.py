@@ -219,11 +219,11 @@ async def test_the_client_closing_is_answered_and_its_departure_recorded(
     live = server.app[LIVE]
     client = await raw()
     await client.connect(member["token"])
-    assert [m["pseudonym"] for m in live.present(member["event_id"])] == ["Rita"]
+    assert [m["pseudonym"] for m in live.present_in_event(member["event_id"])] == ["Rita"]
     client.send(client.frame(struct.pack("!H", 1000) + b"bye", CLOSE))
     assert await client.closed_with() == 1000
     await until(lambda: not live.connections)
-    assert live.connections == {} and live.present(member["event_id"]) == []
+    assert live.connections == {} and live.present_in_event(member["event_id"]) == []
 
 
 @pytest.mark.parametrize(
@@ -490,7 +490,7 @@ async def test_a_client_that_half_closes(server: TestServer, raw: Any, member: d
     client.writer.write_eof()
     await asyncio.wait_for(client.reader.read(), 5)  # to the end: the server closes its side too
     await until(lambda: not live.connections)
-    assert live.connections == {} and live.present(member["event_id"]) == []
+    assert live.connections == {} and live.present_in_event(member["event_id"]) == []
 
 
 async def test_shutting_down_with_a_client_that_does_not_answer(sqlite_url: str) -> None:

@@ -29,7 +29,8 @@ async def run_command(
     fresh: bool = False,
     view: View | None = None,
 ) -> BoardOutcome:
-    return await live.run(board_id, conn.actor, conn.event_id, command, fresh=fresh, view=view)
+    room_id = None if conn.role.moderates else conn.room_id  # participants: the boards of their room
+    return await live.run(board_id, conn.actor, conn.event_id, command, fresh=fresh, view=view, room_id=room_id)
 
 
 def idea_view(conn: Connection, find: Callable[[Board], Idea | None]) -> View:

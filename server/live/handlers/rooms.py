@@ -15,13 +15,10 @@ from server.live.views import (
 
 @registry.on("room.enter", payload=p.RoomEnter, ack=p.RoomEnterAck, roles=EVERYONE)
 async def room_enter(live: LiveState, conn: Connection, _payload: p.RoomEnter) -> dict[str, Any]:
-    """Who am I, which event and room is this, who is here (in order of arrival), which boards are there."""
+    """Who am I, which event and room is this (the plenary, or one's breakout room while a round is
+    open), who is here (in order of arrival), which boards are there."""
     event = await live.event(conn.event_id)
-    room = await live.plenary(conn.event_id)
-    summaries = []
-    for board_id in await live.board_ids(room.id):
-        async with live.board(board_id, conn.event_id) as board:
-            summaries.append(p.BoardSummary(id=board.id, title=board.title, seq=board.seq))
+    room = live.room(conn.room_id) or await live.plenary(conn.event_id)
     ack = p.RoomEnterAck(
         me=member_out(conn.member),
         event=p.EventOut(
@@ -33,8 +30,8 @@ async def room_enter(live: LiveState, conn: Connection, _payload: p.RoomEnter) -
         ),
         room=p.RoomOut(id=room.id, name=room.name, kind=room.kind),
         presence=[],
-        boards=summaries,
-        presented=live.presented_board(room.id),
+        boards=[],
+        presented=None,
     ).model_dump(mode="json")
-    ack["presence"] = live.present(conn.event_id)  # kept dumped: 2,000 members are not validated again
+    ack.update(await live.room_view(room))  # kept dumped: 2,000 members are not validated again
     return ack
