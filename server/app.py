@@ -21,6 +21,7 @@ from server.keys import (
     SETTINGS,
     STORE,
 )
+from server.live.breakouts import BreakoutDesk
 from server.live.dots import VoteDesk
 from server.live.gateway import Gateway
 from server.live.handlers import registry
@@ -111,6 +112,7 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
         live = LiveState(store=store, fanout=fanout)
         fanout.recipient = live.recipient
         live.votes = VoteDesk(live)
+        live.breakouts = BreakoutDesk(live)
         Gateway(app[REALTIME], live, settings, registry)
         app[ENGINE] = engine
         app[STORE] = store
@@ -123,5 +125,6 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
         raise
     yield
     await live.votes.close()
+    await live.breakouts.close()
     await live.close()
     await store.close()

@@ -109,7 +109,7 @@ class Gateway:
             raise _refused(f'Unknown view {str(view)[:40]!r}; the only one is "{PROJECTOR_VIEW}".')
         try:
             member = await self._authenticate(cookies, auth)
-            room = await self.live.plenary(member.event_id)
+            room = await self.live.breakouts.room_for(member)
         except DomainError as exc:
             raise Refused(exc.message, {"code": exc.code, "message": exc.message}) from None
         self.live.remember(member)

@@ -49,6 +49,7 @@ from server.transport.fanout import (
 )
 
 if TYPE_CHECKING:  # server.live.dots builds on this module
+    from server.live.breakouts import BreakoutDesk
     from server.live.dots import VoteDesk
 
 log = logging.getLogger("werkstatt.live")
@@ -122,6 +123,7 @@ class LiveState:
     boards: dict[str, Board] = field(default_factory=dict)
     members: dict[str, dict[str, Member]] = field(default_factory=dict)
     votes: VoteDesk = field(init=False)  # the node's dots and vote timers; set by the app
+    breakouts: BreakoutDesk = field(init=False)  # the events' breakout rounds; set by the app
     _events: dict[str, Event] = field(default_factory=dict)
     _plenaries: dict[str, Room] = field(default_factory=dict)
     _rooms: dict[str, Room] = field(default_factory=dict)  # every room this node has seen, by id

@@ -59,6 +59,30 @@ from server.protocol.boards import (  # noqa: F401
     Tag,
     ViewAck,
 )
+from server.protocol.breakouts import (  # noqa: F401
+    BreakoutAssign,
+    BreakoutChoose,
+    BreakoutClose,
+    BreakoutCreate,
+    BreakoutExtend,
+    BreakoutHelp,
+    BreakoutHelpAnswer,
+    BreakoutMove,
+    BreakoutOpen,
+    BreakoutPrefer,
+    BreakoutResults,
+    BreakoutResultsAck,
+    BreakoutRoomIn,
+    BreakoutRoomOut,
+    BreakoutState,
+    BreakoutStateAck,
+    BreakoutVisit,
+    RoomResult,
+    RoundAck,
+    RoundOut,
+    RoundRef,
+    VisitAck,
+)
 from server.protocol.common import (  # noqa: F401
     AuthorOut,
     BoardPayload,
@@ -134,6 +158,13 @@ SERVER_EVENTS: dict[str, tuple[type[Out], str]] = {
         "in `left` if not (possibly someone never announced, or already listed). Apply it to the list "
         "of `room.enter` (or `room.moved`): add or replace who joined, remove who left.",
     ),
+    "breakout.changed": (
+        RoundOut,
+        "The event's breakout round changed (created, previewed, opened, someone moved or chose, the countdown "
+        "started, closed); sent to everyone in the event at most every 0.25 s. Facilitators and organizers get "
+        "`placement` and `help_queue`; others the rooms and their sizes (your own room comes with `room.moved`). "
+        "While `status` is `closing`, show the countdown to `closes_at` (correct your clock with `clock.sync`).",
+    ),
     "room.moved": (
         RoomMoved,
         "Your connections were moved to another room (a breakout round opened or closed, a facilitator moved "
@@ -197,6 +228,7 @@ ERROR_CODES: dict[str, str] = {
     "text_too_long": "A text is longer than allowed.",
     "control_characters": "A text contains control characters.",
     "invalid_input": "A value breaks a rule.",
+    "no_such_round": "No such breakout round in this event, or not the current one.",
     "not_in_room": "A participant changes only the boards of the room they are in (the plenary, or their breakout room while a round is open); the others they may read.",
     "too_many_in_flight": "Too many events of this connection wait for their answer; wait for them, then retry.",
     # breakout rounds

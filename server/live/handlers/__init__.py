@@ -12,6 +12,8 @@ from server.live.handlers import boards  # isort: split
 
 from server.live.handlers import votes  # isort: split
 
+from server.live.handlers import breakouts  # isort: split
+
 from server.live.handlers.common import SYNC_LIMIT, registry
 
-__all__ = ["SYNC_LIMIT", "boards", "registry", "rooms", "votes"]
+__all__ = ["SYNC_LIMIT", "boards", "breakouts", "registry", "rooms", "votes"]

@@ -1,0 +1,316 @@
+"""Breakout rounds live: the serializer of each event's round, and what its changes do to connections.
+
+Each event has at most one current round (a draft, or open, or closing); its commands go through
+one ``Serializer`` per event: decided on the round in arrival order (``rooms.breakouts``),
+committed together (``store.commit_round``, which checks the stored sequence number so that two
+nodes cannot both commit on the same state), applied, and only then carried out:
+
+- members placed while the round is open (it opened, a facilitator moved someone, a participant
+  chose a room, a late arrival was placed) or sent back when it closed have their connections
+  moved (``LiveState.move_member``: ``room.moved`` to them, presence to both rooms);
+- the round's end and its countdown are armed as deadlines (``_arm``): at ``ends_at`` the
+  countdown starts, at ``closes_at`` the rooms close — each fires once, through the serializer,
+  and a command that finds the round moved on already is refused by the rules and ignored;
+- ``breakout.changed`` tells the event (at most every 0.25 s): everyone the rooms, their sizes
+  and times; facilitators and organizers also who is where and who asks for help.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from boards.actors import Actor, Role
+from boards.errors import Conflict, DomainError, NotFound
+from boards.rules import SYSTEM
+from rooms import breakouts as b
+from rooms.members import Member
+from server.ids import new_id, utcnow
+from server.live.serializer import Pending, Serializer
+from server.live.throttle import Throttle
+from server.store.idea_store import Room
+from server.transport.fanout import Forms, event_channel
+
+if TYPE_CHECKING:
+    from server.live.state import LiveState
+
+log = logging.getLogger("werkstatt.breakouts")
+
+ANNOUNCE_INTERVAL = 0.25
+LIVE_STATUSES = (b.RoundStatus.OPEN, b.RoundStatus.CLOSING)
+REASONS = {  # MembersPlaced.kind → room.moved's reason
+    "opened": "breakout_open",
+    "closed": "breakout_close",
+    "moved": "moved",
+    "chosen": "breakout_choice",
+    "arrived": "breakout_arrival",
+    "left": "moved",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RoundCommand:
+    actor: Actor
+    round_id: str | None  # None: whatever round is current (the server's own commands)
+    command: b.BreakoutCommand
+
+
+def round_out(rnd: b.BreakoutRound, member_id: str | None, moderates: bool) -> dict[str, Any]:
+    """The round as a member sees it (``protocol.RoundOut``): who is where only for moderators."""
+    sizes = rnd.sizes()
+    return {
+        "id": rnd.id,
+        "number": rnd.number,
+        "status": rnd.status.value,
+        "mode": rnd.mode.value,
+        "rooms": [
+            {
+                "id": r.id,
+                "name": r.name,
+                "topic": r.topic,
+                "field_id": r.field,
+                "capacity": r.capacity,
+                "host_id": r.host,
+                "size": sizes[r.id],
+            }
+            for r in rnd.rooms
+        ],
+        "duration_s": rnd.duration_s,
+        "countdown_s": rnd.countdown_s,
+        "opened_at": _iso(rnd.opened_at),
+        "ends_at": _iso(rnd.ends_at),
+        "closes_at": _iso(rnd.closes_at),
+        "closed_at": _iso(rnd.closed_at),
+        "seq": rnd.seq,
+        "my_room": rnd.placement.get(member_id) if member_id else None,
+        "asked_help": member_id in rnd.help_queue if member_id else False,
+        "placement": dict(rnd.placement) if moderates else None,
+        "help_queue": list(rnd.help_queue) if moderates else None,
+    }
+
+
+def _iso(moment: Any) -> str | None:
+    return None if moment is None else moment.isoformat().replace("+00:00", "Z")
+
+
+class BreakoutDesk:
+    def __init__(self, live: LiveState, announce_interval: float = ANNOUNCE_INTERVAL) -> None:
+        self.live = live
+        self.rounds: dict[str, b.BreakoutRound] = {}  # event → its current round (or its last one)
+        self.serializer: Serializer[RoundCommand, b.BreakoutRound] = Serializer(
+            self._commit_batch, name="round of event"
+        )
+        self.timers: dict[str, asyncio.Task[None]] = {}
+        self._throttle = Throttle(announce_interval, self._announce)
+        self._creating: dict[str, asyncio.Lock] = {}
+
+    async def close(self) -> None:
+        await self.serializer.close()
+        for task in self.timers.values():
+            task.cancel()
+        self.timers.clear()
+        await self._throttle.close()
+
+    # -- reading ------------------------------------------------------------------------------
+
+    async def current(self, event_id: str) -> b.BreakoutRound | None:
+        """The event's current round: open or closing, else the newest draft or closed one."""
+        rnd = self.rounds.get(event_id)
+        if rnd is None:
+            rnd = await self.live.store.open_round(event_id)
+            if rnd is None:
+                rounds = await self.live.store.rounds_of(event_id)
+                rnd = rounds[-1] if rounds else None
+            if rnd is not None:
+                self._remember(rnd)
+                self._arm(rnd)
+        return rnd
+
+    def room_of(self, rnd: b.BreakoutRound, room_id: str) -> Room:
+        room = rnd.room(room_id)
+        known = self.live.room(room.id)
+        if known is None:
+            known = Room(room.id, rnd.event_id, "breakout", room.name)
+            self.live.know_room(known)
+        return known
+
+    async def room_for(self, member: Member) -> Room:
+        """Where a member's new connection goes: their breakout room while a round is open (a
+        participant who is not placed yet is placed now, unless the round is self-select), else
+        the plenary."""
+        plenary = await self.live.plenary(member.event_id)
+        rnd = await self.current(member.event_id)
+        if rnd is None or rnd.status not in LIVE_STATUSES:
+            return plenary
+        room_id = rnd.placement.get(member.id)
+        if room_id is None and member.role is Role.PARTICIPANT and rnd.status is b.RoundStatus.OPEN:
+            try:
+                rnd = await self.run(member.event_id, SYSTEM, None, b.Arrive(member.id))
+            except DomainError:
+                return plenary
+            room_id = rnd.placement.get(member.id)
+        return plenary if room_id is None else self.room_of(rnd, room_id)
+
+    # -- changing --------------------------------------------------------------------------------
+
+    async def create(
+        self,
+        event_id: str,
+        actor: Actor,
+        rooms: list[b.BreakoutRoom],
+        *,
+        mode: b.Mode,
+        duration_s: int | None,
+        countdown_s: int,
+    ) -> b.BreakoutRound:
+        """A new draft round with a board in each room. Refused while a round is open or closing."""
+        lock = self._creating.setdefault(event_id, asyncio.Lock())
+        async with lock:
+            current = await self.current(event_id)
+            if current is not None and current.status in LIVE_STATUSES:
+                raise Conflict("Close the open breakout round first.", code="already_open")
+            number = await self.live.store.next_round_number(event_id)
+            rnd = b.new_round(
+                round_id=new_id("br"),
+                event_id=event_id,
+                number=number,
+                rooms=[b.BreakoutRoom(new_id("rm"), r.name, r.topic, r.field, r.capacity, r.host) for r in rooms],
+                now=utcnow(),
+                mode=mode,
+                duration_s=duration_s,
+                countdown_s=countdown_s,
+            )
+            await self.live.store.create_round(rnd)
+            for room in rnd.rooms:
+                await self.live.store.create_board(event_id, room.id, room.name)
+                self.live.board_added(room.id)
+            self._remember(rnd)
+        self._throttle.mark(event_id)
+        return rnd
+
+    async def run(
+        self, event_id: str, actor: Actor, round_id: str | None, command: b.BreakoutCommand
+    ) -> b.BreakoutRound:
+        """Decide, commit, apply and carry out one command on the event's current round; the round
+        right after it, once committed."""
+        return await self.serializer.submit(event_id, RoundCommand(actor, round_id, command))
+
+    async def _commit_batch(self, event_id: str, batch: list[Pending[RoundCommand, b.BreakoutRound]]) -> None:
+        for attempt in range(3):
+            rnd = await self.current(event_id)
+            if rnd is None:
+                for pending in batch:
+                    pending.refuse(NotFound("There is no breakout round in this event.", code="no_such_round"))
+                return
+            before = after = rnd
+            events: list[b.BreakoutEvent] = []
+            answers: list[tuple[Pending[RoundCommand, b.BreakoutRound], b.BreakoutRound]] = []
+            for pending in batch:
+                if pending.answered:
+                    continue
+                item = pending.command
+                if item.round_id is not None and item.round_id != after.id:
+                    pending.refuse(NotFound("That breakout round is not the current one.", code="no_such_round"))
+                    continue
+                try:
+                    decided = b.decide(after, item.actor, item.command)
+                    state = after
+                    for event in decided:
+                        state = b.apply(state, event)
+                except DomainError as exc:
+                    pending.refuse(exc)
+                    continue
+                except Exception as exc:  # a fault in this command alone
+                    log.exception("deciding %s failed", type(item.command).__name__)
+                    pending.refuse(exc)
+                    continue
+                events.extend(decided)
+                after = state
+                answers.append((pending, after))
+            if events:
+                try:
+                    await self.live.store.commit_round(before, events, after)
+                except Conflict as exc:
+                    if exc.code != "stale_round" or attempt == 2:
+                        raise
+                    self.rounds.pop(event_id, None)  # another node committed: decide again on its state
+                    continue
+                self._remember(after)
+            for pending, state in answers:
+                pending.answer(state)
+            if events:
+                await self._carry_out(before, events)
+                self._arm(after)
+                self._throttle.mark(event_id)
+            return
+
+    async def _carry_out(self, before: b.BreakoutRound, events: list[b.BreakoutEvent]) -> None:
+        """Move the connections of those the events placed while the round is live, or sent back."""
+        rnd = before
+        plenary = await self.live.plenary(before.event_id)
+        for event in events:
+            rnd = b.apply(rnd, event)
+            if not isinstance(event, b.MembersPlaced):
+                continue
+            if rnd.status not in LIVE_STATUSES and event.kind != "closed":
+                continue  # a preview: nobody moves yet
+            reason = REASONS.get(event.kind, "moved")
+            for move in event.moves:
+                room = plenary if move.to_room is None else self.room_of(rnd, move.to_room)
+                try:
+                    await self.live.move_member(move.member_id, room, reason)
+                except Exception:  # one member's connections must not keep the others where they were
+                    log.exception("moving %s to %s failed", move.member_id, room.id)
+
+    def _remember(self, rnd: b.BreakoutRound) -> None:
+        self.rounds[rnd.event_id] = rnd
+        for room in rnd.rooms:
+            self.room_of(rnd, room.id)
+
+    # -- the round's clock ------------------------------------------------------------------------
+
+    def _arm(self, rnd: b.BreakoutRound) -> None:
+        """Start the countdown at ``ends_at``, close at ``closes_at`` (re-armed on every change)."""
+        old = self.timers.pop(rnd.event_id, None)
+        if old is not None and old is not asyncio.current_task():
+            old.cancel()
+        if rnd.status is b.RoundStatus.OPEN and rnd.ends_at is not None:
+            self.timers[rnd.event_id] = asyncio.create_task(self._at(rnd, rnd.ends_at, "countdown"))
+        elif rnd.status is b.RoundStatus.CLOSING and rnd.closes_at is not None:
+            self.timers[rnd.event_id] = asyncio.create_task(self._at(rnd, rnd.closes_at, "close"))
+
+    async def _at(self, rnd: b.BreakoutRound, moment: Any, what: str) -> None:
+        delay = (moment - utcnow()).total_seconds()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        command: b.BreakoutCommand = b.StartClose(utcnow()) if what == "countdown" else b.Close(utcnow())
+        try:
+            await self.run(rnd.event_id, SYSTEM, rnd.id, command)
+        except DomainError:
+            pass  # moved on meanwhile (closed by hand, extended): the rules refused it
+        except Exception:
+            log.exception("the %s of round %s failed", what, rnd.id)
+
+    # -- telling ---------------------------------------------------------------------------------
+
+    async def _announce(self, event_id: str) -> None:
+        rnd = self.rounds.get(event_id)
+        if rnd is None:
+            return
+        forms = Forms(public=round_out(rnd, None, False), moderated=round_out(rnd, None, True))
+        await self.live.fanout.publish_forms(event_channel(event_id), "breakout.changed", forms)
+
+    def present_participants(self, event_id: str) -> tuple[str, ...]:
+        """The participants connected to this node in the event (each once), for ``Open``."""
+        seen: dict[str, None] = {}
+        for conn in self.live.connections.values():
+            if conn.event_id == event_id and conn.role is Role.PARTICIPANT and not conn.projector:
+                seen[conn.member.id] = None
+        return tuple(seen)
+
+    @staticmethod
+    def seed(value: int | None) -> int:
+        return random.SystemRandom().randrange(2**31) if value is None else value
