@@ -253,6 +253,12 @@ class BreakoutDesk:
         plenary = await self.live.plenary(before.event_id)
         for event in events:
             rnd = b.apply(rnd, event)
+            if isinstance(event, b.RoundChanged) and event.kind == "opened":
+                # the preview placed people without moving them: now they all go (the ``opened``
+                # placement that follows holds only the changes against the preview)
+                for member_id, room_id in rnd.placement.items():
+                    await self._move(member_id, self.room_of(rnd, room_id), "breakout_open")
+                continue
             if not isinstance(event, b.MembersPlaced):
                 continue
             if rnd.status not in LIVE_STATUSES and event.kind != "closed":
@@ -260,10 +266,13 @@ class BreakoutDesk:
             reason = REASONS.get(event.kind, "moved")
             for move in event.moves:
                 room = plenary if move.to_room is None else self.room_of(rnd, move.to_room)
-                try:
-                    await self.live.move_member(move.member_id, room, reason)
-                except Exception:  # one member's connections must not keep the others where they were
-                    log.exception("moving %s to %s failed", move.member_id, room.id)
+                await self._move(move.member_id, room, reason)
+
+    async def _move(self, member_id: str, room: Room, reason: str) -> None:
+        try:
+            await self.live.move_member(member_id, room, reason)
+        except Exception:  # one member's connections must not keep the others where they were
+            log.exception("moving %s to %s failed", member_id, room.id)
 
     def _remember(self, rnd: b.BreakoutRound) -> None:
         self.rounds[rnd.event_id] = rnd

@@ -321,6 +321,8 @@ class LiveState:
         cache = self.members.get(event_id)
         if cache is None or member_id not in cache:
             cache = self.members[event_id] = await self.store.members_of(event_id)
+        if member_id not in cache:
+            raise NotFound("No such member in this event.")
         return cache[member_id]
 
     async def authors(self, board: Board, *also: str) -> dict[str, Member]:

@@ -107,8 +107,8 @@ async def test_300_participants_in_30_rooms_are_always_in_exactly_one(server: Te
         # a facilitator moves ten people live; the others stay
         room_ids = [r["id"] for r in opened["round"]["rooms"]]
         moved = dict(placement)
-        for client in crowd.people[:10]:
-            target = next(r for r in room_ids if r != placement[client.member_id])
+        for n, client in enumerate(crowd.people[:10]):
+            target = next(r for r in room_ids[n:] + room_ids if r != placement[client.member_id])  # spread out
             ack = await mod.call(
                 "breakout.move", {"round_id": round_id, "member_id": client.member_id, "room_id": target}
             )
