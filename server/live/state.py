@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -36,7 +36,7 @@ from rooms.presence import Presence
 from server.live.limits import Limits
 from server.live.serializer import Pending, Serializer
 from server.live.throttle import Throttle
-from server.live.views import MODERATOR, PUBLIC, Viewer, member_out, project, record, special_members
+from server.live.views import MODERATOR, PUBLIC, AckOf, Viewer, member_out, project, record, shown, special_members
 from server.store.idea_store import Event, IdeaStore, Room
 from server.transport.fanout import (
     Fanout,
@@ -55,7 +55,6 @@ if TYPE_CHECKING:  # server.live.dots builds on this module
 log = logging.getLogger("werkstatt.live")
 
 COMMIT_RETRIES = 3
-View = Callable[[Board, dict[str, Member]], Any]
 ANNOUNCE_INTERVAL = 0.25  # seconds: presence and board viewers are announced at most this often
 
 
@@ -95,7 +94,7 @@ class Connection:
 @dataclass(slots=True)
 class BoardOutcome:
     seq: int  # the board's sequence number right after this command
-    view: Any = None  # what the command's ``view`` made of the board right after it
+    view: dict[str, Any] | None = None  # what the command's ``ack`` names, right after it (wire form)
 
 
 class _Redo(Exception):
@@ -110,7 +109,7 @@ class BoardCommand:
     event_id: str
     command: Command
     fresh: bool
-    view: View | None
+    ack: AckOf | None  # what its acknowledgement shows of the board right after it
     room_id: str | None = None  # a participant acts only on the boards of the room they are in
 
 
@@ -417,7 +416,7 @@ class LiveState:
         command: Command,
         *,
         fresh: bool = False,
-        view: View | None = None,
+        ack: AckOf | None = None,
         room_id: str | None = None,
     ) -> BoardOutcome:
         """Decide, commit, apply and fan out one command on a board; the outcome once committed.
@@ -431,12 +430,12 @@ class LiveState:
         connection in one write. A busy board so costs one commit and one write per
         connection per batch instead of per command, and the batches grow with the load.
 
-        ``view(board, authors)`` is called right after the command is applied, before the
-        next one is decided: what an acknowledgement shows of the board must come from
-        there, since the board may have moved on (by commands not yet committed, even) by
-        the time the outcome is answered.
+        ``ack`` names what the acknowledgement shows (an idea, cluster, comment or vote
+        round, as its sender sees it); it is read right after the command is applied, before
+        the next one is decided, since the board may have moved on (by commands not yet
+        committed, even) by the time the outcome is answered. The outcome carries it as data.
         """
-        return await self._serializer.submit(board_id, BoardCommand(actor, event_id, command, fresh, view, room_id))
+        return await self._serializer.submit(board_id, BoardCommand(actor, event_id, command, fresh, ack, room_id))
 
     async def _commit_batch(self, board_id: str, batch: list[Pending[BoardCommand, BoardOutcome]]) -> None:
         """Decide each command on the board as the ones before it left it, commit all that
@@ -467,7 +466,7 @@ class LiveState:
                             continue
                         try:
                             item_events = decide(board, item.actor, item.command)
-                            wanted = bool(item_events) or item.view is not None
+                            wanted = bool(item_events) or item.ack is not None
                             authors = await self.authors(board, item.actor.member_id) if wanted else {}
                             item_records = [record(board, event, authors) for event in item_events]
                         except DomainError as exc:
@@ -480,7 +479,7 @@ class LiveState:
                         try:
                             for event in item_events:  # the next command is decided on this one's effects
                                 apply(board, event)
-                            item_view = item.view(board, authors) if item.view is not None else None
+                            item_view = shown(board, authors, item.ack) if item.ack is not None else None
                         except Exception as exc:
                             # the board holds part of this command: decide the batch again without it
                             log.exception("applying %s failed", type(item.command).__name__)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from boards.domain_events import (
     BoardEvent,
@@ -299,3 +299,42 @@ def snapshot_comments(board: Board, authors: dict[str, Member], viewer: Viewer) 
             out.append(projected)
     out.sort(key=lambda c: (c["created_at"], c["id"]))
     return out
+
+
+# -- what an acknowledgement shows --------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AckOf:
+    """What an acknowledgement shows of the board right after its command, for one viewer: data
+    that the board's serializer reads (``shown``) once the command is applied, before the next one
+    is decided — the board may have moved on by the time the sender is answered."""
+
+    kind: Literal["idea", "cluster", "comment", "session"]
+    id: str
+    viewer: Viewer
+    client_id: str | None = None  # an idea posted again with its client_id: the one stored the first time
+
+
+def shown(board: Board, authors: dict[str, Member], ack: AckOf) -> dict[str, Any]:
+    """The wire form of what ``ack`` names, as its viewer may see it."""
+    if ack.kind == "idea":
+        idea = board.ideas.get(ack.id)
+        if idea is None and ack.client_id and ack.viewer.member_id is not None:
+            idea = board.idea_by_client_id(ack.viewer.member_id, ack.client_id)
+        if idea is None:
+            raise LookupError(f"no idea {ack.id!r} on the board after its command")
+        shown_idea = project_idea(idea_record(board.id, idea, authors[idea.author_id], board.settings), ack.viewer)
+        if shown_idea is None:
+            raise LookupError(f"idea {ack.id!r} is not for its acknowledgement's viewer to see")
+        return shown_idea
+    if ack.kind == "cluster":
+        return cluster_out(board.clusters[ack.id])
+    if ack.kind == "comment":
+        comment = board.comments[ack.id]
+        record = comment_record(comment, authors[comment.author_id], board.settings, board.ideas.get(comment.idea_id))
+        shown_comment = project_comment(record, ack.viewer)
+        if shown_comment is None:
+            raise LookupError(f"comment {ack.id!r} is not for its own author to see")
+        return shown_comment
+    return session_out(board.sessions[ack.id])

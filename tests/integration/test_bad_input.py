@@ -54,6 +54,7 @@ def valid_payload(event: str, scene: dict[str, Any]) -> dict[str, Any]:
     board = {"board_id": scene["board_id"]}
     idea = {**board, "idea_id": scene["idea"]["id"]}
     session = {**board, "session_id": "vs_unknown1"}
+    rnd = {"round_id": "br_unknown1"}
     return {
         "room.enter": {},
         "board.sync": {**board, "since": 0},
@@ -87,6 +88,21 @@ def valid_payload(event: str, scene: dict[str, Any]) -> dict[str, Any]:
         "vote.cast": {**session, "idea_id": scene["idea"]["id"]},
         "vote.remove": {**session, "idea_id": scene["idea"]["id"]},
         "vote.state": board,
+        "breakout.create": {"rooms": [{"name": "Mobilität"}, {"name": "Bildung"}], "mode": "automatic"},
+        "breakout.assign": {**rnd, "mode": "automatic", "seed": 1},
+        "breakout.move": {**rnd, "member_id": "mb_unknown1", "room_id": None},
+        "breakout.choose": {**rnd, "room_id": None},
+        "breakout.prefer": {**rnd, "room_ids": ["rm_unknown1"]},
+        "breakout.open": rnd,
+        "breakout.close": {**rnd, "now": True},
+        "breakout.extend": {**rnd, "seconds": 300},
+        "breakout.help": rnd,
+        "breakout.help.withdraw": rnd,
+        "breakout.help.answer": {**rnd, "member_id": "mb_unknown1", "visit": False},
+        "breakout.visit": {"room_id": None},
+        "breakout.state": {},
+        "breakout.rotate": rnd,
+        "breakout.results": rnd,
     }[event]
 
 

@@ -498,7 +498,7 @@ async def test_one_faulty_command_fails_alone(
         return real(board, actor, command)
 
     monkeypatch.setattr(live_module, "decide", decide)
-    import server.live.handlers.common as events_module
+    import server.live.views as events_module
 
     real_project = events_module.project_idea
 

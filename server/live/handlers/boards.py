@@ -7,28 +7,26 @@ from typing import Any
 
 from boards import commands as c
 from boards.errors import NotFound
-from boards.model import Board, Idea, Phase
+from boards.model import Board, Phase
 from boards.rules import visible_to
 from boards.text import clean_text
 from boards.voting import VoteSession
 from rooms.event_settings import clean_fields
-from rooms.members import Member
 from server import protocol as p
 from server.ids import new_id, utcnow
 from server.live.dots import my_dots
 from server.live.gateway import CONTRIBUTORS, EVERYONE, MODERATORS
-from server.live.handlers.common import SYNC_LIMIT, idea_ack, idea_view, registry, run_command
+from server.live.handlers.common import SYNC_LIMIT, idea_ack, registry, run_command
 from server.live.state import Connection, LiveState
-from server.live.views import cluster_out as cluster_view
 from server.live.views import (
-    comment_record,
+    AckOf,
     project,
-    project_comment,
     session_out,
     settings_out,
     snapshot_comments,
     snapshot_ideas,
 )
+from server.live.views import cluster_out as cluster_view
 from server.transport.fanout import room_channel
 
 
@@ -137,13 +135,10 @@ async def idea_create(live: LiveState, conn: Connection, payload: p.IdeaCreate) 
         tags=tuple(payload.tags),
         colour=payload.colour,
     )
-    member_id, client_id = conn.member.id, payload.client_id or ""
-
-    def find(board: Board) -> Idea | None:  # the new idea, or the one stored with this client_id already
-        return board.ideas.get(command.idea_id) or board.idea_by_client_id(member_id, client_id)
-
-    outcome = await run_command(live, conn, payload.board_id, command, view=idea_view(conn, find))
-    return p.IdeaAck(seq=outcome.seq, idea=outcome.view)
+    # the new idea, or the one stored with this client_id already
+    ack = AckOf("idea", command.idea_id, conn.viewer, client_id=payload.client_id)
+    outcome = await run_command(live, conn, payload.board_id, command, ack=ack)
+    return p.IdeaAck.model_validate({"seq": outcome.seq, "idea": outcome.view})
 
 
 @registry.on("board.idea.edit", payload=p.IdeaEdit, ack=p.IdeaAck, roles=CONTRIBUTORS)
@@ -207,11 +202,8 @@ async def idea_merge(live: LiveState, conn: Connection, payload: p.IdeaMerge) ->
 async def _cluster_ack(
     live: LiveState, conn: Connection, board_id: str, command: c.Command, cluster_id: str
 ) -> p.ClusterAck:
-    def view(board: Board, _authors: dict[str, Member]) -> p.ClusterOut:
-        return p.ClusterOut.model_validate(cluster_view(board.clusters[cluster_id]))
-
-    outcome = await run_command(live, conn, board_id, command, view=view)
-    return p.ClusterAck(seq=outcome.seq, cluster=outcome.view)
+    outcome = await run_command(live, conn, board_id, command, ack=AckOf("cluster", cluster_id, conn.viewer))
+    return p.ClusterAck.model_validate({"seq": outcome.seq, "cluster": outcome.view})
 
 
 @registry.on("board.cluster.create", payload=p.ClusterCreate, ack=p.ClusterAck, roles=CONTRIBUTORS)
@@ -263,13 +255,9 @@ async def comment_create(live: LiveState, conn: Connection, payload: p.CommentCr
     """Comment on an idea."""
     command = c.AddComment(new_id("cm"), payload.idea_id, payload.text, utcnow())
 
-    def view(board: Board, _authors: dict[str, Member]) -> p.CommentOut:
-        comment = board.comments[command.comment_id]
-        record = comment_record(comment, conn.member, board.settings, board.ideas.get(comment.idea_id))
-        return p.CommentOut.model_validate(project_comment(record, conn.viewer))
-
-    outcome = await run_command(live, conn, payload.board_id, command, view=view)
-    return p.CommentAck(seq=outcome.seq, comment=outcome.view)
+    ack = AckOf("comment", command.comment_id, conn.viewer)
+    outcome = await run_command(live, conn, payload.board_id, command, ack=ack)
+    return p.CommentAck.model_validate({"seq": outcome.seq, "comment": outcome.view})
 
 
 @registry.on("board.comment.delete", payload=p.CommentDelete, ack=p.SeqAck, roles=CONTRIBUTORS)

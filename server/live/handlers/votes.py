@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from boards import commands as c
-from boards.model import Board
-from boards.voting import Scope, ScopeKind, VoteSession
-from rooms.members import Member
+from boards.voting import Scope, ScopeKind
 from server import protocol as p
 from server.ids import new_id, utcnow
 from server.live.dots import my_dots
@@ -13,6 +11,7 @@ from server.live.gateway import CONTRIBUTORS, EVERYONE, MODERATORS
 from server.live.handlers.common import registry, run_command
 from server.live.state import Connection, LiveState
 from server.live.views import (
+    AckOf,
     session_out,
 )
 
@@ -22,14 +21,12 @@ from server.live.views import (
 async def _session_ack(
     live: LiveState, conn: Connection, board_id: str, command: c.Command, session_id: str, *, fresh: bool = False
 ) -> p.SessionAck:
-    def view(board: Board, _authors: dict[str, Member]) -> tuple[p.SessionOut, VoteSession]:
-        session = board.sessions[session_id]
-        return p.SessionOut.model_validate(session_out(session)), session
-
-    outcome = await run_command(live, conn, board_id, command, fresh=fresh, view=view)
-    out, session = outcome.view
-    live.votes.arm(board_id, conn.event_id, session)
-    return p.SessionAck(seq=outcome.seq, session=out)
+    outcome = await run_command(
+        live, conn, board_id, command, fresh=fresh, ack=AckOf("session", session_id, conn.viewer)
+    )
+    board = await live.load(board_id)  # the round as it is now, for its timer (arming is idempotent)
+    live.votes.arm(board_id, conn.event_id, board.sessions.get(session_id))
+    return p.SessionAck.model_validate({"seq": outcome.seq, "session": outcome.view})
 
 
 @registry.on("vote.open", payload=p.VoteOpen, ack=p.SessionAck, roles=MODERATORS)
