@@ -191,6 +191,31 @@ class BreakoutDesk:
         self._throttle.mark(event_id)
         return rnd
 
+    async def rotate(
+        self, previous: b.BreakoutRound, history: list[dict[str, str]], members: tuple[str, ...]
+    ) -> b.BreakoutRound:
+        """World Café: the next round as a draft in the same rooms (with their boards and hosts), its
+        preview a rotation in which people meet whom they have not met (``history``: earlier rounds)."""
+        event_id = previous.event_id
+        lock = self._creating.setdefault(event_id, asyncio.Lock())
+        async with lock:
+            current = await self.current(event_id)
+            if current is None or current.id != previous.id or current.status is not b.RoundStatus.CLOSED:
+                raise Conflict("Close the breakout round first; the next one follows the last.", code="already_open")
+            rnd = b.next_rotation(
+                previous,
+                history,
+                random.SystemRandom(),
+                utcnow(),
+                new_id("br"),
+                members=[*members, *previous.hosts.values()],
+                number=await self.live.store.next_round_number(event_id),
+            )
+            await self.live.store.create_round(rnd)
+            self._remember(rnd)
+        self._throttle.mark(event_id)
+        return rnd
+
     async def run(
         self, event_id: str, actor: Actor, round_id: str | None, command: b.BreakoutCommand
     ) -> b.BreakoutRound:

@@ -76,7 +76,10 @@ async def assemble(server: TestServer, count: int) -> Crowd:
     people: list[Client] = []
     for start in range(0, count, 50):
         people += await asyncio.gather(
-            *(join_and_connect(base, links[Role.PARTICIPANT], f"Teilnehmende {n}") for n in range(start, start + 50))
+            *(
+                join_and_connect(base, links[Role.PARTICIPANT], f"Teilnehmende {n}")
+                for n in range(start, min(start + 50, count))
+            )
         )
     return Crowd(server, links, facilitator, people, plenary)
 
@@ -236,3 +239,49 @@ async def test_a_late_joiner_and_a_reconnect_land_in_their_room(server: TestServ
         await asyncio.gather(back.disconnect(), late.disconnect())
     finally:
         await asyncio.gather(*(c.disconnect() for c in [mod, *crowd.people[1:]]))
+
+
+def pairs(placement: dict[str, str]) -> set[frozenset[str]]:
+    rooms: dict[str, list[str]] = {}
+    for member, room in placement.items():
+        rooms.setdefault(room, []).append(member)
+    return {frozenset((a, b)) for members in rooms.values() for a in members for b in members if a < b}
+
+
+async def test_world_cafe_moves_people_on_to_new_tables_and_reuse_keeps_groups(server: TestServer) -> None:
+    crowd = await assemble(server, 16)
+    mod = crowd.facilitator
+    try:
+        # four tables, each with a host who stays; the twelve others move on after each round
+        hosts = crowd.people[:4]
+        tables = [{"name": f"Tisch {n + 1}", "host_id": host.member_id} for n, host in enumerate(hosts)]
+        first = (await mod.call("breakout.create", {"rooms": tables}))["round"]
+        await mod.call("breakout.assign", {"round_id": first["id"], "mode": "automatic", "seed": 3})
+        opened = await mod.call("breakout.open", {"round_id": first["id"]})
+        first_placement = opened["round"]["placement"]
+        await crowd.settled(first_placement)
+        await mod.call("breakout.close", {"round_id": first["id"], "now": True})
+        await crowd.settled(dict.fromkeys(crowd.room_of, crowd.plenary))
+
+        rotated = await mod.call("breakout.rotate", {"round_id": first["id"]})
+        assert rotated["ok"], rotated
+        second = rotated["round"]
+        assert second["number"] == 2 and second["mode"] == "rotation"
+        assert [r["id"] for r in second["rooms"]] == [
+            r["id"] for r in first["rooms"]
+        ]  # the tables and their boards stay
+        assert not pairs(first_placement) & pairs(second["placement"]), "two people met again at a table"
+        host_ids = {h.member_id for h in hosts}
+        assert all(second["placement"][h] == first_placement[h] for h in host_ids)  # hosts stay
+        assert all(second["placement"][m] != first_placement[m] for m in first_placement if m not in host_ids)
+        sizes = [r["size"] for r in second["rooms"]]
+        assert max(sizes) - min(sizes) <= 1
+        opened = await mod.call("breakout.open", {"round_id": second["id"]})
+        await crowd.settled(opened["round"]["placement"])
+        await mod.call("breakout.close", {"round_id": second["id"], "now": True})
+
+        third = (await mod.call("breakout.create", {"rooms": [{"name": t["name"]} for t in tables]}))["round"]
+        reused = await mod.call("breakout.assign", {"round_id": third["id"], "mode": "reuse", "seed": 5})
+        assert pairs(reused["round"]["placement"]) == pairs(opened["round"]["placement"])  # the last groups again
+    finally:
+        await asyncio.gather(*(c.disconnect() for c in [mod, *crowd.people]))

@@ -3,7 +3,6 @@ help, visiting, closing, and reading the results back in the plenary."""
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
 from boards.errors import NotFound
@@ -61,7 +60,7 @@ async def breakout_assign(live: LiveState, conn: Connection, payload: p.Breakout
     (everyone chooses), `reuse` (the last round's groups), `rotation` (World Café: hosts stay, the others
     meet new people). Adjust with `breakout.move`; nobody moves before `breakout.open`."""
     rnd = await _current(live, conn, payload.round_id)
-    history = await live.store.final_placements(conn.event_id)
+    history = await _history_in(live, conn.event_id, rnd)
     members = live.breakouts.present_participants(conn.event_id)
     command = b.Assign(
         mode=b.Mode(payload.mode),
@@ -73,6 +72,25 @@ async def breakout_assign(live: LiveState, conn: Connection, payload: p.Breakout
         max_per_room=payload.max_per_room,
     )
     return await _run(live, conn, rnd.id, command)
+
+
+async def _history_in(live: LiveState, event_id: str, rnd: b.BreakoutRound) -> list[dict[str, str]]:
+    """Who was where in each closed round of the event (oldest first), in the rooms of ``rnd``: a room
+    of an earlier round is the room of ``rnd`` with its name, else the one at its position."""
+    translated = []
+    for old in await live.store.rounds_of(event_id):
+        if old.status is not b.RoundStatus.CLOSED or old.id == rnd.id:
+            continue
+        by_name = {r.name.casefold(): r.id for r in rnd.rooms}
+        to_new = {}
+        for index, room in enumerate(old.rooms):
+            same = by_name.get(room.name.casefold())
+            if same is None and index < len(rnd.rooms):
+                same = rnd.rooms[index].id
+            if same is not None:
+                to_new[room.id] = same
+        translated.append({m: to_new[r] for m, r in old.final_placement.items() if r in to_new})
+    return translated
 
 
 @registry.on("breakout.move", payload=p.BreakoutMove, ack=p.RoundAck, roles=MODERATORS)
@@ -166,25 +184,13 @@ async def breakout_state(live: LiveState, conn: Connection, _payload: p.Breakout
 
 @registry.on("breakout.rotate", payload=p.BreakoutOpen, ack=p.RoundAck, roles=MODERATORS)
 async def breakout_rotate(live: LiveState, conn: Connection, payload: p.BreakoutOpen) -> p.RoundAck:
-    """World Café: after a closed round, a new draft round with the same rooms and hosts, where the others
-    are placed so that they meet people they have not met (`rotation`)."""
+    """World Café: after a closed round, the next one as a draft in the same rooms (their boards stay, the
+    hosts stay), with a preview in which everyone else moves on and meets people they have not met."""
     rnd = await _current(live, conn, payload.round_id)
-    history = await live.store.final_placements(conn.event_id)
-    rooms = [b.BreakoutRoom("", r.name, r.topic, r.field, r.capacity, r.host) for r in rnd.rooms]
-    new = await live.breakouts.create(
-        conn.event_id, conn.actor, rooms, mode=b.Mode.ROTATION, duration_s=rnd.duration_s, countdown_s=rnd.countdown_s
-    )
-    by_name = {r.name: r.id for r in new.rooms}
-    old_to_new = {r.id: by_name[r.name] for r in rnd.rooms}
-    past = [{m: old_to_new.get(r, r) for m, r in placement.items()} for placement in history]
+    history = await _history_in(live, conn.event_id, rnd)
     members = live.breakouts.present_participants(conn.event_id)
-    command = b.Assign(
-        mode=b.Mode.ROTATION,
-        seed=random.SystemRandom().randrange(2**31),
-        members=members,
-        history=tuple(past),
-    )
-    return await _run(live, conn, new.id, command)
+    new = await live.breakouts.rotate(rnd, history, members)
+    return p.RoundAck(round=_out(conn, new))
 
 
 @registry.on("breakout.results", payload=p.BreakoutResults, ack=p.BreakoutResultsAck, roles=EVERYONE)
