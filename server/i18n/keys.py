@@ -103,6 +103,7 @@ RUNTIME_KEYS = (
     N_("client.error.queue_moved"),
     N_("client.error.cannot_remove_self"),
     N_("client.error.cannot_remove_moderator"),
+    N_("client.error.no_such_round"),
     N_("client.error.already_reported"),
     N_("client.error.below_cast"),
     N_("client.error.budget_exhausted"),
