@@ -348,13 +348,14 @@ generated from the server's models. Identifiers (`ev_…`, `bd_…`, `fld_…`, 
    - [An organizer's program](#organizer-program)
 3. [Events and acknowledgements](#acks)
 4. [Keeping a board in sync](#sync)
-5. [Posting ideas exactly once](#idempotency)
-6. [Rate limit](#rate-limit)
-7. [Roles](#roles)
-8. [Client→server events](#client-events)
-9. [Server→client events](#server-events)
-10. [Error codes](#error-codes)
-11. [Shapes](#shapes)
+5. [Rooms: the plenary and breakout rooms](#rooms)
+6. [Posting ideas exactly once](#idempotency)
+7. [Rate limit](#rate-limit)
+8. [Roles](#roles)
+9. [Client→server events](#client-events)
+10. [Server→client events](#server-events)
+11. [Error codes](#error-codes)
+12. [Shapes](#shapes)
 """
 
 JOINING = """\
@@ -672,9 +673,38 @@ and carries the result and a `seq`, but the change itself reaches the author as
 `seq` is the board's current one, not the idea's.)
 """
 
+ROOMS = """\
+<a id="rooms"></a>
+## 5. Rooms: the plenary and breakout rooms
+
+A connection is in one room at a time: the event's plenary, or, while a breakout round is
+open, a breakout room. `room.enter` tells which; a connection made while a round is open
+goes straight to the member's breakout room (a participant not yet placed is placed then,
+except in a self-select round). When a round opens or closes, a facilitator moves someone,
+someone chooses a room, or a facilitator visits one, every connection of that member gets
+`room.moved` with what `room.enter` would tell about the new room (the room, who is there,
+its boards, its presented board) and a `reason`. From then on the client gets the new
+room's `board.changed`, `board.presence` and `presence.changed`, and no longer the old
+room's. Presence is per room.
+
+Everyone may read every board of the event (`board.sync`), so the plenary can look at what
+the breakout rooms produced (`breakout.results` lists each room's boards). A participant
+changes only the boards of the room they are in (`not_in_room` otherwise); facilitators and
+organizers may act on any board.
+
+A round goes `draft` → `open` → `closing` → `closed`. In `draft` a facilitator creates the
+rooms (`breakout.create`), previews who goes where (`breakout.assign`: automatic and
+balanced, by topic preference, manual, self-select, the groups of the last round again, or
+a World Café rotation) and adjusts it (`breakout.move`); nobody moves before
+`breakout.open`. `breakout.close` starts the countdown everyone sees (`breakout.changed`
+with `closes_at`), after which everyone returns to the plenary; a round with a duration
+starts its countdown by itself at `ends_at`. Every change of the round is committed before
+anyone moves, and a member is in at most one room of a round; capacities hold.
+"""
+
 IDEMPOTENCY = """\
 <a id="idempotency"></a>
-## 5. Posting ideas exactly once
+## 6. Posting ideas exactly once
 
 A connection can drop after the server committed an idea but before the acknowledgement
 arrived. To post safely, give every new idea a `client_id` of your own (for example a random
@@ -687,7 +717,7 @@ retry is refused with `idea_deleted`. A `client_id` is unique per member.
 
 RATE_LIMIT = """\
 <a id="rate-limit"></a>
-## 6. Rate limit
+## 7. Rate limit
 
 Each connection has a token bucket per kind of event (the area its name starts with: `board`,
 `vote`, `breakout`, `chat` …): it may send `rate_burst` events of a kind at once (default
@@ -702,7 +732,7 @@ connections are not slowed down.
 
 ROLES = """\
 <a id="roles"></a>
-## 7. Roles
+## 8. Roles
 
 A member's role is fixed when they join and comes from the link they used; organizers
 connect with their login session instead (see [connecting](#connecting)). The server checks
@@ -757,7 +787,7 @@ def _role_table() -> str:
 def _client_events(doc: dict[str, Any]) -> list[str]:
     lines = [
         '<a id="client-events"></a>',
-        "## 8. Client→server events",
+        "## 9. Client→server events",
         "",
         "Each event lists who may send it, its payload and its acknowledgement when it succeeds. "
         "When it fails, the acknowledgement is the [error acknowledgement](#error-ack).",
@@ -801,7 +831,7 @@ def _client_events(doc: dict[str, Any]) -> list[str]:
 def _server_events(doc: dict[str, Any]) -> list[str]:
     lines = [
         '<a id="server-events"></a>',
-        "## 9. Server→client events",
+        "## 10. Server→client events",
         "",
         "The server sends these without being asked; they need no acknowledgement.",
     ]
@@ -823,7 +853,7 @@ def _server_events(doc: dict[str, Any]) -> list[str]:
 def _error_codes(doc: dict[str, Any]) -> list[str]:
     lines = [
         '<a id="error-codes"></a>',
-        "## 10. Error codes",
+        "## 11. Error codes",
         "",
         "The `code` of an error acknowledgement. Programs should branch on the code, never on the message.",
         "",
@@ -842,7 +872,7 @@ def _error_codes(doc: dict[str, Any]) -> list[str]:
 def _shape_sections(doc: dict[str, Any]) -> list[str]:
     lines = [
         '<a id="shapes"></a>',
-        "## 11. Shapes",
+        "## 12. Shapes",
         "",
         "The objects that payloads, acknowledgements and server events are made of.",
     ]
@@ -880,6 +910,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
         ),
         ACKS.format(),
         SYNC.format(sync_limit=SYNC_LIMIT),
+        ROOMS,
         IDEMPOTENCY,
         RATE_LIMIT.format(burst=sock["rate_limit_default"]["burst"], rate=sock["rate_limit_default"]["per_second"]),
         ROLES.format(role_table=_role_table()),
