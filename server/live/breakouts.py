@@ -187,6 +187,8 @@ class BreakoutDesk:
             for room in rnd.rooms:
                 await self.live.store.create_board(event_id, room.id, room.name)
                 self.live.board_added(room.id)
+                for board_id in await self.live.board_ids(room.id):  # cached now, not when everyone moves
+                    await self.live.load(board_id)
             self._remember(rnd)
         self._throttle.mark(event_id)
         return rnd
@@ -266,6 +268,7 @@ class BreakoutDesk:
                 self._remember(after)
             for pending, state in answers:
                 pending.answer(state)
+            await asyncio.sleep(0)  # the answers go out before the moves
             if events:
                 await self._carry_out(before, events)
                 self._arm(after)
@@ -273,31 +276,37 @@ class BreakoutDesk:
             return
 
     async def _carry_out(self, before: b.BreakoutRound, events: list[b.BreakoutEvent]) -> None:
-        """Move the connections of those the events placed while the round is live, or sent back."""
+        """Move the connections of those the events placed while the round is live, or sent back:
+        the moves of one reason together (``LiveState.move_members``)."""
         rnd = before
         plenary = await self.live.plenary(before.event_id)
+        batches: list[tuple[str, list[tuple[str, Room]]]] = []
+
+        def add(reason: str, member_id: str, room: Room) -> None:
+            if not batches or batches[-1][0] != reason:
+                batches.append((reason, []))
+            batches[-1][1].append((member_id, room))
+
         for event in events:
             rnd = b.apply(rnd, event)
             if isinstance(event, b.RoundChanged) and event.kind == "opened":
                 # the preview placed people without moving them: now they all go (the ``opened``
                 # placement that follows holds only the changes against the preview)
                 for member_id, room_id in rnd.placement.items():
-                    await self._move(member_id, self.room_of(rnd, room_id), "breakout_open")
+                    add("breakout_open", member_id, self.room_of(rnd, room_id))
                 continue
             if not isinstance(event, b.MembersPlaced):
                 continue
             if rnd.status not in LIVE_STATUSES and event.kind != "closed":
                 continue  # a preview: nobody moves yet
-            reason = REASONS.get(event.kind, "moved")
             for move in event.moves:
                 room = plenary if move.to_room is None else self.room_of(rnd, move.to_room)
-                await self._move(move.member_id, room, reason)
-
-    async def _move(self, member_id: str, room: Room, reason: str) -> None:
-        try:
-            await self.live.move_member(member_id, room, reason)
-        except Exception:  # one member's connections must not keep the others where they were
-            log.exception("moving %s to %s failed", member_id, room.id)
+                add(REASONS.get(event.kind, "moved"), move.member_id, room)
+        for reason, moves in batches:
+            try:
+                await self.live.move_members(moves, reason)
+            except Exception:  # the round is committed: its members reconnect into their rooms
+                log.exception("moving %d members (%s) failed", len(moves), reason)
 
     def _remember(self, rnd: b.BreakoutRound) -> None:
         self.rounds[rnd.event_id] = rnd

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -126,6 +126,7 @@ class LiveState:
     _events: dict[str, Event] = field(default_factory=dict)
     _plenaries: dict[str, Room] = field(default_factory=dict)
     _rooms: dict[str, Room] = field(default_factory=dict)  # every room this node has seen, by id
+    _by_member: dict[str, dict[str, Connection]] = field(default_factory=dict)  # member → sid → (not projectors)
     _board_ids: dict[str, list[str]] = field(default_factory=dict)
     _locks: dict[str, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
     _serializer: Serializer[BoardCommand, BoardOutcome] = field(init=False)
@@ -167,6 +168,7 @@ class LiveState:
         await self.fanout.subscribe(conn.sid, event_channel(conn.event_id))
         if conn.projector:
             return
+        self._by_member.setdefault(conn.member.id, {})[conn.sid] = conn
         await self.fanout.subscribe(conn.sid, member_channel(conn.member.id))
         if conn.role.moderates:
             await self.fanout.subscribe(conn.sid, moderators_channel(conn.event_id))
@@ -180,21 +182,33 @@ class LiveState:
         if conn.viewing is not None:
             self.viewers_changed(conn.room_id, conn.viewing)
         if not conn.projector:
+            mine = self._by_member.get(conn.member.id, {})
+            mine.pop(sid, None)
+            if not mine:
+                self._by_member.pop(conn.member.id, None)
             self._depart(conn)
         return conn
 
-    def _arrive(self, conn: Connection) -> None:
+    def _arrive(self, conn: Connection, *, announce: bool = True) -> bool:
+        """The connection is in its room's presence; True when its member just arrived there."""
         if self.presence[conn.room_id].connect(conn.member, conn.sid):
             self._present[conn.room_id][conn.member.id] = member_out(conn.member).model_dump(mode="json")
-            self._presence_changed(conn.room_id, conn.member.id)
+            if announce:
+                self._presence_changed(conn.room_id, conn.member.id)
+            return True
+        return False
 
-    def _depart(self, conn: Connection) -> None:
+    def _depart(self, conn: Connection, *, announce: bool = True) -> bool:
+        """The connection left its room's presence; True when it was its member's last there."""
         if self.presence[conn.room_id].disconnect(conn.member.id, conn.sid):
             self._present[conn.room_id].pop(conn.member.id, None)
-            self._presence_changed(conn.room_id, conn.member.id)
+            if announce:
+                self._presence_changed(conn.room_id, conn.member.id)
             if not self._present[conn.room_id]:
                 del self._present[conn.room_id]
                 del self.presence[conn.room_id]
+            return True
+        return False
 
     def present(self, room_id: str) -> list[dict[str, Any]]:
         """Everyone present in a room, in order of arrival, as ``room.enter`` lists them."""
@@ -215,31 +229,56 @@ class LiveState:
 
     def connections_of(self, member_id: str) -> list[Connection]:
         """A member's connections on this node (not projector views)."""
-        return [c for c in self.connections.values() if c.member.id == member_id and not c.projector]
+        return list(self._by_member.get(member_id, {}).values())
 
     async def move_member(self, member_id: str, room: Room, reason: str) -> bool:
-        """Move every connection of a member on this node to ``room``; True if any moved.
+        """Move every connection of a member on this node to ``room``; True if any moved."""
+        return await self.move_members([(member_id, room)], reason) > 0
 
-        Their board is no longer viewed, both rooms hear of the presence change (throttled),
-        and the member gets ``room.moved`` with the new room, who is there and its boards.
+    async def move_members(self, moves: Sequence[tuple[str, Room]], reason: str) -> int:
+        """Move every connection of these members on this node to their rooms; how many members moved.
+
+        A moved connection views no board any more. Those who stay in a room hear at once who
+        left it and who arrived (``presence.changed``, before the arrivals join its channel); each
+        moved member gets ``room.moved`` with the new room, everyone there and its boards — one
+        frame per room, encoded once however many arrive.
         """
-        self._rooms[room.id] = room
-        moved = False
-        for conn in self.connections_of(member_id):
-            if conn.room_id == room.id:
+        arrivals: dict[str, list[str]] = {}
+        left: dict[str, list[str]] = {}
+        moving: list[Connection] = []
+        rooms: dict[str, Room] = {}
+        for member_id, room in moves:
+            self._rooms[room.id] = rooms[room.id] = room
+            conns = [c for c in self.connections_of(member_id) if c.room_id != room.id]
+            if not conns:
                 continue
-            await self.fanout.unsubscribe(conn.sid, room_channel(conn.room_id))
-            if conn.viewing is not None:
-                self.viewers_changed(conn.room_id, conn.viewing)
-                conn.viewing = conn.editing = None
-            self._depart(conn)
-            conn.room_id = room.id
-            await self.fanout.subscribe(conn.sid, room_channel(room.id))
-            self._arrive(conn)
-            moved = True
-        if moved:
-            await self.fanout.publish(member_channel(member_id), "room.moved", await self.room_view(room, reason))
-        return moved
+            for conn in conns:
+                await self.fanout.unsubscribe(conn.sid, room_channel(conn.room_id))
+                if conn.viewing is not None:
+                    self.viewers_changed(conn.room_id, conn.viewing)
+                    conn.viewing = conn.editing = None
+                old = conn.room_id
+                if self._depart(conn, announce=False):
+                    left.setdefault(old, []).append(member_id)
+                conn.room_id = room.id
+                moving.append(conn)
+            arrivals.setdefault(room.id, []).append(member_id)
+        for room_id, members in left.items():
+            await self.fanout.publish(room_channel(room_id), "presence.changed", {"joined": [], "left": members})
+        joined: dict[str, list[dict[str, Any]]] = {}
+        for conn in moving:
+            if self._arrive(conn, announce=False):
+                joined.setdefault(conn.room_id, []).append(self._present[conn.room_id][conn.member.id])
+        for room_id, entries in joined.items():  # to those there before: the arrivals are not in yet
+            await self.fanout.publish(room_channel(room_id), "presence.changed", {"joined": entries, "left": []})
+        # what each arrival is told, read before they join the rooms' channels: nothing of the new
+        # room reaches them before its room.moved (no await between the joins and the sends)
+        views = {room_id: await self.room_view(rooms[room_id], reason) for room_id in arrivals}
+        for conn in moving:
+            await self.fanout.subscribe(conn.sid, room_channel(conn.room_id))
+        for room_id, members in arrivals.items():
+            await self.fanout.publish_each([member_channel(m) for m in members], "room.moved", views[room_id])
+        return sum(len(members) for members in arrivals.values())
 
     async def room_view(self, room: Room, reason: str | None = None) -> dict[str, Any]:
         """What a member sees of a room on entering it: the room, who is there, its boards, the

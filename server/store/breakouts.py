@@ -356,12 +356,18 @@ class BreakoutStore(BoardStore):
                 if result.rowcount != 1:
                     raise stale_round()
                 key = t.breakout_placements.c
-                for member_id, room_id in placed.items():
-                    if room_id is None:
+                gone = [member_id for member_id, room_id in placed.items() if room_id is None]
+                if gone and not after.placement:  # everyone back (the round closed): one statement
+                    conn.execute(t.breakout_placements.delete().where(key.round_id == before.id))
+                else:
+                    for start in range(0, len(gone), 500):
                         conn.execute(
-                            t.breakout_placements.delete().where(key.round_id == before.id, key.member_id == member_id)
+                            t.breakout_placements.delete().where(
+                                key.round_id == before.id, key.member_id.in_(gone[start : start + 500])
+                            )
                         )
-                    else:
+                for member_id, room_id in placed.items():
+                    if room_id is not None:
                         upsert(
                             conn,
                             t.breakout_placements,

@@ -60,6 +60,10 @@ class Fanout(Protocol):
         """One message to everyone in the channel, each in the form their member and role may see."""
         ...
 
+    async def publish_each(self, channels: Sequence[str], event: str, data: Any) -> None:
+        """One message to everyone in each of these channels (encoded once)."""
+        ...
+
 
 class FrameFanout:
     """One node: each form is encoded once and written to every recipient's transport.
@@ -89,6 +93,13 @@ class FrameFanout:
         send = self.server.send
         for socket in self.server.members(channel):
             send(socket, frames)
+
+    async def publish_each(self, channels: Sequence[str], event: str, data: Any) -> None:
+        data_frame = event_frame(event, data)
+        send = self.server.send
+        for channel in channels:
+            for socket in self.server.members(channel):
+                send(socket, data_frame)
 
     async def publish_forms(self, channel: str, event: str, forms: Forms) -> None:
         encoded: dict[int, bytes] = {}  # by the form's identity: each form is encoded once
