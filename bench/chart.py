@@ -38,6 +38,11 @@ SERIES: dict[str, tuple[str, list[tuple[str, str]], bool]] = {
         [("reveal_p99_ms", "reveal p99"), ("cast_p50_ms", "dot ack p50"), ("cast_p99_ms", "dot ack p99")],
         True,
     ),
+    "breakout": (
+        "arrival latency, ms",
+        [("open_p99_ms", "open p99"), ("broadcast_p99_ms", "broadcast p99"), ("close_p99_ms", "close p99")],
+        True,
+    ),
     "idle": (
         "server RSS, MB",
         [

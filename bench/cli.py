@@ -22,6 +22,10 @@ WORKLOADS: dict[str, tuple[str, str]] = {
     "join": ("bench.join", "a join storm: N participants join, connect and enter the room within T seconds"),
     "fanout": ("bench.fanout", "N participants on one board, R idea changes per second, every change to everyone"),
     "idle": ("bench.idle", "N participants connected and idle: the server's memory (and its peers', --peer)"),
+    "breakout": (
+        "bench.breakout",
+        "N participants into R breakout rooms at once, a broadcast to the rooms, everyone back to the plenary",
+    ),
 }
 
 FAILURES = ("lost", "violations", "errors", "peer_errors", "floor_errors")  # the peers' too (fanout and idle --peer)

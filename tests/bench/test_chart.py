@@ -15,16 +15,18 @@ def test_result_lines_become_series(tmp_path: Path) -> None:
         json.dumps({"workload": "fanout", "clients": 500, "p50_ms": 20.0, "p95_ms": 40.0, "p99_ms": 90.0}),
         json.dumps({"workload": "fanout", "clients": 250, "p50_ms": 8.0, "p95_ms": 12.0, "p99_ms": None}),
         json.dumps({"workload": "idle", "clients": 2000, "compress": True, "server_rss_mb": 628.0}),
+        json.dumps({"workload": "breakout", "clients": 1000, "open_p99_ms": 300.0, "broadcast_p99_ms": None}),
         json.dumps({"workload": "movement", "clients": 10}),  # not charted (yet)
         "{not json",
     ]
     runs.write_text("\n".join(lines) + "\n", encoding="utf-8")
     results = read_results([runs])
-    assert [r["workload"] for r in results] == ["fanout", "fanout", "idle"]
+    assert [r["workload"] for r in results] == ["fanout", "fanout", "idle", "breakout"]
     drawn = panels(results)
     assert drawn["fanout"]["p50"] == [(250, 8.0), (500, 20.0)]
     assert drawn["fanout"]["p99"] == [(500, 90.0)]  # a missing figure leaves out its point
     assert drawn["idle"] == {"RSS (compression offered)": [(2000, 628.0)]}
+    assert drawn["breakout"] == {"open p99": [(1000, 300.0)]}
 
 
 def test_repeated_runs_are_drawn_as_their_median_and_keys_select_lines() -> None:

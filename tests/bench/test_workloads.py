@@ -27,7 +27,7 @@ def bench(*args: str) -> dict[str, Any]:
 def test_help_lists_the_workloads() -> None:
     done = subprocess.run([sys.executable, "-m", "bench", "--help"], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0
-    for name in ("voting", "join", "fanout", "idle"):
+    for name in ("voting", "join", "fanout", "idle", "breakout"):
         assert name in done.stdout
 
 
@@ -55,3 +55,35 @@ def test_join_and_idle(workload: str) -> None:
         assert result["joined"] == 15 and result["p99_ms"] is not None
     else:
         assert result["server_rss_mb"] > 0 and result["compress"] is True
+
+
+BREAKOUT_KEYS = {
+    "clients",
+    "rooms",
+    "open_p50_ms",
+    "open_p99_ms",
+    "open_max_ms",
+    "broadcast_p99_ms",
+    "close_p99_ms",
+    "lost",
+    "lost_open",
+    "lost_broadcast",
+    "lost_close",
+    "violations",
+    "errors",
+    "wall_s",
+}
+
+
+def test_breakout() -> None:
+    result = bench("breakout", "--clients", "40", "--rooms", "8")
+    assert BREAKOUT_KEYS <= result.keys()
+    assert result["clients"] == 40 and result["rooms"] == 8
+    assert result["lost"] == 0 and result["violations"] == 0 and result["errors"] == 0, result
+    assert result["room_size_min"] == result["room_size_max"] == 5
+    assert 0 < result["open_p50_ms"] <= result["open_p99_ms"] <= result["open_max_ms"]
+    assert result["close_p99_ms"] is not None
+    if result["broadcast_p99_ms"] is None:  # a server without broadcast.send says why
+        assert "unknown_event" in result["broadcast_note"]
+    else:
+        assert result["broadcast_rooms"] == 8 and "broadcast_note" not in result
