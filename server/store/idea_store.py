@@ -20,7 +20,9 @@ from rooms.members import Member, pseudonym_key
 from server.ids import new_id, new_token, utcnow
 from server.ids import token_hash as hash_secret
 from server.store import tables as t
-from server.store.boards import BoardStore, in_thread, reading
+from server.store.boards import in_thread, reading
+from server.store.breakouts import Room
+from server.store.facilitation import FacilitationStore
 
 LINK_ROLES = (Role.FACILITATOR, Role.PARTICIPANT, Role.OBSERVER)
 
@@ -51,14 +53,6 @@ class Event:
     privacy_notice: str = ""  # the organizer's text for the join page; empty: the default one
 
 
-@dataclass(frozen=True, slots=True)
-class Room:
-    id: str
-    event_id: str
-    kind: str
-    name: str
-
-
 def _read_event(conn: sa.Connection, event_id: str) -> Event:
     row = conn.execute(sa.select(t.events).where(t.events.c.id == event_id)).first()
     if row is None:
@@ -80,7 +74,10 @@ def _read_event(conn: sa.Connection, event_id: str) -> Event:
     )
 
 
-class IdeaStore(BoardStore):
+class IdeaStore(FacilitationStore):
+    """The whole idea store: organizers, events, links and members here; boards, breakouts and
+    facilitation (agenda, chat, questions, removals, audit log) from the classes it inherits."""
+
     def __init__(self, engine: sa.Engine) -> None:
         super().__init__(engine)
 
@@ -367,8 +364,10 @@ class IdeaStore(BoardStore):
 
     @reading
     def member_by_token(self, token_hash: str) -> Member | None:
+        """The member whose token this is; None for an unknown token or a member removed from the event."""
+        query = sa.select(t.members).where(t.members.c.token_hash == token_hash, t.members.c.removed_at.is_(None))
         with self.engine.connect() as conn:
-            row = (conn.execute(sa.select(t.members).where(t.members.c.token_hash == token_hash))).first()
+            row = (conn.execute(query)).first()
         return None if row is None else _member(row)
 
     @reading

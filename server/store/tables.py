@@ -92,6 +92,7 @@ members = sa.Table(
     sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("organizer_id", sa.String(32), nullable=True),  # set for an organizer's own membership
+    sa.Column("removed_at", UTCDateTime, nullable=True),  # removed from the event: the token no longer works
     sa.UniqueConstraint("event_id", "pseudonym_key", name="uq_members_event_pseudonym"),
     sa.UniqueConstraint("event_id", "organizer_id", name="uq_members_event_organizer"),
 )
@@ -101,8 +102,17 @@ rooms = sa.Table(
     metadata,
     sa.Column("id", sa.String(32), primary_key=True),
     sa.Column("event_id", sa.String(32), sa.ForeignKey("events.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),  # plenary, breakout
     sa.Column("name", sa.String(120), nullable=False),
+    # A breakout room: the round it was made for. Later rounds may use it again (World Café tables keep
+    # their boards); its position, topic, field, capacity and host here are those of the newest round
+    # that uses it, and each round's own are in breakout_round_rooms.
+    sa.Column("round_id", sa.String(32), sa.ForeignKey("breakout_rounds.id", ondelete="CASCADE"), nullable=True),
+    sa.Column("position", sa.Integer, nullable=False, default=0),
+    sa.Column("topic", sa.Text, nullable=False, default=""),
+    sa.Column("field_id", sa.String(32), nullable=True),
+    sa.Column("capacity", sa.Integer, nullable=True),
+    sa.Column("host_member_id", sa.String(32), nullable=True),
 )
 
 boards = sa.Table(
@@ -224,4 +234,172 @@ votes = sa.Table(
     sa.Column("member_id", sa.String(32), sa.ForeignKey("members.id"), primary_key=True),
     sa.Column("idea_id", sa.String(32), sa.ForeignKey("ideas.id"), primary_key=True),
     sa.Column("dots", sa.Integer, nullable=False),
+)
+
+
+# -- breakouts -----------------------------------------------------------------------------------
+
+OPEN_ROUND = "status IN ('open', 'closing')"
+
+breakout_rounds = sa.Table(
+    "breakout_rounds",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("event_id", sa.String(32), sa.ForeignKey("events.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("number", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("mode", sa.String(16), nullable=False),
+    sa.Column("countdown_s", sa.Integer, nullable=False),
+    sa.Column("duration_s", sa.Integer, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("opened_at", UTCDateTime, nullable=True),
+    sa.Column("ends_at", UTCDateTime, nullable=True),
+    sa.Column("closes_at", UTCDateTime, nullable=True),
+    sa.Column("closed_at", UTCDateTime, nullable=True),
+    sa.Column("seq", sa.BigInteger, nullable=False),  # the domain's sequence: every commit checks and raises it
+    sa.UniqueConstraint("event_id", "number", name="uq_breakout_rounds_event_number"),
+    # at most one round of an event is open or closing
+    sa.Index(
+        "uq_breakout_rounds_open",
+        "event_id",
+        unique=True,
+        sqlite_where=sa.text(OPEN_ROUND),
+        postgresql_where=sa.text(OPEN_ROUND),
+    ),
+)
+
+breakout_round_rooms = sa.Table(
+    "breakout_round_rooms",
+    metadata,
+    sa.Column("round_id", sa.String(32), sa.ForeignKey("breakout_rounds.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("room_id", sa.String(32), sa.ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("name", sa.String(120), nullable=False),
+    sa.Column("topic", sa.Text, nullable=False),
+    sa.Column("field_id", sa.String(32), nullable=True),
+    sa.Column("capacity", sa.Integer, nullable=True),
+    sa.Column("host_member_id", sa.String(32), nullable=True),
+)
+
+_ROUND_ROOM = (["round_id", "room_id"], ["breakout_round_rooms.round_id", "breakout_round_rooms.room_id"])
+
+breakout_placements = sa.Table(
+    "breakout_placements",
+    metadata,
+    # the key keeps a member in at most one room of a round
+    sa.Column("round_id", sa.String(32), primary_key=True),
+    sa.Column("member_id", sa.String(32), sa.ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("room_id", sa.String(32), nullable=False),
+    sa.ForeignKeyConstraint(*_ROUND_ROOM, ondelete="CASCADE"),
+)
+
+breakout_final_placements = sa.Table(
+    "breakout_final_placements",
+    metadata,
+    # who was in which room when the round closed (for "the groups again" and World Café rotation)
+    sa.Column("round_id", sa.String(32), primary_key=True),
+    sa.Column("member_id", sa.String(32), sa.ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("room_id", sa.String(32), nullable=False),
+    sa.ForeignKeyConstraint(*_ROUND_ROOM, ondelete="CASCADE"),
+)
+
+breakout_preferences = sa.Table(
+    "breakout_preferences",
+    metadata,
+    sa.Column("round_id", sa.String(32), primary_key=True),
+    sa.Column("member_id", sa.String(32), sa.ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("rank", sa.Integer, primary_key=True, autoincrement=False),  # 0: the first choice
+    sa.Column("room_id", sa.String(32), nullable=False),
+    sa.ForeignKeyConstraint(*_ROUND_ROOM, ondelete="CASCADE"),
+)
+
+# -- agenda ----------------------------------------------------------------------------------------
+
+agendas = sa.Table(
+    "agendas",
+    metadata,
+    sa.Column("event_id", sa.String(32), sa.ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),  # the domain's version: every commit checks and raises it
+    sa.Column("current_step_id", sa.String(32), nullable=True),
+    sa.Column("started_at", UTCDateTime, nullable=True),
+    sa.Column("finished_at", UTCDateTime, nullable=True),
+)
+
+agenda_steps = sa.Table(
+    "agenda_steps",
+    metadata,
+    sa.Column("event_id", sa.String(32), sa.ForeignKey("agendas.event_id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("id", sa.String(32), primary_key=True),  # unique within the agenda
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("title", sa.String(80), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("duration_s", sa.Integer, nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+)
+
+# -- chat ------------------------------------------------------------------------------------------
+
+chat_messages = sa.Table(
+    "chat_messages",
+    metadata,
+    sa.Column("room_id", sa.String(32), sa.ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("id", sa.String(32), primary_key=True),  # unique within the room
+    sa.Column("event_id", sa.String(32), sa.ForeignKey("events.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("author_id", sa.String(32), sa.ForeignKey("members.id"), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("sent_at", UTCDateTime, nullable=False),
+    sa.Column("hidden", sa.Boolean, nullable=False, default=False),
+)
+
+chat_silenced = sa.Table(
+    "chat_silenced",
+    metadata,
+    sa.Column("event_id", sa.String(32), sa.ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("member_id", sa.String(32), sa.ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+)
+
+# -- questions -------------------------------------------------------------------------------------
+
+questions = sa.Table(
+    "questions",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("event_id", sa.String(32), sa.ForeignKey("events.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("author_id", sa.String(32), sa.ForeignKey("members.id"), nullable=False),  # anonymous ones too
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("asked_at", UTCDateTime, nullable=False),
+    sa.Column("anonymous", sa.Boolean, nullable=False, default=False),
+    sa.Column("answered", sa.Boolean, nullable=False, default=False),
+    sa.Column("hidden", sa.Boolean, nullable=False, default=False),
+)
+
+question_upvotes = sa.Table(
+    "question_upvotes",
+    metadata,
+    # the key: one upvote per member and question
+    sa.Column("question_id", sa.String(32), sa.ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("member_id", sa.String(32), sa.ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+)
+
+question_pins = sa.Table(
+    "question_pins",
+    metadata,
+    # the question being answered now, one per event; no row: none
+    sa.Column("event_id", sa.String(32), sa.ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("question_id", sa.String(32), sa.ForeignKey("questions.id", ondelete="CASCADE"), nullable=False),
+)
+
+# -- audit log -------------------------------------------------------------------------------------
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("event_id", sa.String(32), sa.ForeignKey("events.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("member_id", sa.String(32), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("target", sa.String(64), nullable=True),
+    sa.Column("details", sa.JSON, nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
 )
