@@ -22,6 +22,7 @@ from server.keys import (
     STORE,
 )
 from server.live.dots import VoteDesk
+from server.live.facilitation import Facilitation
 from server.live.gateway import Gateway
 from server.live.handlers import registry
 from server.live.state import LiveState
@@ -111,6 +112,8 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
         live = LiveState(store=store, fanout=fanout)
         fanout.recipient = live.recipient
         live.votes = VoteDesk(live)
+        live.facilitation = Facilitation(live)
+        live.disconnect = app[REALTIME].disconnect  # member.remove closes the removed member's connections
         Gateway(app[REALTIME], live, settings, registry)
         app[ENGINE] = engine
         app[STORE] = store
@@ -123,5 +126,6 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
         raise
     yield
     await live.votes.close()
+    await live.facilitation.close()
     await live.close()
     await store.close()

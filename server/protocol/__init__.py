@@ -3,12 +3,28 @@
 ``docs/protocol.md`` and ``docs/protocol.json`` are generated from this module
 (``python -m server.protocol.docs``), and a test fails when they differ.
 
-The models live by area (``common``, ``rooms``, ``boards``, ``votes``); this module gathers them as
-``p.<Model>`` and holds the catalogs that span the areas: the server→client events and the error codes.
+The models live by area (``common``, ``rooms``, ``boards``, ``votes``, ``facilitation``, ``agenda``, ``chat``,
+``questions``); this module gathers them as ``p.<Model>`` and holds the catalogs that span the areas: the server→client events and the error codes.
 """
 
 from __future__ import annotations
 
+from server.protocol.agenda import (  # noqa: F401
+    AgendaAck,
+    AgendaAdd,
+    AgendaChanged,
+    AgendaEdit,
+    AgendaFinish,
+    AgendaGet,
+    AgendaMove,
+    AgendaOut,
+    AgendaRemove,
+    AgendaSetCurrent,
+    AgendaStep,
+    StepKindName,
+    StepOut,
+    Versioned,
+)
 from server.protocol.boards import (  # noqa: F401
     CHANGE_TYPES,
     BoardCreate,
@@ -59,6 +75,18 @@ from server.protocol.boards import (  # noqa: F401
     Tag,
     ViewAck,
 )
+from server.protocol.chat import (  # noqa: F401
+    ChatHidden,
+    ChatHide,
+    ChatHistory,
+    ChatHistoryAck,
+    ChatSend,
+    ChatSilence,
+    ChatSilenced,
+    MessageAck,
+    MessageOut,
+    SilenceAck,
+)
 from server.protocol.common import (  # noqa: F401
     AuthorOut,
     BoardPayload,
@@ -72,6 +100,55 @@ from server.protocol.common import (  # noqa: F401
     Payload,
     SeqAck,
     Text,
+)
+from server.protocol.facilitation import (  # noqa: F401
+    BoardSpotlight,
+    BroadcastAck,
+    BroadcastOut,
+    BroadcastSend,
+    ClockAck,
+    ClockSync,
+    FacilitationState,
+    FacilitationStateAck,
+    HandCalledAck,
+    HandClear,
+    HandLower,
+    HandNext,
+    HandOut,
+    HandRaise,
+    HandRoom,
+    HandsAck,
+    HandsChanged,
+    HandsOut,
+    MemberRemove,
+    MemberRemoved,
+    RemoveAck,
+    SpotlightAck,
+    SpotlightOut,
+    TimerAck,
+    TimerChanged,
+    TimerExtend,
+    TimerFired,
+    TimerOut,
+    TimerPause,
+    TimerRef,
+    TimerReset,
+    TimerResume,
+    TimerStart,
+    TimerState,
+)
+from server.protocol.questions import (  # noqa: F401
+    PinAck,
+    QuestionAck,
+    QuestionAnswer,
+    QuestionAsk,
+    QuestionChanged,
+    QuestionHide,
+    QuestionList,
+    QuestionListAck,
+    QuestionOut,
+    QuestionPin,
+    QuestionUpvote,
 )
 from server.protocol.rooms import (  # noqa: F401
     BoardSummary,
@@ -139,6 +216,64 @@ SERVER_EVENTS: dict[str, tuple[type[Out], str]] = {
         "Your connections were moved to another room (a breakout round opened or closed, a facilitator moved "
         "you, you chose a room or visit one). Carries what `room.enter` tells of the new room; the boards of "
         "the old one are no longer sent to you, its presence neither.",
+    ),
+    "timer.changed": (
+        TimerChanged,
+        "A facilitator or organizer started, paused, resumed, extended or reset a timer: the event's timer goes to "
+        "everyone in the event, a room's to that room. Count down to `deadline_ms` on the server's clock "
+        "(`clock.sync`).",
+    ),
+    "timer.warning": (
+        TimerFired,
+        "A running timer reached its warning (`warn_s` before the end, at most 20 % of the run); sent once per run, "
+        "to the same readers as `timer.changed`.",
+    ),
+    "timer.finished": (
+        TimerFired,
+        "A running timer reached its end; sent once, to the same readers as `timer.changed`. The timer is "
+        "`finished` now (extending it starts it again).",
+    ),
+    "broadcast": (
+        BroadcastOut,
+        "A message from a facilitator or organizer to everyone in the event, to your room, or to every breakout "
+        "room: show it prominently, as text.",
+    ),
+    "board.spotlight": (
+        SpotlightOut,
+        "A facilitator or organizer put a board in the spotlight (or ended it: `board_id` null): show it "
+        "(`board.sync`). Sent to the whole event; a board of another room is read-only for participants.",
+    ),
+    "hands.changed": (
+        HandsChanged,
+        "The raise-hand queue of a room changed: the whole queue, to the room and to the event's facilitators and "
+        "organizers (who may get it twice when they are in the room: apply it as it is). `called` names who was "
+        "given the floor, when that was the change.",
+    ),
+    "agenda.changed": (
+        AgendaChanged,
+        "A facilitator or organizer changed or steered the agenda; the whole agenda after it, to the whole event.",
+    ),
+    "chat.message": (MessageOut, "A message posted to your room's chat (yours too, in every tab)."),
+    "chat.hidden": (
+        ChatHidden,
+        "A message of your room's chat was hidden or shown again. `message` is null when you may not see it now: "
+        "remove it. Facilitators, organizers and its author get it marked `hidden`; everyone gets it back when it "
+        "is shown again.",
+    ),
+    "chat.silenced": (
+        ChatSilenced,
+        "A member's chat was silenced in the event, or no longer; sent to that member and to the event's "
+        "facilitators and organizers.",
+    ),
+    "question.changed": (
+        QuestionChanged,
+        "A question of the event was asked, upvoted, answered, hidden or shown again, or the pinned question "
+        "changed; to the whole event, each in the form they may see (`question` null when hidden from you).",
+    ),
+    "member.removed": (
+        MemberRemoved,
+        "A facilitator or organizer removed you from the event: the server closes your connections right after "
+        "this, and your link no longer lets you in (a reconnect is refused with `unauthenticated`).",
     ),
 }
 
