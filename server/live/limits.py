@@ -30,6 +30,8 @@ OWN_KIND = frozenset(
         "chat.history",
         "chat.hide",
         "chat.silence",
+        "hand.next",
+        "hand.clear",
         "question.list",
         "question.upvote",
         "question.answer",

@@ -29,7 +29,7 @@ from tests.integration.team import (
     team,
 )
 from tests.integration.test_bad_input import valid_payload
-from tests.support import connect, join_and_connect, start_server
+from tests.support import connect, join_and_connect, make_event, start_server
 
 FACILITATION_EVENTS = (
     "timer.changed",
@@ -146,8 +146,6 @@ async def test_broadcasts_reach_everyone_one_room_or_the_breakout_rooms(server: 
 
 
 async def make_other_event(server: TestServer) -> Any:
-    from tests.support import make_event
-
     event, _links = await make_event(server.app, "Andere Werkstatt")
     return event
 
