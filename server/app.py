@@ -33,6 +33,7 @@ from server.store.idea_store import IdeaStore
 from server.transport.endpoint import RealtimeServer
 from server.transport.fanout import FrameFanout
 from server.transport.guard import ConnectionGuard
+from server.web.audit import routes as audit_routes
 from server.web.hosts import HostCheck
 from server.web.http import choose_language, security_middleware, server_header, templates
 from server.web.join import routes as join_routes
@@ -74,6 +75,7 @@ def create_app(settings: Settings) -> web.Application:
     app[REALTIME] = realtime
 
     app.router.add_routes(organizer_routes())
+    app.router.add_routes(audit_routes())
     app.router.add_routes(join_routes())
     app.router.add_routes(projector_routes())
     app.router.add_routes(privacy_routes())
