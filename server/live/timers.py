@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from boards.actors import Actor
@@ -129,7 +130,7 @@ class TimerDesk:
         if at is not None:
             self.wakers[key] = asyncio.get_running_loop().create_task(self._wake(key, event_id, room_id, at))
 
-    async def _wake(self, key: str, event_id: str, room_id: str | None, at: Any) -> None:
+    async def _wake(self, key: str, event_id: str, room_id: str | None, at: datetime) -> None:
         await asyncio.sleep(max((at - utcnow()).total_seconds(), 0))
         if self.wakers.get(key) is asyncio.current_task():
             del self.wakers[key]  # from here on a change arms a new waker instead of cancelling this one

@@ -299,9 +299,12 @@ ERROR_CODES: dict[str, str] = {
     "unknown_event": "No such event.",
     "forbidden": "The role or ownership does not allow it (observers read only; only authors edit; only "
     "authors and facilitators put an idea into another field of action; facilitators and organizers place no "
-    "dots unless the vote was opened with `moderators_vote`; a projector view sends only `room.enter` and `board.sync`).",
+    "dots unless the vote was opened with `moderators_vote`; a projector view sends only `room.enter` and `board.sync`; "
+    "observers neither chat, ask, upvote nor raise their hand; only facilitators and organizers run timers, the agenda, "
+    "broadcasts, the spotlight, hiding, silencing and removing).",
     "rate_limited": "Too many events from this connection; wait and retry.",
-    "not_found": "The board, idea or column does not exist in the client's event.",
+    "not_found": "The board, idea, column, room, member, agenda step, chat message or question does not exist in the "
+    "client's event (or the client may not see it, as a hidden question).",
     "conflict": "The state does not allow it now.",
     "stale_board": "The board changed meanwhile on another node; retry.",
     "read_only": "The board is locked or closed.",
@@ -331,7 +334,7 @@ ERROR_CODES: dict[str, str] = {
     "text_too_short": "A text is empty after trimming.",
     "text_too_long": "A text is longer than allowed.",
     "control_characters": "A text contains control characters.",
-    "invalid_input": "A value breaks a rule.",
+    "invalid_input": "A value breaks a rule (e.g. a broadcast to a room without its `room_id`).",
     "not_in_room": "A participant changes only the boards of the room they are in (the plenary, or their breakout room while a round is open); the others they may read.",
     "too_many_in_flight": "Too many events of this connection wait for their answer; wait for them, then retry.",
     # breakout rounds
