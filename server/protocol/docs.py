@@ -695,8 +695,8 @@ Each connection has a token bucket per kind of event (the area its name starts w
 {burst}) and `rate_per_second` per second in the long run (default {rate:g}). What people type
 is limited more tightly, by a share of those settings: with the defaults `chat` 1 a second and
 5 at once, `question` one every 5 s and 3 at once, `hand` 1 a second and 4 at once. Reading,
-upvoting and moderating in those areas ({own}) have a bucket each at the general rate. So a
-burst of chat does not use up what posting an idea needs. An
+upvoting and moderating in those areas have a bucket each at the general rate:
+{own}. So a burst of chat does not use up what posting an idea needs. An
 event over the limit is not handled and is answered with `rate_limited`; wait a moment and
 send it again. At most `max_in_flight` events (default 32) may wait for their answer at once;
 more are answered with `too_many_in_flight`. The limits are per connection; other
