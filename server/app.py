@@ -23,6 +23,7 @@ from server.keys import (
 )
 from server.live.breakouts import BreakoutDesk
 from server.live.dots import VoteDesk
+from server.live.facilitation import Facilitation
 from server.live.gateway import Gateway
 from server.live.handlers import registry
 from server.live.state import LiveState
@@ -33,6 +34,7 @@ from server.store.idea_store import IdeaStore
 from server.transport.endpoint import RealtimeServer
 from server.transport.fanout import FrameFanout
 from server.transport.guard import ConnectionGuard
+from server.web.audit import routes as audit_routes
 from server.web.hosts import HostCheck
 from server.web.http import choose_language, security_middleware, server_header, templates
 from server.web.join import routes as join_routes
@@ -74,6 +76,7 @@ def create_app(settings: Settings) -> web.Application:
     app[REALTIME] = realtime
 
     app.router.add_routes(organizer_routes())
+    app.router.add_routes(audit_routes())
     app.router.add_routes(join_routes())
     app.router.add_routes(projector_routes())
     app.router.add_routes(privacy_routes())
@@ -113,6 +116,8 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
         fanout.recipient = live.recipient
         live.votes = VoteDesk(live)
         live.breakouts = BreakoutDesk(live)
+        live.facilitation = Facilitation(live)
+        live.disconnect = app[REALTIME].disconnect  # member.remove closes the removed member's connections
         Gateway(app[REALTIME], live, settings, registry)
         app[ENGINE] = engine
         app[STORE] = store
@@ -126,5 +131,6 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
     await live.votes.close()
     await live.breakouts.close()
+    await live.facilitation.close()
     await live.close()
     await store.close()

@@ -88,6 +88,17 @@ class Client:
 
         return await asyncio.wait_for(found(), timeout)
 
+    async def wait_for_all(self, event: str, count: int, timeout: float = 10) -> list[Any]:
+        """The first ``count`` messages of ``event``, once that many have arrived."""
+
+        async def arrived() -> list[Any]:
+            async with self._arrivals:
+                while len(self.received[event]) < count:
+                    await self._arrivals.wait()
+                return self.received[event][:count]
+
+        return await asyncio.wait_for(arrived(), timeout)
+
     async def record(self, event: str, data: Any) -> None:
         async with self._arrivals:
             self.received[event].append(data)

@@ -14,17 +14,37 @@ from dataclasses import dataclass, field
 
 from server.ratelimit import TokenBucket
 
-# kinds limited more tightly than the general rate: (events per second, burst)
-KIND_RATES: dict[str, tuple[float, int]] = {
-    "chat": (1.0, 5),  # a message a second, five at once
-    "question": (0.2, 3),  # a question every five seconds, three at once
-    "hand": (1.0, 4),
+# kinds limited more tightly than the general rate, as shares of the settings' rate and burst: with the defaults
+# (10 events a second, 40 at once) a chat message a second and five at once, a question every five seconds and
+# three at once, a hand a second and four at once. Shares, so that the settings scale every limit alike.
+KIND_SHARES: dict[str, tuple[float, float]] = {
+    "chat": (0.1, 0.125),
+    "question": (0.02, 0.075),
+    "hand": (0.1, 0.1),
 }
+
+# events of those areas that are not what the area is limited for (reading, upvoting, moderating): each has a
+# bucket of its own at the general rate, so a participant who upvotes five questions in a row is not refused
+OWN_KIND = frozenset(
+    {
+        "chat.history",
+        "chat.hide",
+        "chat.silence",
+        "hand.next",
+        "hand.clear",
+        "question.list",
+        "question.upvote",
+        "question.answer",
+        "question.hide",
+        "question.pin",
+    }
+)
 
 
 def kind_of(event: str) -> str:
-    """The kind of an event: the area its name starts with (``board.idea.create`` → ``board``)."""
-    return event.split(".", 1)[0]
+    """The kind of an event: the area its name starts with (``board.idea.create`` → ``board``), or the event
+    itself for those of ``OWN_KIND``."""
+    return event if event in OWN_KIND else event.split(".", 1)[0]
 
 
 @dataclass(slots=True)
@@ -39,8 +59,9 @@ class Limits:
         """Take one event of this kind from its bucket; False when over the limit."""
         bucket = self.buckets.get(kind)
         if bucket is None:
-            rate, burst = KIND_RATES.get(kind, (self.rate_per_second, self.burst))
-            bucket = self.buckets[kind] = TokenBucket(min(rate, self.rate_per_second), min(burst, self.burst))
+            rate_share, burst_share = KIND_SHARES.get(kind, (1.0, 1.0))
+            rate, burst = self.rate_per_second * rate_share, max(1, round(self.burst * burst_share))
+            bucket = self.buckets[kind] = TokenBucket(rate, burst)
         return bucket.take()
 
     def enter(self) -> bool:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -48,9 +48,10 @@ from server.transport.fanout import (
     room_channel,
 )
 
-if TYPE_CHECKING:  # server.live.dots builds on this module
+if TYPE_CHECKING:  # server.live.dots, .breakouts and .facilitation build on this module
     from server.live.breakouts import BreakoutDesk
     from server.live.dots import VoteDesk
+    from server.live.facilitation import Facilitation
 
 log = logging.getLogger("werkstatt.live")
 
@@ -123,6 +124,10 @@ class LiveState:
     members: dict[str, dict[str, Member]] = field(default_factory=dict)
     votes: VoteDesk = field(init=False)  # the node's dots and vote timers; set by the app
     breakouts: BreakoutDesk = field(init=False)  # the events' breakout rounds; set by the app
+    # timers, hands, chat, questions, agenda, spotlight and removals; set by the app
+    facilitation: Facilitation = field(init=False)
+    # closes a connection from the server's side (the realtime endpoint's ``disconnect``); set by the app
+    disconnect: Callable[[str], Awaitable[None]] | None = None
     _events: dict[str, Event] = field(default_factory=dict)
     _plenaries: dict[str, Room] = field(default_factory=dict)
     _rooms: dict[str, Room] = field(default_factory=dict)  # every room this node has seen, by id

@@ -3,12 +3,28 @@
 ``docs/protocol.md`` and ``docs/protocol.json`` are generated from this module
 (``python -m server.protocol.docs``), and a test fails when they differ.
 
-The models live by area (``common``, ``rooms``, ``boards``, ``votes``); this module gathers them as
-``p.<Model>`` and holds the catalogs that span the areas: the server→client events and the error codes.
+The models live by area (``common``, ``rooms``, ``boards``, ``votes``, ``facilitation``, ``agenda``, ``chat``,
+``questions``); this module gathers them as ``p.<Model>`` and holds the catalogs that span the areas: the server→client events and the error codes.
 """
 
 from __future__ import annotations
 
+from server.protocol.agenda import (  # noqa: F401
+    AgendaAck,
+    AgendaAdd,
+    AgendaChanged,
+    AgendaEdit,
+    AgendaFinish,
+    AgendaGet,
+    AgendaMove,
+    AgendaOut,
+    AgendaRemove,
+    AgendaSetCurrent,
+    AgendaStep,
+    StepKindName,
+    StepOut,
+    Versioned,
+)
 from server.protocol.boards import (  # noqa: F401
     CHANGE_TYPES,
     BoardCreate,
@@ -83,6 +99,18 @@ from server.protocol.breakouts import (  # noqa: F401
     RoundRef,
     VisitAck,
 )
+from server.protocol.chat import (  # noqa: F401
+    ChatHidden,
+    ChatHide,
+    ChatHistory,
+    ChatHistoryAck,
+    ChatSend,
+    ChatSilence,
+    ChatSilenced,
+    MessageAck,
+    MessageOut,
+    SilenceAck,
+)
 from server.protocol.common import (  # noqa: F401
     AuthorOut,
     BoardPayload,
@@ -96,6 +124,55 @@ from server.protocol.common import (  # noqa: F401
     Payload,
     SeqAck,
     Text,
+)
+from server.protocol.facilitation import (  # noqa: F401
+    BoardSpotlight,
+    BroadcastAck,
+    BroadcastOut,
+    BroadcastSend,
+    ClockAck,
+    ClockSync,
+    FacilitationState,
+    FacilitationStateAck,
+    HandCalledAck,
+    HandClear,
+    HandLower,
+    HandNext,
+    HandOut,
+    HandRaise,
+    HandRoom,
+    HandsAck,
+    HandsChanged,
+    HandsOut,
+    MemberRemove,
+    MemberRemoved,
+    RemoveAck,
+    SpotlightAck,
+    SpotlightOut,
+    TimerAck,
+    TimerChanged,
+    TimerExtend,
+    TimerFired,
+    TimerOut,
+    TimerPause,
+    TimerRef,
+    TimerReset,
+    TimerResume,
+    TimerStart,
+    TimerState,
+)
+from server.protocol.questions import (  # noqa: F401
+    PinAck,
+    QuestionAck,
+    QuestionAnswer,
+    QuestionAsk,
+    QuestionChanged,
+    QuestionHide,
+    QuestionList,
+    QuestionListAck,
+    QuestionOut,
+    QuestionPin,
+    QuestionUpvote,
 )
 from server.protocol.rooms import (  # noqa: F401
     BoardSummary,
@@ -171,6 +248,64 @@ SERVER_EVENTS: dict[str, tuple[type[Out], str]] = {
         "you, you chose a room or visit one). Carries what `room.enter` tells of the new room; the boards of "
         "the old one are no longer sent to you, its presence neither.",
     ),
+    "timer.changed": (
+        TimerChanged,
+        "A facilitator or organizer started, paused, resumed, extended or reset a timer: the event's timer goes to "
+        "everyone in the event, a room's to that room. Count down to `deadline_ms` on the server's clock "
+        "(`clock.sync`).",
+    ),
+    "timer.warning": (
+        TimerFired,
+        "A running timer reached its warning (`warn_s` before the end, at most 20 % of the run); sent once per run, "
+        "to the same readers as `timer.changed`.",
+    ),
+    "timer.finished": (
+        TimerFired,
+        "A running timer reached its end; sent once, to the same readers as `timer.changed`. The timer is "
+        "`finished` now (extending it starts it again).",
+    ),
+    "broadcast": (
+        BroadcastOut,
+        "A message from a facilitator or organizer to everyone in the event, to your room, or to every breakout "
+        "room: show it prominently, as text.",
+    ),
+    "board.spotlight": (
+        SpotlightOut,
+        "A facilitator or organizer put a board in the spotlight (or ended it: `board_id` null): show it "
+        "(`board.sync`). Sent to the whole event; a board of another room is read-only for participants.",
+    ),
+    "hands.changed": (
+        HandsChanged,
+        "The raise-hand queue of a room changed: the whole queue, to the room and to the event's facilitators and "
+        "organizers (who may get it twice when they are in the room: apply it as it is). `called` names who was "
+        "given the floor, when that was the change.",
+    ),
+    "agenda.changed": (
+        AgendaChanged,
+        "A facilitator or organizer changed or steered the agenda; the whole agenda after it, to the whole event.",
+    ),
+    "chat.message": (MessageOut, "A message posted to your room's chat (yours too, in every tab)."),
+    "chat.hidden": (
+        ChatHidden,
+        "A message of your room's chat was hidden or shown again. `message` is null when you may not see it now: "
+        "remove it. Facilitators, organizers and its author get it marked `hidden`; everyone gets it back when it "
+        "is shown again.",
+    ),
+    "chat.silenced": (
+        ChatSilenced,
+        "A member's chat was silenced in the event, or no longer; sent to that member and to the event's "
+        "facilitators and organizers.",
+    ),
+    "question.changed": (
+        QuestionChanged,
+        "A question of the event was asked, upvoted, answered, hidden or shown again, or the pinned question "
+        "changed; to the whole event, each in the form they may see (`question` null when hidden from you).",
+    ),
+    "member.removed": (
+        MemberRemoved,
+        "A facilitator or organizer removed you from the event: the server closes your connections right after "
+        "this, and your link no longer lets you in (a reconnect is refused with `unauthenticated`).",
+    ),
 }
 
 # Codes that only HTTP answers carry (the join API's are documented with it, the organizer
@@ -195,9 +330,12 @@ ERROR_CODES: dict[str, str] = {
     "unknown_event": "No such event.",
     "forbidden": "The role or ownership does not allow it (observers read only; only authors edit; only "
     "authors and facilitators put an idea into another field of action; facilitators and organizers place no "
-    "dots unless the vote was opened with `moderators_vote`; a projector view sends only `room.enter` and `board.sync`).",
+    "dots unless the vote was opened with `moderators_vote`; a projector view sends only `room.enter` and `board.sync`; "
+    "observers neither chat, ask, upvote nor raise their hand; only facilitators and organizers run timers, the agenda, "
+    "broadcasts, the spotlight, hiding, silencing and removing).",
     "rate_limited": "Too many events from this connection; wait and retry.",
-    "not_found": "The board, idea or column does not exist in the client's event.",
+    "not_found": "The board, idea, column, room, member, agenda step, chat message or question does not exist in the "
+    "client's event (or the client may not see it, as a hidden question).",
     "conflict": "The state does not allow it now.",
     "stale_board": "The board changed meanwhile on another node; retry.",
     "read_only": "The board is locked or closed.",
@@ -227,7 +365,7 @@ ERROR_CODES: dict[str, str] = {
     "text_too_short": "A text is empty after trimming.",
     "text_too_long": "A text is longer than allowed.",
     "control_characters": "A text contains control characters.",
-    "invalid_input": "A value breaks a rule.",
+    "invalid_input": "A value breaks a rule (e.g. a broadcast to a room without its `room_id`).",
     "no_such_round": "No such breakout round in this event, or not the current one.",
     "not_in_room": "A participant changes only the boards of the room they are in (the plenary, or their breakout room while a round is open); the others they may read.",
     "too_many_in_flight": "Too many events of this connection wait for their answer; wait for them, then retry.",

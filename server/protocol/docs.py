@@ -25,6 +25,7 @@ from rooms.members import AVATAR_COLOURS, PSEUDONYM_MAX
 from server import __version__
 from server import protocol as p
 from server.live.handlers import SYNC_LIMIT, registry
+from server.live.limits import OWN_KIND
 from server.settings import Settings
 from server.store.idea_store import LINK_ROLES
 from server.web.http import CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE
@@ -721,9 +722,11 @@ RATE_LIMIT = """\
 
 Each connection has a token bucket per kind of event (the area its name starts with: `board`,
 `vote`, `breakout`, `chat` …): it may send `rate_burst` events of a kind at once (default
-{burst}) and `rate_per_second` per second in the long run (default {rate:g}); `chat` (1 a second,
-5 at once), `question` (one every 5 s, 3 at once) and `hand` (1 a second, 4 at once) are
-limited more tightly. So a burst of chat does not use up what posting an idea needs. An
+{burst}) and `rate_per_second` per second in the long run (default {rate:g}). What people type
+is limited more tightly, by a share of those settings: with the defaults `chat` 1 a second and
+5 at once, `question` one every 5 s and 3 at once, `hand` 1 a second and 4 at once. Reading,
+upvoting and moderating in those areas have a bucket each at the general rate:
+{own}. So a burst of chat does not use up what posting an idea needs. An
 event over the limit is not handled and is answered with `rate_limited`; wait a moment and
 send it again. At most `max_in_flight` events (default 32) may wait for their answer at once;
 more are answered with `too_many_in_flight`. The limits are per connection; other
@@ -912,7 +915,11 @@ def render_markdown(doc: dict[str, Any]) -> str:
         SYNC.format(sync_limit=SYNC_LIMIT),
         ROOMS,
         IDEMPOTENCY,
-        RATE_LIMIT.format(burst=sock["rate_limit_default"]["burst"], rate=sock["rate_limit_default"]["per_second"]),
+        RATE_LIMIT.format(
+            burst=sock["rate_limit_default"]["burst"],
+            rate=sock["rate_limit_default"]["per_second"],
+            own=", ".join(f"`{name}`" for name in sorted(OWN_KIND)),
+        ),
         ROLES.format(role_table=_role_table()),
         "\n".join(_client_events(doc)) + "\n",
         "\n".join(_server_events(doc)) + "\n",

@@ -5,7 +5,9 @@ answer with the acknowledgement's model. The gateway validates, authorises and r
 before a handler runs.
 """
 
-# registered in the order the protocol documents them: the room, its boards, their votes
+# registered in the order the protocol documents them: the room, its boards, their votes; then facilitation:
+# the clock, the state after a reconnect, broadcasts, the spotlight and removals, then timers, the agenda,
+# hands, chat and questions
 from server.live.handlers import rooms  # isort: split
 
 from server.live.handlers import boards  # isort: split
@@ -14,6 +16,31 @@ from server.live.handlers import votes  # isort: split
 
 from server.live.handlers import breakouts  # isort: split
 
+from server.live.handlers import facilitation  # isort: split
+
+from server.live.handlers import timers  # isort: split
+
+from server.live.handlers import agenda  # isort: split
+
+from server.live.handlers import hands  # isort: split
+
+from server.live.handlers import chat  # isort: split
+
+from server.live.handlers import questions  # isort: split
+
 from server.live.handlers.common import SYNC_LIMIT, registry
 
-__all__ = ["SYNC_LIMIT", "boards", "breakouts", "registry", "rooms", "votes"]
+__all__ = [
+    "SYNC_LIMIT",
+    "agenda",
+    "boards",
+    "breakouts",
+    "chat",
+    "facilitation",
+    "hands",
+    "questions",
+    "registry",
+    "rooms",
+    "timers",
+    "votes",
+]
