@@ -388,7 +388,7 @@ export class BreakoutConsole {
     }
     this.part("header", [round.id, round.number, round.status, round.mode], () => this.header(round));
     if (round.status === "draft") this.part("assign", [round.id, round.mode], () => this.assignRow(round));
-    this.part("controls", [round.id, round.status], () => this.controls(round));
+    this.part("controls", [round.id, round.status, view.room?.kind], () => this.controls(round, view));
     if (round.status !== "closed") {
       const roomsKey = [round.id, round.status, view.room?.id, ...round.rooms.map((r) => `${r.id}:${r.size}`)];
       this.part("rooms", roomsKey, () => this.rooms(round, view));
@@ -507,8 +507,11 @@ export class BreakoutConsole {
     ];
   }
 
-  /** @param {Round} round */
-  controls(round) {
+  /**
+   * @param {Round} round
+   * @param {ConsoleView} view
+   */
+  controls(round, view) {
     const t = this.t;
     /**
      * @param {string} key
@@ -565,6 +568,12 @@ export class BreakoutConsole {
         h("p", { class: "hint", text: t("breakout.closed_hint") }),
         action("rotate", t("breakout.rotate"), "", () => this.actions.rotate(), t("announce.rotated")),
       ];
+      // A visit outlasts the round (the rooms closed around this facilitator): the way back.
+      if (view.room?.kind === "breakout") {
+        buttons.push(
+          action("visit-plenary", t("breakout.back_to_plenary"), "secondary", () => this.actions.visit(null), ""),
+        );
+      }
     }
     return [h("div", { class: "console-row" }, ...buttons.filter((b) => b !== null))];
   }
@@ -680,7 +689,8 @@ export class BreakoutConsole {
       }
       const display = person.name || t("breakout.unknown_member", { id: person.id.slice(-4) });
       if (entry.name.textContent !== display) entry.name.textContent = display;
-      entry.select.setAttribute("aria-label", t("breakout.room_for", { name: display }));
+      const label = t("breakout.room_for", { name: display });
+      if (entry.select.getAttribute("aria-label") !== label) entry.select.setAttribute("aria-label", label);
       const value = person.roomId ?? "";
       if (!entry.pending && entry.select.value !== value) entry.select.value = value;
     }

@@ -321,7 +321,8 @@ export class CountdownCues {
  *
  * - `hidden`: no round, or nothing for this member to do;
  * - `wait`: a round is being prepared (the facilitators place people);
- * - `choose`: a self-select round: the rooms to choose from;
+ * - `choose`: a self-select round (in draft, or open): the rooms to choose from (and, in a
+ *   breakout room, what `inroom` shows);
  * - `prefer`: a preference round in draft: ranked topic choices;
  * - `inroom`: in a breakout room while the round is live;
  * - `plenary`: the rooms are live, but this member is in the plenary;
@@ -342,6 +343,6 @@ export function panelMode(round, me) {
     if (participant && round.mode === "preference") return "prefer";
     return "wait";
   }
-  if (participant && round.mode === "self_select") return "choose";
+  if (participant && round.mode === "self_select" && round.status === "open") return "choose";
   return me.roomKind === "breakout" ? "inroom" : "plenary";
 }

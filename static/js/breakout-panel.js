@@ -84,7 +84,9 @@ export class BreakoutPanel {
     /** @type {Node[]} */
     let children;
     if (mode === "wait") children = [h("p", { text: this.t("breakout.wait") })];
-    else if (mode === "choose") children = this.chooseView(round, view);
+    else if (mode === "choose" && view.room?.kind === "breakout") {
+      children = [...this.inRoomView(round, view), ...this.chooseView(round, view)];
+    } else if (mode === "choose") children = this.chooseView(round, view);
     else if (mode === "prefer") children = this.preferView(round, view);
     else if (mode === "inroom") children = this.inRoomView(round, view);
     else if (mode === "plenary") children = [h("p", { text: this.t("breakout.in_plenary") })];

@@ -121,10 +121,13 @@ export class Breakouts {
       this.console.setFields(Array.isArray(ack.event?.fields) ? ack.event.fields : []);
     }
     await this.refresh();
-    if (this.clockSync !== false) {
-      this.clockSync = await syncClock(this.clock, async () => this.page.request(CLOCK_SYNC, {}));
-      this.banner.show(this.state.round);
-    }
+    // The clock in the background: the page is online without waiting for it.
+    if (this.clockSync !== false) this.syncClock();
+  }
+
+  async syncClock() {
+    this.clockSync = await syncClock(this.clock, () => this.page.request(CLOCK_SYNC, {}));
+    this.render();
   }
 
   /** Ask for the round as it is now (and what only we know of it). */

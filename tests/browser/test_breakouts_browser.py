@@ -252,6 +252,7 @@ def test_topic_choices_and_choosing_a_room_by_keyboard(new_context: Any, make_ev
     mod.locator("#breakout-console summary").click()
     mod.get_by_label(DE["client.breakout.count"]).fill("3")
     mod.get_by_label(DE["client.breakout.capacity"]).fill("1")
+    mod.get_by_label(DE["client.breakout.duration"]).fill("5")
     mod.get_by_label(DE["client.breakout.mode"], exact=True).select_option("preference")
     mod.get_by_role("button", name=DE["client.breakout.create"]).click()
     expect(mod.locator("#breakout-round-heading")).to_be_visible()
@@ -309,6 +310,13 @@ def test_topic_choices_and_choosing_a_room_by_keyboard(new_context: Any, make_ev
     expect(heading(dana)).to_contain_text(DE["client.room.plenary"])
     dana.get_by_role("button", name=f"{choose} ({room[0]})").click()
     expect(heading(dana)).to_contain_text(DE["client.room.breakout"].format(name=room[0]))
+    # The rooms run five minutes, shown calmly; "+5 min" gives them five more.
+    banner = dana.locator("#breakout-countdown")
+    expect(banner).to_have_attribute("data-kind", "open")
+    expect(banner.get_by_role("timer")).to_have_text(re.compile(r"^[45]:\d\d$"))
+    mod.get_by_role("button", name=T_DE("client.breakout.extend", count=5)).click()
+    expect(banner.get_by_role("timer")).to_have_text(re.compile(r"^(9|10):\d\d$"))
+    expect(mod.locator("#announcer")).to_contain_text(T_DE("client.announce.rooms_extended", count=5))
     mod.get_by_role("button", name=DE["client.breakout.close_now"]).click()
     for page in (cara, dana):
         expect(heading(page)).to_contain_text(DE["client.room.plenary"])

@@ -237,6 +237,7 @@ test("the participants' panel: choosing, ranking, in a room, in the plenary, the
   assert.equal(panelMode(round({ status: "closing" }), inRoom), "inroom");
   assert.equal(panelMode(round({ status: "open" }), participant), "plenary");
   assert.equal(panelMode(round({ status: "open", mode: "self_select" }), inRoom), "choose");
+  assert.equal(panelMode(round({ status: "closing", mode: "self_select" }), inRoom), "inroom", "no choosing then");
   assert.equal(panelMode(round({ status: "open" }), facilitator), "hidden");
   assert.equal(panelMode(round({ status: "closed" }), participant), "results");
   assert.equal(panelMode(round({ status: "closed" }), facilitator), "results");
