@@ -180,8 +180,14 @@ def test_plural_forms_for_0_1_and_2_on_the_server() -> None:
 
 
 # Placeholders by what they hold: a number that may count something, or a text.
-NUMBERS = {"budget", "cap", "cast", "count", "index", "mine", "minutes", "rank", "remaining", "round", "seconds"}
-TEXTS = {"cluster", "event", "field", "idea", "message", "name", "names", "phase", "place", "role", "text", "title"}
+NUMBERS = {
+    *("budget", "cap", "cast", "count", "index", "mine", "minutes", "rank", "remaining", "round", "seconds"),
+    "size",
+}
+TEXTS = {
+    *("cluster", "event", "field", "id", "idea", "message", "name", "names", "phase", "place", "role", "room"),
+    *("mode", "status", "text", "time", "title", "topic"),
+}
 # Messages with a number that are not plural messages, and why no noun agrees with that number.
 NOT_PLURAL = {
     "client.results.rank_tie": "an ordinal, '{rank}. (gleichauf)'",
@@ -192,6 +198,14 @@ NOT_PLURAL = {
     "client.vote.heading_closed": "a round's name, 'Runde {round}'",
     "client.projector.vote_open": "a round's name, 'Runde {round}'",
     "client.projector.vote_closed": "a round's name, 'Runde {round}'",
+    "client.breakout.round_heading": "a round's name, 'Runde {round}'",
+    "client.breakout.results": "a round's name, 'Runde {round}'",
+    "client.breakout.room_default": "a room's name, 'Raum {index}'",
+    "client.breakout.room_name": "a room's name, 'Raum {index}'",
+    "client.breakout.invalid.name": "a room's name, 'Raum {index}'",
+    "client.breakout.invalid.names_twice": "a room's name, 'Raum {index}'",
+    "client.breakout.prefer_rank": "an ordinal, 'Dein {rank}. Wunsch'",
+    "client.announce.preference_rank": "an ordinal, 'dein {rank}. Wunsch'",
     # Still called by static/js/projector.js; the room's page uses the plural messages
     # client.announce.vote_started and client.vote.time_minutes / client.vote.time_seconds.
     "client.announce.vote_opened": "the projector's call, to move to client.announce.vote_started",

@@ -72,6 +72,7 @@ RUNTIME_KEYS = (
     N_("client.error.duplicate_host"),
     N_("client.error.invalid_capacity"),
     N_("client.error.no_such_room"),
+    N_("client.error.no_such_round"),
     N_("client.error.room_full"),
     N_("client.error.already_open"),
     N_("client.error.not_open"),

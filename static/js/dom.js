@@ -61,3 +61,26 @@ export function showError(errorEl, control, message) {
   if (described.size) control.setAttribute("aria-describedby", [...described].join(" "));
   else control.removeAttribute("aria-describedby");
 }
+
+/**
+ * Replace what a container holds, and give the focus back: when it was on an element of the
+ * container with a `data-key`, it goes to the new element with the same key. Returns true when
+ * the focus was in the container and found no place (the caller puts it somewhere sensible).
+ *
+ * @param {HTMLElement} container
+ * @param {(Node | string)[]} children
+ * @returns {boolean}
+ */
+export function replaceKeepingFocus(container, children) {
+  const active = document.activeElement;
+  const inside = active instanceof HTMLElement && container.contains(active);
+  const key = inside ? active.dataset.key : undefined;
+  container.replaceChildren(...children);
+  if (!inside) return false;
+  const again = key ? container.querySelector(`[data-key="${CSS.escape(key)}"]`) : null;
+  if (again instanceof HTMLElement) {
+    again.focus();
+    return false;
+  }
+  return true;
+}

@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * Socket.IO event names, as defined in `server/protocol.py` and `server/live/handlers/boards.py`.
+ * Socket.IO event names, as defined in `server/protocol/` and `server/live/handlers/`.
  * `tests/js/test_client_contract.py` fails when these drift from the server's.
  */
 
@@ -37,6 +37,21 @@ export const CLIENT_EVENTS = Object.freeze({
   voteCast: "vote.cast",
   voteRemove: "vote.remove",
   voteState: "vote.state",
+  breakoutCreate: "breakout.create",
+  breakoutAssign: "breakout.assign",
+  breakoutMove: "breakout.move",
+  breakoutChoose: "breakout.choose",
+  breakoutPrefer: "breakout.prefer",
+  breakoutOpen: "breakout.open",
+  breakoutClose: "breakout.close",
+  breakoutExtend: "breakout.extend",
+  breakoutHelp: "breakout.help",
+  breakoutHelpWithdraw: "breakout.help.withdraw",
+  breakoutHelpAnswer: "breakout.help.answer",
+  breakoutVisit: "breakout.visit",
+  breakoutState: "breakout.state",
+  breakoutRotate: "breakout.rotate",
+  breakoutResults: "breakout.results",
 });
 
 /** Server→client events. */
@@ -48,6 +63,8 @@ export const SERVER_EVENTS = Object.freeze({
   boardPresented: "board.presented",
   voteDots: "vote.dots",
   voteProgress: "vote.progress",
+  roomMoved: "room.moved",
+  breakoutChanged: "breakout.changed",
 });
 
 /** The phases of a board, in their usual order. */

@@ -2,7 +2,9 @@
 /**
  * The room page (`/e/<event_id>`): presence, the room's boards (tabs), the board shown
  * (phase, who looks at it, the facilitator's console, the vote and its results, the post
- * form, the selection for grouping) and the live updates.
+ * form, the selection for grouping) and the live updates. The page moves with its member
+ * between the plenary and breakout rooms (`room.moved`); the breakout rounds themselves are
+ * `breakouts.js`'s.
  *
  * State lives in the pure modules (board-state, board-layout, voting, abilities,
  * presence, outbox); the views (board-view, board-console, vote-view) turn it into DOM.
@@ -18,6 +20,7 @@ import { BoardConsole } from "./board-console.js";
 import { placeOf, parseTags } from "./board-layout.js";
 import { columnName, LiveBoard } from "./board-state.js";
 import { BoardView, clusterName } from "./board-view.js";
+import { Breakouts } from "./breakouts.js";
 import { initial, swatchClass } from "./colours.js";
 import { Connection, renderState, TransportError } from "./connection.js";
 import { byId, h, showError } from "./dom.js";
@@ -35,6 +38,13 @@ import { openSession, withDots, withProgress, withVoteState } from "./voting.js"
 /** @typedef {import("./presence.js").Member} Member */
 /** @typedef {import("./connection.js").Ack} Ack */
 /** @typedef {{member_id: string, pseudonym: string, editing: string | null}} Viewer */
+/** @typedef {{id: string, name: string, kind: string}} Room */
+/**
+ * What `room.enter` and `room.moved` tell of a room.
+ *
+ * @typedef {{room: Room, presence: Member[], boards: import("./board-list.js").BoardSummary[],
+ *   presented?: string | null}} RoomView
+ */
 
 const t = pageTranslator(document);
 const ANNOUNCE_BY_NAME = 3; // more arrivals (or departures) at once are announced as a count
@@ -44,6 +54,9 @@ class RoomPage {
   constructor(eventId) {
     this.eventId = eventId;
     this.status = byId("conn-status");
+    this.heading = byId("room-heading");
+    this.roomName = byId("room-name");
+    this.eventTitle = document.title;
     this.noToken = byId("no-token");
     this.me = byId("me");
     this.presenceList = byId("presence-list");
@@ -92,7 +105,11 @@ class RoomPage {
 
     /** @type {Member | null} */
     this.self = null;
+    /** @type {Room | null} the room the page is in */
+    this.room = null;
     this.presence = new PresenceList();
+    /** @type {Map<string, string>} the pseudonyms of everyone this page saw, for the breakout console */
+    this.names = new Map();
     this.boards = new BoardList();
     /** @type {LiveBoard | null} */
     this.live = null;
@@ -207,6 +224,12 @@ class RoomPage {
       message,
     });
     this.votes = new VoteView(t, say);
+    this.breakouts = new Breakouts(t, {
+      request: (event, payload) => this.send(event, payload),
+      say,
+      present: () => this.presence.sorted(),
+      nameOf: (id) => this.names.get(id) ?? "",
+    });
   }
 
   start() {
@@ -222,6 +245,8 @@ class RoomPage {
     this.connection = connection;
     connection.on(SERVER_EVENTS.boardChanged, (change) => this.live?.receive(change));
     connection.on(SERVER_EVENTS.presenceChanged, (data) => this.presenceChanged(data));
+    connection.on(SERVER_EVENTS.roomMoved, (data) => this.moved(data));
+    connection.on(SERVER_EVENTS.breakoutChanged, (data) => this.breakouts.changed(data));
     connection.on(SERVER_EVENTS.roomBoard, (summary) => {
       if (this.boards.add(summary)) {
         this.renderTabs();
@@ -340,6 +365,23 @@ class RoomPage {
   }
 
   /**
+   * Send any event; resolves to its acknowledgement, or an `offline` / `internal` error.
+   *
+   * @param {string} event
+   * @param {Record<string, unknown>} payload
+   * @returns {Promise<Ack>}
+   */
+  async send(event, payload) {
+    const connection = this.connection;
+    if (!connection) return { ok: false, error: { code: "offline", message: "" } };
+    try {
+      return await connection.request(event, payload);
+    } catch (err) {
+      return { ok: false, error: { code: err instanceof TransportError ? "offline" : "internal", message: "" } };
+    }
+  }
+
+  /**
    * A request about one idea: its own change is announced by the page, not as someone else's.
    *
    * @param {string} id
@@ -357,30 +399,118 @@ class RoomPage {
 
   // -- entering and syncing -------------------------------------------------------------
 
-  /** After every (re)connect: who am I, who is here, which boards; then sync the shown one. */
+  /**
+   * After every (re)connect: who am I, where am I (the plenary, or my breakout room), who is
+   * here, which boards; then sync the shown one, and learn the breakout round.
+   */
   async enter() {
     const connection = /** @type {Connection} */ (this.connection);
-    const ack = await connection.request(CLIENT_EVENTS.roomEnter, {});
-    if (!ack.ok) throw new Error(ack.error?.code ?? "internal");
+    const answer = await connection.request(CLIENT_EVENTS.roomEnter, {});
+    if (!answer.ok) throw new Error(answer.error?.code ?? "internal");
+    const ack = /** @type {RoomView & {me: Member, event: {fields: {id: string, name: string}[]}}} */ (
+      /** @type {unknown} */ (answer)
+    );
     this.self = ack.me;
+    this.names.set(ack.me.id, ack.me.pseudonym);
     this.me.textContent = t("me", { name: ack.me.pseudonym, role: t(`role.${ack.me.role}`) });
     this.me.hidden = false;
-    this.presence.reset(ack.presence);
-    this.renderPresence();
     const contributor = CONTRIBUTOR_ROLES.includes(ack.me.role);
     this.observerNote.hidden = contributor;
     const moderator = MODERATOR_ROLES.includes(ack.me.role);
     this.newBoardOpen.hidden = !moderator;
     // Others never need the console; out of the page, its controls are out of everyone's way.
     if (!moderator) this.console.root.remove();
-    const active = this.boards.reset(ack.boards);
+    const from = this.room;
+    const active = this.showRoom(ack);
+    if (from && from.id !== ack.room.id) this.arrived(ack.room, ""); // moved while the connection was away
+    await this.breakouts.entered(ack);
+    if (active) await this.showBoard(active, true);
+  }
+
+  /**
+   * `room.moved`: the member's connections are in another room now (a breakout round opened or
+   * closed, a facilitator moved them, they chose a room or visit one). The page becomes that
+   * room: its name, who is there, its boards (the presented one, or the first); it says so and
+   * puts the focus on the room's heading.
+   *
+   * @param {RoomView & {reason?: string}} data
+   */
+  async moved(data) {
+    if (!data?.room || typeof data.room.id !== "string" || !Array.isArray(data.boards)) return;
+    const from = this.room;
+    const active = this.showRoom(data);
+    this.breakouts.moved(data.room);
+    if (from?.id !== data.room.id) this.arrived(data.room, data.reason ?? "");
+    if (!active) return;
+    try {
+      await this.showBoard(active);
+    } catch {
+      // The next (re)connect syncs the shown board.
+    }
+  }
+
+  /**
+   * Say where the page is now, and put the focus on the room's heading (what was focused is gone).
+   *
+   * @param {Room} room
+   * @param {string} reason  `room.moved`'s
+   */
+  arrived(room, reason) {
+    if (room.kind === "breakout") {
+      this.announcer.say(t(reason === "visit" ? "announce.visiting" : "announce.in_breakout", { name: room.name }));
+    } else {
+      this.announcer.say(t("announce.in_plenary"));
+    }
+    this.heading.focus();
+  }
+
+  /**
+   * Show the room of `room.enter` or `room.moved`: its name, who is there, its boards. Another
+   * room than before drops the board shown (its state, selection, viewers). Returns the board
+   * to show, or null when the room has none.
+   *
+   * @param {RoomView} view
+   * @returns {string | null}
+   */
+  showRoom(view) {
+    const other = this.room?.id !== view.room.id;
+    this.room = view.room;
+    const breakout = view.room.kind === "breakout";
+    const name = breakout ? t("room.breakout", { name: view.room.name }) : t("room.plenary");
+    this.roomName.textContent = name;
+    document.title = `${name}: ${this.eventTitle}`;
+    this.presence.reset(view.presence);
+    for (const member of view.presence) this.names.set(member.id, member.pseudonym);
+    this.renderPresence();
+    if (other) {
+      this.dropBoard();
+      this.boards = new BoardList();
+    }
+    let active = this.boards.reset(view.boards);
+    if (other && view.presented && this.boards.has(view.presented)) {
+      this.boards.active = view.presented;
+      active = view.presented;
+    }
     this.renderTabs();
+    this.panel.hidden = !active;
     if (!active) {
       this.postForm.hidden = true;
       this.board.setAttribute("aria-busy", "false");
-      return;
     }
-    await this.showBoard(active, true);
+    return active;
+  }
+
+  /** Forget the board shown: the page is in another room now. */
+  dropBoard() {
+    this.live = null;
+    this.view.clear();
+    this.selected.clear();
+    this.viewers = [];
+    this.editingId = null;
+    this.postWanted = false;
+    this.postOpen.setAttribute("aria-expanded", "false");
+    this.postForm.hidden = true;
+    this.selectionBar.hidden = true;
   }
 
   /**
@@ -823,7 +953,9 @@ class RoomPage {
       .map((memberId) => (typeof memberId === "string" ? this.presence.remove(memberId) : undefined))
       .filter((member) => member !== undefined);
     if (joined.length === 0 && left.length === 0) return;
+    for (const member of joined) this.names.set(member.id, member.pseudonym);
     this.renderPresence();
+    this.breakouts.presenceChanged();
     const others = joined.filter((member) => member.id !== this.self?.id);
     if (!this.self) return; // before room.enter answered: its list is the news
     if (others.length > ANNOUNCE_BY_NAME) {

@@ -160,3 +160,20 @@ def test_vendored_files_are_pinned_and_referenced() -> None:
     axe = list((ROOT / "tests" / "browser" / "vendor").glob("axe-core-*.min.js"))
     assert len(axe) == 1
     assert json.dumps(axe[0].name.removeprefix("axe-core-").removesuffix(".min.js")) in script
+
+
+def test_breakout_modes_and_limits_are_the_domains() -> None:
+    from rooms import breakouts as b
+
+    source = (JS / "breakout-model.js").read_text(encoding="utf-8")
+    assert _frozen_list(source, "MODES") == [mode.value for mode in b.Mode]
+    numbers = {name: int(value) for name, value in re.findall(r"export const ([A-Z_]+) = (\d+);", source)}
+    assert numbers["ROOMS_MAX"] == b.ROOMS_MAX
+    assert numbers["ROOM_NAME_MAX"] == b.ROOM_NAME_MAX
+    assert numbers["CAPACITY_MAX"] == b.CAPACITY_MAX
+    assert numbers["DURATION_MAX_MINUTES"] * 60 == b.DURATION_MAX_S
+    assert numbers["COUNTDOWN_MIN_S"] == b.COUNTDOWN_MIN_S
+    assert numbers["COUNTDOWN_MAX_S"] == b.COUNTDOWN_MAX_S
+    assert numbers["COUNTDOWN_DEFAULT_S"] == b.COUNTDOWN_DEFAULT_S
+    assert b.EXTEND_MIN_S <= numbers["EXTEND_SECONDS"] <= b.EXTEND_MAX_S
+    assert numbers["PREFER_MAX"] == protocol.BreakoutPrefer.model_fields["room_ids"].metadata[0].max_length
