@@ -14,7 +14,8 @@ from datetime import datetime
 
 from boards.actors import Actor
 from boards.errors import NotFound
-from rooms import hands
+from boards.rules import SYSTEM
+from rooms import breakouts, hands
 from rooms.members import Member
 from rooms.removals import Removal, decide_removal
 from server import protocol as p
@@ -93,6 +94,12 @@ class Facilitation:
         target = await member_of(self.live, conn.event_id, member_id)
         removal = decide_removal(conn.actor, Actor(target.id, target.role), now, reason)
         await self.live.store.remove_member(conn.event_id, target.id, now)  # from now on the token is refused
+        rnd = await self.live.breakouts.current(conn.event_id)
+        if rnd is not None and (target.id in rnd.placement or target.id in rnd.help_queue):
+            try:  # out of their breakout room and the help queue
+                await self.live.breakouts.run(conn.event_id, SYSTEM, rnd.id, breakouts.Leave(target.id))
+            except Exception:  # the removal stands; the round closes without them
+                log.exception("taking removed member %s out of round %s failed", target.id, rnd.id)
         for room_id in self.hands.rooms_raised(conn.event_id, target.id):
             try:
                 await self.hands.change(conn, room_id, hands.LowerHand(now, target.id))

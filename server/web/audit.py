@@ -19,6 +19,15 @@ PAGE_SIZE = 50
 
 # what each action is called on the page; an action without a name here (a newer one) shows as it is stored
 ACTION_NAMES = {
+    "breakout.create": N_("audit.action.breakout.create"),
+    "breakout.assign": N_("audit.action.breakout.assign"),
+    "breakout.move": N_("audit.action.breakout.move"),
+    "breakout.open": N_("audit.action.breakout.open"),
+    "breakout.close": N_("audit.action.breakout.close"),
+    "breakout.extend": N_("audit.action.breakout.extend"),
+    "breakout.help.answer": N_("audit.action.breakout.help.answer"),
+    "breakout.visit": N_("audit.action.breakout.visit"),
+    "breakout.rotate": N_("audit.action.breakout.rotate"),
     "broadcast.send": N_("audit.action.broadcast.send"),
     "board.spotlight": N_("audit.action.board.spotlight"),
     "member.remove": N_("audit.action.member.remove"),

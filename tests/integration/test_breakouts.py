@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+import socketio
 from aiohttp.test_utils import TestServer
 
 from boards.actors import Role
@@ -133,6 +134,12 @@ async def test_300_participants_in_30_rooms_are_always_in_exactly_one(server: Te
         assert visit["room"]["id"] == moved[askers[0].member_id]
         assert mod.member_id in [m["id"] for m in visit["presence"]]
         await crowd.settled(moved)  # a visiting facilitator moves no participant
+
+        # a broadcast to all breakout rooms reaches every participant, once
+        sent = await mod.call("broadcast.send", {"text": "Noch 5 Minuten", "scope": "breakouts"})
+        assert sent["ok"], sent
+        assert await until(lambda: all(c.received["broadcast"] for c in crowd.people), within=10)
+        assert all([b["text"] for b in c.received["broadcast"]] == ["Noch 5 Minuten"] for c in crowd.people)
 
         # close: everyone back in the plenary
         closed = await mod.call("breakout.close", {"round_id": round_id, "now": True})
@@ -285,3 +292,26 @@ async def test_world_cafe_moves_people_on_to_new_tables_and_reuse_keeps_groups(s
         assert pairs(reused["round"]["placement"]) == pairs(opened["round"]["placement"])  # the last groups again
     finally:
         await asyncio.gather(*(c.disconnect() for c in [mod, *crowd.people]))
+
+
+async def test_a_removed_participant_leaves_their_room_and_the_log_tells(server: TestServer) -> None:
+    crowd = await assemble(server, 4)
+    mod, anna = crowd.facilitator, crowd.people[0]
+    try:
+        created = await mod.call("breakout.create", {"rooms": [{"name": "A"}, {"name": "B"}]})
+        round_id = created["round"]["id"]
+        opened = await mod.call("breakout.open", {"round_id": round_id})
+        await crowd.settled(opened["round"]["placement"])
+        assert (await anna.call("breakout.help", {"round_id": round_id}))["ok"]
+        removed = await mod.call("member.remove", {"member_id": anna.member_id})
+        assert removed["ok"], removed
+        state = await mod.call("breakout.state")
+        assert anna.member_id not in state["round"]["placement"] and state["round"]["help_queue"] == []
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await connect(base_url(server), anna.token, anna.member_id)
+        live = server.app[LIVE]
+        log = await live.store.audit_log(live.connections[next(iter(live.connections))].event_id)
+        actions = [entry.action for entry in reversed(log)]
+        assert actions == ["breakout.create", "breakout.open", "member.remove"]
+    finally:
+        await asyncio.gather(*(c.disconnect() for c in [mod, *crowd.people]))  # Anna's closes her session

@@ -10,6 +10,7 @@ from boards.model import IdeaStatus
 from rooms import breakouts as b
 from server import protocol as p
 from server.ids import utcnow
+from server.live.audit import audit
 from server.live.breakouts import round_out
 from server.live.gateway import CONTRIBUTORS, EVERYONE, MODERATORS
 from server.live.handlers.common import registry
@@ -50,6 +51,7 @@ async def breakout_create(live: LiveState, conn: Connection, payload: p.Breakout
         duration_s=payload.duration_s,
         countdown_s=payload.countdown_s,
     )
+    await audit(live, conn, "breakout.create", rnd.id, {"rooms": len(rnd.rooms), "mode": rnd.mode.value})
     return p.RoundAck(round=_out(conn, rnd))
 
 
@@ -71,7 +73,9 @@ async def breakout_assign(live: LiveState, conn: Connection, payload: p.Breakout
         placement=payload.placement,
         max_per_room=payload.max_per_room,
     )
-    return await _run(live, conn, rnd.id, command)
+    ack = await _run(live, conn, rnd.id, command)
+    await audit(live, conn, "breakout.assign", rnd.id, {"mode": payload.mode})
+    return ack
 
 
 async def _history_in(live: LiveState, event_id: str, rnd: b.BreakoutRound) -> list[dict[str, str]]:
@@ -98,7 +102,9 @@ async def breakout_move(live: LiveState, conn: Connection, payload: p.BreakoutMo
     """Put a participant into a room (null: the plenary): in the preview, or live while the round is open
     (they are moved at once). Capacities hold."""
     await live.member(conn.event_id, payload.member_id)  # NotFound for someone not in the event
-    return await _run(live, conn, payload.round_id, b.Move(payload.member_id, payload.room_id))
+    ack = await _run(live, conn, payload.round_id, b.Move(payload.member_id, payload.room_id))
+    await audit(live, conn, "breakout.move", payload.member_id, {"room_id": payload.room_id})
+    return ack
 
 
 @registry.on("breakout.choose", payload=p.BreakoutChoose, ack=p.RoundAck, roles=CONTRIBUTORS)
@@ -121,7 +127,9 @@ async def breakout_open(live: LiveState, conn: Connection, payload: p.BreakoutOp
     they choose). Facilitators stay in the plenary and may visit any room."""
     rnd = await _current(live, conn, payload.round_id)
     present = live.breakouts.present_participants(conn.event_id)
-    return await _run(live, conn, rnd.id, b.Open(utcnow(), present))
+    ack = await _run(live, conn, rnd.id, b.Open(utcnow(), present))
+    await audit(live, conn, "breakout.open", rnd.id, {"placed": len(ack.round.placement or {})})
+    return ack
 
 
 @registry.on("breakout.close", payload=p.BreakoutClose, ack=p.RoundAck, roles=MODERATORS)
@@ -129,13 +137,17 @@ async def breakout_close(live: LiveState, conn: Connection, payload: p.BreakoutC
     """Start the countdown everyone sees (the round's `countdown_s`), after which everyone returns to the
     plenary; with `now`, close at once."""
     command: b.BreakoutCommand = b.Close(utcnow()) if payload.now else b.StartClose(utcnow())
-    return await _run(live, conn, payload.round_id, command)
+    ack = await _run(live, conn, payload.round_id, command)
+    await audit(live, conn, "breakout.close", payload.round_id, {"now": payload.now})
+    return ack
 
 
 @registry.on("breakout.extend", payload=p.BreakoutExtend, ack=p.RoundAck, roles=MODERATORS)
 async def breakout_extend(live: LiveState, conn: Connection, payload: p.BreakoutExtend) -> p.RoundAck:
     """Give the open round more time (60–3600 s)."""
-    return await _run(live, conn, payload.round_id, b.Extend(payload.seconds, utcnow()))
+    ack = await _run(live, conn, payload.round_id, b.Extend(payload.seconds, utcnow()))
+    await audit(live, conn, "breakout.extend", payload.round_id, {"seconds": payload.seconds})
+    return ack
 
 
 @registry.on("breakout.help", payload=p.BreakoutHelp, ack=p.RoundAck, roles=CONTRIBUTORS)
@@ -154,6 +166,7 @@ async def breakout_help_withdraw(live: LiveState, conn: Connection, payload: p.B
 async def breakout_help_answer(live: LiveState, conn: Connection, payload: p.BreakoutHelpAnswer) -> p.RoundAck:
     """Take a call for help off the queue; with `visit` (the default) go to that participant's room."""
     ack = await _run(live, conn, payload.round_id, b.AnswerHelp(payload.member_id))
+    await audit(live, conn, "breakout.help.answer", payload.member_id, {"visit": payload.visit})
     room_id = ack.round.placement.get(payload.member_id) if ack.round.placement else None
     if payload.visit and room_id is not None:
         rnd = await _current(live, conn, payload.round_id)
@@ -172,6 +185,7 @@ async def breakout_visit(live: LiveState, conn: Connection, payload: p.BreakoutV
             raise NotFound("No breakout round is open.", code="not_open")
         room = live.breakouts.room_of(rnd, payload.room_id)
     await live.move_member(conn.member.id, room, "visit")
+    await audit(live, conn, "breakout.visit", room.id)
     return p.VisitAck(room_id=room.id)
 
 
@@ -190,6 +204,7 @@ async def breakout_rotate(live: LiveState, conn: Connection, payload: p.Breakout
     history = await _history_in(live, conn.event_id, rnd)
     members = live.breakouts.present_participants(conn.event_id)
     new = await live.breakouts.rotate(rnd, history, members)
+    await audit(live, conn, "breakout.rotate", new.id, {"after": rnd.id})
     return p.RoundAck(round=_out(conn, new))
 
 
