@@ -105,7 +105,8 @@ class BreakoutDesk:
         )
         self.timers: dict[str, asyncio.Task[None]] = {}
         self._throttle = Throttle(announce_interval, self._announce)
-        self._creating: dict[str, asyncio.Lock] = {}
+        # per event: a batch of the round's commands, a new round and the next rotation exclude each other
+        self._locks: dict[str, asyncio.Lock] = {}
 
     async def close(self) -> None:
         await self.serializer.close()
@@ -167,8 +168,7 @@ class BreakoutDesk:
         countdown_s: int,
     ) -> b.BreakoutRound:
         """A new draft round with a board in each room. Refused while a round is open or closing."""
-        lock = self._creating.setdefault(event_id, asyncio.Lock())
-        async with lock:
+        async with self._lock(event_id):
             current = await self.current(event_id)
             if current is not None and current.status in LIVE_STATUSES:
                 raise Conflict("Close the open breakout round first.", code="already_open")
@@ -199,8 +199,7 @@ class BreakoutDesk:
         """World Café: the next round as a draft in the same rooms (with their boards and hosts), its
         preview a rotation in which people meet whom they have not met (``history``: earlier rounds)."""
         event_id = previous.event_id
-        lock = self._creating.setdefault(event_id, asyncio.Lock())
-        async with lock:
+        async with self._lock(event_id):
             current = await self.current(event_id)
             if current is None or current.id != previous.id or current.status is not b.RoundStatus.CLOSED:
                 raise Conflict("Close the breakout round first; the next one follows the last.", code="already_open")
@@ -225,7 +224,14 @@ class BreakoutDesk:
         right after it, once committed."""
         return await self.serializer.submit(event_id, RoundCommand(actor, round_id, command))
 
+    def _lock(self, event_id: str) -> asyncio.Lock:
+        return self._locks.setdefault(event_id, asyncio.Lock())
+
     async def _commit_batch(self, event_id: str, batch: list[Pending[RoundCommand, b.BreakoutRound]]) -> None:
+        async with self._lock(event_id):  # not while a new round is made: it would change what is current
+            await self._commit_locked(event_id, batch)
+
+    async def _commit_locked(self, event_id: str, batch: list[Pending[RoundCommand, b.BreakoutRound]]) -> None:
         for attempt in range(3):
             rnd = await self.current(event_id)
             if rnd is None:
@@ -287,21 +293,30 @@ class BreakoutDesk:
                 batches.append((reason, []))
             batches[-1][1].append((member_id, room))
 
+        opened = closed = False
         for event in events:
             rnd = b.apply(rnd, event)
-            if isinstance(event, b.RoundChanged) and event.kind == "opened":
-                # the preview placed people without moving them: now they all go (the ``opened``
-                # placement that follows holds only the changes against the preview)
-                for member_id, room_id in rnd.placement.items():
-                    add("breakout_open", member_id, self.room_of(rnd, room_id))
+            if isinstance(event, b.RoundChanged):
+                opened = opened or event.kind == "opened"
+                closed = closed or event.kind == "closed"
                 continue
-            if not isinstance(event, b.MembersPlaced):
-                continue
+            if not isinstance(event, b.MembersPlaced) or event.kind == "opened":
+                continue  # the opening moves everyone at once, below
             if rnd.status not in LIVE_STATUSES and event.kind != "closed":
                 continue  # a preview: nobody moves yet
             for move in event.moves:
                 room = plenary if move.to_room is None else self.room_of(rnd, move.to_room)
                 add(REASONS.get(event.kind, "moved"), move.member_id, room)
+        if opened and rnd.status in LIVE_STATUSES:
+            # everyone the round placed goes, as the batch left it (the preview placed people
+            # without moving them; the opening's own placement holds only its changes to it)
+            for member_id, room_id in rnd.placement.items():
+                add("breakout_open", member_id, self.room_of(rnd, room_id))
+        if closed:  # facilitators who visit a room go back too
+            rooms = {room.id for room in rnd.rooms}
+            for conn in list(self.live.connections.values()):
+                if conn.room_id in rooms and conn.event_id == rnd.event_id and not conn.projector:
+                    add("breakout_close", conn.member.id, plenary)
         for reason, moves in batches:
             try:
                 await self.live.move_members(moves, reason)

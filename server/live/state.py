@@ -254,7 +254,8 @@ class LiveState:
         rooms: dict[str, Room] = {}
         for member_id, room in moves:
             self._rooms[room.id] = rooms[room.id] = room
-            conns = [c for c in self.connections_of(member_id) if c.room_id != room.id]
+            # never into another event's room, whatever asks for it
+            conns = [c for c in self.connections_of(member_id) if c.room_id != room.id and c.event_id == room.event_id]
             if not conns:
                 continue
             for conn in conns:

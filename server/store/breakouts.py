@@ -1,6 +1,6 @@
 """The breakouts part of the idea store: rooms, breakout rounds whole, and what came back from them.
 
-A round is stored as ``rooms.breakouts.BreakoutRound`` holds it, but for its help queue (ephemeral):
+A round is stored as ``rooms.breakouts.BreakoutRound`` holds it: its help queue on its row, and
 its own fields, each round's rooms (``breakout_round_rooms``: a World Café round uses the rooms of the
 round before, and their boards, again), who is in which room (one row per round and member: the key
 keeps a member in one room), the topic choices, and who was where when it closed.
@@ -109,6 +109,7 @@ def _round_values(rnd: BreakoutRound) -> dict[str, Any]:
         "closes_at": rnd.closes_at,
         "closed_at": rnd.closed_at,
         "seq": rnd.seq,
+        "help_queue": " ".join(rnd.help_queue),
     }
 
 
@@ -155,6 +156,7 @@ def _read_round(conn: Connection, row: Any) -> BreakoutRound:
         closes_at=row.closes_at,
         closed_at=row.closed_at,
         final_placement={p.member_id: p.room_id for p in final},
+        help_queue=tuple(row.help_queue.split()),
         seq=row.seq,
     )
 
@@ -267,7 +269,7 @@ class BreakoutStore(BoardStore):
 
     @reading
     def load_round(self, round_id: str) -> BreakoutRound:
-        """The round as committed, with an empty help queue (the queue is not stored)."""
+        """The round as committed."""
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(t.breakout_rounds).where(t.breakout_rounds.c.id == round_id)).first()
             if row is None:
@@ -325,7 +327,7 @@ class BreakoutStore(BoardStore):
         transaction, or raise ``stale_round`` when the stored round is no longer ``before``.
 
         The round's own fields are written from ``after``; who is where and the topic choices change
-        as the events say; ``Close`` stores who was where. Help calls are not stored.
+        as the events say; ``Close`` stores who was where; the help queue is written from ``after``.
         """
         if not events:
             return

@@ -257,6 +257,8 @@ breakout_rounds = sa.Table(
     sa.Column("closes_at", UTCDateTime, nullable=True),
     sa.Column("closed_at", UTCDateTime, nullable=True),
     sa.Column("seq", sa.BigInteger, nullable=False),  # the domain's sequence: every commit checks and raises it
+    # who asks for a facilitator, first first: member ids separated by spaces (ids hold none)
+    sa.Column("help_queue", sa.Text, nullable=False, server_default=""),
     sa.UniqueConstraint("event_id", "number", name="uq_breakout_rounds_event_number"),
     # at most one round of an event is open or closing
     sa.Index(

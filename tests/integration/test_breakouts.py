@@ -52,7 +52,7 @@ class Crowd:
         """Each participant's room as the server has it (their connection's), and a check that
         nobody is present in two rooms."""
         live = self.server.app[LIVE]
-        where = {c.member.id: c.room_id for c in live.connections.values() if c.role is Role.PARTICIPANT}
+        where = {c.member.id: c.room_id for c in live.connections.values() if c.member.id in self.room_of}
         present = Counter(m for room in live.presence.values() for m in room.members)
         assert all(n == 1 for n in present.values()), "someone is present in two rooms"
         for member_id, room_id in where.items():
@@ -315,3 +315,55 @@ async def test_a_removed_participant_leaves_their_room_and_the_log_tells(server:
         assert actions == ["breakout.create", "breakout.open", "member.remove"]
     finally:
         await asyncio.gather(*(c.disconnect() for c in [mod, *crowd.people]))  # Anna's closes her session
+
+
+async def test_nobody_of_another_event_can_be_placed_and_a_visitor_goes_back_at_the_close(server: TestServer) -> None:
+    crowd = await assemble(server, 2)
+    other = await assemble(server, 1)  # a second event on the same server
+    mod, stranger = crowd.facilitator, other.people[0]
+    try:
+        rooms = [{"name": "A"}, {"name": "B"}]
+        hosted = await mod.call("breakout.create", {"rooms": [{"name": "A", "host_id": stranger.member_id}]})
+        assert hosted["error"]["code"] == "not_found"
+        created = await mod.call("breakout.create", {"rooms": rooms})
+        round_id, room_a = created["round"]["id"], created["round"]["rooms"][0]["id"]
+        manual = {stranger.member_id: room_a, crowd.people[0].member_id: room_a}
+        refused = await mod.call("breakout.assign", {"round_id": round_id, "mode": "manual", "placement": manual})
+        assert refused["error"]["code"] == "not_found"
+        opened = await mod.call("breakout.open", {"round_id": round_id})
+        await crowd.settled(opened["round"]["placement"])
+        assert stranger.received["room.moved"] == [] and other.room_of[stranger.member_id] == other.plenary
+
+        visit = await mod.call("breakout.visit", {"room_id": room_a})
+        assert visit["ok"], visit
+        await mod.call("breakout.close", {"round_id": round_id, "now": True})
+        back = await mod.wait_for("room.moved", lambda d: d["reason"] == "breakout_close")
+        assert back["room"]["id"] == crowd.plenary
+        live = server.app[LIVE]
+        assert all(c.room_id == crowd.plenary for c in live.connections.values() if c.member.id == mod.member_id)
+    finally:
+        await asyncio.gather(*(c.disconnect() for c in [mod, *crowd.people, other.facilitator, stranger]))
+
+
+async def test_a_new_round_and_an_opening_at_once_leave_one_round_that_closes(server: TestServer) -> None:
+    crowd = await assemble(server, 6)
+    mod = crowd.facilitator
+    second = await join_and_connect(base_url(server), crowd.links[Role.FACILITATOR], "Zweite Moderation")
+    try:
+        created = await mod.call("breakout.create", {"rooms": [{"name": "A"}, {"name": "B"}]})
+        round_id = created["round"]["id"]
+        opened, other = await asyncio.gather(
+            mod.call("breakout.open", {"round_id": round_id}),
+            second.call("breakout.create", {"rooms": [{"name": "C"}]}),
+        )
+        if opened["ok"]:  # the opening came first: no new round while it is open
+            assert other["error"]["code"] == "already_open"
+            await crowd.settled(opened["round"]["placement"])
+            closed = await mod.call("breakout.close", {"round_id": round_id, "now": True})
+            assert closed["ok"], closed
+            await crowd.settled(dict.fromkeys(crowd.room_of, crowd.plenary))
+        else:  # the new round came first: the old draft is not the current one any more
+            assert other["ok"] and opened["error"]["code"] == "no_such_round"
+            assert crowd.server_rooms() == dict.fromkeys(crowd.room_of, crowd.plenary)
+    finally:
+        await asyncio.gather(*(c.disconnect() for c in [mod, second, *crowd.people]))

@@ -42,6 +42,8 @@ async def breakout_create(live: LiveState, conn: Connection, payload: p.Breakout
     for room in payload.rooms:
         if room.field_id is not None and room.field_id not in fields:
             raise NotFound("No such field of action in this event.")
+        if room.host_id is not None:
+            await live.member(conn.event_id, room.host_id)  # NotFound for someone not in the event
         rooms.append(b.BreakoutRoom("", room.name, room.topic, room.field_id, room.capacity, room.host_id))
     rnd = await live.breakouts.create(
         conn.event_id,
@@ -62,6 +64,8 @@ async def breakout_assign(live: LiveState, conn: Connection, payload: p.Breakout
     (everyone chooses), `reuse` (the last round's groups), `rotation` (World Café: hosts stay, the others
     meet new people). Adjust with `breakout.move`; nobody moves before `breakout.open`."""
     rnd = await _current(live, conn, payload.round_id)
+    for member_id in payload.placement or {}:
+        await live.member(conn.event_id, member_id)  # NotFound for someone not in the event
     history = await _history_in(live, conn.event_id, rnd)
     members = live.breakouts.present_participants(conn.event_id)
     command = b.Assign(

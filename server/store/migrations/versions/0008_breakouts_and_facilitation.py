@@ -38,6 +38,7 @@ def upgrade() -> None:
         sa.Column("closes_at", sa.DateTime, nullable=True),
         sa.Column("closed_at", sa.DateTime, nullable=True),
         sa.Column("seq", sa.BigInteger, nullable=False),
+        sa.Column("help_queue", sa.Text, nullable=False, server_default=""),
         sa.UniqueConstraint("event_id", "number", name="uq_breakout_rounds_event_number"),
     )
     op.create_index(
