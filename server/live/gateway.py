@@ -20,6 +20,7 @@ from boards.errors import DomainError, NotFound
 from rooms.members import Member
 from server import protocol as p
 from server.ids import token_hash
+from server.live.audit import audit
 from server.live.limits import Limits, kind_of
 from server.live.state import Connection, LiveState
 from server.settings import Settings
@@ -48,6 +49,7 @@ class EventSpec:
     roles: frozenset[Role]
     handler: Handler
     summary: str
+    audited: bool = False  # the gateway writes the audit log entry once the handler succeeded
 
 
 class Registry:
@@ -57,15 +59,24 @@ class Registry:
         self.specs: dict[str, EventSpec] = {}
 
     def on(
-        self, name: str, *, payload: type[p.Payload], ack: type[p.OkAck], roles: frozenset[Role]
+        self,
+        name: str,
+        *,
+        payload: type[p.Payload],
+        ack: type[p.OkAck],
+        roles: frozenset[Role],
+        audited: bool = False,
     ) -> Callable[..., Handler]:
+        """Register a handler. ``audited``: a facilitator's act that the gateway logs once it succeeded
+        (handlers with details of their own call ``server.live.audit.audit`` themselves)."""
+
         def register(handler: Handler, summary: str | None = None) -> Handler:
             if name in self.specs:
                 raise ValueError(f"event {name!r} registered twice")
             text = summary or (handler.__doc__ or "").strip()
             if not text:
                 raise ValueError(f"event {name!r} needs a summary for the protocol docs")
-            self.specs[name] = EventSpec(name, payload, ack, roles, handler, text)
+            self.specs[name] = EventSpec(name, payload, ack, roles, handler, text, audited)
             return handler
 
         return register
@@ -93,6 +104,10 @@ class Gateway:
         self.live = live
         self.settings = settings
         self.registry = registry
+        # a member's limits, shared by their connections on this node (another tab is no fresh budget)
+        self._limits: dict[str, Limits] = {}
+        self._holders: dict[str, int] = {}  # how many connections hold each member's limits
+        self._member_of: dict[str, str] = {}  # connection → its member, until the endpoint says it closed
         realtime.bind(self.connect, self.disconnect, self.event)
 
     # -- connecting ------------------------------------------------------------------------
@@ -113,17 +128,19 @@ class Gateway:
         except DomainError as exc:
             raise Refused(exc.message, {"code": exc.code, "message": exc.message}) from None
         self.live.remember(member)
-        conn = Connection(
-            sid=sid,
-            member=member,
-            room_id=room.id,
-            limits=Limits(self.settings.rate_per_second, self.settings.rate_burst, self.settings.max_in_flight),
-            projector=view == PROJECTOR_VIEW,
-        )
+        limits = self._limits.get(member.id)
+        if limits is None:
+            settings = self.settings
+            limits = self._limits[member.id] = Limits(
+                settings.rate_per_second, settings.rate_burst, settings.max_in_flight
+            )
+        self._holders[member.id] = self._holders.get(member.id, 0) + 1
+        self._member_of[sid] = member.id
+        conn = Connection(sid=sid, member=member, room_id=room.id, limits=limits, projector=view == PROJECTOR_VIEW)
         try:
             await self.live.attach(conn)
         except BaseException:
-            self.live.detach(sid)  # half attached: undo, the endpoint never counts it connected
+            await self.disconnect(sid)  # half attached: undo, the endpoint never counts it connected
             raise
 
     async def _authenticate(self, cookies: Mapping[str, str], auth: Any) -> Member:
@@ -154,7 +171,13 @@ class Gateway:
         )
 
     async def disconnect(self, sid: str) -> None:
-        self.live.detach(sid)
+        self.live.detach(sid)  # (a removed member's connections were detached already)
+        member_id = self._member_of.pop(sid, None)
+        if member_id is None:
+            return
+        self._holders[member_id] -= 1
+        if not self._holders[member_id]:
+            del self._holders[member_id], self._limits[member_id]
 
     # -- dispatch ----------------------------------------------------------------------------
 
@@ -201,4 +224,7 @@ class Gateway:
         except Exception:
             log.exception("event %s from %s failed", spec.name, conn.sid)
             return error_ack("internal", "The server failed to handle this event; the cause is logged.")
+        if spec.audited:
+            details = payload.model_dump(mode="json", exclude={"board_id"})
+            await audit(self.live, conn, spec.name, getattr(payload, "board_id", None), details)
         return result if isinstance(result, dict) else result.model_dump(mode="json")

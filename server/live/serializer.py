@@ -7,13 +7,20 @@ aggregate ``key`` and returns its outcome once answered. While a batch of an agg
 committed, the commands that arrive for it wait and then go together as the next batch:
 
     decide each on the state the ones before it left  →  commit the batch in one transaction
-    →  apply  →  fan out  →  answer each
+    →  make the new state the one others read  →  answer each  →  fan out
 
 ``commit_batch(key, batch)`` does that for its aggregate and answers each ``Pending`` with data
 (``pending.outcome.set_result(...)``) or with the refusal its command earned. If it raises,
 every command of the batch it left unanswered gets that error: the batch did not happen. A
 busy aggregate so costs one commit and one fan-out per batch instead of per command, and the
 batches grow with the load.
+
+How each aggregate keeps what is not committed from its readers: a board's batch applies each
+command to the cached board as it decides it (the next is decided on its effects), under the
+board's lock, which every reader takes; a failed commit forgets the board, and it is loaded again
+from the store (``server.live.state``). Dots go the same way (``server.live.dots``). A breakout
+round is immutable: its batch decides on new values and the desk keeps the new round only after
+the commit; its members are moved after the answers (``server.live.breakouts``).
 """
 
 from __future__ import annotations

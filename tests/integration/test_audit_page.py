@@ -120,3 +120,19 @@ async def test_only_the_events_own_organizer_sees_the_log(server: TestServer, cr
             assert response.status == 404
     finally:
         await other.close()
+
+
+async def test_moderating_boards_and_votes_is_logged_and_contributing_is_not(server: TestServer, crew: Team) -> None:
+    board_id = (await ok(crew.anna, "room.enter"))["boards"][0]["id"]
+    field_id = crew.event.fields[0].id
+    idea = await ok(crew.anna, "board.idea.create", {"board_id": board_id, "field_id": field_id, "text": "Radweg"})
+    await ok(crew.fac, "board.idea.moderate", {"board_id": board_id, "idea_id": idea["idea"]["id"], "action": "hide"})
+    await ok(crew.fac, "board.phase", {"board_id": board_id, "phase": "vote"})
+    refused = await crew.fac.call("vote.open", {"board_id": board_id, "budget": 5, "cap": 3})  # nothing to vote on
+    assert refused["ok"] is False
+    log = await server.app[STORE].audit_log(crew.event.id)
+    assert [(e.action, e.target) for e in reversed(log)] == [
+        ("board.idea.moderate", board_id),
+        ("board.phase", board_id),
+    ]
+    assert log[0].details["phase"] == "vote" and log[0].member_id == crew.fac.member_id

@@ -367,3 +367,18 @@ async def test_a_new_round_and_an_opening_at_once_leave_one_round_that_closes(se
             assert crowd.server_rooms() == dict.fromkeys(crowd.room_of, crowd.plenary)
     finally:
         await asyncio.gather(*(c.disconnect() for c in [mod, second, *crowd.people]))
+
+
+async def test_a_second_tab_shares_its_members_rate_limit(sqlite_url: str) -> None:
+    srv = await start_server(sqlite_url, rate_burst=5, rate_per_second=0.01)
+    try:
+        _event, links = await make_event(srv.app)
+        anna = await join_and_connect(base_url(srv), links[Role.PARTICIPANT], "Anna")
+        tab = await connect(base_url(srv), anna.token, anna.member_id)
+        answers = [await client.call("breakout.state") for client in (anna, tab, anna, tab, anna, tab)]
+        assert [a["ok"] for a in answers] == [True] * 5 + [False]
+        assert answers[-1]["error"]["code"] == "rate_limited"
+        assert (await anna.call("room.enter"))["ok"]  # another kind of event has a budget of its own
+        await asyncio.gather(anna.disconnect(), tab.disconnect())
+    finally:
+        await srv.close()

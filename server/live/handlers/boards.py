@@ -78,7 +78,7 @@ async def board_sync(live: LiveState, conn: Connection, payload: p.BoardSync) ->
         )
 
 
-@registry.on("board.create", payload=p.BoardCreate, ack=p.BoardCreated, roles=MODERATORS)
+@registry.on("board.create", payload=p.BoardCreate, ack=p.BoardCreated, roles=MODERATORS, audited=True)
 async def board_create(live: LiveState, conn: Connection, payload: p.BoardCreate) -> p.BoardCreated:
     """Add a board to the room: its columns are the event's fields of action, or its own (a free board)."""
     title = clean_text(payload.title, label="The title", min_len=1, max_len=200)
@@ -99,16 +99,17 @@ async def board_view(live: LiveState, conn: Connection, payload: p.BoardView) ->
     async with live.board(payload.board_id, conn.event_id) as board:
         if payload.editing is not None:
             visible_to(board, conn.actor, payload.editing)
+        in_room = board.room_id == conn.room_id
     if conn.viewing is not None and conn.viewing != payload.board_id:
         live.viewers_changed(conn.room_id, conn.viewing)  # the board it looked at before
     conn.viewing, conn.editing = payload.board_id, payload.editing
     live.viewers_changed(conn.room_id, payload.board_id)
-    if conn.role.moderates:  # the room's projector follows its facilitators
+    if conn.role.moderates and in_room:  # the room's projector follows its facilitators (on its own boards)
         await live.present_board(conn.room_id, payload.board_id)
     return p.ViewAck(viewers=[p.BoardViewer.model_validate(v) for v in live.viewers(payload.board_id)])
 
 
-@registry.on("board.present", payload=p.BoardPresent, ack=p.PresentAck, roles=MODERATORS)
+@registry.on("board.present", payload=p.BoardPresent, ack=p.PresentAck, roles=MODERATORS, audited=True)
 async def board_present(live: LiveState, conn: Connection, payload: p.BoardPresent) -> p.PresentAck:
     """Show a board on the room's projector views (not stored). Viewing a board (`board.view`) as a
     facilitator or organizer presents it as well; this presents one without viewing it."""
@@ -181,7 +182,7 @@ async def idea_report(live: LiveState, conn: Connection, payload: p.IdeaReport) 
     return p.SeqAck(seq=outcome.seq)
 
 
-@registry.on("board.idea.moderate", payload=p.IdeaModerate, ack=p.SeqAck, roles=MODERATORS)
+@registry.on("board.idea.moderate", payload=p.IdeaModerate, ack=p.SeqAck, roles=MODERATORS, audited=True)
 async def idea_moderate(live: LiveState, conn: Connection, payload: p.IdeaModerate) -> p.SeqAck:
     """Hide, restore or approve (under pre-moderation) an idea."""
     command = c.ModerateIdea(payload.idea_id, payload.action, utcnow())
@@ -189,7 +190,7 @@ async def idea_moderate(live: LiveState, conn: Connection, payload: p.IdeaModera
     return p.SeqAck(seq=outcome.seq)
 
 
-@registry.on("board.idea.merge", payload=p.IdeaMerge, ack=p.IdeaAck, roles=MODERATORS)
+@registry.on("board.idea.merge", payload=p.IdeaMerge, ack=p.IdeaAck, roles=MODERATORS, audited=True)
 async def idea_merge(live: LiveState, conn: Connection, payload: p.IdeaMerge) -> p.IdeaAck:
     """Merge duplicates into one idea, which keeps their provenance and their dots."""
     command = c.MergeIdeas(payload.target_id, tuple(payload.idea_ids), utcnow())
@@ -267,7 +268,7 @@ async def comment_delete(live: LiveState, conn: Connection, payload: p.CommentDe
     return p.SeqAck(seq=outcome.seq)
 
 
-@registry.on("board.comment.moderate", payload=p.CommentModerate, ack=p.SeqAck, roles=MODERATORS)
+@registry.on("board.comment.moderate", payload=p.CommentModerate, ack=p.SeqAck, roles=MODERATORS, audited=True)
 async def comment_moderate(live: LiveState, conn: Connection, payload: p.CommentModerate) -> p.SeqAck:
     """Hide or restore a comment."""
     outcome = await run_command(
@@ -287,19 +288,19 @@ def _settings_handler(make: Callable[[Any], c.Command]) -> Any:
     return handler
 
 
-registry.on("board.phase", payload=p.BoardPhase, ack=p.SeqAck, roles=MODERATORS)(
+registry.on("board.phase", payload=p.BoardPhase, ack=p.SeqAck, roles=MODERATORS, audited=True)(
     _settings_handler(lambda x: c.SetPhase(Phase(x.phase), utcnow(), silent=x.silent)),
     summary="Set the board's phase: collect (optionally silent), cluster, vote, discuss, closed.",
 )
-registry.on("board.reveal", payload=p.BoardReveal, ack=p.SeqAck, roles=MODERATORS)(
+registry.on("board.reveal", payload=p.BoardReveal, ack=p.SeqAck, roles=MODERATORS, audited=True)(
     _settings_handler(lambda x: c.RevealIdeas(utcnow())),
     summary="End a silent collection: everyone sees every idea.",
 )
-registry.on("board.lock", payload=p.BoardLock, ack=p.SeqAck, roles=MODERATORS)(
+registry.on("board.lock", payload=p.BoardLock, ack=p.SeqAck, roles=MODERATORS, audited=True)(
     _settings_handler(lambda x: c.SetLock(x.locked, utcnow())),
     summary="Lock (read-only) or unlock the board.",
 )
-registry.on("board.premoderation", payload=p.BoardPremoderation, ack=p.SeqAck, roles=MODERATORS)(
+registry.on("board.premoderation", payload=p.BoardPremoderation, ack=p.SeqAck, roles=MODERATORS, audited=True)(
     _settings_handler(lambda x: c.SetPremoderation(x.on, utcnow())),
     summary="Switch pre-moderation: new ideas of participants wait for approval. Off approves what waits.",
 )

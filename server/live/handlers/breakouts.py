@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from boards.errors import NotFound
-from boards.model import IdeaStatus
 from rooms import breakouts as b
 from server import protocol as p
 from server.ids import utcnow
@@ -15,6 +14,7 @@ from server.live.breakouts import round_out
 from server.live.gateway import CONTRIBUTORS, EVERYONE, MODERATORS
 from server.live.handlers.common import registry
 from server.live.state import Connection, LiveState
+from server.live.views import is_public
 
 
 def _out(conn: Connection, rnd: b.BreakoutRound) -> p.RoundOut:
@@ -214,18 +214,20 @@ async def breakout_rotate(live: LiveState, conn: Connection, payload: p.Breakout
 
 @registry.on("breakout.results", payload=p.BreakoutResults, ack=p.BreakoutResultsAck, roles=EVERYONE)
 async def breakout_results(live: LiveState, conn: Connection, payload: p.BreakoutResults) -> p.BreakoutResultsAck:
-    """What each room of a round produced: its boards and how many visible ideas they hold. Read the
-    boards with `board.sync` (from the plenary too: everyone may read every board of the event)."""
+    """What each room of a round produced: its boards and how many of the ideas posted there during the
+    round everyone sees now (a World Café table keeps its board over several rounds). Read the boards with
+    `board.sync` (from the plenary too: everyone may read every board of the event)."""
     rounds = await live.store.rounds_of(conn.event_id)
     rnd = next((r for r in rounds if r.id == payload.round_id), None)
     if rnd is None:
         raise NotFound("No such breakout round in this event.", code="no_such_round")
+    of_round = {row["id"] for row in await live.store.ideas_of_round(rnd.id)}
     rooms: list[dict[str, Any]] = []
     for room in rnd.rooms:
         boards = []
         for board_id in await live.board_ids(room.id):
             board = await live.load(board_id)
-            visible = sum(1 for i in board.ideas.values() if i.live and i.status is IdeaStatus.VISIBLE)
+            visible = sum(1 for i in board.ideas.values() if i.id in of_round and is_public(i, board.settings))
             boards.append({"id": board.id, "title": board.title, "ideas": visible})
         rooms.append({"room_id": room.id, "name": room.name, "boards": boards})
     return p.BreakoutResultsAck.model_validate({"round_id": rnd.id, "rooms": rooms})

@@ -29,7 +29,7 @@ async def _session_ack(
     return p.SessionAck.model_validate({"seq": outcome.seq, "session": outcome.view})
 
 
-@registry.on("vote.open", payload=p.VoteOpen, ack=p.SessionAck, roles=MODERATORS)
+@registry.on("vote.open", payload=p.VoteOpen, ack=p.SessionAck, roles=MODERATORS, audited=True)
 async def vote_open(live: LiveState, conn: Connection, payload: p.VoteOpen) -> p.SessionAck:
     """Open a dot-voting round on the board, on columns, clusters or chosen ideas. Only in the vote
     phase (else `wrong_phase`: switch with `board.phase` first) and while no other round is open.
@@ -47,7 +47,7 @@ async def vote_open(live: LiveState, conn: Connection, payload: p.VoteOpen) -> p
     return await _session_ack(live, conn, payload.board_id, command, command.session_id)
 
 
-@registry.on("vote.change", payload=p.VoteChange, ack=p.SessionAck, roles=MODERATORS)
+@registry.on("vote.change", payload=p.VoteChange, ack=p.SessionAck, roles=MODERATORS, audited=True)
 async def vote_change(live: LiveState, conn: Connection, payload: p.VoteChange) -> p.SessionAck:
     """Change the budget or cap of the open vote (never below what is cast)."""
     command = c.ChangeVote(payload.session_id, utcnow(), budget=payload.budget, cap=payload.cap)
@@ -55,21 +55,21 @@ async def vote_change(live: LiveState, conn: Connection, payload: p.VoteChange) 
     return await _session_ack(live, conn, payload.board_id, command, payload.session_id, fresh=True)
 
 
-@registry.on("vote.extend", payload=p.VoteExtend, ack=p.SessionAck, roles=MODERATORS)
+@registry.on("vote.extend", payload=p.VoteExtend, ack=p.SessionAck, roles=MODERATORS, audited=True)
 async def vote_extend(live: LiveState, conn: Connection, payload: p.VoteExtend) -> p.SessionAck:
     """Give the open vote more time (or a timer)."""
     command = c.ExtendVote(payload.session_id, payload.seconds, utcnow())
     return await _session_ack(live, conn, payload.board_id, command, payload.session_id)
 
 
-@registry.on("vote.close", payload=p.VoteClose, ack=p.SessionAck, roles=MODERATORS)
+@registry.on("vote.close", payload=p.VoteClose, ack=p.SessionAck, roles=MODERATORS, audited=True)
 async def vote_close(live: LiveState, conn: Connection, payload: p.VoteClose) -> p.SessionAck:
     """Close the open vote; with `reveal`, show the results at once."""
     command = c.CloseVote(payload.session_id, utcnow(), reveal=payload.reveal)
     return await _session_ack(live, conn, payload.board_id, command, payload.session_id, fresh=True)
 
 
-@registry.on("vote.reveal", payload=p.VoteReveal, ack=p.SessionAck, roles=MODERATORS)
+@registry.on("vote.reveal", payload=p.VoteReveal, ack=p.SessionAck, roles=MODERATORS, audited=True)
 async def vote_reveal(live: LiveState, conn: Connection, payload: p.VoteReveal) -> p.SessionAck:
     """Reveal a vote's ranking (closing it first if open): overall and per field, ties marked."""
     command = c.RevealVote(payload.session_id, utcnow())
