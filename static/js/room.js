@@ -56,7 +56,9 @@ class RoomPage {
     this.status = byId("conn-status");
     this.heading = byId("room-heading");
     this.roomName = byId("room-name");
-    this.eventTitle = document.title;
+    // The page's title is "<room> – <event> – werkstatt"; the room part follows the page's room.
+    const initialRoom = `${this.roomName.textContent} – `;
+    this.eventTitle = document.title.startsWith(initialRoom) ? document.title.slice(initialRoom.length) : document.title;
     this.noToken = byId("no-token");
     this.me = byId("me");
     this.presenceList = byId("presence-list");
@@ -478,7 +480,7 @@ class RoomPage {
     const breakout = view.room.kind === "breakout";
     const name = breakout ? t("room.breakout", { name: view.room.name }) : t("room.plenary");
     this.roomName.textContent = name;
-    document.title = `${name}: ${this.eventTitle}`;
+    document.title = `${name} – ${this.eventTitle}`;
     this.presence.reset(view.presence);
     for (const member of view.presence) this.names.set(member.id, member.pseudonym);
     this.renderPresence();

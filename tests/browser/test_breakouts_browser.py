@@ -148,6 +148,7 @@ def test_a_breakout_round_from_the_plenary_to_the_rooms_and_back_with_results(
     expect(anna.locator("#announcer")).to_contain_text(DE["client.announce.in_breakout"].format(name="Radwege"))
     expect(ben.locator("#announcer")).to_contain_text(DE["client.announce.in_breakout"].format(name="Schulhof"))
     expect(heading(ben)).to_be_focused()  # the page changed under the keyboard: it starts at the heading
+    expect(ben).to_have_title("Gruppenraum: Schulhof – Gruppenräume Aalen – werkstatt")
     expect(ben.locator("#presence-count")).to_have_text("1")
     expect(ben.get_by_role("tab")).to_have_text(["Schulhof"])  # the room's own board
     expect(mod.locator("#breakout-round-heading")).to_have_text(
