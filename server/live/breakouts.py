@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -58,8 +59,11 @@ class RoundCommand:
     command: b.BreakoutCommand
 
 
-def round_out(rnd: b.BreakoutRound, member_id: str | None, moderates: bool) -> dict[str, Any]:
-    """The round as a member sees it (``protocol.RoundOut``): who is where only for moderators."""
+def round_out(
+    rnd: b.BreakoutRound, member_id: str | None, moderates: bool, names: Mapping[str, Member] | None = None
+) -> dict[str, Any]:
+    """The round as a member sees it (``protocol.RoundOut``): who is where (and their pseudonyms, from
+    ``names``) only for moderators."""
     sizes = rnd.sizes()
     return {
         "id": rnd.id,
@@ -87,9 +91,21 @@ def round_out(rnd: b.BreakoutRound, member_id: str | None, moderates: bool) -> d
         "seq": rnd.seq,
         "my_room": rnd.placement.get(member_id) if member_id else None,
         "asked_help": member_id in rnd.help_queue if member_id else False,
+        "my_preferences": list(rnd.preferences.get(member_id, ())) if member_id else [],
         "placement": dict(rnd.placement) if moderates else None,
         "help_queue": list(rnd.help_queue) if moderates else None,
+        "names": _names(rnd, names) if moderates else None,
     }
+
+
+def _names(rnd: b.BreakoutRound, members: Mapping[str, Member] | None) -> dict[str, str]:
+    members = members or {}
+    named = {}
+    for member_id in (*rnd.placement, *rnd.help_queue):
+        member = members.get(member_id)
+        if member is not None:
+            named[member_id] = member.pseudonym
+    return named
 
 
 def _iso(moment: Any) -> str | None:
@@ -358,8 +374,16 @@ class BreakoutDesk:
         rnd = self.rounds.get(event_id)
         if rnd is None:
             return
-        forms = Forms(public=round_out(rnd, None, False), moderated=round_out(rnd, None, True))
+        names = await self.members(event_id)
+        forms = Forms(public=round_out(rnd, None, False), moderated=round_out(rnd, None, True, names))
         await self.live.fanout.publish_forms(event_channel(event_id), "breakout.changed", forms)
+
+    async def members(self, event_id: str) -> Mapping[str, Member]:
+        """The event's members by id, to name them (the node's cache, loaded if need be)."""
+        cache = self.live.members.get(event_id)
+        if cache is None:
+            cache = self.live.members[event_id] = await self.live.store.members_of(event_id)
+        return cache
 
     def present_participants(self, event_id: str) -> tuple[str, ...]:
         """The participants connected to this node in the event (each once), for ``Open``."""

@@ -113,11 +113,17 @@ class RoundOut(Out):
     seq: int
     my_room: str | None = Field(None, description="Your room in this round (placed or previewed); null: the plenary.")
     asked_help: bool = Field(False, description="You are in the queue for a facilitator.")
+    my_preferences: list[str] = Field(
+        default_factory=list, description="Your ranked topic choices in this round (preference mode), best first."
+    )
     placement: dict[str, str] | None = Field(
         None, description="Facilitators and organizers only: member id → room id for everyone placed."
     )
     help_queue: list[str] | None = Field(
         None, description="Facilitators and organizers only: who asks for help, first first."
+    )
+    names: dict[str, str] | None = Field(
+        None, description="Facilitators and organizers only: the pseudonym of everyone in `placement` and `help_queue`."
     )
 
 

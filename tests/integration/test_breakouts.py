@@ -104,6 +104,7 @@ async def test_300_participants_in_30_rooms_are_always_in_exactly_one(server: Te
         assert opened["ok"] and opened["round"]["status"] == "open", opened
         placement = opened["round"]["placement"]
         assert set(placement) == set(crowd.room_of)
+        assert set(opened["round"]["names"]) == set(placement)  # the console can name everyone
         await crowd.settled(placement)
         someone = crowd.people[0]
         assert (await someone.call("room.enter"))["room"]["id"] == placement[someone.member_id]
@@ -382,3 +383,27 @@ async def test_a_second_tab_shares_its_members_rate_limit(sqlite_url: str) -> No
         await asyncio.gather(anna.disconnect(), tab.disconnect())
     finally:
         await srv.close()
+
+
+async def test_topic_choices_are_kept_and_honoured(server: TestServer) -> None:
+    crowd = await assemble(server, 6)
+    mod = crowd.facilitator
+    try:
+        created = await mod.call(
+            "breakout.create",
+            {"rooms": [{"name": "Mobilität"}, {"name": "Bildung"}, {"name": "Umwelt"}], "mode": "preference"},
+        )
+        round_id = created["round"]["id"]
+        rooms = [r["id"] for r in created["round"]["rooms"]]
+        for n, client in enumerate(crowd.people):
+            choice = [rooms[n % 3], rooms[(n + 1) % 3]]
+            assert (await client.call("breakout.prefer", {"round_id": round_id, "room_ids": choice}))["ok"]
+        again = await crowd.people[4].call("breakout.state")  # after a reload, say
+        assert again["round"]["my_preferences"] == [rooms[1], rooms[2]]
+        preview = await mod.call("breakout.assign", {"round_id": round_id, "mode": "preference", "seed": 2})
+        placement = preview["round"]["placement"]
+        assert all(placement[c.member_id] == rooms[n % 3] for n, c in enumerate(crowd.people))  # every first choice
+        bad = await crowd.people[0].call("breakout.prefer", {"round_id": round_id, "room_ids": [rooms[0], rooms[0]]})
+        assert bad["error"]["code"] == "duplicate_room"
+    finally:
+        await asyncio.gather(*(c.disconnect() for c in [mod, *crowd.people]))

@@ -17,13 +17,14 @@ from server.live.state import Connection, LiveState
 from server.live.views import is_public
 
 
-def _out(conn: Connection, rnd: b.BreakoutRound) -> p.RoundOut:
-    return p.RoundOut.model_validate(round_out(rnd, conn.member.id, conn.role.moderates))
+async def _out(live: LiveState, conn: Connection, rnd: b.BreakoutRound) -> p.RoundOut:
+    names = await live.breakouts.members(conn.event_id) if conn.role.moderates else None
+    return p.RoundOut.model_validate(round_out(rnd, conn.member.id, conn.role.moderates, names))
 
 
 async def _run(live: LiveState, conn: Connection, round_id: str, command: b.BreakoutCommand) -> p.RoundAck:
     rnd = await live.breakouts.run(conn.event_id, conn.actor, round_id, command)
-    return p.RoundAck(round=_out(conn, rnd))
+    return p.RoundAck(round=await _out(live, conn, rnd))
 
 
 async def _current(live: LiveState, conn: Connection, round_id: str) -> b.BreakoutRound:
@@ -54,7 +55,7 @@ async def breakout_create(live: LiveState, conn: Connection, payload: p.Breakout
         countdown_s=payload.countdown_s,
     )
     await audit(live, conn, "breakout.create", rnd.id, {"rooms": len(rnd.rooms), "mode": rnd.mode.value})
-    return p.RoundAck(round=_out(conn, rnd))
+    return p.RoundAck(round=await _out(live, conn, rnd))
 
 
 @registry.on("breakout.assign", payload=p.BreakoutAssign, ack=p.RoundAck, roles=MODERATORS)
@@ -197,7 +198,7 @@ async def breakout_visit(live: LiveState, conn: Connection, payload: p.BreakoutV
 async def breakout_state(live: LiveState, conn: Connection, _payload: p.BreakoutState) -> p.BreakoutStateAck:
     """The event's current round (or the last one) as you may see it: facilitators see who is where."""
     rnd = await live.breakouts.current(conn.event_id)
-    return p.BreakoutStateAck(round=None if rnd is None else _out(conn, rnd))
+    return p.BreakoutStateAck(round=None if rnd is None else await _out(live, conn, rnd))
 
 
 @registry.on("breakout.rotate", payload=p.BreakoutOpen, ack=p.RoundAck, roles=MODERATORS)
@@ -209,7 +210,7 @@ async def breakout_rotate(live: LiveState, conn: Connection, payload: p.Breakout
     members = live.breakouts.present_participants(conn.event_id)
     new = await live.breakouts.rotate(rnd, history, members)
     await audit(live, conn, "breakout.rotate", new.id, {"after": rnd.id})
-    return p.RoundAck(round=_out(conn, new))
+    return p.RoundAck(round=await _out(live, conn, new))
 
 
 @registry.on("breakout.results", payload=p.BreakoutResults, ack=p.BreakoutResultsAck, roles=EVERYONE)
