@@ -81,7 +81,7 @@ export class HandToggle {
    */
   render(shown, up, place) {
     this.up = up;
-    this.button.hidden = !shown;
+    byId("hand-row").hidden = !shown;
     this.button.setAttribute("aria-pressed", String(up));
     this.place.hidden = !shown || !up;
     this.place.textContent = up && place > 0 ? this.t("hand.place", { place }) : "";

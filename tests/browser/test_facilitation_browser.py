@@ -52,9 +52,7 @@ def open_console(page: Any) -> Any:
     return console
 
 
-def test_chat_questions_broadcast_and_hands_with_a_keyboard_only_participant(
-    new_context: Any, make_event: Any
-) -> None:
+def test_chat_questions_broadcast_and_hands_with_a_keyboard_only_participant(new_context: Any, make_event: Any) -> None:
     links = make_event("Bürgerwerkstatt Jena", ["Mobilität", "Bildung"])
     mod_context, mod_watch = new_context(viewport=LAPTOP)
     mod = join(mod_context, links["facilitator"], "Moderation Mia")
@@ -120,7 +118,9 @@ def test_chat_questions_broadcast_and_hands_with_a_keyboard_only_participant(
         banner = page.locator("#broadcasts .broadcast")
         expect(banner).to_have_count(1)
         expect(banner.locator(".broadcast-text")).to_have_text("In 5 Minuten geht es im Plenum weiter.")
-        expect(banner.locator(".broadcast-from")).to_have_text(DE["client.broadcast.from"].format(name="Moderation Mia"))
+        expect(banner.locator(".broadcast-from")).to_have_text(
+            DE["client.broadcast.from"].format(name="Moderation Mia")
+        )
     assert_accessible(anna, "a broadcast (participant)")
 
     # -- Ben raises his hand with the keyboard; the facilitator gives him the floor ----------
