@@ -60,7 +60,7 @@ export class AgendaLine {
     this.root.hidden = !step;
     if (!step) return;
     this.title.textContent = step.title;
-    this.kind.textContent = kindName(this.t, step.kind);
+    this.kind.textContent = `(${kindName(this.t, step.kind)})`;
     this.root.dataset.kind = step.kind;
   }
 }

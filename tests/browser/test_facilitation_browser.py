@@ -73,6 +73,8 @@ def test_chat_questions_broadcast_and_hands_with_a_keyboard_only_participant(new
     expect(ben_chat.locator(".chat-text")).to_have_text("Hallo zusammen! <b>kein HTML</b>")
     expect(ben_chat.locator(".chat-author")).to_have_text("Anna")
     expect(ben_chat.locator("b")).to_have_count(0)
+    # announced to those not in the chat, once, by name
+    expect(mod.locator("#announcer")).to_contain_text(DE["client.chat.announce_one"].format(name="Anna"))
 
     tab_until(ben, lambda f: f["id"] == "chat-text", limit=60, backwards=True)
     ben.keyboard.type("Hallo Anna, ich bin dabei.")
@@ -188,6 +190,9 @@ def test_a_timer_counts_down_alike_on_pages_with_skewed_clocks(new_context: Any,
     console.get_by_role("button", name=DE["client.timer.start"]).click()
     for page in (mod, ahead, behind):
         expect(page.locator("#timer-event")).to_have_attribute("data-status", "running")
+    expect(behind.locator("#announcer")).to_contain_text(
+        DE["client.timer.announce.started"].format(name=DE["client.timer.event"], time="2:00")
+    )
     deadline = int(mod.locator("#timer-event").get_attribute("data-deadline-ms") or 0)
     assert deadline > 0
     time.sleep(0.3)  # a tick or more of every page's countdown
@@ -218,6 +223,8 @@ def test_a_timer_counts_down_alike_on_pages_with_skewed_clocks(new_context: Any,
     assert abs(left_ahead - left_behind) < 500
     assert 170_000 < left_ahead <= 180_000
     assert_accessible(ahead, "a running timer (participant)")
+    shoot_both(behind, "facilitation-timer-participant")
+    shoot_both(mod, "facilitation-timer-facilitator")
     console.get_by_role("button", name=DE["client.timer.reset"]).click()
     for page in (ahead, behind):
         expect(page.locator("#timer-event")).to_be_hidden()
@@ -244,7 +251,7 @@ def test_agenda_spotlight_and_removing_a_participant(new_context: Any, make_even
     expect(console.locator("#agenda-steps li").first).to_contain_text("Ideen sammeln")
     console.get_by_role("button", name=f"{DE['client.agenda.set_current']}: Ideen sammeln").click()
     expect(anna.locator("#agenda-now-title")).to_have_text("Ideen sammeln")
-    expect(anna.locator("#agenda-now-kind")).to_have_text(DE["client.agenda.kind.plenary"])
+    expect(anna.locator("#agenda-now-kind")).to_have_text(f"({DE['client.agenda.kind.plenary']})")
     console.get_by_role("button", name=DE["client.agenda.next"]).click()
     expect(anna.locator("#agenda-now-title")).to_have_text("Begrüßung")
     assert_accessible(mod, "the agenda editor")
@@ -259,6 +266,9 @@ def test_agenda_spotlight_and_removing_a_participant(new_context: Any, make_even
     expect(anna.get_by_role("tab", name="Zweite Runde")).to_have_attribute("aria-selected", "false")
     console.get_by_role("button", name=DE["client.spotlight.start"]).click()
     expect(anna.get_by_role("tab", name="Zweite Runde")).to_have_attribute("aria-selected", "true")
+    expect(anna.locator("#announcer")).to_contain_text(DE["client.spotlight.announce"].format(name="Moderation Mia"))
+    assert_accessible(anna, "the agenda's step and a board in the spotlight (participant)")
+    shoot_both(anna, "facilitation-agenda-participant")
     expect(console.get_by_role("button", name=DE["client.spotlight.end"])).to_be_visible()
 
     # -- removing Anna, after a confirmation ---------------------------------------------------
@@ -274,4 +284,60 @@ def test_agenda_spotlight_and_removing_a_participant(new_context: Any, make_even
     assert_accessible(anna, "removed from the event")
 
     for who, watch in (("the facilitator", mod_watch), ("Anna", anna_watch)):
+        assert_no_page_faults(watch, who)
+
+
+def test_in_a_breakout_room_the_chat_and_the_timer_are_the_rooms(new_context: Any, make_event: Any) -> None:
+    links = make_event("Gruppenchat Heidenheim", ["Mobilität", "Bildung"])
+    mod_context, mod_watch = new_context(viewport=LAPTOP)
+    mod = join(mod_context, links["facilitator"], "Moderation Mia")
+    people = {}
+    for name in ("Anna", "Cem", "Ben"):
+        context, watch = new_context(viewport=LAPTOP)
+        people[name] = (join(context, links["participant"], name), watch)
+    anna, cem, ben = people["Anna"][0], people["Cem"][0], people["Ben"][0]
+    anna.get_by_label(DE["client.chat.label"]).fill("Noch im Plenum")
+    anna.get_by_role("button", name=DE["client.chat.send"]).click()
+    expect(ben.locator("#chat-list .chat-message")).to_have_count(1)
+
+    # -- two breakout rooms: Anna and Cem in "Radwege", Ben in "Schulhof" ----------------------
+    mod.locator("#breakout-console summary").click()
+    mod.get_by_label(DE["client.breakout.count"]).fill("2")
+    mod.get_by_label(DE["client.breakout.room_name"].format(index=1)).fill("Radwege")
+    mod.get_by_label(DE["client.breakout.room_name"].format(index=2)).fill("Schulhof")
+    mod.get_by_label(DE["client.breakout.countdown_s"]).fill("10")
+    mod.get_by_role("button", name=DE["client.breakout.create"]).click()
+    for name, room in (("Anna", "Radwege"), ("Cem", "Radwege"), ("Ben", "Schulhof")):
+        mod.get_by_label(DE["client.breakout.room_for"].format(name=name)).select_option(label=room)
+    mod.get_by_role("button", name=DE["client.breakout.open"]).click()
+    for page, room in ((anna, "Radwege"), (cem, "Radwege"), (ben, "Schulhof")):
+        expect(page.locator("#room-heading")).to_contain_text(DE["client.room.breakout"].format(name=room))
+
+    # -- the chat is the room's: the plenary's stays behind, Ben's room does not hear Radwege ----
+    for page in (anna, cem, ben):
+        expect(page.locator("#chat-list .chat-message")).to_have_count(0)
+        expect(page.locator("#chat-empty")).to_be_visible()
+    anna.get_by_label(DE["client.chat.label"]).fill("Hallo Radwege")
+    anna.get_by_role("button", name=DE["client.chat.send"]).click()
+    expect(cem.locator("#chat-list .chat-text")).to_have_text(["Hallo Radwege"])
+    expect(ben.locator("#chat-list .chat-message")).to_have_count(0)
+
+    # -- the facilitator visits Radwege and starts the room's own timer -------------------------
+    mod.get_by_role("button", name=f"{DE['client.breakout.visit']} (Radwege)").click()
+    expect(mod.locator("#room-heading")).to_contain_text(DE["client.room.breakout"].format(name="Radwege"))
+    expect(mod.locator("#chat-list .chat-text")).to_have_text(["Hallo Radwege"])
+    console = open_console(mod)
+    expect(console.get_by_label(DE["client.timer.target"])).to_have_value("room")
+    console.get_by_label(DE["client.timer.minutes"], exact=True).fill("3")
+    console.get_by_role("button", name=DE["client.timer.start"]).click()
+    for page in (anna, cem):
+        expect(page.locator("#timer-room")).to_have_attribute("data-status", "running")
+        expect(page.locator("#timer-room .timer-name")).to_have_text(DE["client.timer.room"])
+        expect(page.locator("#timer-event")).to_be_hidden()
+    expect(ben.locator("#timers")).to_be_hidden()
+    assert_accessible(anna, "a breakout room with its chat and timer (participant)")
+    assert_accessible(mod, "visiting a breakout room (facilitator)")
+    shoot_both(anna, "facilitation-breakout-participant")
+
+    for who, watch in [("the facilitator", mod_watch)] + [(name, w) for name, (_p, w) in people.items()]:
         assert_no_page_faults(watch, who)
