@@ -15,7 +15,7 @@ import { BroadcastBanner, HandToggle } from "./facilitation-bar.js";
 import { FacilitationConsole } from "./facilitation-console.js";
 import { ChatCues, ChatLog, currentStep, handUp, QuestionBoard, timerCue, timerRemaining } from "./facilitation-model.js";
 import { errorMessage } from "./i18n.js";
-import { CLIENT_EVENTS, MODERATOR_ROLES, SERVER_EVENTS } from "./protocol.js";
+import { CLIENT_EVENTS, CONTRIBUTOR_ROLES, MODERATOR_ROLES, SERVER_EVENTS } from "./protocol.js";
 import { QuestionsPanel } from "./questions-panel.js";
 import { TimerControls, TimerDisplay } from "./timer-view.js";
 
@@ -217,6 +217,10 @@ export class Facilitation {
     this.room = ack.room;
     if (!this.moderator) this.console.root.remove();
     else this.console.root.hidden = false;
+    // Observers read the chat and the questions; writing is for contributors (as on the server).
+    const contributor = CONTRIBUTOR_ROLES.includes(ack.me.role);
+    this.chatPanel.form.hidden = !contributor;
+    this.questionsPanel.form.hidden = !contributor;
     await Promise.all([this.loadState(), this.loadChat(), this.loadQuestions()]);
   }
 
