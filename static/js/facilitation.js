@@ -238,6 +238,12 @@ export class Facilitation {
     await Promise.all([this.loadState(), this.loadChat()]);
   }
 
+  /** The board in the spotlight when it is one of the page's room, else null. */
+  spotlitHere() {
+    const spotlight = this.spotlight;
+    return spotlight?.board_id && spotlight.room_id === this.room?.id ? spotlight.board_id : null;
+  }
+
   /** The server's clock was measured: the countdowns are right now. */
   clockSynced() {
     this.display.show(this.eventTimer, this.roomTimer);

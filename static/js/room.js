@@ -446,11 +446,17 @@ class RoomPage {
     // Others never need the console; out of the page, its controls are out of everyone's way.
     if (!moderator) this.console.root.remove();
     const from = this.room;
-    const active = this.showRoom(ack);
+    let active = this.showRoom(ack);
     if (from && from.id !== ack.room.id) this.arrived(ack.room, ""); // moved while the connection was away
     await this.breakouts.entered(ack);
     await this.facilitation.entered(ack);
     this.renderPresence(); // with the facilitators' buttons, now that the role is known
+    const spotlit = this.facilitation.spotlitHere(); // a board in the spotlight is the one to show
+    if (spotlit && spotlit !== active && this.boards.has(spotlit)) {
+      this.boards.active = spotlit;
+      active = spotlit;
+      this.renderTabs();
+    }
     if (active) await this.showBoard(active, true);
   }
 

@@ -269,6 +269,10 @@ def test_agenda_spotlight_and_removing_a_participant(new_context: Any, make_even
     expect(anna.locator("#announcer")).to_contain_text(DE["client.spotlight.announce"].format(name="Moderation Mia"))
     assert_accessible(anna, "the agenda's step and a board in the spotlight (participant)")
     shoot_both(anna, "facilitation-agenda-participant")
+    anna.reload()  # the spotlight holds after a reload
+    expect(anna.locator("#conn-status")).to_have_attribute("data-state", "online")
+    expect(anna.get_by_role("tab", name="Zweite Runde")).to_have_attribute("aria-selected", "true")
+    expect(anna.locator("#agenda-now-title")).to_have_text("Begrüßung")
     expect(console.get_by_role("button", name=DE["client.spotlight.end"])).to_be_visible()
 
     # -- removing Anna, after a confirmation ---------------------------------------------------
