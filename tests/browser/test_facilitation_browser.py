@@ -83,7 +83,26 @@ def test_chat_questions_broadcast_and_hands_with_a_keyboard_only_participant(new
     expect(ben.locator("#chat-text")).to_have_value("")
     expect(mod.locator("#chat-list .chat-message")).to_have_count(2)
     # a facilitator may hide a message and silence its author
-    expect(mod.get_by_role("button", name=DE["client.chat.silence"].format(name="Anna"))).to_be_visible()
+    mod.get_by_role("button", name=DE["client.chat.silence"].format(name="Anna")).first.click()
+    expect(anna.locator("#chat-silenced")).to_be_visible()
+    expect(anna.locator("#announcer")).to_contain_text(DE["client.chat.you_silenced"])
+    anna.get_by_label(DE["client.chat.label"]).fill("Darf ich noch?")
+    anna.get_by_role("button", name=DE["client.chat.send"]).click()
+    expect(anna.locator("#chat-error")).to_have_text(DE["client.error.silenced"])
+    assert_accessible(anna, "a silenced chat (participant)")
+    mod.get_by_role("button", name=DE["client.chat.unsilence"].format(name="Anna")).first.click()
+    expect(anna.locator("#chat-silenced")).to_be_hidden()
+    anna.get_by_label(DE["client.chat.label"]).fill("")
+    # hiding a message takes it from the others' view; showing it again brings it back in its place
+    sent = ben.locator("#chat-list time").nth(1).inner_text()
+    hide_name = DE["client.chat.hide_label"].format(name="Ben", time=sent)
+    mod.get_by_role("button", name=hide_name).click()
+    expect(anna.locator("#chat-list .chat-message")).to_have_count(1)
+    expect(ben.locator("#chat-list .chat-message.is-hidden")).to_have_count(1)  # its author still sees it
+    mod.get_by_role("button", name=DE["client.chat.unhide_label"].format(name="Ben", time=sent)).click()
+    expect(anna.locator("#chat-list .chat-text")).to_have_text(
+        ["Hallo zusammen! <b>kein HTML</b>", "Hallo Anna, ich bin dabei."]
+    )
 
     # -- a question, asked anonymously by Anna, upvoted by Ben -------------------------------
     anna.get_by_label(DE["client.questions.label"]).fill("Wann fährt der Bus am Wochenende öfter?")
