@@ -29,7 +29,8 @@ import { remaining } from "./clock.js";
 
 /**
  * How much time a timer has left at the server's time `serverNowMs`: counted to `deadline_ms`
- * while it runs, the paused remainder while paused, 0 when idle or finished.
+ * while it runs (never more than its length), the paused remainder while paused, 0 when idle or
+ * finished.
  *
  * @param {Timer} timer
  * @param {number} serverNowMs
@@ -37,7 +38,10 @@ import { remaining } from "./clock.js";
  */
 export function timerRemaining(timer, serverNowMs) {
   if (timer.status === "running" && typeof timer.deadline_ms === "number") {
-    return remaining(timer.deadline_ms, serverNowMs);
+    const left = remaining(timer.deadline_ms, serverNowMs);
+    // A clock estimated a few ms ahead would show a 2-minute timer as 2:01 at its start: a run
+    // never has more left than its length.
+    return timer.duration_ms > 0 ? Math.min(left, timer.duration_ms) : left;
   }
   if (timer.status === "paused") return Math.max(0, timer.remaining_ms ?? 0);
   return 0;

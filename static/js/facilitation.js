@@ -365,8 +365,9 @@ export class Facilitation {
     if (!cue) return;
     const name = timer.scope === "event" ? this.t("timer.event") : this.t("timer.room");
     const time = formatCountdown(timerRemaining(timer, this.display.serverNow()));
-    if (cue === "started") this.page.say(this.t("timer.announce.started", { name, time }));
-    else if (cue === "paused") this.page.say(this.t("timer.announce.paused", { name, time }));
+    if (cue === "started") {
+      this.page.say(this.t("timer.announce.started", { name, time: formatCountdown(timer.duration_ms) }));
+    } else if (cue === "paused") this.page.say(this.t("timer.announce.paused", { name, time }));
     else if (cue === "resumed") this.page.say(this.t("timer.announce.resumed", { name, time }));
     else if (cue === "extended") this.page.say(this.t("timer.announce.extended", { name, time }));
     else if (cue === "warning") this.page.say(this.t("timer.announce.warning", { name, time }));

@@ -31,6 +31,7 @@ test("a running timer counts to its deadline on the server's clock, a paused one
   assert.equal(timerRemaining(running, 1_000_000_000), 120000);
   assert.equal(timerRemaining(running, 1_000_119_750), 250);
   assert.equal(timerRemaining(running, 1_000_200_000), 0, "never below 0");
+  assert.equal(timerRemaining(running, 999_999_990), 120000, "never above its length (a clock a little behind)");
   assert.equal(timerRemaining(timer({ status: "paused", remaining_ms: 42000 }), 5), 42000);
   assert.equal(timerRemaining(timer({ status: "finished", deadline_ms: 5 }), 1), 0);
   assert.equal(timerShown(timer()), false);
