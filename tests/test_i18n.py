@@ -186,7 +186,7 @@ NUMBERS = {
 }
 TEXTS = {
     *("cluster", "event", "field", "id", "idea", "message", "name", "names", "phase", "place", "role", "room"),
-    *("mode", "status", "text", "time", "title", "topic"),
+    *("kind", "mode", "status", "text", "time", "title", "topic"),
 }
 # Messages with a number that are not plural messages, and why no noun agrees with that number.
 NOT_PLURAL = {

@@ -21,14 +21,6 @@ import { CLIENT_EVENTS, MODERATOR_ROLES } from "./protocol.js";
 /** @typedef {import("./i18n.js").Translate} Translate */
 /** @typedef {{id: string, name: string, kind: string}} Room */
 
-/**
- * The server's time, answered as `{ok: true, now_ms}`.
- * TODO(clock.sync): the event is being added on the server; once it is registered, name it in
- * CLIENT_EVENTS (protocol.js, checked against the server by tests/js/test_client_contract.py)
- * and use that. Until then the server answers `unknown_event`, and the offset is estimated from
- * the moments the round announces (`ClockOffset.anchor` in `changed`).
- */
-const CLOCK_SYNC = "clock.sync";
 
 /**
  * @typedef {object} PageHooks
@@ -36,6 +28,7 @@ const CLOCK_SYNC = "clock.sync";
  * @property {(message: string) => void} say
  * @property {() => Member[]} present  who is in the page's room
  * @property {(id: string) => string} nameOf  "" when unknown
+ * @property {() => void} [clockSynced]  the server's clock was measured (other countdowns redraw)
  */
 
 export class Breakouts {
@@ -126,8 +119,9 @@ export class Breakouts {
   }
 
   async syncClock() {
-    this.clockSync = await syncClock(this.clock, () => this.page.request(CLOCK_SYNC, {}));
+    this.clockSync = await syncClock(this.clock, () => this.page.request(CLIENT_EVENTS.clockSync, {}));
     this.render();
+    this.page.clockSynced?.();
   }
 
   /** Ask for the round as it is now (and what only we know of it). */

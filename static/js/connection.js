@@ -96,6 +96,8 @@ export class Connection {
     /** @type {SocketLike | null} */
     this.socket = null;
     this.generation = 0;
+    /** set by `close`: the server is not to be tried again */
+    this.closed = false;
   }
 
   /**
@@ -120,7 +122,7 @@ export class Connection {
       this.generation += 1;
       this._setState("offline");
       // The server closed us on purpose; try again (a refusal then shows as such).
-      if (reason === "io server disconnect") socket.connect();
+      if (reason === "io server disconnect" && !this.closed) socket.connect();
     });
     socket.on("connect_error", (/** @type {Error & {data?: {code?: string}}} */ err) => {
       // A refusal by the server leaves the socket inactive (no automatic retry); a
@@ -138,13 +140,19 @@ export class Connection {
     this.socket?.disconnect();
   }
 
+  /** For good (the member was removed from the event): disconnect and never reconnect. */
+  close() {
+    this.closed = true;
+    this.socket?.disconnect();
+  }
+
   /**
    * Try to connect now instead of waiting for the next backoff step (the browser
    * reports the network back, or the page became visible again).
    */
   retryNow() {
     const socket = this.socket;
-    if (!socket || socket.connected || this.state === "refused") return;
+    if (!socket || socket.connected || this.state === "refused" || this.closed) return;
     socket.disconnect(); // ends the manager's backoff timer …
     socket.connect(); // … and opens afresh; failures back off again from the start
   }

@@ -23,7 +23,8 @@ import { BoardView, clusterName } from "./board-view.js";
 import { Breakouts } from "./breakouts.js";
 import { initial, swatchClass } from "./colours.js";
 import { Connection, renderState, TransportError } from "./connection.js";
-import { byId, h, showError } from "./dom.js";
+import { byId, h, replaceKeepingFocus, showError } from "./dom.js";
+import { Facilitation, showRemoved } from "./facilitation.js";
 import { errorMessage, pageTranslator } from "./i18n.js";
 import { browserStorage, forgetMembership, loadMembership } from "./membership.js";
 import { PresenceList } from "./presence.js";
@@ -231,6 +232,18 @@ class RoomPage {
       say,
       present: () => this.presence.sorted(),
       nameOf: (id) => this.names.get(id) ?? "",
+      clockSynced: () => this.facilitation.clockSynced(),
+    });
+    this.facilitation = new Facilitation(t, {
+      request: (event, payload) => this.send(event, payload),
+      say,
+      clock: this.breakouts.clock,
+      roleOf: (id) => this.presence.sorted().find((member) => member.id === id)?.role ?? "",
+      boardId: () => this.live?.state.boardId ?? null,
+      follow: (boardId) => {
+        if (this.boards.has(boardId)) this.selectBoard(boardId);
+      },
+      removed: () => this.removed(),
     });
   }
 
@@ -249,6 +262,7 @@ class RoomPage {
     connection.on(SERVER_EVENTS.presenceChanged, (data) => this.presenceChanged(data));
     connection.on(SERVER_EVENTS.roomMoved, (data) => this.moved(data));
     connection.on(SERVER_EVENTS.breakoutChanged, (data) => this.breakouts.changed(data));
+    this.facilitation.listen(connection);
     connection.on(SERVER_EVENTS.roomBoard, (summary) => {
       if (this.boards.add(summary)) {
         this.renderTabs();
@@ -324,8 +338,19 @@ class RoomPage {
     renderState(this.status, "refused", t);
   }
 
+  /** A facilitator removed this member from the event: no reconnecting, and a clear message. */
+  removed() {
+    this.connection?.close();
+    const store = browserStorage();
+    if (store) forgetMembership(store, this.eventId);
+    this.status.dataset.state = "refused";
+    this.status.textContent = t("removed.status");
+    showRemoved();
+  }
+
   /** @param {import("./connection.js").ConnState} state */
   onState(state) {
+    if (this.connection?.closed) return; // removed: the page says so already
     renderState(this.status, state, t);
     if (state === "refused") {
       const store = browserStorage();
@@ -423,9 +448,17 @@ class RoomPage {
     // Others never need the console; out of the page, its controls are out of everyone's way.
     if (!moderator) this.console.root.remove();
     const from = this.room;
-    const active = this.showRoom(ack);
+    let active = this.showRoom(ack);
     if (from && from.id !== ack.room.id) this.arrived(ack.room, ""); // moved while the connection was away
     await this.breakouts.entered(ack);
+    await this.facilitation.entered(ack);
+    this.renderPresence(); // with the facilitators' buttons, now that the role is known
+    const spotlit = this.facilitation.spotlitHere(); // a board in the spotlight is the one to show
+    if (spotlit && spotlit !== active && this.boards.has(spotlit)) {
+      this.boards.active = spotlit;
+      active = spotlit;
+      this.renderTabs();
+    }
     if (active) await this.showBoard(active, true);
   }
 
@@ -442,6 +475,7 @@ class RoomPage {
     const from = this.room;
     const active = this.showRoom(data);
     this.breakouts.moved(data.room);
+    this.facilitation.moved(data.room);
     if (from?.id !== data.room.id) this.arrived(data.room, data.reason ?? "");
     if (!active) return;
     try {
@@ -686,6 +720,7 @@ class RoomPage {
       if (!idea || idea.status !== "visible" || !can.select) this.selected.delete(id);
     }
     this.renderStatus(state);
+    this.facilitation.renderSpotlight();
     this.console.render(state, can.moderator);
     this.votes.render(state, can.voter);
     this.renderPostForm(state);
@@ -988,9 +1023,11 @@ class RoomPage {
         li.append(" ", h("span", { class: "member-role", text: `(${t(`role.${member.role}`)})` }));
       }
       if (member.id === this.self?.id) li.append(" ", h("span", { class: "member-you", text: t("presence.you") }));
+      const remove = this.facilitation.memberActions(member);
+      if (remove) li.append(" ", remove);
       return li;
     });
-    this.presenceList.replaceChildren(...items);
+    if (replaceKeepingFocus(this.presenceList, items)) this.heading.focus();
     this.presenceCount.textContent = String(this.presence.size);
   }
 
