@@ -204,8 +204,8 @@ NOT_PLURAL = {
     "client.breakout.room_name": "a room's name, 'Raum {index}'",
     "client.breakout.invalid.name": "a room's name, 'Raum {index}'",
     "client.breakout.invalid.names_twice": "a room's name, 'Raum {index}'",
-    "client.breakout.prefer_rank": "an ordinal, 'Dein {rank}. Wunsch'",
-    "client.announce.preference_rank": "an ordinal, 'dein {rank}. Wunsch'",
+    "client.breakout.prefer_rank": "an ordinal, 'Ihr {rank}. Wunsch'",
+    "client.announce.preference_rank": "an ordinal, 'Ihr {rank}. Wunsch'",
     # Still called by static/js/projector.js; the room's page uses the plural messages
     # client.announce.vote_started and client.vote.time_minutes / client.vote.time_seconds.
     "client.announce.vote_opened": "the projector's call, to move to client.announce.vote_started",
