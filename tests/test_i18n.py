@@ -68,6 +68,14 @@ def test_every_message_is_translated(language: str) -> None:
         assert isinstance(message.id, tuple) == isinstance(template[key].id, tuple), f"{key}: plural or not"
     assert untranslated == [], f"{language}: untranslated or fuzzy: {untranslated}"
     assert not po.obsolete, f"{language}: obsolete entries {list(po.obsolete)}"
+    # a text twice over, as a careless merge of catalogs once left 21 of them
+    doubled = [
+        key
+        for key, message in entries.items()
+        for text in (message.string if isinstance(message.string, tuple) else (message.string,))
+        if len(text) > 10 and text[: len(text) // 2] == text[len(text) // 2 :]
+    ]
+    assert doubled == [], f"{language}: texts that say the same thing twice: {doubled}"
 
 
 def test_languages_say_the_same_things() -> None:
