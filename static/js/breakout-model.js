@@ -15,7 +15,8 @@
  * @typedef {{id: string, number: number, status: RoundStatus, mode: Mode, rooms: BreakoutRoom[],
  *   duration_s: number | null, countdown_s: number, opened_at: string | null, ends_at: string | null,
  *   closes_at: string | null, closed_at: string | null, seq: number, my_room?: string | null,
- *   asked_help?: boolean, placement?: Record<string, string> | null, help_queue?: string[] | null}} Round
+ *   asked_help?: boolean, my_preferences?: string[], placement?: Record<string, string> | null,
+ *   help_queue?: string[] | null, names?: Record<string, string> | null}} Round
  * @typedef {{id: string, pseudonym: string, colour?: string, role: string}} Member
  * @typedef {{name: string, topic: string, field_id: string | null}} RoomDraft
  */
@@ -62,6 +63,7 @@ export class RoundState {
     if (round) {
       this.myRoom = round.my_room ?? null;
       this.askedHelp = round.asked_help === true;
+      this.preferences = round.my_preferences ?? this.preferences;
     }
   }
 

@@ -208,7 +208,10 @@ export class Breakouts {
       results: this.results,
     });
     if (this.moderator) {
-      this.console.render({ round, room: this.room, present: this.page.present(), nameOf: this.page.nameOf });
+      // the round names everyone placed or asking for help; the page knows whom it has seen
+      const names = round?.names ?? {};
+      const nameOf = (/** @type {string} */ id) => names[id] || this.page.nameOf(id);
+      this.console.render({ round, room: this.room, present: this.page.present(), nameOf });
     }
   }
 

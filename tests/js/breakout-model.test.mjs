@@ -68,6 +68,14 @@ test("our own room and call for help come from our answers, not from what the ev
   assert.equal(state.room("rm_x"), null);
 });
 
+test("our topic choices come back with our answers (after a reload too)", () => {
+  const state = new RoundState();
+  state.own(round({ seq: 1, my_preferences: ["rm_b", "rm_a"] }));
+  assert.deepEqual(state.preferences, ["rm_b", "rm_a"]);
+  state.broadcast(round({ seq: 2 }));
+  assert.deepEqual(state.preferences, ["rm_b", "rm_a"], "the event's form carries nobody's choices");
+});
+
 test("rooms are live while open or closing", () => {
   assert.equal(isLive(null), false);
   assert.equal(isLive(round()), false);
