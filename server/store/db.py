@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from server.settings import sqlalchemy_url
+from server.store.search import stems
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -42,6 +43,8 @@ def create_engine(url: str) -> sa.Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=10000")
             cursor.close()
+            # the idea store's search index calls it from its triggers (migration 0009)
+            dbapi_conn.create_function("werkstatt_stems", 1, stems, deterministic=True)
 
         return engine
     return sa.create_engine(driver_url, pool_size=DB_THREADS, max_overflow=0, pool_pre_ping=True)

@@ -22,7 +22,7 @@ from server.ids import token_hash as hash_secret
 from server.store import tables as t
 from server.store.boards import in_thread, reading
 from server.store.breakouts import Room
-from server.store.facilitation import FacilitationStore
+from server.store.curation import CurationStore
 
 LINK_ROLES = (Role.FACILITATOR, Role.PARTICIPANT, Role.OBSERVER)
 
@@ -74,7 +74,7 @@ def _read_event(conn: sa.Connection, event_id: str) -> Event:
     )
 
 
-class IdeaStore(FacilitationStore):
+class IdeaStore(CurationStore):
     """The whole idea store: organizers, events, links and members here; boards, breakouts and
     facilitation (agenda, chat, questions, removals, audit log) from the classes it inherits."""
 

@@ -159,6 +159,13 @@ ideas = sa.Table(
     sa.Column("merged_into", sa.String(32), nullable=True),
     sa.Column("merged_from", sa.JSON, nullable=True),
     sa.Column("reporters", sa.JSON, nullable=True),
+    # the organizers' curation (migration 0009): see boards/curation.py
+    sa.Column("review_status", sa.String(24), nullable=False, default="new"),
+    sa.Column("feedback", sa.Text, nullable=False, default=""),  # official feedback, shown to everyone
+    sa.Column("feedback_at", UTCDateTime, nullable=True),
+    sa.Column("score", sa.Float, nullable=True),  # the aggregated rating, 1–5; null: not rated
+    sa.Column("duplicate_of", sa.String(32), nullable=True),  # marked a duplicate of another idea (any event)
+    sa.Column("source", sa.String(16), nullable=False, default="board"),  # board, import
     sa.UniqueConstraint("board_id", "author_id", "client_id", name="uq_ideas_board_author_client"),
 )
 
@@ -404,4 +411,39 @@ audit_log = sa.Table(
     sa.Column("target", sa.String(64), nullable=True),
     sa.Column("details", sa.JSON, nullable=False),
     sa.Column("at", UTCDateTime, nullable=False),
+)
+
+
+# -- curation --------------------------------------------------------------------------------------
+
+rating_criteria = sa.Table(
+    "rating_criteria",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("organizer_id", sa.String(32), sa.ForeignKey("organizers.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("name", sa.String(80), nullable=False),
+    sa.Column("weight", sa.Integer, nullable=False, default=1),
+    sa.Column("archived", sa.Boolean, nullable=False, default=False),
+)
+
+idea_ratings = sa.Table(
+    "idea_ratings",
+    metadata,
+    sa.Column("idea_id", sa.String(32), sa.ForeignKey("ideas.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("criterion_id", sa.String(32), sa.ForeignKey("rating_criteria.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("rater_id", sa.String(32), primary_key=True),
+    sa.Column("value", sa.Integer, nullable=False),
+    sa.Column("rated_at", UTCDateTime, nullable=False),
+)
+
+idea_history = sa.Table(
+    "idea_history",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("idea_id", sa.String(32), sa.ForeignKey("ideas.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("actor_id", sa.String(32), nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("details", sa.JSON, nullable=False),
 )

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from boards.actors import Actor, Role
 from boards.commands import PostIdea
+from boards.curation import ReviewStatus
 from boards.errors import Conflict, NotFound
 from boards.rules import apply as apply_board
 from boards.rules import decide as decide_board
@@ -47,6 +48,7 @@ from rooms.members import Member
 from server.ids import new_id, token_hash
 from server.live.views import record
 from server.store import tables as t
+from server.store.curation import IdeaFilter
 from server.store.db import _alembic_config, create_engine, head_revision, migrate, schema_revision
 from server.store.idea_store import IdeaStore, Room
 
@@ -594,7 +596,8 @@ def insert(engine: sa.Engine, statements: Sequence[tuple[str, dict[str, Any]]]) 
 
 
 async def test_migrating_from_0007_keeps_events_members_rooms_boards_and_ideas(database_url: str) -> None:
-    """A database of 0007 with an event in it: after 0008 everything reads back, and breakouts work."""
+    """A database of 0007 with an event in it: after 0008 everything reads back, and breakouts work; after
+    0009 its ideas are in the search index and new ones get there too."""
     engine = create_engine(database_url)
     try:
         upgrade_to(engine, "0007")
@@ -628,8 +631,10 @@ async def test_migrating_from_0007_keeps_events_members_rooms_boards_and_ideas(d
             ],
         )
         await migrate(engine)
-        assert await schema_revision(engine) == head_revision() == "0008"
+        assert await schema_revision(engine) == head_revision()
         store = IdeaStore(engine)
+        found = await store.list_ideas("org_1", IdeaFilter(query="Radwege"))
+        assert [(i.id, i.review_status) for i in found.items] == [("idea_1", ReviewStatus.NEW)]
         event = await store.event("ev_old")
         assert event.privacy_notice == "Hinweis" and [f.name for f in event.fields] == ["Mobilität"]
         anna = await store.member_by_token(token_hash("anna"))

@@ -1,0 +1,54 @@
+"""Full-text search of the idea store in German: a word finds its other forms ("Radwegen" finds
+"Radweg", "Bäume" finds "Baum").
+
+PostgreSQL does it itself with its ``german`` configuration (Snowball's German stemmer) over an
+expression index (migration 0009). SQLite has no German stemmer, so werkstatt gives it the same
+one: ``werkstatt_stems`` (registered on every connection, see ``server.store.db``) turns a text
+into its stems, the FTS5 table ``idea_search`` indexes them, and a query is stemmed the same way.
+Both match ideas that hold every word of the query, in any form.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Any
+
+WORD = re.compile(r"\w+")
+MAX_QUERY_WORDS = 12
+
+_local = threading.local()  # a Snowball stemmer keeps state while it works: one per thread
+
+
+def _stemmer() -> Any:
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        import snowballstemmer  # on first use: it loads the stemmers of 30 languages
+
+        stemmer = _local.stemmer = snowballstemmer.stemmer("german")
+    return stemmer
+
+
+def words(text: str) -> list[str]:
+    return WORD.findall(text.lower())
+
+
+def stems(text: str | None) -> str:
+    """The German stems of ``text``'s words, separated by spaces (what SQLite's index holds)."""
+    if not text:
+        return ""
+    return " ".join(_stemmer().stemWords(words(text)))
+
+
+def fts5_query(text: str) -> str | None:
+    """An FTS5 MATCH expression for ideas holding every word of ``text`` in some form; None when
+    ``text`` holds no word. Each stem is quoted, so nothing a user types is read as FTS5 syntax."""
+    found = _stemmer().stemWords(words(text)[:MAX_QUERY_WORDS])
+    unique = list(dict.fromkeys(s for s in found if s))
+    return " AND ".join(f'"{s}"' for s in unique) if unique else None
+
+
+def postgres_query(text: str) -> str | None:
+    """The words of ``text`` for ``plainto_tsquery('german', …)``; None when it holds none."""
+    found = words(text)[:MAX_QUERY_WORDS]
+    return " ".join(found) if found else None
