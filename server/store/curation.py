@@ -9,6 +9,7 @@ An organizer reaches only the ideas of their own events: every query here is sco
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
+from sqlalchemy.dialects.postgresql import JSONB
 
 from boards.curation import (
     MAX_BULK,
@@ -35,6 +37,7 @@ from server.store.facilitation import FacilitationStore
 from server.store.search import fts5_query, postgres_query
 
 PAGE_MAX = 200
+SEARCH_COUNT_MAX = 1000
 
 
 class Sort(enum.StrEnum):
@@ -86,6 +89,7 @@ class IdeaPage:
     total: int
     page: int
     per_page: int
+    more: bool = False  # a search with more matches than ``total`` (SEARCH_COUNT_MAX)
 
     @property
     def pages(self) -> int:
@@ -140,28 +144,29 @@ def visible_dots() -> Any:
 
 
 def _dots_subquery() -> Any:
+    seen = sa.select(t.vote_sessions.c.id).where(visible_dots())
     return (
         sa.select(t.votes.c.idea_id, sa.func.sum(t.votes.c.dots).label("dots"))
-        .join(t.vote_sessions, t.vote_sessions.c.id == t.votes.c.session_id)
-        .where(visible_dots())
+        .where(t.votes.c.session_id.in_(seen))  # read from the index ix_votes_idea alone
         .group_by(t.votes.c.idea_id)
         .subquery("dots")
     )
 
 
-def search_condition(dialect: str, text: str) -> Any:
-    """Ideas whose title or text hold every word of ``text`` in some form (``server.store.search``)."""
+def search_condition(dialect: str, text: str, *, by_date: bool = False) -> Any:
+    """Ideas whose title or text hold every word of ``text`` in some form (``server.store.search``).
+    ``by_date``: on SQLite, kept off the indexes (see ``CurationStore._where``)."""
     if dialect == "postgresql":
         words = postgres_query(text)
         if words is None:
             return sa.true()
-        vector = sa.func.to_tsvector(sa.literal_column("'german'::regconfig"), t.ideas.c.title + " " + t.ideas.c.text)
-        return vector.op("@@")(sa.func.plainto_tsquery(sa.literal_column("'german'::regconfig"), words))
+        # ideas.search_vector: a generated column of PostgreSQL's only (migration 0009)
+        return sa.text("ideas.search_vector @@ plainto_tsquery('german'::regconfig, :words)").bindparams(words=words)
     match = fts5_query(text)
     if match is None:
         return sa.true()
     found = sa.text("SELECT rowid FROM idea_search WHERE idea_search MATCH :match").bindparams(match=match)
-    return sa.literal_column("ideas.rowid").in_(found)
+    return sa.literal_column("+ideas.rowid" if by_date else "ideas.rowid").in_(found)
 
 
 class CurationStore(FacilitationStore):
@@ -171,47 +176,87 @@ class CurationStore(FacilitationStore):
 
     @reading
     def list_ideas(self, organizer_id: str, f: IdeaFilter) -> IdeaPage:
+        """A page of the organizer's ideas. The total is counted on the narrow index of listed ideas
+        (migration 0010), the page's ids found by the sort's own index, and only the page's ideas are
+        read whole (``docs/benchmarks.md``: 100,000 ideas)."""
         per_page = max(1, min(f.per_page, PAGE_MAX))
         page = max(1, f.page)
         with self.engine.connect() as conn:
-            dots = _dots_subquery()
             where = self._where(conn, organizer_id, f)
-            base = (
+            offset = (page - 1) * per_page
+            searching = bool(f.query.strip())
+            more = False
+            if searching:
+                # a search counts its matches up to SEARCH_COUNT_MAX ("more than 1,000"): nobody pages
+                # through more, and counting every match of a common word would cost more than the page
+                matches = sa.select(t.ideas.c.id).where(*where).limit(SEARCH_COUNT_MAX + 1).subquery()
+                total = conn.execute(sa.select(sa.func.count()).select_from(matches)).scalar_one()
+                more = total > SEARCH_COUNT_MAX
+                total = min(total, SEARCH_COUNT_MAX)
+                # many matches: read the page off the date index and stop; few: sort just them
+                by_date = self._where(conn, organizer_id, f, by_date=True) if more else where
+            else:
+                total = conn.execute(sa.select(sa.func.count()).select_from(t.ideas).where(*where)).scalar_one()
+                by_date = self._where(conn, organizer_id, f, by_date=True)
+            if f.sort is Sort.VOTES:
+                ids = self._by_votes(conn, where, by_date, per_page, offset)
+            else:
+                query = sa.select(t.ideas.c.id).where(*(where if f.sort is Sort.RATING else by_date))
+                query = query.order_by(*_order(f.sort), t.ideas.c.id).limit(per_page).offset(offset)
+                ids = list(conn.execute(query).scalars())
+            items = self._summaries(conn, ids)
+        return IdeaPage(items=items, total=total, page=page, per_page=per_page, more=more)
+
+    def _by_votes(self, conn: Connection, where: list[Any], by_date: list[Any], limit: int, offset: int) -> list[str]:
+        """A page by dots: first the ideas with dots everyone may see (a few among many, sorted by
+        their sums), then the others newest first off the date index — never a sort of every idea."""
+        dots = _dots_subquery()
+        with_dots = sa.func.count().over().label("with_dots")
+        voted = sa.select(t.ideas.c.id, with_dots).join(dots, dots.c.idea_id == t.ideas.c.id).where(*where)
+        rows = conn.execute(
+            voted.order_by(dots.c.dots.desc(), t.ideas.c.created_at.desc(), t.ideas.c.id).limit(limit).offset(offset)
+        ).all()
+        ids = [r.id for r in rows]
+        if rows:
+            voted_count = int(rows[0].with_dots)
+        else:  # past the ideas with dots (or none has any): how many there are, to page on after them
+            voted_count = conn.execute(
+                sa.select(sa.func.count()).select_from(t.ideas).join(dots, dots.c.idea_id == t.ideas.c.id).where(*where)
+            ).scalar_one()
+        if len(ids) < limit:
+            rest = (
                 sa.select(t.ideas.c.id)
-                .select_from(
-                    t.ideas.join(t.events, t.events.c.id == t.ideas.c.event_id).join(
-                        t.fields, t.fields.c.id == t.ideas.c.field_id
+                .where(*by_date, t.ideas.c.id.not_in(sa.select(dots.c.idea_id)))
+                .order_by(t.ideas.c.created_at.desc(), t.ideas.c.id)
+                .limit(limit - len(ids))
+                .offset(max(0, offset - voted_count))
+            )
+            ids += conn.execute(rest).scalars()
+        return ids
+
+    def _where(self, conn: Connection, organizer_id: str, f: IdeaFilter, *, by_date: bool = False) -> list[Any]:
+        """The list's conditions. ``by_date``: for a page newest or oldest first, which SQLite reads
+        off ``ix_ideas_created`` and stops — unless a condition on the event lets it choose the index
+        of listed ideas and sort every one of them; SQLite's unary ``+`` keeps a term off the indexes."""
+        own_events = sa.select(t.events.c.id).where(t.events.c.organizer_id == organizer_id).scalar_subquery()
+        event_id: Any = t.ideas.c.event_id
+        if by_date and conn.dialect.name == "sqlite":
+            event_id = sa.literal_column("+ideas.event_id", sa.String)
+        where: list[Any] = [
+            event_id.in_(own_events),
+            t.ideas.c.deleted_at.is_(None),
+            t.ideas.c.merged_into.is_(None),  # merged on its board: the merged idea stands for it
+        ]
+        if f.event_ids:
+            where.append(event_id.in_(f.event_ids))
+        if f.field_names:
+            where.append(
+                t.ideas.c.field_id.in_(
+                    sa.select(t.fields.c.id).where(
+                        t.fields.c.name.in_(f.field_names), t.fields.c.event_id.in_(own_events)
                     )
                 )
-                .where(*where)
             )
-            total = conn.execute(sa.select(sa.func.count()).select_from(base.subquery())).scalar_one()
-            order: list[Any]
-            query = base
-            if f.sort is Sort.VOTES:
-                query = query.outerjoin(dots, dots.c.idea_id == t.ideas.c.id)
-                order = [sa.func.coalesce(dots.c.dots, 0).desc(), t.ideas.c.created_at.desc()]
-            elif f.sort is Sort.RATING:
-                order = [sa.func.coalesce(t.ideas.c.score, 0).desc(), t.ideas.c.created_at.desc()]
-            elif f.sort is Sort.OLDEST:
-                order = [t.ideas.c.created_at.asc()]
-            else:
-                order = [t.ideas.c.created_at.desc()]
-            ids = list(
-                conn.execute(
-                    query.order_by(*order, t.ideas.c.id).limit(per_page).offset((page - 1) * per_page)
-                ).scalars()
-            )
-            items = self._summaries(conn, ids)
-        return IdeaPage(items=items, total=total, page=page, per_page=per_page)
-
-    def _where(self, conn: Connection, organizer_id: str, f: IdeaFilter) -> list[Any]:
-        where: list[Any] = [t.events.c.organizer_id == organizer_id, t.ideas.c.deleted_at.is_(None)]
-        where.append(t.ideas.c.merged_into.is_(None))  # merged on its board: the merged idea stands for it
-        if f.event_ids:
-            where.append(t.ideas.c.event_id.in_(f.event_ids))
-        if f.field_names:
-            where.append(t.fields.c.name.in_(f.field_names))
         if f.statuses:
             where.append(t.ideas.c.review_status.in_([s.value for s in f.statuses]))
         if not f.include_duplicates:
@@ -219,7 +264,7 @@ class CurationStore(FacilitationStore):
         if not f.include_hidden:
             where.append(t.ideas.c.status == "visible")
         if f.tag:
-            where.append(_has_tag(conn.dialect.name, f.tag))
+            where.append(_has_tag(conn.dialect.name, f.tag, by_date=by_date))
         if f.vote_round is not None:
             where.append(
                 t.ideas.c.id.in_(
@@ -229,13 +274,12 @@ class CurationStore(FacilitationStore):
                 )
             )
         if f.query.strip():
-            where.append(search_condition(conn.dialect.name, f.query))
+            where.append(search_condition(conn.dialect.name, f.query, by_date=by_date))
         return where
 
     def _summaries(self, conn: Connection, ids: Sequence[str]) -> list[IdeaSummary]:
         if not ids:
             return []
-        dots = _dots_subquery()
         rows = conn.execute(
             sa.select(
                 t.ideas,
@@ -243,18 +287,24 @@ class CurationStore(FacilitationStore):
                 t.fields.c.name.label("field_name"),
                 t.members.c.pseudonym,
                 t.boards.c.anonymous,
-                sa.func.coalesce(dots.c.dots, 0).label("dots"),
             )
             .select_from(
                 t.ideas.join(t.events, t.events.c.id == t.ideas.c.event_id)
                 .join(t.fields, t.fields.c.id == t.ideas.c.field_id)
                 .join(t.members, t.members.c.id == t.ideas.c.author_id)
                 .join(t.boards, t.boards.c.id == t.ideas.c.board_id)
-                .outerjoin(dots, dots.c.idea_id == t.ideas.c.id)
             )
             .where(t.ideas.c.id.in_(ids))
         ).all()
-        by_id = {row.id: _summary(row) for row in rows}
+        seen = sa.select(t.vote_sessions.c.id).where(visible_dots())
+        dots = dict(
+            conn.execute(
+                sa.select(t.votes.c.idea_id, sa.func.sum(t.votes.c.dots))
+                .where(t.votes.c.idea_id.in_(ids), t.votes.c.session_id.in_(seen))
+                .group_by(t.votes.c.idea_id)
+            ).all()
+        )
+        by_id = {row.id: _summary(row, int(dots.get(row.id) or 0)) for row in rows}
         return [by_id[i] for i in ids if i in by_id]
 
     @reading
@@ -539,14 +589,23 @@ class CurationStore(FacilitationStore):
                 _record(conn, moved, organizer_id, "duplicate", {"of": of_id}, now)
 
 
-def _has_tag(dialect: str, tag: str) -> Any:
+def _order(sort: Sort) -> list[Any]:
+    return {
+        Sort.RATING: [sa.func.coalesce(t.ideas.c.score, 0).desc(), t.ideas.c.created_at.desc()],
+        Sort.OLDEST: [t.ideas.c.created_at.asc()],
+        Sort.NEWEST: [t.ideas.c.created_at.desc()],
+    }.get(sort, [t.ideas.c.created_at.desc()])
+
+
+def _has_tag(dialect: str, tag: str, *, by_date: bool) -> Any:
+    """Ideas with the tag: PostgreSQL's GIN index on ``tags::jsonb``, SQLite's ``idea_tags`` (migration 0010)."""
     if dialect == "postgresql":
-        return sa.cast(t.ideas.c.tags, sa.dialects.postgresql.JSONB).op("?")(tag)
-    each = sa.func.json_each(t.ideas.c.tags).table_valued("value")
-    return sa.exists(sa.select(sa.literal(1)).select_from(each).where(each.c.value == tag))
+        return sa.cast(t.ideas.c.tags, JSONB).op("@>")(sa.cast(sa.literal(json.dumps([tag])), JSONB))
+    tagged = sa.text("SELECT idea_rowid FROM idea_tags WHERE tag = :tag").bindparams(tag=tag)
+    return sa.literal_column("+ideas.rowid" if by_date else "ideas.rowid").in_(tagged)
 
 
-def _summary(row: Any) -> IdeaSummary:
+def _summary(row: Any, dots: int) -> IdeaSummary:
     return IdeaSummary(
         id=row.id,
         event_id=row.event_id,
@@ -560,7 +619,7 @@ def _summary(row: Any) -> IdeaSummary:
         review_status=ReviewStatus(row.review_status),
         feedback=row.feedback,
         score=row.score,
-        dots=int(row.dots),
+        dots=dots,
         board_status=row.status,
         duplicate_of=row.duplicate_of,
     )

@@ -1,8 +1,8 @@
 """Full-text search of the idea store in German: a word finds its other forms ("Radwegen" finds
 "Radweg", "Bäume" finds "Baum").
 
-PostgreSQL does it itself with its ``german`` configuration (Snowball's German stemmer) over an
-expression index (migration 0009). SQLite has no German stemmer, so werkstatt gives it the same
+PostgreSQL does it itself with its ``german`` configuration (Snowball's German stemmer) over a
+stored ``tsvector`` column with a GIN index (migration 0009). SQLite has no German stemmer, so werkstatt gives it the same
 one: ``werkstatt_stems`` (registered on every connection, see ``server.store.db``) turns a text
 into its stems, the FTS5 table ``idea_search`` indexes them, and a query is stemmed the same way.
 Both match ideas that hold every word of the query, in any form.

@@ -112,7 +112,11 @@ async def test_filters_sorting_and_paging(store: IdeaStore) -> None:
     w = await Workshop.make(store)
     for n in range(7):
         await w.post(
-            f"i_{n}", f"Idee {n}", field="Umwelt" if n % 2 else "Mobilität", at=n, tags=("Kinder",) if n < 2 else ()
+            f"i_{n}",
+            f"Idee {n}",
+            field="Umwelt" if n % 2 else "Mobilität",
+            at=n,
+            tags=("Kinder", "Bürger_100%") if n < 2 else ("Kinder2",),
         )
     everything = await store.list_ideas(w.organizer_id, IdeaFilter(per_page=3))
     assert everything.total == 7 and everything.pages == 3
@@ -122,7 +126,12 @@ async def test_filters_sorting_and_paging(store: IdeaStore) -> None:
     umwelt = await store.list_ideas(w.organizer_id, IdeaFilter(field_names=("Umwelt",)))
     assert sorted(ids(umwelt)) == ["i_1", "i_3", "i_5"]
     assert sorted(ids(await store.list_ideas(w.organizer_id, IdeaFilter(tag="Kinder")))) == ["i_0", "i_1"]
-    assert await store.tags_in_use(w.organizer_id) == ["Kinder"]
+    assert sorted(ids(await store.list_ideas(w.organizer_id, IdeaFilter(tag="Bürger_100%")))) == ["i_0", "i_1"]
+    assert ids(await store.list_ideas(w.organizer_id, IdeaFilter(tag="Bürger_1000"))) == []
+    assert await store.tags_in_use(w.organizer_id) == ["Bürger_100%", "Kinder", "Kinder2"]
+    await w.run(Actor(w.anna.id, w.anna.role), c.EditIdea("i_1", T0, tags=("Klima",)))  # the filter follows edits
+    assert ids(await store.list_ideas(w.organizer_id, IdeaFilter(tag="Kinder"))) == ["i_0"]
+    assert ids(await store.list_ideas(w.organizer_id, IdeaFilter(tag="Klima"))) == ["i_1"]
     assert await store.field_names_in_use(w.organizer_id) == ["Mobilität", "Umwelt"]
     await store.set_review_status(w.organizer_id, ["i_2", "i_3"], ReviewStatus.SHORTLISTED)
     shortlisted = await store.list_ideas(w.organizer_id, IdeaFilter(statuses=(ReviewStatus.SHORTLISTED,)))
@@ -131,19 +140,28 @@ async def test_filters_sorting_and_paging(store: IdeaStore) -> None:
 
 async def test_sorting_by_votes_counts_only_dots_everyone_may_see(store: IdeaStore) -> None:
     w = await Workshop.make(store)
-    for n in range(3):
+    for n in range(4):
         await w.post(f"i_{n}", f"Idee {n}", at=n)
+    by_votes = lambda **kw: store.list_ideas(w.organizer_id, IdeaFilter(sort=Sort.VOTES, **kw))  # noqa: E731
     await w.vote("vs_1", ["i_0", "i_0", "i_1"], blind=False, reveal=None)  # open, not blind: seen live
-    page = await store.list_ideas(w.organizer_id, IdeaFilter(sort=Sort.VOTES))
-    assert [(i.id, i.dots) for i in page.items] == [("i_0", 2), ("i_1", 1), ("i_2", 0)]
+    page = await by_votes()
+    assert [(i.id, i.dots) for i in page.items] == [("i_0", 2), ("i_1", 1), ("i_3", 0), ("i_2", 0)]
     await w.run(Actor(w.fac.id, w.fac.role), c.CloseVote("vs_1", T0, reveal=True))
     await w.vote("vs_2", ["i_2", "i_2", "i_2"], blind=True, reveal=False)  # blind and closed, not revealed
-    page = await store.list_ideas(w.organizer_id, IdeaFilter(sort=Sort.VOTES))
-    assert [(i.id, i.dots) for i in page.items] == [("i_0", 2), ("i_1", 1), ("i_2", 0)]
+    page = await by_votes()
+    assert [(i.id, i.dots) for i in page.items] == [("i_0", 2), ("i_1", 1), ("i_3", 0), ("i_2", 0)]
     assert ids(await store.list_ideas(w.organizer_id, IdeaFilter(vote_round=2))) == []
     await w.run(Actor(w.fac.id, w.fac.role), c.RevealVote("vs_2", T0))
-    page = await store.list_ideas(w.organizer_id, IdeaFilter(sort=Sort.VOTES))
-    assert [(i.id, i.dots) for i in page.items] == [("i_2", 3), ("i_0", 2), ("i_1", 1)]
+    page = await by_votes()
+    assert [(i.id, i.dots) for i in page.items] == [("i_2", 3), ("i_0", 2), ("i_1", 1), ("i_3", 0)]
+    # pages run on from the ideas with dots into those without
+    assert [ids(await by_votes(per_page=k, page=p)) for k, p in ((2, 1), (2, 2), (3, 2), (2, 3))] == [
+        ["i_2", "i_0"],
+        ["i_1", "i_3"],
+        ["i_3"],
+        [],
+    ]
+    assert ids(await by_votes(query="Idee", per_page=2, page=2)) == ["i_1", "i_3"]  # searching too
     assert ids(await store.list_ideas(w.organizer_id, IdeaFilter(vote_round=2))) == ["i_2"]
     detail = await store.idea(w.organizer_id, "i_0")
     assert detail.dots_by_round == [(1, 2)]

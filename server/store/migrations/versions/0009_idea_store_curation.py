@@ -6,8 +6,8 @@ Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-06
 
-Search: on PostgreSQL a GIN index on ``to_tsvector('german', title || ' ' || text)`` (the expression
-``server.store.search`` queries with). On SQLite an FTS5 table ``idea_search`` whose rowid is the
+Search: on PostgreSQL a stored generated column ``search_vector``, ``to_tsvector('german', title || ' '
+|| text)``, with a GIN index. On SQLite an FTS5 table ``idea_search`` whose rowid is the
 idea's rowid, holding the Snowball German stems of its title and text; triggers keep it current and
 call ``werkstatt_stems``, a function every connection of ``server.store.db.create_engine`` registers
 (so the ``ideas`` table is written only through werkstatt's engine).
@@ -85,9 +85,12 @@ def upgrade() -> None:
         for trigger in SQLITE_TRIGGERS:
             op.execute(trigger)
     else:
+        # stored, not an expression index: the planner then never computes it row by row
         op.execute(
-            "CREATE INDEX ix_ideas_search ON ideas USING gin (to_tsvector('german'::regconfig, title || ' ' || text))"
+            "ALTER TABLE ideas ADD COLUMN search_vector tsvector GENERATED ALWAYS AS "
+            "(to_tsvector('german'::regconfig, title || ' ' || text)) STORED"
         )
+        op.execute("CREATE INDEX ix_ideas_search ON ideas USING gin (search_vector)")
 
 
 def downgrade() -> None:
@@ -97,6 +100,7 @@ def downgrade() -> None:
         op.execute("DROP TABLE IF EXISTS idea_search")
     else:
         op.execute("DROP INDEX IF EXISTS ix_ideas_search")
+        op.execute("ALTER TABLE ideas DROP COLUMN IF EXISTS search_vector")
     op.drop_table("idea_history")
     op.drop_table("idea_ratings")
     op.drop_table("rating_criteria")
