@@ -577,6 +577,8 @@ async def test_the_tables_module_matches_the_migrated_schema(store: IdeaStore) -
         return {name: {c["name"] for c in inspector.get_columns(name)} for name in t.metadata.tables}
 
     migrated = await asyncio.to_thread(columns)
+    if store.engine.dialect.name == "postgresql":  # the search's generated column, which only the database writes
+        migrated["ideas"].remove("search_vector")
     assert migrated == {name: {c.name for c in table.columns} for name, table in t.metadata.tables.items()}
 
 
