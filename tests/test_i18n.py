@@ -191,10 +191,13 @@ def test_plural_forms_for_0_1_and_2_on_the_server() -> None:
 NUMBERS = {
     *("budget", "cap", "cast", "count", "index", "mine", "minutes", "rank", "remaining", "round", "seconds"),
     "size",
+    *("n", "page", "pages", "weight", "max", "weight_max", "name_max", "feedback_max", "query_max", "bulk_max"),
+    *("rating_min", "rating_max", "criteria_max"),
 }
 TEXTS = {
     *("cluster", "event", "field", "id", "idea", "message", "name", "names", "phase", "place", "role", "room"),
     *("kind", "mode", "status", "text", "time", "title", "topic"),
+    *("board", "first", "last", "before", "after"),
 }
 # Messages with a number that are not plural messages, and why no noun agrees with that number.
 NOT_PLURAL = {
@@ -218,6 +221,24 @@ NOT_PLURAL = {
     # client.announce.vote_started and client.vote.time_minutes / client.vote.time_seconds.
     "client.announce.vote_opened": "the projector's call, to move to client.announce.vote_started",
     "client.vote.time_aria": "the projector's call, to move to client.vote.time_minutes/time_seconds",
+    # the organizer console: a row's or page's name, and fixed limits (never 1)
+    "console.criteria.name_n": "a row's name, 'Kriterium {n}'",
+    "console.bulk.some": "a count after a colon, 'Ausgewählt: {count}' (the script fills it in)",
+    "console.dashboard.round": "a round's name, 'Runde {round}'",
+    "console.dashboard.round_in_room": "a round's name, 'Runde {round}'",
+    "console.room.round": "a round's name, 'Gruppenphase {round}'",
+    "console.criteria.weight_n": "a row's name, 'Gewichtung von Kriterium {n}'",
+    "console.page_of": "a page's name, 'Seite {page} von {pages}'",
+    "console.weight_of": "a criterion's weight, 'Gewichtung {weight}'",
+    "console.criteria.hint": "fixed limits, 'höchstens {max} Kriterien' (12)",
+    "console.feedback.hint": "a fixed limit, 'höchstens {max} Zeichen' (4000)",
+    "console.error.criteria.text_too_long": "a fixed limit (80 characters)",
+    "console.error.feedback.text_too_long": "a fixed limit (4000 characters)",
+    "console.error.invalid_rating": "the fixed scale, 1 to 5",
+    "console.error.invalid_weight": "the fixed scale, 1 to 10",
+    "console.error.query_too_long": "a fixed limit (200 characters)",
+    "console.error.too_many": "a fixed limit (1000 ideas)",
+    "console.error.too_many_criteria": "a fixed limit (12 criteria)",
 }
 
 

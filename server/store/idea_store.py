@@ -23,6 +23,7 @@ from server.store import tables as t
 from server.store.boards import in_thread, reading
 from server.store.breakouts import Room
 from server.store.curation import CurationStore
+from server.store.dashboard import DashboardStore
 
 LINK_ROLES = (Role.FACILITATOR, Role.PARTICIPANT, Role.OBSERVER)
 
@@ -74,7 +75,7 @@ def _read_event(conn: sa.Connection, event_id: str) -> Event:
     )
 
 
-class IdeaStore(CurationStore):
+class IdeaStore(CurationStore, DashboardStore):
     """The whole idea store: organizers, events, links and members here; boards, breakouts and
     facilitation (agenda, chat, questions, removals, audit log) from the classes it inherits."""
 
