@@ -33,9 +33,10 @@ import sqlalchemy as sa
 from bench.stats import latency_figures
 from boards.curation import ReviewStatus
 from server.store import tables as t
-from server.store.curation import IdeaFilter, Sort
+from server.store.curation import SEARCH_COUNT_MAX, IdeaFilter, Sort
 from server.store.db import create_engine, migrate
 from server.store.idea_store import IdeaStore
+from server.store.search import stems
 
 FIELDS = (
     "Mobilität",
@@ -275,6 +276,20 @@ def seed(engine: sa.Engine, ideas: int, events: int, export_ideas: int, rng: ran
     return {"organizer_id": org, "export_event": event_ids[0]}
 
 
+def _expected_hits(engine: sa.Engine) -> list[int]:
+    """What each of SEARCHES must find, by the oracle: the Snowball German stems of every idea's title
+    and text, compared here in Python (counted up to the console's SEARCH_COUNT_MAX)."""
+    with engine.connect() as conn:
+        texts = [
+            set(stems(f"{r.title} {r.text}").split()) for r in conn.execute(sa.select(t.ideas.c.title, t.ideas.c.text))
+        ]
+    found = []
+    for query in SEARCHES:
+        wanted = set(stems(query).split())
+        found.append(min(SEARCH_COUNT_MAX, sum(1 for words in texts if wanted <= words)))
+    return found
+
+
 async def _time(calls: list[Callable[[], Awaitable[Any]]]) -> list[float]:
     seconds = []
     for call in calls:
@@ -345,6 +360,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         await store.list_ideas(org, searches[0])  # warm the caches once, as a running server has them
         search_s = await _time([lambda f=f: store.list_ideas(org, f) for f in searches])
         hits = [(await store.list_ideas(org, IdeaFilter(query=q))).total for q in SEARCHES]
+        expected = await asyncio.to_thread(_expected_hits, engine)
+        errors = [
+            f"{q!r}: {got} found, {want} expected"
+            for q, got, want in zip(SEARCHES, hits, expected, strict=True)
+            if got != want
+        ]
+        for error in errors:
+            print(f"  search mismatch {error}", flush=True)
         lists = _list_filters(rng, args.queries)
         list_s = await _time([lambda f=f: store.list_ideas(org, f) for f in lists])
 
@@ -355,6 +378,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "events": args.events,
             "fill_s": round(fill_s, 1),
             "search_hits_median": sorted(hits)[len(hits) // 2],
+            "errors": len(errors),  # searches whose count differs from Snowball's stems compared in Python
             **{
                 k.replace("p", "search_p", 1) if k.startswith("p") else f"search_{k}": v
                 for k, v in latency_figures(search_s).items()
