@@ -35,6 +35,7 @@ from server.transport.endpoint import RealtimeServer
 from server.transport.fanout import FrameFanout
 from server.transport.guard import ConnectionGuard
 from server.web.audit import routes as audit_routes
+from server.web.exports import routes as export_routes
 from server.web.hosts import HostCheck
 from server.web.http import choose_language, security_middleware, server_header, templates
 from server.web.join import routes as join_routes
@@ -77,6 +78,7 @@ def create_app(settings: Settings) -> web.Application:
 
     app.router.add_routes(organizer_routes())
     app.router.add_routes(audit_routes())
+    app.router.add_routes(export_routes())
     app.router.add_routes(join_routes())
     app.router.add_routes(projector_routes())
     app.router.add_routes(privacy_routes())

@@ -22,7 +22,7 @@ from server.ids import token_hash as hash_secret
 from server.store import tables as t
 from server.store.boards import in_thread, reading
 from server.store.breakouts import Room
-from server.store.curation import CurationStore
+from server.store.exports.records import ExportStore
 
 LINK_ROLES = (Role.FACILITATOR, Role.PARTICIPANT, Role.OBSERVER)
 
@@ -74,9 +74,10 @@ def _read_event(conn: sa.Connection, event_id: str) -> Event:
     )
 
 
-class IdeaStore(CurationStore):
-    """The whole idea store: organizers, events, links and members here; boards, breakouts and
-    facilitation (agenda, chat, questions, removals, audit log) from the classes it inherits."""
+class IdeaStore(ExportStore):
+    """The whole idea store: organizers, events, links and members here; boards, breakouts,
+    facilitation (agenda, chat, questions, removals, audit log), curation and exports from the
+    classes it inherits."""
 
     def __init__(self, engine: sa.Engine) -> None:
         super().__init__(engine)
