@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -74,8 +75,15 @@ def parser() -> argparse.ArgumentParser:
         "docs/exports.md describes the formats.",
     )
     exp.add_argument("event_ids", nargs="+", metavar="EVENT_ID", help="The event's id (several: of one organizer).")
-    exp.add_argument("--format", choices=EXPORT_FORMATS, default="csv", help="The file's format: csv (default), xlsx, json, md or html.")
-    exp.add_argument("--kind", choices=("internal", "open"), default="internal", help="Which ideas: internal (default) or open.")
+    exp.add_argument(
+        "--format",
+        choices=EXPORT_FORMATS,
+        default="csv",
+        help="The file's format: csv (default), xlsx, json, md or html.",
+    )
+    exp.add_argument(
+        "--kind", choices=("internal", "open"), default="internal", help="Which ideas: internal (default) or open."
+    )
     exp.add_argument("--separator", choices=(";", ","), default=";", help="CSV: between cells (default ;).")
     exp.add_argument("--output", metavar="FILE", help="Write to FILE (default: standard output).")
     exp.add_argument("--database", metavar="URL", help="Idea store URL (as for serve).")
@@ -182,8 +190,7 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
         await store.close()
         engine.dispose()
     if args.output:
-        with open(args.output, "wb") as out:
-            out.write(rendered.body)
+        await asyncio.to_thread(Path(args.output).write_bytes, rendered.body)
         print(f"werkstatt: {len(export.ideas)} ideas written to {args.output}", file=sys.stderr)
     else:
         sys.stdout.buffer.write(rendered.body)

@@ -38,7 +38,7 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 
 async def workshop(server: TestServer) -> Workshop:
     w = await Workshop.make(server.app[STORE], organizer="anna", title="Zukunftswerkstatt Aalen")
-    await w.post("i_a", "=HYPERLINK(\"http://evil.example\")", tags=("Radverkehr",))
+    await w.post("i_a", '=HYPERLINK("http://evil.example")', tags=("Radverkehr",))
     await w.post("i_b", "<script>alert(1)</script>", field="Umwelt", at=1)
     return w
 
@@ -66,7 +66,7 @@ async def test_downloads_need_the_owning_organizer(server: TestServer, http: aio
     assert disposition.startswith('attachment; filename="zukunftswerkstatt-aalen-') and "ideas.csv" in disposition
     rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig")), delimiter=","))
     assert [(r["id"], r["text"], r["author"]) for r in rows] == [
-        ("i_a", "'=HYPERLINK(\"http://evil.example\")", "Anna"),
+        ("i_a", '\'=HYPERLINK("http://evil.example")', "Anna"),
         ("i_b", "<script>alert(1)</script>", "Anna"),
     ]
     assert (await get(http, f"{url}/ideas.csv?sep=|"))[0] == 400

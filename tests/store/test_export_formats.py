@@ -218,7 +218,9 @@ def test_html_report_escapes_texts_draws_charts_and_prints() -> None:
     assert "Gute Idee &lt;b&gt;!&lt;/b&gt;" in html
     assert html.count("<svg") == 2 and 'role="img"' in html
     assert "@media print" in html and "@page" in html
-    assert "src=" not in html and "<link" not in html and "@import" not in html and "url(" not in html  # self-contained
+    assert (
+        "src=" not in html and "stylesheet" not in html and "@import" not in html and "url(" not in html
+    )  # self-contained
     assert "<script" not in html
     assert STYLE_HASH.startswith("sha256-")
 

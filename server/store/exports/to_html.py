@@ -12,6 +12,7 @@ import base64
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from datetime import UTC
 from importlib.resources import files
 
 import jinja2
@@ -59,6 +60,7 @@ def write_html(export: Export, tr: Translate, language: str) -> bytes:
         export=export,
         open_data=export.kind is ExportKind.OPEN,
         generated=iso(export.generated_at),
+        generated_text=f"{export.generated_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC",
         per_field=per_field,
         per_field_chart=bar_chart(per_field, label=tr("export.chart.per_field")),
         top=top,
