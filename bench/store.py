@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
 import random
 import tempfile
@@ -358,7 +359,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             for i in range(args.queries)
         ]
         await store.list_ideas(org, searches[0])  # warm the caches once, as a running server has them
-        search_s = await _time([lambda f=f: store.list_ideas(org, f) for f in searches])
+        search_s = await _time([functools.partial(store.list_ideas, org, f) for f in searches])
         hits = [(await store.list_ideas(org, IdeaFilter(query=q))).total for q in SEARCHES]
         expected = await asyncio.to_thread(_expected_hits, engine)
         errors = [
@@ -369,7 +370,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         for error in errors:
             print(f"  search mismatch {error}", flush=True)
         lists = _list_filters(rng, args.queries)
-        list_s = await _time([lambda f=f: store.list_ideas(org, f) for f in lists])
+        list_s = await _time([functools.partial(store.list_ideas, org, f) for f in lists])
 
         result: dict[str, Any] = {
             "workload": "store",

@@ -37,6 +37,7 @@ from server.transport.guard import ConnectionGuard
 from server.web.audit import routes as audit_routes
 from server.web.console import routes as console_routes
 from server.web.dashboard import routes as dashboard_routes
+from server.web.exports import routes as export_routes
 from server.web.hosts import HostCheck
 from server.web.http import choose_language, security_middleware, server_header, templates
 from server.web.join import routes as join_routes
@@ -81,6 +82,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_routes(audit_routes())
     app.router.add_routes(console_routes())
     app.router.add_routes(dashboard_routes())
+    app.router.add_routes(export_routes())
     app.router.add_routes(join_routes())
     app.router.add_routes(projector_routes())
     app.router.add_routes(privacy_routes())

@@ -1,4 +1,4 @@
-"""The ``werkstatt`` command: serve, migrate, organizer create."""
+"""The ``werkstatt`` command: serve, migrate, organizer create, export."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -26,6 +27,8 @@ from server.store.idea_store import IdeaStore
 from server.web.passwords import hash_password
 
 log = logging.getLogger("werkstatt")
+
+EXPORT_FORMATS = ("csv", "xlsx", "json", "md", "html")  # server.store.exports.formats.Format
 
 
 def parser() -> argparse.ArgumentParser:
@@ -63,6 +66,27 @@ def parser() -> argparse.ArgumentParser:
         "--password-stdin", action="store_true", help="Read the password from standard input instead of asking."
     )
     create.add_argument("--database", metavar="URL", help="Idea store URL (as for serve).")
+
+    exp = sub.add_parser(
+        "export",
+        help="Export the ideas of an event.",
+        description="Write the ideas of an event (or of several events of one organizer) as a file: "
+        "internal (everything the organizer sees) or open data (no personal data, nothing hidden). "
+        "docs/exports.md describes the formats.",
+    )
+    exp.add_argument("event_ids", nargs="+", metavar="EVENT_ID", help="The event's id (several: of one organizer).")
+    exp.add_argument(
+        "--format",
+        choices=EXPORT_FORMATS,
+        default="csv",
+        help="The file's format: csv (default), xlsx, json, md or html.",
+    )
+    exp.add_argument(
+        "--kind", choices=("internal", "open"), default="internal", help="Which ideas: internal (default) or open."
+    )
+    exp.add_argument("--separator", choices=(";", ","), default=";", help="CSV: between cells (default ;).")
+    exp.add_argument("--output", metavar="FILE", help="Write to FILE (default: standard output).")
+    exp.add_argument("--database", metavar="URL", help="Idea store URL (as for serve).")
     return top
 
 
@@ -96,6 +120,8 @@ def main(argv: Sequence[str] | None = None, env: dict[str, str] | None = None) -
                 print("werkstatt: the passwords differ", file=sys.stderr)
                 return 2
         return asyncio.run(_create_organizer(settings, args.username, password))
+    if args.command == "export":
+        return asyncio.run(_export(settings, args))
     return 2  # pragma: no cover - argparse refuses unknown commands
 
 
@@ -133,6 +159,42 @@ async def _create_organizer(settings: Settings, username: str, password: str) ->
     finally:
         engine.dispose()
     print(f"werkstatt: organizer {username!r} created")
+    return 0
+
+
+async def _export(settings: Settings, args: argparse.Namespace) -> int:
+    from server.i18n.catalogs import LANGUAGES, Translator
+    from server.store.db import head_revision, schema_revision
+    from server.store.exports.formats import Format, render
+    from server.store.exports.records import ExportKind
+
+    engine = create_engine(settings.database.get_secret_value())
+    store = IdeaStore(engine)
+    try:
+        if await schema_revision(engine) != head_revision():
+            print("werkstatt: the idea store is not up to date; run werkstatt migrate first", file=sys.stderr)
+            return 1
+        events = [await store.event(event_id) for event_id in args.event_ids]
+        if len({event.organizer_id for event in events}) != 1:
+            print("werkstatt: the events belong to different organizers", file=sys.stderr)
+            return 2
+        export = await store.export(events[0].organizer_id, args.event_ids, ExportKind(args.kind))
+        language = events[0].language if events[0].language in LANGUAGES else LANGUAGES[0]
+        rendered = await asyncio.to_thread(
+            render, export, Format(args.format), Translator(language), language, separator=args.separator
+        )
+    except DomainError as exc:
+        print(f"werkstatt: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        await store.close()
+        engine.dispose()
+    if args.output:
+        await asyncio.to_thread(Path(args.output).write_bytes, rendered.body)
+        print(f"werkstatt: {len(export.ideas)} ideas written to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(rendered.body)
+        sys.stdout.buffer.flush()
     return 0
 
 

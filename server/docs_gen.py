@@ -23,6 +23,7 @@ from pydantic import SecretStr
 from server import cli
 from server.protocol import docs as protocol_docs
 from server.settings import ENV_PREFIX, Settings
+from server.store.exports.to_json import schema_json as export_schema_json
 
 DOCS_DIR = Path(__file__).resolve().parent.parent / "docs"
 NOTE = protocol_docs.GENERATED_NOTE
@@ -226,6 +227,7 @@ def documents() -> dict[str, str]:
     docs = protocol_docs.documents()
     docs["settings.md"] = settings_markdown()
     docs["cli.md"] = cli_markdown()
+    docs["export.schema.json"] = export_schema_json()
     return dict(sorted(docs.items()))
 
 

@@ -22,8 +22,8 @@ from server.ids import token_hash as hash_secret
 from server.store import tables as t
 from server.store.boards import in_thread, reading
 from server.store.breakouts import Room
-from server.store.curation import CurationStore
 from server.store.dashboard import DashboardStore
+from server.store.exports.records import ExportStore
 
 LINK_ROLES = (Role.FACILITATOR, Role.PARTICIPANT, Role.OBSERVER)
 
@@ -75,9 +75,10 @@ def _read_event(conn: sa.Connection, event_id: str) -> Event:
     )
 
 
-class IdeaStore(CurationStore, DashboardStore):
-    """The whole idea store: organizers, events, links and members here; boards, breakouts and
-    facilitation (agenda, chat, questions, removals, audit log) from the classes it inherits."""
+class IdeaStore(ExportStore, DashboardStore):
+    """The whole idea store: organizers, events, links and members here; boards, breakouts,
+    facilitation (agenda, chat, questions, removals, audit log), curation, exports and the dashboard from the
+    classes it inherits."""
 
     def __init__(self, engine: sa.Engine) -> None:
         super().__init__(engine)

@@ -57,6 +57,13 @@ events = sa.Table(
     sa.Column("updated_at", UTCDateTime, nullable=False),
     # shown on the join page before anyone types a pseudonym; empty: the default text
     sa.Column("privacy_notice", sa.Text, nullable=False, server_default=""),
+    # open data (migration 0010, boards/open_data.py): public only while published
+    sa.Column("open_data_licence", sa.String(32), nullable=True),
+    sa.Column("open_data_publisher", sa.String(200), nullable=False, server_default=""),
+    sa.Column("open_data_contributor", sa.String(300), nullable=False, server_default=""),
+    sa.Column("open_data_published", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("open_data_issued_at", UTCDateTime, nullable=True),  # first published
+    sa.Column("open_data_changed_at", UTCDateTime, nullable=True),  # settings last changed
 )
 
 fields = sa.Table(

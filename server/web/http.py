@@ -127,7 +127,8 @@ async def security_middleware(request: web.Request, handler: Handler) -> web.Str
 
 def _finish(request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
     if not response.prepared:
-        response.headers.update(SECURITY_HEADERS)
+        for name, value in SECURITY_HEADERS.items():  # a page with a stricter policy of its own keeps it
+            response.headers.setdefault(name, value)
         if request[CSRF_NEW]:
             response.set_cookie(
                 CSRF_COOKIE,

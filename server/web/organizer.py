@@ -157,7 +157,10 @@ async def _event_page(
     error: str | None = None,
     notice: str | None = None,
     status: int = 200,
+    **extra: Any,
 ) -> web.Response:
+    from server.web.exports import exports_context  # it imports own_event from here
+
     links = await request.app[STORE].links(event.id)
     base = site_url(request)
     return render(
@@ -170,9 +173,16 @@ async def _event_page(
             "notice": notice,
             "links": [(role, f"{base}/j/{links[role]}") for role in LINK_ROLES],
             "event_languages": catalogs(request).names(),
+            **await exports_context(request, event),
+            **extra,
         },
         status=status,
     )
+
+
+async def event_page_with(request: web.Request, event: Event, *, status: int = 200, **extra: Any) -> web.Response:
+    """The event page with its form as stored and ``extra`` for a section of it (``server.web.exports``)."""
+    return await _event_page(request, event, _event_form(event), status=status, **extra)
 
 
 def _event_form(event: Event) -> dict[str, str]:
@@ -189,7 +199,8 @@ def _event_form(event: Event) -> dict[str, str]:
 async def event_page(request: web.Request) -> web.Response:
     _organizer, event = await own_event(request)
     tr = translator(request)
-    notice = {"saved": tr("event.saved"), "rotated": tr("event.rotated")}.get(request.query.get("done", ""))
+    done = {"saved": tr("event.saved"), "rotated": tr("event.rotated"), "open_data": tr("exports.saved")}
+    notice = done.get(request.query.get("done", ""))
     return await _event_page(request, event, _event_form(event), notice=notice)
 
 
