@@ -1,4 +1,4 @@
-"""The ``werkstatt`` command: serve, migrate, organizer create."""
+"""The ``werkstatt`` command: serve, migrate, organizer create, purge."""
 
 from __future__ import annotations
 
@@ -63,6 +63,18 @@ def parser() -> argparse.ArgumentParser:
         "--password-stdin", action="store_true", help="Read the password from standard input instead of asking."
     )
     create.add_argument("--database", metavar="URL", help="Idea store URL (as for serve).")
+
+    purge = sub.add_parser(
+        "purge",
+        help="Erase the personal data of events past the retention period.",
+        description="Erase the personal data of events whose date and last activity lie further back than the "
+        "retention period (the retention_days setting, or --older-than): pseudonyms, tokens, chat messages, "
+        "questions, breakout placements and the audit log; ideas, fields, statuses, feedback and dots stay. "
+        "Running it again changes nothing.",
+    )
+    purge.add_argument("--older-than", type=int, metavar="DAYS", help="The retention period in days for this run.")
+    purge.add_argument("--dry-run", action="store_true", help="Only say what would be erased; change nothing.")
+    purge.add_argument("--database", metavar="URL", help="Idea store URL (as for serve).")
     return top
 
 
@@ -87,6 +99,10 @@ def main(argv: Sequence[str] | None = None, env: dict[str, str] | None = None) -
         return serve(settings, demo=args.demo)
     if args.command == "migrate":
         return asyncio.run(_migrate(settings))
+    if args.command == "purge":
+        from server.purge import purge
+
+        return asyncio.run(purge(settings, args.older_than, dry_run=args.dry_run))
     if args.command == "organizer":
         if args.password_stdin:
             password = sys.stdin.readline().rstrip("\n")

@@ -22,7 +22,8 @@ from server.ids import token_hash as hash_secret
 from server.store import tables as t
 from server.store.boards import in_thread, reading
 from server.store.breakouts import Room
-from server.store.curation import CurationStore
+from server.store.personal_data import PersonalDataStore
+from server.store.site_texts import SiteTextStore
 
 LINK_ROLES = (Role.FACILITATOR, Role.PARTICIPANT, Role.OBSERVER)
 
@@ -74,9 +75,10 @@ def _read_event(conn: sa.Connection, event_id: str) -> Event:
     )
 
 
-class IdeaStore(CurationStore):
+class IdeaStore(PersonalDataStore, SiteTextStore):
     """The whole idea store: organizers, events, links and members here; boards, breakouts and
-    facilitation (agenda, chat, questions, removals, audit log) from the classes it inherits."""
+    facilitation (agenda, chat, questions, removals, audit log), curation, personal data and the site's pages
+    from the classes it inherits."""
 
     def __init__(self, engine: sa.Engine) -> None:
         super().__init__(engine)
