@@ -42,8 +42,9 @@ from server.web.hosts import HostCheck
 from server.web.http import choose_language, security_middleware, server_header, templates
 from server.web.join import routes as join_routes
 from server.web.organizer import routes as organizer_routes
-from server.web.privacy import routes as privacy_routes
+from server.web.participants import routes as participant_routes
 from server.web.projector import routes as projector_routes
+from server.web.site_pages import routes as site_page_routes
 
 log = logging.getLogger("werkstatt")
 
@@ -85,7 +86,8 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_routes(export_routes())
     app.router.add_routes(join_routes())
     app.router.add_routes(projector_routes())
-    app.router.add_routes(privacy_routes())
+    app.router.add_routes(site_page_routes())
+    app.router.add_routes(participant_routes())
     app.router.add_get("/lang/{lang}", choose_language)
     app.router.add_static("/static/", str(STATIC_DIR), append_version=False)
     app.cleanup_ctx.append(_store_ctx)

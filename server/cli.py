@@ -1,4 +1,4 @@
-"""The ``werkstatt`` command: serve, migrate, organizer create, export."""
+"""The ``werkstatt`` command: serve, migrate, organizer create, export, purge."""
 
 from __future__ import annotations
 
@@ -87,6 +87,17 @@ def parser() -> argparse.ArgumentParser:
     exp.add_argument("--separator", choices=(";", ","), default=";", help="CSV: between cells (default ;).")
     exp.add_argument("--output", metavar="FILE", help="Write to FILE (default: standard output).")
     exp.add_argument("--database", metavar="URL", help="Idea store URL (as for serve).")
+    purge = sub.add_parser(
+        "purge",
+        help="Erase the personal data of events past the retention period.",
+        description="Erase the personal data of events whose date and last activity lie further back than the "
+        "retention period (the retention_days setting, or --older-than): pseudonyms, tokens, chat messages, "
+        "questions, breakout placements and the audit log; ideas, fields, statuses, feedback and dots stay. "
+        "Running it again changes nothing.",
+    )
+    purge.add_argument("--older-than", type=int, metavar="DAYS", help="The retention period in days for this run.")
+    purge.add_argument("--dry-run", action="store_true", help="Only say what would be erased; change nothing.")
+    purge.add_argument("--database", metavar="URL", help="Idea store URL (as for serve).")
     return top
 
 
@@ -111,6 +122,10 @@ def main(argv: Sequence[str] | None = None, env: dict[str, str] | None = None) -
         return serve(settings, demo=args.demo)
     if args.command == "migrate":
         return asyncio.run(_migrate(settings))
+    if args.command == "purge":
+        from server.purge import purge
+
+        return asyncio.run(purge(settings, args.older_than, dry_run=args.dry_run))
     if args.command == "organizer":
         if args.password_stdin:
             password = sys.stdin.readline().rstrip("\n")

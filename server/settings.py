@@ -163,6 +163,14 @@ class Settings(BaseModel):
         20.0, gt=0, description="Joins per second one invitation link may take after its burst is used up."
     )
     session_hours: int = Field(12, ge=1, description="Lifetime of an organizer session.")
+    retention_days: int | None = Field(
+        None,
+        ge=1,
+        le=36_500,
+        description="Days after an event (its date and its last activity) until `werkstatt purge` erases its "
+        "personal data: pseudonyms, tokens, chat messages and questions (ideas, fields, statuses, feedback and dots "
+        "stay; see [personal data](personal-data.md)). Unset: nothing is purged unless `--older-than` is given.",
+    )
     secure_cookies: bool = Field(False, description="Mark cookies `Secure` (turn on behind HTTPS).")
     migrate_on_start: bool = Field(
         True, description="`serve` brings the idea store's schema up to date before it starts."

@@ -93,24 +93,35 @@ class Facilitation:
         removal and how many connections were closed."""
         target = await member_of(self.live, conn.event_id, member_id)
         removal = decide_removal(conn.actor, Actor(target.id, target.role), now, reason)
-        await self.live.store.remove_member(conn.event_id, target.id, now)  # from now on the token is refused
-        rnd = await self.live.breakouts.current(conn.event_id)
-        if rnd is not None and (target.id in rnd.placement or target.id in rnd.help_queue):
+        return removal, await self.shut_out(conn.event_id, target.id, conn.actor, now)
+
+    async def shut_out(self, event_id: str, member_id: str, by: Actor, now: datetime) -> int:
+        """Carry out a removal's ``actions`` (also when a member's personal data are erased, ``rooms.erasure``):
+        the token refused from now on, out of their breakout room and the help queue, their hand lowered (by
+        ``by``), each of their connections told ``member.removed`` and closed. How many connections were closed."""
+        await self.live.store.remove_member(event_id, member_id, now)  # from now on the token is refused
+        rnd = await self.live.breakouts.current(event_id)
+        if rnd is not None and (member_id in rnd.placement or member_id in rnd.help_queue):
             try:  # out of their breakout room and the help queue
-                await self.live.breakouts.run(conn.event_id, SYSTEM, rnd.id, breakouts.Leave(target.id))
+                await self.live.breakouts.run(event_id, SYSTEM, rnd.id, breakouts.Leave(member_id))
             except Exception:  # the removal stands; the round closes without them
-                log.exception("taking removed member %s out of round %s failed", target.id, rnd.id)
-        for room_id in self.hands.rooms_raised(conn.event_id, target.id):
+                log.exception("taking removed member %s out of round %s failed", member_id, rnd.id)
+        for room_id in self.hands.rooms_raised(event_id, member_id):
             try:
-                await self.hands.change(conn, room_id, hands.LowerHand(now, target.id))
+                await self.hands.change_as(by, event_id, room_id, hands.LowerHand(now, member_id))
             except Exception:  # the removal stands; a hand left up is lowered by a facilitator
-                log.exception("lowering the hand of removed member %s failed", target.id)
-        closing = [c.sid for c in self.live.connections.values() if c.member.id == target.id]  # projector views too
+                log.exception("lowering the hand of removed member %s failed", member_id)
+        closing = [c.sid for c in self.live.connections.values() if c.member.id == member_id]  # projector views too
         await self.live.fanout.publish(
-            member_channel(target.id), "member.removed", p.MemberRemoved(reason="removed").model_dump(mode="json")
+            member_channel(member_id), "member.removed", p.MemberRemoved(reason="removed").model_dump(mode="json")
         )
         for sid in closing:
             if self.live.disconnect is not None:
                 await self.live.disconnect(sid)
             self.live.detach(sid)  # its events still on the way are refused from now on
-        return removal, len(closing)
+        return len(closing)
+
+    def forget(self, event_id: str) -> None:
+        """Drop the node's copies of the event's chat and questions: they are loaded again from the store."""
+        self.chat.chats.pop(event_id, None)
+        self.questions.states.pop(event_id, None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from boards.actors import Actor
 from rooms import hands
 from rooms.hands import Hands
 from rooms.members import Member
@@ -22,7 +23,8 @@ from server.transport.fanout import moderators_channel, room_channel
 
 @dataclass(frozen=True, slots=True)
 class HandCommand:
-    conn: Connection
+    actor: Actor
+    event_id: str
     room_id: str
     command: hands.Command
 
@@ -48,7 +50,11 @@ class HandDesk:
         return self.queues.get(room_id) or Hands(room_id)
 
     async def change(self, conn: Connection, room_id: str, command: hands.Command) -> HandOutcome:
-        return await self.serializer.submit(room_id, HandCommand(conn, room_id, command))
+        return await self.change_as(conn.actor, conn.event_id, room_id, command)
+
+    async def change_as(self, actor: Actor, event_id: str, room_id: str, command: hands.Command) -> HandOutcome:
+        """A change by someone who need not be connected (an organizer erasing a member's data on the console)."""
+        return await self.serializer.submit(room_id, HandCommand(actor, event_id, room_id, command))
 
     def rooms_raised(self, event_id: str, member_id: str) -> list[str]:
         """The rooms of the event where the member's hand is up (one, unless they moved meanwhile)."""
@@ -71,30 +77,30 @@ class HandDesk:
         for pending in batch:
             if pending.answered:
                 continue
-            conn = pending.command.conn
+            item = pending.command
             try:
-                events = hands.decide(queue, conn.actor, pending.command.command)
+                events = hands.decide(queue, item.actor, item.command)
             except Exception as exc:  # a DomainError, or a fault in this command alone
                 pending.refuse(exc)
                 continue
             called = None
             for event in events:
                 if isinstance(event, hands.HandCalled):
-                    member = (await members_of(self.live, conn.event_id, [event.member_id])).get(event.member_id)
+                    member = (await members_of(self.live, item.event_id, [event.member_id])).get(event.member_id)
                     raised_at = next(h.raised_at for h in queue.queue if h.member_id == event.member_id)
                     called = hand_out(event.member_id, raised_at, member)
                 queue = hands.apply(queue, event)
             if queue.queue:
                 self.queues[room_id] = queue
-                self.events[room_id] = conn.event_id
+                self.events[room_id] = item.event_id
             else:
                 self.queues.pop(room_id, None)
                 self.events.pop(room_id, None)
-            out = await self.out(conn.event_id, queue)
+            out = await self.out(item.event_id, queue)
             if events:
                 message = p.HandsChanged(room_id=room_id, queue=out.queue, called=called).model_dump(mode="json")
                 await self.live.fanout.publish(room_channel(room_id), "hands.changed", message)
-                await self.live.fanout.publish(moderators_channel(conn.event_id), "hands.changed", message)
+                await self.live.fanout.publish(moderators_channel(item.event_id), "hands.changed", message)
             pending.answer(HandOutcome(out, called, bool(events)))
 
     async def close(self) -> None:

@@ -416,10 +416,15 @@ class LiveState:
         return board
 
     def forget_event(self, event_id: str) -> None:
-        """Drop what is cached of an event whose settings or fields changed (boards' columns too)."""
+        """Drop what is cached of an event whose settings or fields changed (boards' columns too), or whose
+        members' personal data were erased (their pseudonyms, chat and questions too)."""
         for board_id in [b.id for b in self.boards.values() if b.event_id == event_id]:
             self.forget(board_id)
         self._events.pop(event_id, None)
+        self.members.pop(event_id, None)
+        facilitation = getattr(self, "facilitation", None)  # set by the app
+        if facilitation is not None:
+            facilitation.forget(event_id)
 
     # -- event, plenary and board list: read on every join, changed rarely -------------------
 

@@ -413,7 +413,8 @@ class BoardStore:
 
     @reading
     def changes_since(self, board_id: str, seq: int, limit: int) -> list[StoredChange] | None:
-        """The change records after ``seq`` in order, or None when there are more than ``limit``."""
+        """The change records after ``seq`` in order, or None when there are more than ``limit`` or some were
+        dropped (personal data erased: ``server.store.personal_data``); the caller sends the board whole then."""
         with self.engine.connect() as conn:
             rows = (
                 conn.execute(
@@ -423,7 +424,10 @@ class BoardStore:
                     .limit(limit + 1)
                 )
             ).all()
-        if len(rows) > limit:
+            if not rows:
+                stored = conn.execute(sa.select(t.boards.c.seq).where(t.boards.c.id == board_id)).scalar_one_or_none()
+                return [] if stored is None or stored <= seq else None
+        if len(rows) > limit or rows[0].seq != seq + 1:
             return None
         return [StoredChange(row.seq, row.payload) for row in rows]
 

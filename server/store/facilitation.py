@@ -74,6 +74,21 @@ def _frozen(value: Any) -> Any:
     return value
 
 
+def insert_audit(conn: Connection, entry: AuditEntry) -> None:
+    """Add an entry to the audit log within the caller's transaction."""
+    conn.execute(
+        t.audit_log.insert().values(
+            event_id=entry.event_id,
+            member_id=entry.member_id,
+            role=entry.role.value,
+            action=entry.action,
+            target=entry.target,
+            details=_thawed(entry.details),
+            at=entry.at,
+        )
+    )
+
+
 def _message(row: Any) -> Message:
     return Message(row.id, row.room_id, row.author_id, row.text, row.sent_at, row.hidden)
 
@@ -370,17 +385,7 @@ class FacilitationStore(BreakoutStore):
     @in_thread
     def add_audit(self, entry: AuditEntry) -> None:
         with self.engine.begin() as conn:
-            conn.execute(
-                t.audit_log.insert().values(
-                    event_id=entry.event_id,
-                    member_id=entry.member_id,
-                    role=entry.role.value,
-                    action=entry.action,
-                    target=entry.target,
-                    details=_thawed(entry.details),
-                    at=entry.at,
-                )
-            )
+            insert_audit(conn, entry)
 
     @reading
     def audit_log(self, event_id: str, limit: int = 500, before: datetime | None = None) -> list[AuditEntry]:

@@ -24,6 +24,8 @@ from server.store.boards import in_thread, reading
 from server.store.breakouts import Room
 from server.store.dashboard import DashboardStore
 from server.store.exports.records import ExportStore
+from server.store.personal_data import PersonalDataStore
+from server.store.site_texts import SiteTextStore
 
 LINK_ROLES = (Role.FACILITATOR, Role.PARTICIPANT, Role.OBSERVER)
 
@@ -75,10 +77,10 @@ def _read_event(conn: sa.Connection, event_id: str) -> Event:
     )
 
 
-class IdeaStore(ExportStore, DashboardStore):
+class IdeaStore(ExportStore, DashboardStore, PersonalDataStore, SiteTextStore):
     """The whole idea store: organizers, events, links and members here; boards, breakouts,
-    facilitation (agenda, chat, questions, removals, audit log), curation, exports and the dashboard from the
-    classes it inherits."""
+    facilitation (agenda, chat, questions, removals, audit log), curation, exports, the dashboard,
+    personal data and the site's pages from the classes it inherits."""
 
     def __init__(self, engine: sa.Engine) -> None:
         super().__init__(engine)

@@ -100,6 +100,7 @@ members = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("organizer_id", sa.String(32), nullable=True),  # set for an organizer's own membership
     sa.Column("removed_at", UTCDateTime, nullable=True),  # removed from the event: the token no longer works
+    sa.Column("erased_at", UTCDateTime, nullable=True),  # their personal data erased (rooms/erasure.py)
     sa.UniqueConstraint("event_id", "pseudonym_key", name="uq_members_event_pseudonym"),
     sa.UniqueConstraint("event_id", "organizer_id", name="uq_members_event_organizer"),
 )
@@ -453,4 +454,17 @@ idea_history = sa.Table(
     sa.Column("actor_id", sa.String(32), nullable=False),
     sa.Column("action", sa.String(32), nullable=False),
     sa.Column("details", sa.JSON, nullable=False),
+)
+
+
+# -- the site's own pages (migration 0013) -----------------------------------------------------------
+
+site_texts = sa.Table(
+    "site_texts",
+    metadata,
+    sa.Column("page", sa.String(32), primary_key=True),  # rooms.site_texts.Page
+    sa.Column("language", sa.String(8), primary_key=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("updated_by", sa.String(32), nullable=True),
 )

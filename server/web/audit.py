@@ -45,6 +45,8 @@ ACTION_NAMES = {
     "broadcast.send": N_("audit.action.broadcast.send"),
     "board.spotlight": N_("audit.action.board.spotlight"),
     "member.remove": N_("audit.action.member.remove"),
+    "member.erase": N_("audit.action.member.erase"),
+    "member.export": N_("audit.action.member.export"),
     "timer.start": N_("audit.action.timer.start"),
     "timer.pause": N_("audit.action.timer.pause"),
     "timer.resume": N_("audit.action.timer.resume"),

@@ -170,7 +170,7 @@ def render(request: web.Request, template: str, context: dict[str, Any], *, stat
         csrf=request[CSRF],
         path=request.path_qs,
         organizer=request.get(ORGANIZER),
-        **context,
+        **{"privacy_url": request.app[SETTINGS].privacy_url or "/datenschutz", **context},  # the footer links it
     )
     return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
 
