@@ -195,6 +195,7 @@ NUMBERS = {
 TEXTS = {
     *("cluster", "event", "field", "id", "idea", "message", "name", "names", "phase", "place", "role", "room"),
     *("kind", "mode", "status", "text", "time", "title", "topic"),
+    *("first", "last", "opens", "closes"),  # days, "30. Juni 2026"
 }
 # Messages with a number that are not plural messages, and why no noun agrees with that number.
 NOT_PLURAL = {
