@@ -19,7 +19,7 @@ import { BoardList } from "./board-list.js";
 import { BoardConsole } from "./board-console.js";
 import { placeOf, parseTags } from "./board-layout.js";
 import { columnName, LiveBoard } from "./board-state.js";
-import { WINDOW_CODES, windowLine, windowRefusal } from "./board-window.js";
+import { WINDOW_CODES, windowLine, windowRefusal, windowShut } from "./board-window.js";
 import { BoardView, clusterName } from "./board-view.js";
 import { Breakouts } from "./breakouts.js";
 import { initial, swatchClass } from "./colours.js";
@@ -745,7 +745,8 @@ class RoomPage {
     this.renderStatus(state);
     this.facilitation.renderSpotlight();
     this.console.render(state, can.moderator);
-    this.votes.render(state, can.voter);
+    // outside its window a participant is no voter of the board's round for now (board-window.js)
+    this.votes.render(state, can.voter && !windowShut(state.windowState, can.moderator));
     this.renderPostForm(state);
     /** @type {Map<string, string>} */
     const editors = new Map();
@@ -770,7 +771,9 @@ class RoomPage {
     if (s.anonymous) flags.push(t("flags.anonymous"));
     this.flags.textContent = flags.join(" · ");
     this.flags.hidden = flags.length === 0;
-    this.phaseHint.textContent = phaseHint(t, state, this.can);
+    // outside the window the post form's place says why nothing can be added (renderPostForm)
+    this.phaseHint.textContent = windowShut(state.windowState, this.can.moderator) ? "" : phaseHint(t, state, this.can);
+    this.phaseHint.hidden = !this.phaseHint.textContent;
     const windowText = windowLine(t, document.documentElement.lang, s, state.windowState);
     this.windowLine.textContent = windowText;
     this.windowLine.hidden = !windowText;
