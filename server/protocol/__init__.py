@@ -325,6 +325,7 @@ HTTP_ONLY_CODES = frozenset(
         "window_too_long",
         "window_past",
         "no_board",
+        "no_window",
         "domain",
     }
 )

@@ -52,6 +52,7 @@ ERRORS = {
     "text_too_long": N_("async.error.title"),
     "control_characters": N_("async.error.title"),
     "conflict": N_("async.error.unchanged"),
+    "no_window": N_("async.error.no_window"),
     "wrong_phase": N_("async.error.wrong_phase"),
 }
 
@@ -161,11 +162,12 @@ async def _page(
 
 async def async_page(request: web.Request) -> web.Response:
     _organizer, event = await own_event(request)
-    notice = translator(request)("async.saved") if request.query.get("done") == "saved" else None
+    tr = translator(request)
+    notice = {"saved": tr("async.saved"), "removed": tr("async.removed")}.get(request.query.get("done", ""))
     return await _page(request, event, {}, notice=notice)
 
 
-FORM_FIELDS = ("board", "title", "opens", "closes", "budget", "blind")
+FORM_FIELDS = ("board", "title", "opens", "closes", "budget", "blind", "action")
 
 
 async def set_window(request: web.Request) -> web.StreamResponse:
@@ -174,30 +176,55 @@ async def set_window(request: web.Request) -> web.StreamResponse:
     values = {key: str(form.get(key, ""))[:300] for key in FORM_FIELDS}
     live = request.app[LIVE]
     try:
-        await _open_for_async(request, organizer, event, values)
+        if values["action"] == "remove":
+            await _remove_window(request, organizer, event, values["board"])
+        else:
+            await _open_for_async(request, organizer, event, values)
     except DomainError as exc:
         key = ERRORS.get(exc.code)
         message = translator(request)(key) if key else exc.message
         return await _page(request, event, values, error=message, status=400)
     live.forget_event(event.id)  # the page and the room read the boards as they are now
-    raise web.HTTPSeeOther(f"/organizer/events/{event.id}/async?done=saved")
+    done = "removed" if values["action"] == "remove" else "saved"
+    raise web.HTTPSeeOther(f"/organizer/events/{event.id}/async?done={done}")
+
+
+async def _organizer_actor(request: web.Request, organizer: Organizer, event: Event) -> Actor:
+    member = await request.app[STORE].organizer_member(event.id, organizer)
+    return Actor(member.id, Role.ORGANIZER)
+
+
+async def _plenary_board(request: web.Request, event: Event, board_id: str) -> str:
+    live = request.app[LIVE]
+    if board_id not in await live.board_ids((await live.plenary(event.id)).id):
+        raise NotFound("Choose one of the event's boards.", code="no_board")
+    return board_id
+
+
+async def _remove_window(request: web.Request, organizer: Organizer, event: Event, board_id: str) -> None:
+    """The board goes back to live use only; what was posted stays, and an open vote runs on."""
+    live = request.app[LIVE]
+    board_id = await _plenary_board(request, event, board_id)
+    actor = await _organizer_actor(request, organizer, event)
+    try:
+        await live.run(board_id, actor, event.id, c.SetWindow(None, None, live.clock.now()))
+    except Conflict:
+        raise Conflict("The board has no window.", code="no_window") from None
 
 
 async def _open_for_async(request: web.Request, organizer: Organizer, event: Event, values: dict[str, str]) -> None:
     """Check everything first, then (if asked) make the board, set its window, and open a vote over it."""
     live, store = request.app[LIVE], request.app[STORE]
     plenary = await live.plenary(event.id)
-    board_ids = await live.board_ids(plenary.id)
     new = values["board"] == NEW_BOARD
-    if not new and values["board"] not in board_ids:
-        raise NotFound("Choose one of the event's boards.", code="no_board")
+    if not new:
+        await _plenary_board(request, event, values["board"])
     title = clean_text(values["title"], label="The title", min_len=1, max_len=200) if new else ""
     opens_at, closes_at = window_of_days(_day(values["opens"], "start"), _day(values["closes"], "end"))
     now = live.clock.now()
     clean_window(opens_at, closes_at, now)  # the board command checks it again; here before a new board is made
     budget = _budget(values["budget"])
-    member = await store.organizer_member(event.id, organizer)
-    actor = Actor(member.id, Role.ORGANIZER)
+    actor = await _organizer_actor(request, organizer, event)
     if new:
         board_id = await store.create_board(event.id, plenary.id, title)
         live.board_added(plenary.id)

@@ -260,7 +260,9 @@ async def test_the_organizer_opens_a_new_board_for_a_window_with_a_vote(
         await server.close()
 
 
-async def test_a_window_set_on_an_open_board_reaches_its_viewers(sqlite_url: str, http: aiohttp.ClientSession) -> None:
+async def test_a_window_set_or_removed_on_an_open_board_reaches_its_viewers(
+    sqlite_url: str, http: aiohttp.ClientSession
+) -> None:
     server = await start_server(sqlite_url, clock=ManualClock(OPENS - timedelta(days=20)))
     try:
         base = base_url(server)
@@ -283,6 +285,14 @@ async def test_a_window_set_on_an_open_board_reaches_its_viewers(sqlite_url: str
             assert change["settings"]["closes_at"] == "2026-06-30T22:00:00Z"
             again, html = await post_form(http, f"{base}/organizer/events/{event.id}/async", form)
             assert again == 400 and "Das Board hat dieses Zeitfenster bereits." in html
+            # the organizer removes the window: the board is for live sessions only again
+            remove = {"board": board_id, "action": "remove"}
+            status, _html = await post_form(http, f"{base}/organizer/events/{event.id}/async", remove)
+            assert status == 303
+            assert (await server.app[STORE].load_board(board_id)).settings.window is None
+            await anna.wait_for("board.changed", lambda d: any(c["settings"]["closes_at"] is None for c in windows(d)))
+            again, html = await post_form(http, f"{base}/organizer/events/{event.id}/async", remove)
+            assert again == 400 and "Dieses Board hat kein Zeitfenster." in html
         finally:
             await anna.disconnect()
     finally:
