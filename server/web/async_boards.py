@@ -25,7 +25,7 @@ from boards.errors import Conflict, DomainError, InvalidInput, NotFound
 from boards.model import Phase
 from boards.text import clean_text
 from boards.voting import BUDGET_MAX
-from boards.window import Window, WindowState, clean_window
+from boards.window import Window, clean_window
 from server import protocol as p
 from server.i18n.keys import N_
 from server.ids import new_id
@@ -155,7 +155,6 @@ async def _page(
         "notice": notice,
         "new_board": NEW_BOARD,
         "budget_max": BUDGET_MAX,
-        "states": {s.value for s in WindowState},
     }
     return render(request, "async_boards.html", context, status=status)
 
@@ -174,7 +173,6 @@ async def set_window(request: web.Request) -> web.StreamResponse:
     organizer, event = await own_event(request)
     form = await request.post()
     values = {key: str(form.get(key, ""))[:300] for key in FORM_FIELDS}
-    live = request.app[LIVE]
     try:
         if values["action"] == "remove":
             await _remove_window(request, organizer, event, values["board"])
@@ -184,7 +182,6 @@ async def set_window(request: web.Request) -> web.StreamResponse:
         key = ERRORS.get(exc.code)
         message = translator(request)(key) if key else exc.message
         return await _page(request, event, values, error=message, status=400)
-    live.forget_event(event.id)  # the page and the room read the boards as they are now
     done = "removed" if values["action"] == "remove" else "saved"
     raise web.HTTPSeeOther(f"/organizer/events/{event.id}/async?done={done}")
 
@@ -240,7 +237,7 @@ async def _open_for_async(request: web.Request, organizer: Organizer, event: Eve
         raise Conflict("A vote opens on a board that collects or votes, and is not locked.", code="wrong_phase")
     if board.settings.window != Window(opens_at, closes_at):
         await live.run(board_id, actor, event.id, c.SetWindow(opens_at, closes_at, now))
-    if budget is not None and vote_wanted:
+    if vote_wanted and budget is not None:
         vote = c.OpenVote(
             session_id=new_id("vs"),
             now=now,
