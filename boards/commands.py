@@ -161,6 +161,15 @@ class SetPremoderation:
 
 
 @dataclass(frozen=True, slots=True)
+class SetWindow:
+    """Open the board for asynchronous participation from ``opens_at`` to ``closes_at`` (both None: no window)."""
+
+    opens_at: datetime | None
+    closes_at: datetime | None
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class OpenVote:
     session_id: str
     now: datetime
@@ -234,6 +243,7 @@ Command = (
     | RevealIdeas
     | SetLock
     | SetPremoderation
+    | SetWindow
     | OpenVote
     | ChangeVote
     | ExtendVote

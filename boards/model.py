@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from boards.curation import ReviewStatus
 from boards.errors import NotFound
+from boards.window import Window
 
 if TYPE_CHECKING:
     from boards.voting import Ballots, VoteSession
@@ -57,6 +59,10 @@ class Idea:
     merged_into: str | None = None
     merged_from: tuple[str, ...] = ()
     reporters: frozenset[str] = frozenset()
+    # the organizers' answer in the idea store (``boards.curation``): read with the board and shown
+    # on its card; no board rule changes them, and the board never writes them back
+    review: ReviewStatus = ReviewStatus.NEW
+    feedback: str = ""
 
     @property
     def live(self) -> bool:
@@ -96,6 +102,7 @@ class Settings:
     locked: bool = False
     premoderation: bool = False
     anonymous: bool = False  # fixed when the board is made: authors are never sent to others
+    window: Window | None = None  # asynchronous participation: open to participants only then
 
     @property
     def silent_now(self) -> bool:

@@ -37,6 +37,7 @@ from boards.voting import (
     rank,
     votable,
 )
+from boards.window import check_window, clean_window
 
 IDEA_TEXT_MAX = 2000
 IDEA_TITLE_MAX = 120
@@ -201,6 +202,8 @@ def decide(board: Board, actor: Actor, command: c.Command) -> list[BoardEvent]:
         raise TypeError(f"unknown command {command!r}")
     if actor is not SYSTEM:
         _contributor(actor)
+        if not isinstance(command, c.ReportIdea):  # reporting stays possible, as on a locked board
+            check_window(board.settings.window, actor, command.now)
     handler(d, command)
     return d.events
 
@@ -504,6 +507,18 @@ def _set_premoderation(d: _Decision, cmd: c.SetPremoderation) -> None:
                 d.idea("approved", replace(idea, status=IdeaStatus.VISIBLE), idea)
 
 
+def _set_window(d: _Decision, cmd: c.SetWindow) -> None:
+    _moderator(d.actor)
+    if (cmd.opens_at is None) != (cmd.closes_at is None):
+        raise InvalidInput("Give the window's start and end, or neither.", code="invalid_window")
+    window = None
+    if cmd.opens_at is not None and cmd.closes_at is not None:
+        window = clean_window(cmd.opens_at, cmd.closes_at, cmd.now)
+    if window == d.board.settings.window:
+        raise Conflict("The board is so already.")
+    d.settings("window", window=window)
+
+
 # -- vote sessions --------------------------------------------------------------------------
 
 
@@ -518,7 +533,9 @@ def _open_vote(d: _Decision, cmd: c.OpenVote) -> None:
     board = d.board
     _moderator(d.actor)
     _writable(board)
-    if board.settings.phase is not Phase.VOTE:
+    # a board open for asynchronous participation collects and votes at once, over its window
+    collecting_async = board.settings.window is not None and board.settings.phase is Phase.COLLECT
+    if board.settings.phase is not Phase.VOTE and not collecting_async:
         raise Conflict("Switch the board to the vote phase first.", code="wrong_phase")
     if board.open_session() is not None:
         raise Conflict("A vote is open already; close it first.", code="vote_open")
@@ -549,7 +566,8 @@ def _open_vote(d: _Decision, cmd: c.OpenVote) -> None:
         ends_at=None if cmd.duration_s is None else cmd.now + timedelta(seconds=cmd.duration_s),
         moderators_vote=cmd.moderators_vote,
     )
-    if not any(votable(board, session, i) for i in board.ideas.values()):
+    # (an asynchronous board's round may open before its first idea: the ideas come over the window)
+    if not collecting_async and not any(votable(board, session, i) for i in board.ideas.values()):
         raise Conflict("There is no visible idea to vote on in that scope.", code="nothing_to_vote")
     d.session("opened", session)
 
@@ -637,6 +655,7 @@ _HANDLERS: dict[type, Any] = {
     c.RevealIdeas: _reveal_ideas,
     c.SetLock: _set_lock,
     c.SetPremoderation: _set_premoderation,
+    c.SetWindow: _set_window,
     c.OpenVote: _open_vote,
     c.ChangeVote: _change_vote,
     c.ExtendVote: _extend_vote,
@@ -652,6 +671,7 @@ def decide_vote(board: Board, actor: Actor, command: c.VoteCommand) -> DotsChang
     """Check a dot against budget, cap, session and idea; return its event or raise."""
     _contributor(actor)
     _writable(board)
+    check_window(board.settings.window, actor, command.now)
     session = _open(board, command.session_id)
     if not session.admits(actor.role):
         raise Forbidden("Facilitators and organizers run this vote and place no dots in it.")

@@ -8,8 +8,10 @@ from importlib.resources import files
 
 from aiohttp import web
 
+from server.clock import Clock, SystemClock
 from server.keys import (
     ALLOWED_HOSTS,
+    CLOCK,
     CONNECTIONS,
     ENGINE,
     JINJA,
@@ -34,6 +36,7 @@ from server.store.idea_store import IdeaStore
 from server.transport.endpoint import RealtimeServer
 from server.transport.fanout import FrameFanout
 from server.transport.guard import ConnectionGuard
+from server.web.async_boards import routes as async_routes
 from server.web.audit import routes as audit_routes
 from server.web.console import routes as console_routes
 from server.web.dashboard import routes as dashboard_routes
@@ -51,9 +54,11 @@ log = logging.getLogger("werkstatt")
 STATIC_DIR = files("static")
 
 
-def create_app(settings: Settings) -> web.Application:
+def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
+    """``clock``: the server's notion of now for boards and votes (``server.clock``); the machine's by default."""
     app = web.Application(middlewares=[security_middleware], client_max_size=256 * 1024)
     app[SETTINGS] = settings
+    app[CLOCK] = clock or SystemClock()
     app[CONNECTIONS] = ConnectionGuard.from_settings(settings)  # used by the runner (server.transport.guard)
     app[CONNECTIONS].attach(app)
     app[JINJA] = templates()
@@ -84,6 +89,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_routes(console_routes())
     app.router.add_routes(dashboard_routes())
     app.router.add_routes(export_routes())
+    app.router.add_routes(async_routes())
     app.router.add_routes(join_routes())
     app.router.add_routes(projector_routes())
     app.router.add_routes(site_page_routes())
@@ -120,7 +126,7 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     store = IdeaStore(engine)
     try:
         fanout = FrameFanout(app[REALTIME])
-        live = LiveState(store=store, fanout=fanout)
+        live = LiveState(store=store, fanout=fanout, clock=app[CLOCK])
         fanout.recipient = live.recipient
         live.votes = VoteDesk(live)
         live.breakouts = BreakoutDesk(live)

@@ -6,6 +6,7 @@ import jinja2
 import sqlalchemy as sa
 from aiohttp import web
 
+from server.clock import Clock
 from server.live.state import LiveState
 from server.ratelimit import Buckets, LoginLimit
 from server.settings import Settings
@@ -15,6 +16,7 @@ from server.transport.guard import ConnectionGuard
 from server.web.hosts import HostCheck
 
 SETTINGS = web.AppKey("settings", Settings)
+CLOCK = web.AppKey("clock", Clock)
 ENGINE = web.AppKey("engine", sa.Engine)
 STORE = web.AppKey("store", IdeaStore)
 LIVE = web.AppKey("live", LiveState)

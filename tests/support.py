@@ -15,6 +15,7 @@ from aiohttp.test_utils import TestServer
 
 from boards.actors import Role
 from server.app import create_app
+from server.clock import Clock
 from server.keys import CONNECTIONS, STORE
 from server.protocol import SERVER_EVENTS
 from server.settings import Settings
@@ -35,8 +36,9 @@ class GuardedTestServer(TestServer):
         return GuardedRunner(self.app, self.app[CONNECTIONS], **kwargs)
 
 
-async def start_server(database: str, **overrides: Any) -> TestServer:
-    server = GuardedTestServer(create_app(settings_for(database, **overrides)), host="127.0.0.1")
+async def start_server(database: str, *, clock: Clock | None = None, **overrides: Any) -> TestServer:
+    """``clock``: the server's notion of now (``server.clock``), e.g. a ``ManualClock`` a test moves."""
+    server = GuardedTestServer(create_app(settings_for(database, **overrides), clock=clock), host="127.0.0.1")
     await server.start_server()
     return server
 

@@ -198,6 +198,7 @@ TEXTS = {
     *("cluster", "event", "field", "id", "idea", "message", "name", "names", "phase", "place", "role", "room"),
     *("kind", "mode", "status", "text", "time", "title", "topic"),
     *("board", "first", "last", "before", "after"),
+    *("opens", "closes"),  # days, "30. Juni 2026"
 }
 # Messages with a number that are not plural messages, and why no noun agrees with that number.
 NOT_PLURAL = {

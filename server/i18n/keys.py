@@ -145,4 +145,16 @@ RUNTIME_KEYS = (
     N_("client.error.vote_open"),
     N_("client.error.wrong_column"),
     N_("client.error.wrong_phase"),
+    N_("client.error.not_open_yet"),
+    N_("client.error.board_closed"),
+    # the organizers' review status on an idea card: t(`review.status.${status}`) (boards.curation.ReviewStatus)
+    N_("client.review.status.under_review"),
+    N_("client.review.status.shortlisted"),
+    N_("client.review.status.in_implementation"),
+    N_("client.review.status.done"),
+    N_("client.review.status.rejected"),
+    # where a board's window stands, on the asynchronous participation page: _("async.state." ~ state)
+    N_("async.state.not_open_yet"),
+    N_("async.state.open"),
+    N_("async.state.closed"),
 )

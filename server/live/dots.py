@@ -20,7 +20,6 @@ from boards.errors import Conflict, DomainError, NotFound
 from boards.model import Board
 from boards.rules import SYSTEM, apply_vote, decide_vote
 from boards.voting import Ballots, VoteSession, VoteStatus
-from server.ids import utcnow
 from server.live.serializer import Pending, Serializer
 from server.live.state import Connection, LiveState
 from server.transport.fanout import member_channel, room_channel
@@ -222,12 +221,12 @@ class VoteDesk:
             session = board.sessions.get(session_id)
             if session is None or session.status is not VoteStatus.OPEN or session.ends_at is None:
                 return
-            delay = (session.ends_at - utcnow()).total_seconds()
+            delay = (session.ends_at - self.live.clock.now()).total_seconds()
             if delay <= 0:
                 break
             await asyncio.sleep(min(delay, 60))
         try:
-            await self.live.run(board_id, SYSTEM, event_id, CloseVote(session_id, utcnow()))
+            await self.live.run(board_id, SYSTEM, event_id, CloseVote(session_id, self.live.clock.now()))
         except DomainError:
             pass  # closed meanwhile
         finally:

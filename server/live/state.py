@@ -33,6 +33,7 @@ from boards.model import Board
 from boards.rules import apply, decide
 from rooms.members import Member
 from rooms.presence import Presence
+from server.clock import Clock, SystemClock
 from server.live.limits import Limits
 from server.live.serializer import Pending, Serializer
 from server.live.throttle import Throttle
@@ -118,6 +119,7 @@ class BoardCommand:
 class LiveState:
     store: IdeaStore
     fanout: Fanout
+    clock: Clock = field(default_factory=SystemClock)  # the time board commands carry (server.clock)
     connections: dict[str, Connection] = field(default_factory=dict)
     presence: dict[str, Presence] = field(default_factory=lambda: defaultdict(Presence))  # per room
     boards: dict[str, Board] = field(default_factory=dict)

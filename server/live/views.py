@@ -14,9 +14,10 @@ would have seen live. The rules:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
+from boards.curation import ReviewStatus
 from boards.domain_events import (
     BoardEvent,
     ClusterChanged,
@@ -43,7 +44,7 @@ MODERATOR = Viewer(None, True)
 
 def timestamp(moment: datetime) -> str:
     """ISO 8601 in UTC with ``Z``, as pydantic writes it in acknowledgements."""
-    return moment.isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def member_out(member: Member) -> p.MemberOut:
@@ -77,6 +78,7 @@ def idea_record(
         "author": _author(author),
         "reports": len(idea.reporters),
         "reported_by_me": False,
+        "review": review_out(idea),
         "created_at": timestamp(idea.created_at),
         "updated_at": timestamp(idea.updated_at),
         # for projecting only, never sent:
@@ -85,6 +87,14 @@ def idea_record(
         "_anonymous": settings.anonymous,
         "_reporters": sorted(idea.reporters),
     }
+
+
+def review_out(idea: Idea) -> dict[str, str] | None:
+    """The organizers' answer on an idea, for everyone who sees it: its status once it is not
+    ``new`` any more, and the official feedback; None while there is neither."""
+    if idea.review is ReviewStatus.NEW and not idea.feedback:
+        return None
+    return {"status": idea.review.value, "feedback": idea.feedback}
 
 
 def project_idea(record: dict[str, Any], viewer: Viewer) -> dict[str, Any] | None:
@@ -150,6 +160,8 @@ def settings_out(settings: Settings) -> dict[str, Any]:
         "locked": settings.locked,
         "premoderation": settings.premoderation,
         "anonymous": settings.anonymous,
+        "opens_at": timestamp(settings.window.opens_at) if settings.window else None,
+        "closes_at": timestamp(settings.window.closes_at) if settings.window else None,
     }
 
 

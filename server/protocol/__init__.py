@@ -319,6 +319,13 @@ HTTP_ONLY_CODES = frozenset(
         "invalid_language",
         "field_in_use",
         "username_taken",
+        "invalid_window",
+        "window_end_before_start",
+        "window_too_short",
+        "window_too_long",
+        "window_past",
+        "no_board",
+        "no_window",
         "domain",
     }
 )
@@ -339,9 +346,14 @@ ERROR_CODES: dict[str, str] = {
     "conflict": "The state does not allow it now.",
     "stale_board": "The board changed meanwhile on another node; retry.",
     "read_only": "The board is locked or closed.",
+    "not_open_yet": "The board is open for asynchronous participation later (`settings.opens_at`): participants "
+    "read it until then.",
+    "board_closed": "The board's asynchronous participation has ended (`settings.closes_at`): it is read-only for "
+    "participants.",
     "wrong_phase": "The board's phase does not allow it: participants post, edit, move and group only in the "
     "phases made for it (facilitators in any open phase), grouping waits for a silent collection's reveal, and "
-    "`vote.open` needs the vote phase, for facilitators too (`board.phase` first).",
+    "`vote.open` needs the vote phase, for facilitators too (`board.phase` first), except on a board with a window of "
+    "asynchronous participation, which votes in the collect phase too.",
     "vote_open": "Not while a vote is open (or ideas with dots in it).",
     "vote_closed": "The vote is closed or its time is up.",
     "not_votable": "The idea cannot get dots (hidden, merged, waiting, or outside the vote's scope).",

@@ -12,6 +12,13 @@ from server.protocol.rooms import BoardSummary
 from server.protocol.votes import MyDots, SessionOut, VoteProgress
 
 
+class ReviewOut(Out):
+    status: Literal["new", "under_review", "shortlisted", "in_implementation", "done", "rejected"] = Field(
+        description="Where the idea stands with the organizers (the idea store's review status)."
+    )
+    feedback: str = Field(description="The organizers' official feedback on the idea; empty when none.")
+
+
 class IdeaOut(Out):
     id: str
     board_id: str
@@ -30,6 +37,11 @@ class IdeaOut(Out):
     author: AuthorOut | None = Field(description="Null on anonymous boards, except for the author themself.")
     reports: int = Field(0, description="How often it was reported; sent to facilitators only (0 for others).")
     reported_by_me: bool = Field(False, description="Whether you reported it.")
+    review: ReviewOut | None = Field(
+        None,
+        description="The organizers' answer, set in the idea store: null while its status is `new` and "
+        "there is no feedback. Read with the board; a change of it reaches clients with their next snapshot.",
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -58,6 +70,14 @@ class SettingsOut(Out):
     locked: bool
     premoderation: bool
     anonymous: bool
+    opens_at: datetime | None = Field(
+        None, description="Asynchronous participation: participants may change the board from here …"
+    )
+    closes_at: datetime | None = Field(
+        None,
+        description="… until here (null: no window). Outside it they read only (`not_open_yet`, `board_closed`); "
+        "facilitators and organizers act at any time.",
+    )
 
 
 class ColumnOut(Out):
@@ -88,6 +108,7 @@ CHANGE_TYPES = (
     "board.revealed",
     "board.locked",
     "board.premoderation",
+    "board.window",
     "vote.opened",
     "vote.changed",
     "vote.extended",
@@ -133,6 +154,12 @@ class BoardSnapshot(Out):
     sessions: list[SessionOut] = Field(description="Every vote round of the board, oldest first.")
     my_dots: MyDots | None = Field(description="Your dots in the open vote.")
     progress: VoteProgress | None = Field(description="The open vote's progress.")
+    window_state: Literal["not_open_yet", "open", "closed"] | None = Field(
+        None,
+        description="Where the board's window (`settings.opens_at` … `closes_at`) stands by the server's clock "
+        "when the snapshot was made; null without a window. Ask again (`board.sync` without `since`) after a "
+        "`board.window` change or a refusal with `not_open_yet` or `board_closed`.",
+    )
 
 
 class BoardViewer(Out):

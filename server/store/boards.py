@@ -19,6 +19,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
+from boards.curation import ReviewStatus
 from boards.domain_events import (
     BoardEvent,
     ClusterChanged,
@@ -31,6 +32,7 @@ from boards.domain_events import (
 from boards.errors import Conflict, NotFound
 from boards.model import Board, Cluster, Column, Comment, Idea, IdeaStatus, Phase, Settings
 from boards.voting import Ballots, ResultRow, Scope, ScopeKind, VoteSession, VoteStatus
+from boards.window import Window
 from server.ids import utcnow
 from server.store import tables as t
 from server.store.db import DB_THREADS, SQLITE_READERS
@@ -142,6 +144,8 @@ def _idea(row: Any) -> Idea:
         merged_into=row.merged_into,
         merged_from=tuple(row.merged_from or ()),
         reporters=frozenset(row.reporters or ()),
+        review=ReviewStatus(row.review_status),
+        feedback=row.feedback,
     )
 
 
@@ -313,6 +317,7 @@ class BoardStore:
                 locked=row.locked,
                 premoderation=row.premoderation,
                 anonymous=row.anonymous,
+                window=None if row.opens_at is None else Window(row.opens_at, row.closes_at),
             ),
             ideas={i.id: _idea(i) for i in idea_rows if i.deleted_at is None},
             clusters={
@@ -524,6 +529,8 @@ def _write(conn: Connection, board: Board, event: BoardEvent) -> None:
                 locked=s.locked,
                 premoderation=s.premoderation,
                 anonymous=s.anonymous,
+                opens_at=s.window.opens_at if s.window else None,
+                closes_at=s.window.closes_at if s.window else None,
             )
         )
     elif isinstance(event, SessionChanged):

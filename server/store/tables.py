@@ -140,6 +140,9 @@ boards = sa.Table(
     sa.Column("premoderation", sa.Boolean, nullable=False, default=False),
     sa.Column("anonymous", sa.Boolean, nullable=False, default=False),
     sa.Column("free", sa.Boolean, nullable=False, default=False),  # own columns, not the event's fields
+    # asynchronous participation (migration 0014): open to participants from … to … (boards/window.py)
+    sa.Column("opens_at", UTCDateTime, nullable=True),
+    sa.Column("closes_at", UTCDateTime, nullable=True),
 )
 
 ideas = sa.Table(

@@ -5,6 +5,7 @@
  * controls to show, so nobody is offered what would be refused.
  */
 
+import { windowShut } from "./board-window.js";
 import { CONTRIBUTOR_ROLES, MODERATOR_ROLES } from "./protocol.js";
 
 /** @typedef {import("./board-state.js").Settings} Settings */
@@ -14,7 +15,8 @@ import { CONTRIBUTOR_ROLES, MODERATOR_ROLES } from "./protocol.js";
  * @typedef {object} Abilities
  * @property {boolean} contributor  may post, change and vote at all (not an observer)
  * @property {boolean} moderator  facilitator or organizer
- * @property {boolean} writable  the board is neither locked nor closed
+ * @property {boolean} writable  the board is neither locked nor closed, and (for participants) its
+ *   window of asynchronous participation, if it has one, is open
  * @property {boolean} post  may post a new idea now: in the collect phase (the server lets
  *   facilitators post in any phase; the page offers it while collecting, where it belongs)
  * @property {boolean} arrange  may move, group, edit and delete (own) ideas now
@@ -31,12 +33,13 @@ import { CONTRIBUTOR_ROLES, MODERATOR_ROLES } from "./protocol.js";
  * @param {string} role
  * @param {Settings} settings
  * @param {{moderators_vote?: boolean} | null} openRound  the open round (its time not up), or null
+ * @param {"not_open_yet" | "open" | "closed" | null} [windowState]  where the board's window stands
  * @returns {Abilities}
  */
-export function abilities(role, settings, openRound) {
+export function abilities(role, settings, openRound, windowState = null) {
   const contributor = CONTRIBUTOR_ROLES.includes(role);
   const moderator = MODERATOR_ROLES.includes(role);
-  const writable = !settings.locked && settings.phase !== "closed";
+  const writable = !settings.locked && settings.phase !== "closed" && !windowShut(windowState, moderator);
   /** @param {...string} phases */
   const inPhase = (...phases) => contributor && writable && (moderator || phases.includes(settings.phase));
   const voter = contributor && (!moderator || !!openRound?.moderators_vote);

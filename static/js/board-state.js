@@ -15,7 +15,10 @@
  * @typedef {{id: string, board_id: string, field_id: string, text: string, title?: string,
  *            tags?: string[], colour?: string | null, author: Author | null, position?: string,
  *            cluster_id?: string | null, status?: "visible" | "pending" | "hidden", phase?: string,
- *            merged_from?: string[], reports?: number, created_at: string, updated_at: string}} Idea
+ *            merged_from?: string[], reports?: number, review?: Review | null, created_at: string,
+ *            updated_at: string}} Idea
+ * @typedef {{status: string, feedback: string}} Review
+ *   The organizers' answer from the idea store: a status other than "new", and official feedback.
  *   `author` is null on anonymous boards (except for one's own ideas).
  * @typedef {{id: string, name: string}} Column
  * @typedef {{id: string, field_id: string, heading: string, position: string, parent_id: string | null}} Cluster
@@ -23,7 +26,8 @@
  *            created_at?: string}} Comment
  * @typedef {"collect" | "cluster" | "vote" | "discuss" | "closed"} Phase
  * @typedef {{phase: Phase, silent: boolean, revealed: boolean, locked: boolean, premoderation: boolean,
- *            anonymous: boolean}} Settings
+ *            anonymous: boolean, opens_at?: string | null, closes_at?: string | null}} Settings
+ *   `opens_at` … `closes_at`: the window of asynchronous participation (see board-window.js).
  * @typedef {{idea_id: string, field_id: string, dots: number, voters: number, rank: number, tie: boolean,
  *            field_rank: number, field_tie: boolean, merged_from?: string[]}} Result
  * @typedef {{kind: "board" | "columns" | "clusters" | "ideas", ids: string[]}} Scope
@@ -43,11 +47,13 @@
  *   `comments` the comments of ideas that come (back) into view.
  * @typedef {{board_id: string, title: string, seq: number, columns: Column[], ideas: Idea[],
  *            settings?: Settings, clusters?: Cluster[], comments?: Comment[], sessions?: Session[],
- *            my_dots?: MyDots | null, progress?: Progress | null}} Snapshot
+ *            my_dots?: MyDots | null, progress?: Progress | null,
+ *            window_state?: "not_open_yet" | "open" | "closed" | null}} Snapshot
  * @typedef {{ok: true, board_id: string, seq: number, changes?: Change[] | null, snapshot?: Snapshot | null}} SyncAck
  * @typedef {{boardId: string, title: string, seq: number | null, settings: Settings, columns: Column[],
  *            ideas: Map<string, Idea>, clusters: Map<string, Cluster>, comments: Map<string, Comment>,
- *            sessions: Map<string, Session>, myDots: MyDots | null, progress: Progress | null}} BoardState
+ *            sessions: Map<string, Session>, myDots: MyDots | null, progress: Progress | null,
+ *            windowState: "not_open_yet" | "open" | "closed" | null}} BoardState
  *   `myDots` and `progress` belong to the open vote; they come with the snapshot and then
  *   from `vote.dots` / `vote.progress` (and `vote.state`), not from changes.
  * @typedef {"applied" | "duplicate" | "gap" | "other-board"} Outcome
@@ -84,6 +90,7 @@ export function emptyBoard(boardId, title = "") {
     sessions: new Map(),
     myDots: null,
     progress: null,
+    windowState: null,
   };
 }
 
@@ -104,6 +111,7 @@ export function fromSnapshot(snapshot) {
     sessions: new Map((snapshot.sessions ?? []).map((session) => [session.id, session])),
     myDots: snapshot.my_dots ?? null,
     progress: snapshot.progress ?? null,
+    windowState: snapshot.window_state ?? null,
   };
 }
 
@@ -324,6 +332,17 @@ export class LiveBoard {
       since = result.complete ? this.state.seq : null;
     }
     throw new Error("board.sync did not converge");
+  }
+
+  /**
+   * Load the board whole again (a snapshot): for what changes without a change, such as whether
+   * its window is open now.
+   *
+   * @returns {Promise<void>}
+   */
+  resnapshot() {
+    this.state = { ...this.state, seq: null };
+    return this.sync();
   }
 
   /**

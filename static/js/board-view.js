@@ -25,6 +25,7 @@ import {
 } from "./board-layout.js";
 import { columnIdeas } from "./board-state.js";
 import { CardMenu } from "./card-menu.js";
+import { fillReview } from "./idea-review.js";
 import { initial, swatchClass } from "./colours.js";
 import * as clusterView from "./cluster-view.js";
 import { clusterName, sameOptions } from "./cluster-view.js";
@@ -96,6 +97,7 @@ import { dotsOn, myDots, openSession, tallyOf, votable } from "./voting.js";
  * @property {HTMLParagraphElement} text
  * @property {HTMLParagraphElement} tags
  * @property {HTMLParagraphElement} badges
+ * @property {HTMLDivElement} review  the organizers' status and feedback (idea-review.js)
  * @property {HTMLSpanElement} avatar
  * @property {HTMLSpanElement} author
  * @property {HTMLSpanElement} counts  small counts beside the author (comments)
@@ -352,6 +354,7 @@ export class BoardView {
     const text = h("p", { class: "idea-text", id: textId });
     const tags = h("p", { class: "idea-tags", hidden: true });
     const badges = h("p", { class: "idea-badges", hidden: true });
+    const review = h("div", { class: "idea-review", hidden: true });
     const avatar = h("span", { class: "avatar", "aria-hidden": "true" });
     const author = h("span", { class: "idea-author" });
     const counts = h("span", { class: "idea-counts", hidden: true });
@@ -419,6 +422,7 @@ export class BoardView {
       text,
       tags,
       badges,
+      review,
       vote,
       h(
         "div",
@@ -444,6 +448,7 @@ export class BoardView {
       text,
       tags,
       badges,
+      review,
       avatar,
       author,
       counts,
@@ -574,6 +579,8 @@ export class BoardView {
     }
     view.badges.replaceChildren(...badges.flatMap((b, i) => (i ? [" ", b] : [b])));
     view.badges.hidden = badges.length === 0;
+
+    fillReview(t, view.review, idea);
 
     view.avatar.className = idea.author ? `avatar ${swatchClass(idea.author.colour)}` : "avatar avatar-anonymous";
     view.avatar.textContent = idea.author ? initial(idea.author.pseudonym) : "?";

@@ -19,6 +19,7 @@ import { BoardList } from "./board-list.js";
 import { BoardConsole } from "./board-console.js";
 import { placeOf, parseTags } from "./board-layout.js";
 import { columnName, LiveBoard } from "./board-state.js";
+import { WINDOW_CODES, windowLine, windowRefusal, windowShut } from "./board-window.js";
 import { BoardView, clusterName } from "./board-view.js";
 import { Breakouts } from "./breakouts.js";
 import { initial, swatchClass } from "./colours.js";
@@ -81,6 +82,7 @@ class RoomPage {
     this.flags = byId("board-flags");
     this.viewersLine = byId("board-viewers");
     this.phaseHint = byId("phase-hint");
+    this.windowLine = byId("board-window");
     this.board = byId("board");
     this.postForm = /** @type {HTMLFormElement} */ (byId("post-form", HTMLFormElement));
     this.postOpen = byId("post-open");
@@ -385,10 +387,28 @@ class RoomPage {
     try {
       const ack = await connection.request(event, { board_id: live.state.boardId, ...payload });
       if (ack.ok && typeof ack.seq === "number" && live === this.live) live.acknowledged(ack.seq);
+      if (!ack.ok) this.windowPassed(live, ack);
       return ack;
     } catch (err) {
       return { ok: false, error: { code: err instanceof TransportError ? "offline" : "internal", message: "" } };
     }
+  }
+
+  /**
+   * A refusal because the board's window is not open: the moment passed while the page was open
+   * (or its clock is off), so the page asks where the window stands now (board-window.js).
+   *
+   * @param {LiveBoard} live
+   * @param {Ack} ack
+   */
+  windowPassed(live, ack) {
+    if (!WINDOW_CODES.includes(ack.error?.code ?? "") || live !== this.live) return;
+    live
+      .resnapshot()
+      .then(() => {
+        if (live === this.live && !this.postClosed.hidden) this.announcer.say(this.postClosed.textContent ?? "");
+      })
+      .catch(() => {});
   }
 
   /**
@@ -610,6 +630,9 @@ class RoomPage {
    * @param {boolean} snapshot
    */
   onBoard(state, applied, snapshot) {
+    if (applied.some(({ change }) => change.type === "board.window")) {
+      this.live?.resnapshot().catch(() => {}); // where the new window stands, by the server's clock
+    }
     if (snapshot) this.renderFieldOptions(state);
     this.renderAll();
     for (const { change, before } of applied) this.announceChange(state, change, before);
@@ -713,7 +736,7 @@ class RoomPage {
     if (!live || !self) return;
     const state = live.state;
     if (state.seq === null) return;
-    const can = abilities(self.role, state.settings, openSession(state));
+    const can = abilities(self.role, state.settings, openSession(state), state.windowState);
     this.can = can;
     for (const id of [...this.selected]) {
       const idea = state.ideas.get(id);
@@ -722,7 +745,8 @@ class RoomPage {
     this.renderStatus(state);
     this.facilitation.renderSpotlight();
     this.console.render(state, can.moderator);
-    this.votes.render(state, can.voter);
+    // outside its window a participant is no voter of the board's round for now (board-window.js)
+    this.votes.render(state, can.voter && !windowShut(state.windowState, can.moderator));
     this.renderPostForm(state);
     /** @type {Map<string, string>} */
     const editors = new Map();
@@ -747,7 +771,12 @@ class RoomPage {
     if (s.anonymous) flags.push(t("flags.anonymous"));
     this.flags.textContent = flags.join(" · ");
     this.flags.hidden = flags.length === 0;
-    this.phaseHint.textContent = phaseHint(t, state, this.can);
+    // outside the window the post form's place says why nothing can be added (renderPostForm)
+    this.phaseHint.textContent = windowShut(state.windowState, this.can.moderator) ? "" : phaseHint(t, state, this.can);
+    this.phaseHint.hidden = !this.phaseHint.textContent;
+    const windowText = windowLine(t, document.documentElement.lang, s, state.windowState);
+    this.windowLine.textContent = windowText;
+    this.windowLine.hidden = !windowText;
     const names = this.viewers.map((v) => v.pseudonym);
     this.viewersLine.textContent = names.length
       ? t("viewers", { count: names.length, names: names.join(", ") })
@@ -763,9 +792,10 @@ class RoomPage {
     this.postForm.hidden = !can.post || !this.postWanted;
     this.postClosed.hidden = !can.contributor || can.post;
     if (!can.post && can.contributor) {
-      this.postClosed.textContent = state.settings.locked
-        ? t("post.locked")
-        : t("post.closed", { phase: t(`phase.${state.settings.phase}`) });
+      const lang = document.documentElement.lang;
+      this.postClosed.textContent =
+        windowRefusal(t, lang, state.settings, state.windowState, can.moderator) ||
+        (state.settings.locked ? t("post.locked") : t("post.closed", { phase: t(`phase.${state.settings.phase}`) }));
     }
     if (wasHidden && !this.postForm.hidden && this.postField.options.length === 0) this.renderFieldOptions(state);
   }
@@ -1058,6 +1088,7 @@ class RoomPage {
         if (live === this.live) live.acknowledged(ack.seq);
       } else {
         showError(this.postError, this.postText, errorMessage(t, ack.error));
+        this.windowPassed(live, ack);
       }
     } finally {
       this.posting = false;

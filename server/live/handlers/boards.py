@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from boards import commands as c
@@ -13,7 +14,7 @@ from boards.text import clean_text
 from boards.voting import VoteSession
 from rooms.event_settings import clean_fields
 from server import protocol as p
-from server.ids import new_id, utcnow
+from server.ids import new_id
 from server.live.dots import my_dots
 from server.live.gateway import CONTRIBUTORS, EVERYONE, MODERATORS
 from server.live.handlers.common import SYNC_LIMIT, idea_ack, registry, run_command
@@ -49,6 +50,7 @@ async def snapshot(live: LiveState, conn: Connection, board: Board) -> p.BoardSn
             "sessions": [session_out(s) for s in board.sessions.values()],
             "my_dots": _my_dots(conn, session, ballots),
             "progress": live.votes.progress(board, session) if session else None,
+            "window_state": window.state(live.clock.now()).value if (window := board.settings.window) else None,
         }
     )
 
@@ -130,7 +132,7 @@ async def idea_create(live: LiveState, conn: Connection, payload: p.IdeaCreate) 
         idea_id=new_id("idea"),
         column_id=payload.field_id,
         text=payload.text,
-        now=utcnow(),
+        now=live.clock.now(),
         client_id=payload.client_id,
         title=payload.title,
         tags=tuple(payload.tags),
@@ -147,7 +149,7 @@ async def idea_edit(live: LiveState, conn: Connection, payload: p.IdeaEdit) -> p
     """Change the text, title, tags, colour or column of one's own idea."""
     command = c.EditIdea(
         idea_id=payload.idea_id,
-        now=utcnow(),
+        now=live.clock.now(),
         text=payload.text,
         column_id=payload.field_id,
         title=payload.title,
@@ -162,7 +164,7 @@ async def idea_delete(live: LiveState, conn: Connection, payload: p.IdeaDelete) 
     """Delete one's own idea; facilitators and organizers may delete any. The store keeps it, marked deleted."""
     # fresh: whether the idea has dots is decided on the stored ones (other nodes add to them)
     outcome = await run_command(
-        live, conn, payload.board_id, c.DeleteIdea(idea_id=payload.idea_id, now=utcnow()), fresh=True
+        live, conn, payload.board_id, c.DeleteIdea(idea_id=payload.idea_id, now=live.clock.now()), fresh=True
     )
     return p.IdeaDeletedAck(seq=outcome.seq, idea_id=payload.idea_id)
 
@@ -171,21 +173,21 @@ async def idea_delete(live: LiveState, conn: Connection, payload: p.IdeaDelete) 
 async def idea_move(live: LiveState, conn: Connection, payload: p.IdeaMove) -> p.IdeaAck:
     """Move an idea into a column, right after another idea (or to the top). Only its author or a
     facilitator moves it into another field of action; others reorder it within its field."""
-    command = c.MoveIdea(payload.idea_id, payload.field_id, payload.after_id, utcnow())
+    command = c.MoveIdea(payload.idea_id, payload.field_id, payload.after_id, live.clock.now())
     return await idea_ack(live, conn, payload.board_id, command, payload.idea_id)
 
 
 @registry.on("board.idea.report", payload=p.IdeaReport, ack=p.SeqAck, roles=CONTRIBUTORS)
 async def idea_report(live: LiveState, conn: Connection, payload: p.IdeaReport) -> p.SeqAck:
     """Report an idea to the facilitators (once per person)."""
-    outcome = await run_command(live, conn, payload.board_id, c.ReportIdea(payload.idea_id, utcnow()))
+    outcome = await run_command(live, conn, payload.board_id, c.ReportIdea(payload.idea_id, live.clock.now()))
     return p.SeqAck(seq=outcome.seq)
 
 
 @registry.on("board.idea.moderate", payload=p.IdeaModerate, ack=p.SeqAck, roles=MODERATORS, audited=True)
 async def idea_moderate(live: LiveState, conn: Connection, payload: p.IdeaModerate) -> p.SeqAck:
     """Hide, restore or approve (under pre-moderation) an idea."""
-    command = c.ModerateIdea(payload.idea_id, payload.action, utcnow())
+    command = c.ModerateIdea(payload.idea_id, payload.action, live.clock.now())
     outcome = await run_command(live, conn, payload.board_id, command, fresh=True)
     return p.SeqAck(seq=outcome.seq)
 
@@ -193,7 +195,7 @@ async def idea_moderate(live: LiveState, conn: Connection, payload: p.IdeaModera
 @registry.on("board.idea.merge", payload=p.IdeaMerge, ack=p.IdeaAck, roles=MODERATORS, audited=True)
 async def idea_merge(live: LiveState, conn: Connection, payload: p.IdeaMerge) -> p.IdeaAck:
     """Merge duplicates into one idea, which keeps their provenance and their dots."""
-    command = c.MergeIdeas(payload.target_id, tuple(payload.idea_ids), utcnow())
+    command = c.MergeIdeas(payload.target_id, tuple(payload.idea_ids), live.clock.now())
     return await idea_ack(live, conn, payload.board_id, command, payload.target_id, fresh=True)
 
 
@@ -211,7 +213,7 @@ async def _cluster_ack(
 async def cluster_create(live: LiveState, conn: Connection, payload: p.ClusterCreate) -> p.ClusterAck:
     """Group ideas under a heading (one dropped onto another, or a selection). The cluster is in the
     first idea's field; ideas from another field join it there, which only their author or a facilitator may do."""
-    command = c.GroupIdeas(new_id("cl"), payload.heading, tuple(payload.idea_ids), utcnow())
+    command = c.GroupIdeas(new_id("cl"), payload.heading, tuple(payload.idea_ids), live.clock.now())
     return await _cluster_ack(live, conn, payload.board_id, command, command.cluster_id)
 
 
@@ -220,7 +222,7 @@ async def cluster_assign(live: LiveState, conn: Connection, payload: p.ClusterAs
     """Put an idea into a cluster, or take it out (null). A cluster in another field moves the idea
     there, which only its author or a facilitator may do."""
     outcome = await run_command(
-        live, conn, payload.board_id, c.SetIdeaCluster(payload.idea_id, payload.cluster_id, utcnow())
+        live, conn, payload.board_id, c.SetIdeaCluster(payload.idea_id, payload.cluster_id, live.clock.now())
     )
     return p.SeqAck(seq=outcome.seq)
 
@@ -228,7 +230,7 @@ async def cluster_assign(live: LiveState, conn: Connection, payload: p.ClusterAs
 @registry.on("board.cluster.rename", payload=p.ClusterRename, ack=p.ClusterAck, roles=CONTRIBUTORS)
 async def cluster_rename(live: LiveState, conn: Connection, payload: p.ClusterRename) -> p.ClusterAck:
     """Change a cluster's heading."""
-    command = c.RenameCluster(payload.cluster_id, payload.heading, utcnow())
+    command = c.RenameCluster(payload.cluster_id, payload.heading, live.clock.now())
     return await _cluster_ack(live, conn, payload.board_id, command, payload.cluster_id)
 
 
@@ -236,7 +238,7 @@ async def cluster_rename(live: LiveState, conn: Connection, payload: p.ClusterRe
 async def cluster_nest(live: LiveState, conn: Connection, payload: p.ClusterNest) -> p.SeqAck:
     """Put a cluster under another one of the same column (or back to the top level)."""
     outcome = await run_command(
-        live, conn, payload.board_id, c.NestCluster(payload.cluster_id, payload.parent_id, utcnow())
+        live, conn, payload.board_id, c.NestCluster(payload.cluster_id, payload.parent_id, live.clock.now())
     )
     return p.SeqAck(seq=outcome.seq)
 
@@ -244,7 +246,7 @@ async def cluster_nest(live: LiveState, conn: Connection, payload: p.ClusterNest
 @registry.on("board.cluster.dissolve", payload=p.ClusterDissolve, ack=p.SeqAck, roles=CONTRIBUTORS)
 async def cluster_dissolve(live: LiveState, conn: Connection, payload: p.ClusterDissolve) -> p.SeqAck:
     """Remove a cluster; its ideas and clusters move up to its parent."""
-    outcome = await run_command(live, conn, payload.board_id, c.DissolveCluster(payload.cluster_id, utcnow()))
+    outcome = await run_command(live, conn, payload.board_id, c.DissolveCluster(payload.cluster_id, live.clock.now()))
     return p.SeqAck(seq=outcome.seq)
 
 
@@ -254,7 +256,7 @@ async def cluster_dissolve(live: LiveState, conn: Connection, payload: p.Cluster
 @registry.on("board.comment.create", payload=p.CommentCreate, ack=p.CommentAck, roles=CONTRIBUTORS)
 async def comment_create(live: LiveState, conn: Connection, payload: p.CommentCreate) -> p.CommentAck:
     """Comment on an idea."""
-    command = c.AddComment(new_id("cm"), payload.idea_id, payload.text, utcnow())
+    command = c.AddComment(new_id("cm"), payload.idea_id, payload.text, live.clock.now())
 
     ack = AckOf("comment", command.comment_id, conn.viewer)
     outcome = await run_command(live, conn, payload.board_id, command, ack=ack)
@@ -264,7 +266,7 @@ async def comment_create(live: LiveState, conn: Connection, payload: p.CommentCr
 @registry.on("board.comment.delete", payload=p.CommentDelete, ack=p.SeqAck, roles=CONTRIBUTORS)
 async def comment_delete(live: LiveState, conn: Connection, payload: p.CommentDelete) -> p.SeqAck:
     """Delete one's own comment; facilitators may delete any."""
-    outcome = await run_command(live, conn, payload.board_id, c.DeleteComment(payload.comment_id, utcnow()))
+    outcome = await run_command(live, conn, payload.board_id, c.DeleteComment(payload.comment_id, live.clock.now()))
     return p.SeqAck(seq=outcome.seq)
 
 
@@ -272,7 +274,7 @@ async def comment_delete(live: LiveState, conn: Connection, payload: p.CommentDe
 async def comment_moderate(live: LiveState, conn: Connection, payload: p.CommentModerate) -> p.SeqAck:
     """Hide or restore a comment."""
     outcome = await run_command(
-        live, conn, payload.board_id, c.ModerateComment(payload.comment_id, payload.hidden, utcnow())
+        live, conn, payload.board_id, c.ModerateComment(payload.comment_id, payload.hidden, live.clock.now())
     )
     return p.SeqAck(seq=outcome.seq)
 
@@ -280,27 +282,27 @@ async def comment_moderate(live: LiveState, conn: Connection, payload: p.Comment
 # -- board settings -------------------------------------------------------------------------
 
 
-def _settings_handler(make: Callable[[Any], c.Command]) -> Any:
+def _settings_handler(make: Callable[[Any, datetime], c.Command]) -> Any:
     async def handler(live: LiveState, conn: Connection, payload: Any) -> p.SeqAck:
-        outcome = await run_command(live, conn, payload.board_id, make(payload))
+        outcome = await run_command(live, conn, payload.board_id, make(payload, live.clock.now()))
         return p.SeqAck(seq=outcome.seq)
 
     return handler
 
 
 registry.on("board.phase", payload=p.BoardPhase, ack=p.SeqAck, roles=MODERATORS, audited=True)(
-    _settings_handler(lambda x: c.SetPhase(Phase(x.phase), utcnow(), silent=x.silent)),
+    _settings_handler(lambda x, now: c.SetPhase(Phase(x.phase), now, silent=x.silent)),
     summary="Set the board's phase: collect (optionally silent), cluster, vote, discuss, closed.",
 )
 registry.on("board.reveal", payload=p.BoardReveal, ack=p.SeqAck, roles=MODERATORS, audited=True)(
-    _settings_handler(lambda x: c.RevealIdeas(utcnow())),
+    _settings_handler(lambda x, now: c.RevealIdeas(now)),
     summary="End a silent collection: everyone sees every idea.",
 )
 registry.on("board.lock", payload=p.BoardLock, ack=p.SeqAck, roles=MODERATORS, audited=True)(
-    _settings_handler(lambda x: c.SetLock(x.locked, utcnow())),
+    _settings_handler(lambda x, now: c.SetLock(x.locked, now)),
     summary="Lock (read-only) or unlock the board.",
 )
 registry.on("board.premoderation", payload=p.BoardPremoderation, ack=p.SeqAck, roles=MODERATORS, audited=True)(
-    _settings_handler(lambda x: c.SetPremoderation(x.on, utcnow())),
+    _settings_handler(lambda x, now: c.SetPremoderation(x.on, now)),
     summary="Switch pre-moderation: new ideas of participants wait for approval. Off approves what waits.",
 )

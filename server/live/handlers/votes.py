@@ -5,7 +5,7 @@ from __future__ import annotations
 from boards import commands as c
 from boards.voting import Scope, ScopeKind
 from server import protocol as p
-from server.ids import new_id, utcnow
+from server.ids import new_id
 from server.live.dots import my_dots
 from server.live.gateway import CONTRIBUTORS, EVERYONE, MODERATORS
 from server.live.handlers.common import registry, run_command
@@ -36,7 +36,7 @@ async def vote_open(live: LiveState, conn: Connection, payload: p.VoteOpen) -> p
     Participants vote; facilitators and organizers run the round without dots unless `moderators_vote`."""
     command = c.OpenVote(
         session_id=new_id("vs"),
-        now=utcnow(),
+        now=live.clock.now(),
         budget=payload.budget,
         cap=payload.cap,
         blind=payload.blind,
@@ -50,7 +50,7 @@ async def vote_open(live: LiveState, conn: Connection, payload: p.VoteOpen) -> p
 @registry.on("vote.change", payload=p.VoteChange, ack=p.SessionAck, roles=MODERATORS, audited=True)
 async def vote_change(live: LiveState, conn: Connection, payload: p.VoteChange) -> p.SessionAck:
     """Change the budget or cap of the open vote (never below what is cast)."""
-    command = c.ChangeVote(payload.session_id, utcnow(), budget=payload.budget, cap=payload.cap)
+    command = c.ChangeVote(payload.session_id, live.clock.now(), budget=payload.budget, cap=payload.cap)
     # checked against every stored dot
     return await _session_ack(live, conn, payload.board_id, command, payload.session_id, fresh=True)
 
@@ -58,21 +58,21 @@ async def vote_change(live: LiveState, conn: Connection, payload: p.VoteChange) 
 @registry.on("vote.extend", payload=p.VoteExtend, ack=p.SessionAck, roles=MODERATORS, audited=True)
 async def vote_extend(live: LiveState, conn: Connection, payload: p.VoteExtend) -> p.SessionAck:
     """Give the open vote more time (or a timer)."""
-    command = c.ExtendVote(payload.session_id, payload.seconds, utcnow())
+    command = c.ExtendVote(payload.session_id, payload.seconds, live.clock.now())
     return await _session_ack(live, conn, payload.board_id, command, payload.session_id)
 
 
 @registry.on("vote.close", payload=p.VoteClose, ack=p.SessionAck, roles=MODERATORS, audited=True)
 async def vote_close(live: LiveState, conn: Connection, payload: p.VoteClose) -> p.SessionAck:
     """Close the open vote; with `reveal`, show the results at once."""
-    command = c.CloseVote(payload.session_id, utcnow(), reveal=payload.reveal)
+    command = c.CloseVote(payload.session_id, live.clock.now(), reveal=payload.reveal)
     return await _session_ack(live, conn, payload.board_id, command, payload.session_id, fresh=True)
 
 
 @registry.on("vote.reveal", payload=p.VoteReveal, ack=p.SessionAck, roles=MODERATORS, audited=True)
 async def vote_reveal(live: LiveState, conn: Connection, payload: p.VoteReveal) -> p.SessionAck:
     """Reveal a vote's ranking (closing it first if open): overall and per field, ties marked."""
-    command = c.RevealVote(payload.session_id, utcnow())
+    command = c.RevealVote(payload.session_id, live.clock.now())
     return await _session_ack(live, conn, payload.board_id, command, payload.session_id, fresh=True)
 
 
@@ -80,14 +80,18 @@ async def vote_reveal(live: LiveState, conn: Connection, payload: p.VoteReveal) 
 async def vote_cast(live: LiveState, conn: Connection, payload: p.VoteDot) -> p.DotAck:
     """Place a dot on an idea. Acknowledged once committed; refused past budget or cap, and for a
     facilitator or organizer unless the vote was opened with `moderators_vote` (`forbidden`)."""
-    dots = await live.votes.dot(payload.board_id, conn, c.CastDot(payload.session_id, payload.idea_id, utcnow()))
+    dots = await live.votes.dot(
+        payload.board_id, conn, c.CastDot(payload.session_id, payload.idea_id, live.clock.now())
+    )
     return p.DotAck(dots=p.MyDots.model_validate(dots))
 
 
 @registry.on("vote.remove", payload=p.VoteDot, ack=p.DotAck, roles=CONTRIBUTORS)
 async def vote_remove(live: LiveState, conn: Connection, payload: p.VoteDot) -> p.DotAck:
     """Take back one of one's dots on an idea."""
-    dots = await live.votes.dot(payload.board_id, conn, c.RemoveDot(payload.session_id, payload.idea_id, utcnow()))
+    dots = await live.votes.dot(
+        payload.board_id, conn, c.RemoveDot(payload.session_id, payload.idea_id, live.clock.now())
+    )
     return p.DotAck(dots=p.MyDots.model_validate(dots))
 
 
