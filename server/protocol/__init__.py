@@ -327,6 +327,13 @@ HTTP_ONLY_CODES = frozenset(
         "no_board",
         "no_window",
         "domain",
+        # the organizer console's forms: curation, criteria, the list's filters (server/web/console.py)
+        *("duplicate_criterion", "invalid_duplicate", "invalid_rating", "invalid_status", "invalid_weight"),
+        *("nothing_chosen", "too_many", "too_many_criteria", "no_criteria", "no_original"),
+        *("invalid_page", "invalid_round", "invalid_sort", "query_too_long"),
+        # open data (server/web/exports.py) and personal data (server/web/personal_data.py)
+        *("invalid_contributor", "invalid_licence", "licence_missing", "publisher_missing"),
+        *("cannot_erase_organizer", "open_vote"),
     }
 )
 
