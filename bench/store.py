@@ -10,7 +10,8 @@ store's own threads as the server runs them:
 
 - ``search_p95_ms``: the console's full-text search (German word forms) over all ideas,
 - ``list_p95_ms``: the console's list — a page of 50 with the filters and sortings people use,
-- ``export_csv_s`` and ``export_xlsx_s``: exporting one event of ``--export-ideas`` ideas.
+- ``export_csv_s`` and ``export_xlsx_s``: exporting one event of ``--export-ideas`` ideas, as the
+  console's download does: its records read, then the file written.
 
 The figures are wall time per call, percentiles by the nearest rank.
 """
@@ -33,9 +34,12 @@ import sqlalchemy as sa
 
 from bench.stats import latency_figures
 from boards.curation import ReviewStatus
+from server.i18n.catalogs import Translator
 from server.store import tables as t
 from server.store.curation import SEARCH_COUNT_MAX, IdeaFilter, Sort
 from server.store.db import create_engine, migrate
+from server.store.exports.formats import Format, render
+from server.store.exports.records import ExportKind
 from server.store.idea_store import IdeaStore
 from server.store.search import stems
 
@@ -372,6 +376,17 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         lists = _list_filters(rng, args.queries)
         list_s = await _time([functools.partial(store.list_ideas, org, f) for f in lists])
 
+        export_s = {}
+        for fmt in (Format.CSV, Format.XLSX):
+            # as the console's download: the records read on the store's threads, then the file written
+            started = time.perf_counter()
+            export = await store.export(org, [seeded["export_event"]], ExportKind.INTERNAL)
+            rendered = await asyncio.to_thread(render, export, fmt, Translator("de"), "de")
+            export_s[fmt.value] = time.perf_counter() - started
+            print(f"  export {fmt.value}: {len(export.ideas)} ideas, {len(rendered.body) / 1e6:.1f} MB", flush=True)
+            if len(export.ideas) != args.export_ideas:
+                errors.append(f"the export held {len(export.ideas)} ideas, not {args.export_ideas}")
+
         result: dict[str, Any] = {
             "workload": "store",
             "database": engine.dialect.name,
@@ -380,6 +395,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "fill_s": round(fill_s, 1),
             "search_hits_median": sorted(hits)[len(hits) // 2],
             "errors": len(errors),  # searches whose count differs from Snowball's stems compared in Python
+            "export_ideas": args.export_ideas,
+            "export_csv_s": round(export_s["csv"], 3),
+            "export_xlsx_s": round(export_s["xlsx"], 3),
             **{
                 k.replace("p", "search_p", 1) if k.startswith("p") else f"search_{k}": v
                 for k, v in latency_figures(search_s).items()

@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import orjson
 import sqlalchemy as sa
 
 from server.settings import sqlalchemy_url
@@ -31,9 +32,11 @@ def create_engine(url: str) -> sa.Engine:
         # connections are used on the store's threads, made on others
         args: dict[str, Any] = {"timeout": 10, "check_same_thread": False}
         if in_memory(url):  # one connection, or each thread would see a database of its own
-            engine = sa.create_engine(driver_url, connect_args=args, poolclass=sa.StaticPool)
+            engine = sa.create_engine(
+                driver_url, connect_args=args, poolclass=sa.StaticPool, json_deserializer=orjson.loads
+            )
         else:
-            engine = sa.create_engine(driver_url, connect_args=args)
+            engine = sa.create_engine(driver_url, connect_args=args, json_deserializer=orjson.loads)
 
         @sa.event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -47,7 +50,9 @@ def create_engine(url: str) -> sa.Engine:
             dbapi_conn.create_function("werkstatt_stems", 1, stems, deterministic=True)
 
         return engine
-    return sa.create_engine(driver_url, pool_size=DB_THREADS, max_overflow=0, pool_pre_ping=True)
+    return sa.create_engine(
+        driver_url, pool_size=DB_THREADS, max_overflow=0, pool_pre_ping=True, json_deserializer=orjson.loads
+    )
 
 
 def in_memory(url: str) -> bool:

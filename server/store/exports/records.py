@@ -68,6 +68,9 @@ OPEN_OMITTED = PERSONAL_COLUMNS | {"board_status"}  # open data holds only ideas
 TAG_SEPARATOR = ", "
 
 
+STATUSES = {status.value: status for status in ReviewStatus}
+
+
 class ExportKind(enum.StrEnum):
     INTERNAL = "internal"
     OPEN = "open"
@@ -86,7 +89,7 @@ class CommentRecord:
     hidden: bool  # only ever True in the internal kind
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass sets each of 22 fields through object.__setattr__
 class IdeaRecord:
     id: str
     event_id: str
@@ -388,33 +391,37 @@ def _ideas(conn: Connection, event_ids: list[str], internal: bool, titles: dict[
     public = duplicates if internal else _public_ideas(conn, duplicates - {r.id for r in rows})
     exported = {r.id for r in rows}
     ideas = []
-    for r in rows:
-        by_round = tuple(sorted(dots.get(r.id, {}).items()))
-        duplicate_of = r.duplicate_of if (r.duplicate_of in exported or r.duplicate_of in public) else None
+    # rows read as plain tuples: a Row's attributes cost more than the rest of the loop together
+    for values in rows:
+        (
+            idea_id, event_id, title, text, tags, created_at, phase, source, review_status, feedback, score,
+            duplicate, board_status, field_name, board_title, anonymous, room_name, round_number, *author,
+        ) = values  # fmt: skip
+        by_round = tuple(sorted(dots[idea_id].items())) if idea_id in dots else ()
         ideas.append(
             IdeaRecord(
-                id=r.id,
-                event_id=r.event_id,
-                event=titles[r.event_id],
-                field=r.field_name,
-                title=r.title,
-                text=r.text,
-                tags=tuple(r.tags or ()),
-                author=None if not internal or r.anonymous else r.pseudonym,
-                created_at=r.created_at,
-                room=r.room_name or "",
-                breakout_round=r.round_number,
-                board=r.board_title,
-                phase=r.phase,
-                source=r.source,
-                review_status=ReviewStatus(r.review_status),
-                feedback=r.feedback,
-                score=r.score,
+                id=idea_id,
+                event_id=event_id,
+                event=titles[event_id],
+                field=field_name,
+                title=title,
+                text=text,
+                tags=tuple(tags or ()),
+                author=None if not internal or anonymous else author[0],
+                created_at=created_at,
+                room=room_name or "",
+                breakout_round=round_number,
+                board=board_title,
+                phase=phase,
+                source=source,
+                review_status=STATUSES[review_status],
+                feedback=feedback,
+                score=score,
                 dots=sum(n for _round, n in by_round),
                 dots_by_round=by_round,
-                comments=tuple(comments.get(r.id, ())),
-                duplicate_of=duplicate_of,
-                board_status=r.status,
+                comments=tuple(comments.get(idea_id, ())),
+                duplicate_of=duplicate if (duplicate in exported or duplicate in public) else None,
+                board_status=board_status,
             )
         )
     return ideas

@@ -31,15 +31,18 @@ def restore(text: str) -> str:
     return text[1:] if text.startswith("'") and text.lstrip("'").startswith(FORMULA_TRIGGERS) else text
 
 
-def _cell(value: Any, decimal_comma: bool) -> str:
+_FIRST = frozenset(FORMULA_TRIGGERS) | {"'"}  # a text starting otherwise is written as it is
+
+
+def _cell(value: Any, decimal_comma: bool) -> Any:
+    if type(value) is str:
+        return neutralise(value) if value and value[0] in _FIRST else value
     if value is None:
         return ""
     if isinstance(value, float):
         text = f"{value:g}"
         return text.replace(".", ",") if decimal_comma else text
-    if isinstance(value, int):
-        return str(value)
-    return neutralise(value)
+    return value  # an int: the csv module writes it
 
 
 def write_csv(export: Export, separator: str = ";") -> bytes:
