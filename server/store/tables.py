@@ -447,3 +447,22 @@ idea_history = sa.Table(
     sa.Column("action", sa.String(32), nullable=False),
     sa.Column("details", sa.JSON, nullable=False),
 )
+
+# -- imports ---------------------------------------------------------------------------------------
+
+idea_imports = sa.Table(
+    "idea_imports",
+    metadata,
+    # an uploaded file between its dry run and its import (``server.store.imports``)
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("organizer_id", sa.String(32), sa.ForeignKey("organizers.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("event_id", sa.String(32), sa.ForeignKey("events.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("filename", sa.String(200), nullable=False),
+    sa.Column("separator", sa.String(4), nullable=True),  # CSV: as chosen; null: found in the file
+    sa.Column("content", sa.LargeBinary, nullable=True),  # the file; removed once imported
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("imported_at", UTCDateTime, nullable=True),  # set in the import's own transaction
+    sa.Column("board_id", sa.String(32), nullable=True),  # the board the import made
+    sa.Column("ideas", sa.Integer, nullable=True),  # how many it made
+)
