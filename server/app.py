@@ -34,6 +34,7 @@ from server.store.idea_store import IdeaStore
 from server.transport.endpoint import RealtimeServer
 from server.transport.fanout import FrameFanout
 from server.transport.guard import ConnectionGuard
+from server.web import imports
 from server.web.audit import routes as audit_routes
 from server.web.hosts import HostCheck
 from server.web.http import choose_language, security_middleware, server_header, templates
@@ -77,6 +78,7 @@ def create_app(settings: Settings) -> web.Application:
 
     app.router.add_routes(organizer_routes())
     app.router.add_routes(audit_routes())
+    imports.setup(app)
     app.router.add_routes(join_routes())
     app.router.add_routes(projector_routes())
     app.router.add_routes(privacy_routes())

@@ -190,11 +190,14 @@ def test_plural_forms_for_0_1_and_2_on_the_server() -> None:
 # Placeholders by what they hold: a number that may count something, or a text.
 NUMBERS = {
     *("budget", "cap", "cast", "count", "index", "mine", "minutes", "rank", "remaining", "round", "seconds"),
-    "size",
+    *("size", "done"),
 }
 TEXTS = {
     *("cluster", "event", "field", "id", "idea", "message", "name", "names", "phase", "place", "role", "room"),
     *("kind", "mode", "status", "text", "time", "title", "topic"),
+    # the import's report (server.web.imports): names of rows, lines and cells, and lists of names
+    *("row", "line", "cell", "board", "column", "columns", "first", "second", "file", "fields", "missing", "found"),
+    *("detail", "value", "allowed", "char", "sheets", "separator", "wanted", "given", "chosen"),
 }
 # Messages with a number that are not plural messages, and why no noun agrees with that number.
 NOT_PLURAL = {

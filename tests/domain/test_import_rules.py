@@ -3,6 +3,8 @@ authors' pseudonyms, and the ordering keys an imported column gets."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -100,5 +102,5 @@ def test_an_imported_column_gets_short_keys_with_room_between(count: int) -> Non
     keys = spread_keys(count)
     assert keys == sorted(keys) and len(set(keys)) == count
     assert all(len(k) <= 4 and k[-1] != DIGITS[0] for k in keys)
-    for before, after in zip(keys, keys[1:], strict=False):
+    for before, after in pairwise(keys):
         assert before < key_between(before, after) < after
