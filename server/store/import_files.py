@@ -287,6 +287,10 @@ def _read_sheet(worksheet: Any, table: Table) -> Sheet | ImportFileError | None:
     empty = 0
     for number, cells in enumerate(rows, start=1):
         values = tuple(_text(c.value) for c in cells)
+        end = len(values)
+        while end and not values[end - 1]:  # a sheet without its dimension is read MAX_COLUMNS wide
+            end -= 1
+        values = values[:end]
         if sheet is None:
             if not any(v.strip() for v in values):
                 empty += 1

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -160,8 +160,7 @@ class ImportStore(BoardStore):
             taken = _taken(conn, event_id)
         return _report(row, read_table(row.content, row.separator), list(fields), taken)
 
-    @in_thread
-    def write(
+    async def write(
         self,
         organizer_id: str,
         event_id: str,
@@ -172,16 +171,45 @@ class ImportStore(BoardStore):
         progress: Progress | None = None,
     ) -> ImportRecord:
         """Import what the dry run with ``digest`` showed: its valid rows, and only if none has
-        problems unless ``valid_only``. Raises ``Conflict`` when the event changed since."""
+        problems unless ``valid_only``. Raises ``Conflict`` when the event changed since.
+
+        The file is read and checked on a reading thread; the store's writer (SQLite has one for
+        every event) is held only for the transaction that writes."""
+        report, fields = await self._check(organizer_id, event_id, import_id, digest, valid_only=valid_only)
+        return await self._commit(organizer_id, event_id, report, fields, progress)
+
+    @reading
+    def _check(
+        self, organizer_id: str, event_id: str, import_id: str, digest: str, *, valid_only: bool
+    ) -> tuple[Report, dict[str, str]]:
         with self.engine.connect() as conn:
             row = _upload(conn, organizer_id, event_id, import_id, waiting=True)
-        table = read_table(row.content, row.separator)  # before the transaction: no lock while parsing
+            fields = _fields(conn, event_id)
+            taken = _taken(conn, event_id)
+        report = _report(row, read_table(row.content, row.separator), list(fields), taken)
+        if report.digest != digest:
+            raise Conflict(
+                "The event or the file changed since the dry run; look at the dry run again.", code="import_changed"
+            )
+        if report.errors and not valid_only:
+            raise Conflict(
+                f"{len(report.errors)} row(s) have problems: correct the file, or import only the valid rows.",
+                code="import_has_errors",
+            )
+        if not report.valid:
+            raise InvalidInput("No row of the file can be imported.", code="import_empty")
+        return report, fields
+
+    @in_thread
+    def _commit(
+        self, organizer_id: str, event_id: str, report: Report, fields: dict[str, str], progress: Progress | None
+    ) -> ImportRecord:
         now = utcnow()
         with self.engine.begin() as conn:
-            claimed = conn.execute(
+            claimed = conn.execute(  # first: a second import of the upload waits here, then finds it claimed
                 t.idea_imports.update()
                 .where(
-                    t.idea_imports.c.id == import_id,
+                    t.idea_imports.c.id == report.import_id,
                     t.idea_imports.c.imported_at.is_(None),
                     t.idea_imports.c.expires_at > now,
                 )
@@ -189,27 +217,19 @@ class ImportStore(BoardStore):
             ).rowcount
             if claimed != 1:
                 raise Conflict("This file has been imported already.", code="import_done")
-            fields = _fields(conn, event_id)
-            report = _report(row, table, list(fields), _taken(conn, event_id))
-            if report.digest != digest:
+            if _fields(conn, event_id) != fields:  # changed since the check a moment ago
                 raise Conflict(
-                    "The event or the file changed since the dry run; look at the dry run again.",
-                    code="import_changed",
+                    "The event's fields changed meanwhile; look at the dry run again.", code="import_changed"
                 )
-            if report.errors and not valid_only:
-                raise Conflict(
-                    f"{len(report.errors)} row(s) have problems: correct the file, or import only the valid rows.",
-                    code="import_has_errors",
-                )
-            if not report.valid:
-                raise InvalidInput("No row of the file can be imported.", code="import_empty")
-            board_id = _write(conn, organizer_id, event_id, row.filename, report, fields, progress)
+            # who joined since the check may have taken a pseudonym of the file
+            authors = author_names((r.idea.author for r in report.valid if r.idea is not None), _taken(conn, event_id))
+            board_id = _write(conn, organizer_id, event_id, replace(report, authors=authors), fields, progress)
             conn.execute(
                 t.idea_imports.update()
-                .where(t.idea_imports.c.id == import_id)
+                .where(t.idea_imports.c.id == report.import_id)
                 .values(board_id=board_id, ideas=len(report.valid), content=None)
             )
-        return ImportRecord(import_id, event_id, row.filename, True, board_id, len(report.valid), _title(now))
+        return ImportRecord(report.import_id, event_id, report.filename, True, board_id, len(report.valid), _title(now))
 
 
 def _title(now: datetime) -> str:
@@ -298,7 +318,6 @@ def _write(
     conn: Connection,
     organizer_id: str,
     event_id: str,
-    filename: str,
     report: Report,
     fields: dict[str, str],
     progress: Progress | None,
@@ -380,7 +399,7 @@ def _write(
                 "source": "import",
             }
         )
-        details: dict[str, Any] = {"file": filename, "row": row.ref, "review_status": idea.review_status.value}
+        details: dict[str, Any] = {"file": report.filename, "row": row.ref, "review_status": idea.review_status.value}
         if idea.feedback:
             details["feedback"] = idea.feedback
         if idea.original:

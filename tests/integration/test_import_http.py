@@ -69,6 +69,9 @@ async def test_upload_dry_run_and_import(server: TestServer, http: aiohttp.Clien
     assert "32 Ideen werden in 8 Handlungsfeldern angelegt;" in html and "Keine Zeile hat Fehler." in html
     assert "Trennzeichen: Semikolon." in html and "Radwegenetz Aalen–Heidenheim" in html
     assert await server.app[STORE].idea_rows(event_id) == []  # a dry run writes nothing
+    async with http.get(report_url, cookies={"werkstatt_lang": "en"}) as response:
+        english = await response.text()
+    assert "32 ideas will be created in 8 fields of action;" in english and "No row has errors." in english
 
     digest = DIGEST.search(html)
     assert digest is not None

@@ -5,6 +5,7 @@ exactly what the dry run showed — only into the organizer's own events."""
 
 from __future__ import annotations
 
+import asyncio
 import codecs
 import csv
 import io
@@ -509,3 +510,15 @@ async def test_authors_whose_pseudonym_is_taken_get_a_variant(store: IdeaStore) 
     assert names == ["Import", "Import (Import)", "Jonas", "Petra", "Petra (Import)"]
     authors = {i["text"]: i["author_id"] for i in await store.idea_rows(town.event_id)}
     assert authors["Eins"] == authors["Zwei"]  # "Petra" and "petra" are one
+
+
+async def test_two_imports_of_one_upload_at_once_write_it_once(store: IdeaStore) -> None:
+    town = await Town.make(store)
+    import_id, report = await town.dry_run(FIXTURE.read_bytes())
+    write = town.imports.write(town.organizer_id, town.event_id, import_id, report.digest)  # type: ignore[attr-defined]
+    again = town.imports.write(town.organizer_id, town.event_id, import_id, report.digest)  # type: ignore[attr-defined]
+    results = await asyncio.gather(write, again, return_exceptions=True)
+    assert sorted(type(r).__name__ for r in results) == ["Conflict", "ImportRecord"]
+    assert next(r for r in results if isinstance(r, Conflict)).code == "import_done"
+    assert len(await store.idea_rows(town.event_id)) == 32
+    assert len(await store.board_ids((await store.plenary(town.event_id)).id)) == 2
