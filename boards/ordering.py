@@ -56,3 +56,20 @@ def place_after(ordered: Sequence[str], after_index: int | None) -> str:
         return key_between(None, ordered[0] if ordered else None)
     nxt = ordered[after_index + 1] if after_index + 1 < len(ordered) else None
     return key_between(ordered[after_index], nxt)
+
+
+def spread_keys(count: int) -> list[str]:
+    """``count`` ascending keys of equal length spread evenly over the key space, for a column filled
+    at once (an import): ``keys_for`` would make every key one step longer than ``count // 6`` before it."""
+    width = 1
+    while len(DIGITS) ** width < 2 * (count + 1):
+        width += 1
+    step = len(DIGITS) ** width // (count + 1)
+    keys = []
+    for n in range(1, count + 1):
+        value, digits = n * step, []
+        for _ in range(width):
+            value, rest = divmod(value, len(DIGITS))
+            digits.append(DIGITS[rest])
+        keys.append("".join(reversed(digits)) + DIGITS[len(DIGITS) // 2])  # never ends in the smallest digit
+    return keys

@@ -36,6 +36,7 @@ from server.store.idea_store import IdeaStore
 from server.transport.endpoint import RealtimeServer
 from server.transport.fanout import FrameFanout
 from server.transport.guard import ConnectionGuard
+from server.web import imports
 from server.web.async_boards import routes as async_routes
 from server.web.audit import routes as audit_routes
 from server.web.console import routes as console_routes
@@ -90,6 +91,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app.router.add_routes(dashboard_routes())
     app.router.add_routes(export_routes())
     app.router.add_routes(async_routes())
+    imports.setup(app)
     app.router.add_routes(join_routes())
     app.router.add_routes(projector_routes())
     app.router.add_routes(site_page_routes())

@@ -190,7 +190,7 @@ def test_plural_forms_for_0_1_and_2_on_the_server() -> None:
 # Placeholders by what they hold: a number that may count something, or a text.
 NUMBERS = {
     *("budget", "cap", "cast", "count", "index", "mine", "minutes", "rank", "remaining", "round", "seconds"),
-    "size",
+    *("size", "done"),
     *("n", "page", "pages", "weight", "max", "weight_max", "name_max", "feedback_max", "query_max", "bulk_max"),
     *("rating_min", "rating_max", "criteria_max"),
 }
@@ -199,6 +199,9 @@ TEXTS = {
     *("kind", "mode", "status", "text", "time", "title", "topic"),
     *("board", "first", "last", "before", "after"),
     *("opens", "closes"),  # days, "30. Juni 2026"
+    # the import's report (server.web.imports): names of rows, lines and cells, and lists of names
+    *("row", "line", "cell", "board", "column", "columns", "first", "second", "file", "fields", "missing", "found"),
+    *("detail", "value", "allowed", "char", "sheets", "separator", "wanted", "given", "chosen"),
 }
 # Messages with a number that are not plural messages, and why no noun agrees with that number.
 NOT_PLURAL = {

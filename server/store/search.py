@@ -10,12 +10,14 @@ Both match ideas that hold every word of the query, in any form.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from typing import Any
 
 WORD = re.compile(r"\w+")
 MAX_QUERY_WORDS = 12
+STEMS_CACHED = 50_000  # words whose stems are remembered (a few MB at most)
 
 _local = threading.local()  # a Snowball stemmer keeps state while it works: one per thread
 
@@ -37,7 +39,14 @@ def stems(text: str | None) -> str:
     """The German stems of ``text``'s words, separated by spaces (what SQLite's index holds)."""
     if not text:
         return ""
-    return " ".join(_stemmer().stemWords(words(text)))
+    return " ".join(map(_stem, words(text)))
+
+
+@functools.lru_cache(maxsize=STEMS_CACHED)
+def _stem(word: str) -> str:
+    """One word's stem, remembered: Snowball in Python takes about 0.3 ms a word, and words repeat
+    (an import of 20,000 ideas wrote for 100 s, nearly all of it stemming the same words again)."""
+    return str(_stemmer().stemWord(word))
 
 
 def fts5_query(text: str) -> str | None:

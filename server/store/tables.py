@@ -57,7 +57,7 @@ events = sa.Table(
     sa.Column("updated_at", UTCDateTime, nullable=False),
     # shown on the join page before anyone types a pseudonym; empty: the default text
     sa.Column("privacy_notice", sa.Text, nullable=False, server_default=""),
-    # open data (migration 0010, boards/open_data.py): public only while published
+    # open data (migration 0011, boards/open_data.py): public only while published
     sa.Column("open_data_licence", sa.String(32), nullable=True),
     sa.Column("open_data_publisher", sa.String(200), nullable=False, server_default=""),
     sa.Column("open_data_contributor", sa.String(300), nullable=False, server_default=""),
@@ -140,7 +140,7 @@ boards = sa.Table(
     sa.Column("premoderation", sa.Boolean, nullable=False, default=False),
     sa.Column("anonymous", sa.Boolean, nullable=False, default=False),
     sa.Column("free", sa.Boolean, nullable=False, default=False),  # own columns, not the event's fields
-    # asynchronous participation (migration 0014): open to participants from … to … (boards/window.py)
+    # asynchronous participation (migration 0013): open to participants from … to … (boards/window.py)
     sa.Column("opens_at", UTCDateTime, nullable=True),
     sa.Column("closes_at", UTCDateTime, nullable=True),
 )
@@ -460,7 +460,7 @@ idea_history = sa.Table(
 )
 
 
-# -- the site's own pages (migration 0013) -----------------------------------------------------------
+# -- the site's own pages (migration 0012) -----------------------------------------------------------
 
 site_texts = sa.Table(
     "site_texts",
@@ -470,4 +470,23 @@ site_texts = sa.Table(
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Column("updated_by", sa.String(32), nullable=True),
+)
+
+# -- imports ---------------------------------------------------------------------------------------
+
+idea_imports = sa.Table(
+    "idea_imports",
+    metadata,
+    # an uploaded file between its dry run and its import (``server.store.imports``)
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("organizer_id", sa.String(32), sa.ForeignKey("organizers.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("event_id", sa.String(32), sa.ForeignKey("events.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("filename", sa.String(200), nullable=False),
+    sa.Column("separator", sa.String(4), nullable=True),  # CSV: as chosen; null: found in the file
+    sa.Column("content", sa.LargeBinary, nullable=True),  # the file; removed once imported
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("imported_at", UTCDateTime, nullable=True),  # set in the import's own transaction
+    sa.Column("board_id", sa.String(32), nullable=True),  # the board the import made
+    sa.Column("ideas", sa.Integer, nullable=True),  # how many it made
 )

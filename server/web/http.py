@@ -40,6 +40,20 @@ SERVER_HEADER = "werkstatt"  # no versions of Python or aiohttp for scanners to 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
+UPLOAD_LIMIT = "upload_limit"  # the attribute ``accepts_upload`` sets on a handler
+FORM_OVERHEAD = 64 * 1024  # a multipart form's other fields and boundaries, beside its file
+
+
+def accepts_upload(max_bytes: int) -> Callable[[Handler], Handler]:
+    """Mark a handler whose form carries a file of up to ``max_bytes``: its POST body may be that
+    large (every other form keeps the app's ``client_max_size``); larger is refused with 413."""
+
+    def mark(handler: Handler) -> Handler:
+        setattr(handler, UPLOAD_LIMIT, max_bytes)
+        return handler
+
+    return mark
+
 
 def client_address(request: web.Request) -> str:
     """The address of the client, for every per-address limit.
@@ -106,13 +120,32 @@ async def security_middleware(request: web.Request, handler: Handler) -> web.Str
     request[CSRF_NEW] = len(token) < 20
     request[CSRF] = new_token() if request[CSRF_NEW] else token
     if request.method == "POST" and not request.path.startswith(("/api/", "/socket.io/")):
-        form = await request.post()
-        sent = form.get(CSRF_FIELD)
-        if request[CSRF_NEW] or not isinstance(sent, str) or not hmac.compare_digest(sent, request[CSRF]):
-            response: web.StreamResponse = render(
-                request, "error.html", {"message": translator(request)("csrf.failed")}, status=403
-            )
-            return _finish(request, response)
+        upload_limit = getattr(request.match_info.handler, UPLOAD_LIMIT, None)
+        if upload_limit is not None:  # a form with a file: larger than the app's limit for forms
+            request = request.clone(client_max_size=upload_limit + FORM_OVERHEAD)
+        try:
+            form = await request.post()
+        except web.HTTPRequestEntityTooLarge:
+            if upload_limit is None:
+                raise
+            too_large = translator(request)("error.too_large", count=upload_limit // (1024 * 1024))
+            return _finish(request, render(request, "error.html", {"message": too_large}, status=413))
+        try:
+            sent = form.get(CSRF_FIELD)
+            if request[CSRF_NEW] or not isinstance(sent, str) or not hmac.compare_digest(sent, request[CSRF]):
+                response: web.StreamResponse = render(
+                    request, "error.html", {"message": translator(request)("csrf.failed")}, status=403
+                )
+                return _finish(request, response)
+            return await _handle(request, handler)
+        finally:  # an uploaded file waits in a temporary file until here
+            for value in form.values():
+                if isinstance(value, web.FileField):
+                    value.file.close()
+    return await _handle(request, handler)
+
+
+async def _handle(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         response = await handler(request)
     except web.HTTPException as exc:
