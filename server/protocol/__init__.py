@@ -334,6 +334,10 @@ HTTP_ONLY_CODES = frozenset(
         # open data (server/web/exports.py) and personal data (server/web/personal_data.py)
         *("invalid_contributor", "invalid_licence", "licence_missing", "publisher_missing"),
         *("cannot_erase_organizer", "open_vote"),
+        # importing a file of ideas (server/store/import_files.py, server/store/imports.py)
+        *("ambiguous_columns", "bad_csv", "bad_separator", "bad_xlsx", "empty", "encrypted", "missing_columns"),
+        *("not_xlsx", "old_excel", "too_large", "too_many_empty_rows", "too_many_rows", "wrong_separator"),
+        *("zip_bomb", "import_changed", "import_done", "import_empty", "import_expired", "import_has_errors"),
     }
 )
 
