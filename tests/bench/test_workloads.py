@@ -27,7 +27,7 @@ def bench(*args: str) -> dict[str, Any]:
 def test_help_lists_the_workloads() -> None:
     done = subprocess.run([sys.executable, "-m", "bench", "--help"], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0
-    for name in ("voting", "join", "fanout", "idle", "breakout"):
+    for name in ("voting", "join", "fanout", "idle", "breakout", "store"):
         assert name in done.stdout
 
 
@@ -87,3 +87,20 @@ def test_breakout() -> None:
         assert "unknown_event" in result["broadcast_note"]
     else:
         assert result["broadcast_rooms"] == 8 and "broadcast_note" not in result
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_store(database: str) -> None:
+    """The idea store's workload, small: its searches find what Snowball's stems say (errors), the
+    export holds the event's ideas, and every figure the issue names is there."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "store", "--ideas", "2000", "--export-ideas", "500", "--queries", "20",
+         "--database", database],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["database"] == database and result["ideas"] == 2000 and result["errors"] == 0
+    for key in ("search_p95_ms", "list_p95_ms", "export_csv_s", "export_xlsx_s"):
+        assert isinstance(result[key], float) and result[key] > 0, key
+    assert result["search_hits_median"] > 0  # the searches find something: the vocabulary and the stems agree
