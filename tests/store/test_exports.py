@@ -16,6 +16,7 @@ import pytest
 from boards import commands as c
 from boards.actors import Actor
 from boards.errors import InvalidInput, NotFound
+from boards.model import Phase
 from boards.open_data import Licence, OpenData, clean_open_data
 from server.i18n.catalogs import Translator
 from server.store.db import create_engine, migrate
@@ -110,6 +111,18 @@ async def test_open_data_holds_no_personal_data_nor_anything_hidden(store: IdeaS
     await w.run(f, c.RevealVote("vs_2", T0))
     again = await store.export(w.organizer_id, [w.event_id], ExportKind.OPEN)
     assert {i.id: i.dots_by_round for i in again.ideas}["i_blind"] == ((2, 3),)
+
+
+async def test_open_data_holds_no_idea_of_a_silent_collection_before_its_reveal(store: IdeaStore) -> None:
+    w = await Workshop.make(store)
+    fac = Actor(w.fac.id, w.fac.role)
+    await w.run(fac, c.SetPhase(Phase.COLLECT, T0, silent=True))
+    await w.post("i_silent", "Nur die Autorin sieht das bis zur Freigabe")
+    assert (await store.export(w.organizer_id, [w.event_id], ExportKind.OPEN)).ideas == []
+    internal = await store.export(w.organizer_id, [w.event_id], ExportKind.INTERNAL)
+    assert [i.id for i in internal.ideas] == ["i_silent"]
+    await w.run(fac, c.RevealIdeas(T0))
+    assert [i.id for i in (await store.export(w.organizer_id, [w.event_id], ExportKind.OPEN)).ideas] == ["i_silent"]
 
 
 async def test_internal_export_holds_everything_the_organizer_sees(store: IdeaStore) -> None:

@@ -351,6 +351,7 @@ def _ideas(conn: Connection, event_ids: list[str], internal: bool, titles: dict[
     ]
     if not internal:
         where.append(t.ideas.c.status == "visible")
+        where.append(_not_silent_now())  # a silent collection's ideas are their authors' until revealed
     rounds = sa.select(t.breakout_rounds.c.id, t.breakout_rounds.c.number).subquery("rounds")
     columns: list[Any] = [
         t.ideas.c.id,
@@ -460,6 +461,11 @@ def _comments(conn: Connection, event_ids: list[str], internal: bool) -> dict[st
     return out
 
 
+def _not_silent_now() -> Any:
+    """Ideas on a board that is not collecting silently (or whose silent collection was revealed)."""
+    return sa.or_(t.boards.c.silent.is_(False), t.boards.c.revealed.is_(True))
+
+
 def _public_ideas(conn: Connection, ids: set[str]) -> set[str]:
     """Those of ``ids`` that are open data themselves: visible ideas of published events."""
     if not ids:
@@ -468,9 +474,11 @@ def _public_ideas(conn: Connection, ids: set[str]) -> set[str]:
         conn.execute(
             sa.select(t.ideas.c.id)
             .join(t.events, t.events.c.id == t.ideas.c.event_id)
+            .join(t.boards, t.boards.c.id == t.ideas.c.board_id)
             .where(
                 t.ideas.c.id.in_(ids),
                 t.ideas.c.status == "visible",
+                _not_silent_now(),
                 t.ideas.c.deleted_at.is_(None),
                 t.ideas.c.merged_into.is_(None),
                 t.events.c.open_data_published.is_(True),
