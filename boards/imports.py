@@ -56,7 +56,7 @@ IMPORT_AUTHOR = "Import"  # who wrote an idea whose row names nobody
 VARIANT = "Import"  # "Anna (Import)": an author whose pseudonym a member of the event has already
 TAG_SEPARATORS = re.compile(r"[,;\n]")
 # A spreadsheet program's guard before a cell that would be read as a formula: "'=SUM(A1)"
-FORMULA_GUARD = re.compile(r"^'(?=[=+\-@\t\r])")
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def header_key(name: str) -> str:
@@ -167,9 +167,14 @@ class ImportedIdea:
         ]
 
 
-def cell(value: str) -> str:
-    """A cell's text as the file meant it: the guard that keeps "=1+1" from being a formula removed."""
-    return FORMULA_GUARD.sub("", value, count=1)
+def cell(value: str, kind: str = "csv") -> str:
+    """A cell's text as the file meant it. In a CSV, the guard that keeps "=1+1" from being a formula
+    removed: a single quote before a text that, without its leading quotes, starts with = + - @, a tab
+    or a carriage return (the export puts one there, and one more before a text that had such quotes
+    already, so this is its exact inverse). An XLSX cell is a typed text cell: kept as it is."""
+    if kind == "csv" and value.startswith("'") and value.lstrip("'").startswith(FORMULA_TRIGGERS):
+        return value[1:]
+    return value
 
 
 def review_status_of(value: str) -> ReviewStatus | None:

@@ -62,6 +62,8 @@ def _tags(tags: tuple[str, ...]) -> tuple[str, ...]:
     cleaned: list[str] = []
     for tag in tags:
         tag = clean_text(tag, label="A tag", min_len=1, max_len=TAG_MAX)
+        if "," in tag or ";" in tag:  # every spreadsheet's list separators: an export could not tell tags apart
+            raise InvalidInput(f"A tag may not hold a comma or a semicolon ({tag!r}).", code="invalid_tag")
         if tag.casefold() not in {t.casefold() for t in cleaned}:
             cleaned.append(tag)
     return tuple(cleaned)

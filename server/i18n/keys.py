@@ -139,6 +139,7 @@ RUNTIME_KEYS = (
     N_("client.error.text_too_short"),
     N_("client.error.too_many_fields"),
     N_("client.error.too_many_tags"),
+    N_("client.error.invalid_tag"),
     N_("client.error.unauthenticated"),
     N_("client.error.unknown_event"),
     N_("client.error.vote_closed"),

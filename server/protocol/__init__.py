@@ -384,6 +384,7 @@ ERROR_CODES: dict[str, str] = {
     "not_visible": "Only visible ideas can be grouped or commented on.",
     "already_reported": "You reported this idea already.",
     "too_many_tags": "At most 10 tags.",
+    "invalid_tag": "A tag holds a comma or a semicolon (spreadsheets separate tags with them).",
     "idea_deleted": "A post was retried with the `client_id` of an idea that has been deleted since.",
     "text_too_short": "A text is empty after trimming.",
     "text_too_long": "A text is longer than allowed.",

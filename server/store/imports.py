@@ -276,7 +276,7 @@ def _report(upload: Any, table: Table, fields: list[str], taken: set[str]) -> Re
         values: dict[str, str] = {}
         formulas: list[tuple[str, str]] = []
         for column, index in sheet.columns.index.items():
-            values[column] = cell(row.cells[index]) if index < len(row.cells) else ""
+            values[column] = cell(row.cells[index], table.kind) if index < len(row.cells) else ""
             if index in row.formulas and column in IDEA_COLUMNS:
                 formulas.append((column, f"{column_letter(index)}{row.number}"))
         idea, problems = check_row(values, fields, formulas=formulas)

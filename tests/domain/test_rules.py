@@ -368,6 +368,8 @@ def test_titles_tags_and_card_colours() -> None:
         ({"tags": tuple(f"t{n}" for n in range(11))}, "too_many_tags"),
         ({"tags": ("",)}, "text_too_short"),
         ({"tags": ("x" * 31,)}, "text_too_long"),
+        ({"tags": ("Kinder, Jugend",)}, "invalid_tag"),  # a list separator: an export could not tell tags apart
+        ({"tags": ("Kinder;Jugend",)}, "invalid_tag"),
         ({"colour": "black"}, "invalid_input"),
     ]:
         refused(b, ANNA, c.PostIdea("i2", "mob", "Text", T0, **kwargs), code)

@@ -26,6 +26,9 @@ HOSTILE = (
     "@Stadtwerke: Ladesäulen",
     "<script>alert(1)</script> Mehr Bänke",
     'Ein "Zitat"; mit Semikolon, Komma\nund zweiter Zeile',
+    "'+1 mit Apostroph davor",  # a text that looks like the export's own guard
+    "''=A1 zwei Apostrophe",
+    "'Apostroph ohne Formel",
 )
 
 
@@ -52,7 +55,7 @@ async def test_an_export_imports_as_the_same_ideas(store: IdeaStore, fmt: str) -
     source = await Workshop.make(store, organizer="aalen", title="Zukunftswerkstatt")
     await source.post("i_rad", "Mehr Radwege in der Innenstadt", title="Radwege", tags=("Rad", "Innenstadt"))
     for n, text in enumerate(HOSTILE, start=1):
-        await source.post(f"i_{n}", text, field="Umwelt" if n % 2 else "Mobilität", at=n, tags=("Ärger & Co",))
+        await source.post(f"i_{n}", text, field="Umwelt" if n % 2 else "Mobilität", at=n, tags=("Ärger & Co", "'=x"))
     await source.run(Actor(source.anna.id, source.anna.role), AddComment("cm_1", "i_rad", "Gute Idee", T0))
     await store.set_review_status(source.organizer_id, ["i_rad", "i_2"], ReviewStatus.IN_IMPLEMENTATION)
     await store.set_feedback(source.organizer_id, "i_rad", "=Kommt 2027.\nDanke!")

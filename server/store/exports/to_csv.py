@@ -14,10 +14,10 @@ import csv
 import io
 from typing import Any
 
+from boards.imports import FORMULA_TRIGGERS, cell
 from server.store.exports.records import Export, columns, flat
 
 SEPARATORS = (";", ",")
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
 
 
@@ -27,8 +27,8 @@ def neutralise(text: str) -> str:
 
 
 def restore(text: str) -> str:
-    """The text ``neutralise`` was given (for an import of this CSV)."""
-    return text[1:] if text.startswith("'") and text.lstrip("'").startswith(FORMULA_TRIGGERS) else text
+    """The text ``neutralise`` was given: what the import does to a CSV cell (``boards.imports.cell``)."""
+    return cell(text, "csv")
 
 
 _FIRST = frozenset(FORMULA_TRIGGERS) | {"'"}  # a text starting otherwise is written as it is
