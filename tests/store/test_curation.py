@@ -227,3 +227,14 @@ async def test_bad_curation_changes_nothing(store: IdeaStore) -> None:
     assert detail.summary.score is None and detail.history == []
     assert ids(await other.store.list_ideas(other.organizer_id, IdeaFilter())) == ["i_x"]
     assert ids(await store.list_ideas(w.organizer_id, IdeaFilter(event_ids=(other.event_id,)))) == []
+
+
+async def test_stop_words_are_no_search_on_either_database(store: IdeaStore) -> None:
+    """PostgreSQL's german configuration leaves out "und", "die" …; SQLite's query does too."""
+    w = await Workshop.make(store)
+    await w.post("i_rad", "Die Radwege und die Busse")
+    await w.post("i_baum", "Bäume für die Innenstadt", at=1)
+    find = lambda q: store.list_ideas(w.organizer_id, IdeaFilter(query=q))  # noqa: E731
+    assert ids(await find("die Radwege")) == ["i_rad"]  # as "Radwege"
+    assert ids(await find("Radwege unter den Bäumen")) == []  # every word but the stop words
+    assert (await find("und die")).total == 2  # stop words alone: no search, every idea
