@@ -14,7 +14,6 @@ query leaves them out on SQLite too (``german.stop`` is PostgreSQL's list, which
 from __future__ import annotations
 
 import functools
-import functools
 import re
 import threading
 from pathlib import Path
