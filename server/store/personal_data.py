@@ -149,10 +149,9 @@ def _forget_person(conn: Connection, event_id: str, member: Any, now: datetime) 
     return gone
 
 
-def _remove_content(conn: Connection, event_id: str, member_id: str, by: str, now: datetime) -> None:
-    """Their ideas and comments deleted as a moderator deletes them, with their texts blanked; their chat
-    messages and questions deleted. Refused (Conflict "open_vote") while dots lie on their ideas in an open vote."""
-    i, c, v, s = t.ideas, t.comments, t.votes, t.vote_sessions
+def _refuse_while_dotted(conn: Connection, member_id: str) -> None:
+    """Conflict "open_vote" while dots lie on the member's ideas in a vote that is still open."""
+    i, v, s = t.ideas, t.votes, t.vote_sessions
     dotted = conn.execute(
         sa.select(v.c.idea_id)
         .join(s, s.c.id == v.c.session_id)
@@ -164,6 +163,13 @@ def _remove_content(conn: Connection, event_id: str, member_id: str, by: str, no
         raise Conflict(
             "Dots lie on this person's ideas in a vote that is still open; close the vote first.", code="open_vote"
         )
+
+
+def _remove_content(conn: Connection, event_id: str, member_id: str, by: str, now: datetime) -> None:
+    """Their ideas and comments deleted as a moderator deletes them, with their texts blanked; their chat
+    messages and questions deleted. Refused (Conflict "open_vote") while dots lie on their ideas in an open vote."""
+    i, c = t.ideas, t.comments
+    _refuse_while_dotted(conn, member_id)
     conn.execute(
         i.update()
         .where(i.c.author_id == member_id, i.c.event_id == event_id)
@@ -229,6 +235,15 @@ class PersonalDataStore(CurationStore):
             )
             for row in rows
         ]
+
+    @reading
+    def check_erasure(self, event_id: str, member_id: str, choice: Content) -> None:
+        """Raise what ``erase_member`` would refuse with, before the live side shuts the member out."""
+        with self.engine.connect() as conn:
+            member = _event_of(conn, event_id, member_id)
+            decide_erasure(Role(member.role))
+            if choice is Content.REMOVE:
+                _refuse_while_dotted(conn, member_id)
 
     @in_thread
     def erase_member(self, event_id: str, member_id: str, choice: Content, by: Actor, now: datetime) -> Erasure:

@@ -105,6 +105,13 @@ async def erase_member(request: web.Request) -> web.StreamResponse:
     by = await _acting(request, event, organizer)
     live = request.app[LIVE]
     now = utcnow()
+    try:
+        # what the erasure would refuse, refused before the member is shut out (a vote opened in between
+        # still makes erase_member refuse, and then they are shut out with their data kept: say so)
+        await request.app[STORE].check_erasure(event.id, member.id, choice)
+    except DomainError as exc:
+        message = tr("erase.open_vote") if exc.code == "open_vote" else exc.message
+        return _confirmation(request, event, member, choice=choice.value, error=message, status=409)
     await live.facilitation.shut_out(event.id, member.id, by, now)  # nothing new of theirs arrives from now on
     try:
         await request.app[STORE].erase_member(event.id, member.id, choice, by, now)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -18,7 +19,7 @@ from markupsafe import escape
 from boards.actors import Role
 from rooms.site_texts import Page
 from server.i18n.catalogs import Translator
-from server.keys import STORE
+from server.keys import LIVE, STORE
 from server.web.passwords import hash_password
 from tests.integration.team import gone
 from tests.integration.test_organizer_http import PASSWORD, create_event, login, page
@@ -196,3 +197,46 @@ async def test_the_accessibility_statement_and_the_privacy_page_default_then_edi
     assert "Verantwortlich: Stadt Aalen" in html and T_DE("privacy.rights.heading") not in html
     async with http.get(f"{base}/organizer/site/impressum") as response:
         assert response.status == 404
+
+
+async def test_a_refused_deletion_leaves_the_participant_in(server: TestServer, http: aiohttp.ClientSession) -> None:
+    """Removing her ideas while dots of an open vote lie on them is refused (open_vote) — before she is shut out."""
+    from boards import commands as c
+    from boards.actors import Actor
+    from boards.model import Phase
+    from boards.rules import apply, apply_vote, decide, decide_vote
+    from boards.voting import Scope, ScopeKind
+    from server.live.views import record
+
+    T0 = datetime(2026, 5, 6, 18, 30, tzinfo=UTC)
+
+    base, event_id, rita = await event_with_rita(server, http)
+    store = server.app[STORE]
+    board = await store.load_board((await store.board_ids((await store.plenary(event_id)).id))[0])
+    anna = await store.organizer_member(event_id, await store.organizer_by_username("anna"))
+    members = await store.members_of(event_id)
+    organizer = Actor(anna.id, Role.ORGANIZER)
+    rita_actor = Actor(rita["member_id"], Role.PARTICIPANT)
+    for actor, command in [
+        (rita_actor, c.PostIdea("idea_r", board.columns[0].id, "Mehr Bänke", T0)),
+        (organizer, c.SetPhase(Phase.VOTE, T0)),
+        (organizer, c.OpenVote("vs_r", T0, budget=3, cap=3, blind=True, scope=Scope(ScopeKind.BOARD, ()))),
+    ]:
+        events = decide(board, actor, command)  # type: ignore[arg-type]
+        await store.commit_board_events(board, events, [record(board, e, members) for e in events])
+        for event in events:
+            apply(board, event)
+    dot = decide_vote(board, rita_actor, c.CastDot("vs_r", "idea_r", T0))
+    apply_vote(board, dot)
+    await store.commit_dots([dot], budget=3, cap=3)
+    server.app[LIVE].forget_event(event_id)  # the board was changed behind the live core's back
+
+    client = await connect(base, rita["token"], rita["member_id"])
+    url = f"{base}/organizer/events/{event_id}/participants/{rita['member_id']}/erase"
+    _status, _html, csrf = await page(http, url)
+    async with http.post(url, data={"csrf": csrf, "confirm": "yes", "content": "remove"}) as response:
+        assert response.status == 409 and str(escape(T_DE("erase.open_vote"))) in await response.text()
+    assert (await store.members_of(event_id))[rita["member_id"]].pseudonym == "Rita"
+    assert client.sio.connected and not await store.is_removed(rita["member_id"])
+    assert [e.action for e in await store.audit_log(event_id)] == []
+    await gone(client)
