@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import json
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,6 +35,7 @@ from server.ids import new_id, utcnow
 from server.store import tables as t
 from server.store.boards import in_thread, reading
 from server.store.facilitation import FacilitationStore
+from server.store.merges import merged_into, votes_by_root
 from server.store.search import fts5_query, postgres_query
 
 PAGE_MAX = 200
@@ -144,11 +146,13 @@ def visible_dots() -> Any:
 
 
 def _dots_subquery() -> Any:
+    """Each idea's dots everyone may see, those of the ideas merged into it included."""
     seen = sa.select(t.vote_sessions.c.id).where(visible_dots())
+    votes = votes_by_root()
     return (
-        sa.select(t.votes.c.idea_id, sa.func.sum(t.votes.c.dots).label("dots"))
-        .where(t.votes.c.session_id.in_(seen))  # read from the index ix_votes_idea alone
-        .group_by(t.votes.c.idea_id)
+        sa.select(votes.c.idea_id, sa.func.sum(votes.c.dots).label("dots"))
+        .where(votes.c.session_id.in_(seen))
+        .group_by(votes.c.idea_id)
         .subquery("dots")
     )
 
@@ -266,10 +270,11 @@ class CurationStore(FacilitationStore):
         if f.tag:
             where.append(_has_tag(conn.dialect.name, f.tag, by_date=by_date))
         if f.vote_round is not None:
+            votes = votes_by_root()  # an idea got dots in a round if an idea merged into it did
             where.append(
                 t.ideas.c.id.in_(
-                    sa.select(t.votes.c.idea_id)
-                    .join(t.vote_sessions, t.vote_sessions.c.id == t.votes.c.session_id)
+                    sa.select(votes.c.idea_id)
+                    .join(t.vote_sessions, t.vote_sessions.c.id == votes.c.session_id)
                     .where(t.vote_sessions.c.round == f.vote_round, visible_dots())
                 )
             )
@@ -297,14 +302,15 @@ class CurationStore(FacilitationStore):
             .where(t.ideas.c.id.in_(ids))
         ).all()
         seen = sa.select(t.vote_sessions.c.id).where(visible_dots())
-        dots = dict(
-            conn.execute(
-                sa.select(t.votes.c.idea_id, sa.func.sum(t.votes.c.dots))
-                .where(t.votes.c.idea_id.in_(ids), t.votes.c.session_id.in_(seen))
-                .group_by(t.votes.c.idea_id)
-            ).all()
-        )
-        by_id = {row.id: _summary(row, int(dots.get(row.id) or 0)) for row in rows}
+        merged = merged_into(conn, ids)  # their dots count for the idea they were merged into
+        dots: Counter[str] = Counter()
+        for idea_id, n in conn.execute(
+            sa.select(t.votes.c.idea_id, sa.func.sum(t.votes.c.dots))
+            .where(t.votes.c.idea_id.in_([*ids, *merged]), t.votes.c.session_id.in_(seen))
+            .group_by(t.votes.c.idea_id)
+        ):
+            dots[merged.get(idea_id, idea_id)] += int(n or 0)
+        by_id = {row.id: _summary(row, dots[row.id]) for row in rows}
         return [by_id[i] for i in ids if i in by_id]
 
     @reading
@@ -349,7 +355,7 @@ class CurationStore(FacilitationStore):
                 for r in conn.execute(
                     sa.select(t.vote_sessions.c.round, sa.func.sum(t.votes.c.dots).label("dots"))
                     .join(t.votes, t.votes.c.session_id == t.vote_sessions.c.id)
-                    .where(t.votes.c.idea_id == idea_id, visible_dots())
+                    .where(t.votes.c.idea_id.in_([idea_id, *merged_into(conn, [idea_id])]), visible_dots())
                     .group_by(t.vote_sessions.c.round)
                     .order_by(t.vote_sessions.c.round)
                 )

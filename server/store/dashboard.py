@@ -1,7 +1,8 @@
 """What an event's dashboard shows, read from the idea store in one transaction: when its
 participants joined, how many ideas each field of action holds, and the top ideas of every vote
 round by the dots everyone may see (``server.store.curation.visible_dots``: a blind vote counts
-only once revealed). The pages draw them (``server.web.dashboard``).
+only once revealed), as the board ranked them at the reveal (merged ideas' dots counted for the
+idea they were merged into; only ideas visible on the board). The pages draw them (``server.web.dashboard``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 from server.store import tables as t
 from server.store.boards import BoardStore, reading
 from server.store.curation import visible_dots
+from server.store.merges import votes_by_root
 
 TOP_IDEAS = 5  # per vote round
 
@@ -95,6 +97,11 @@ class DashboardStore(BoardStore):
         return EventNumbers(joined=joined, ideas_per_field=per_field, ideas=int(ideas), rounds=rounds)
 
     def _rounds(self, conn: sa.Connection, event_id: str) -> list[VoteRound]:
+        """Each round's dots as its board revealed them (``boards.voting.rank``): an idea's dots
+        include those of the ideas merged into it, and the top lists only ideas visible on the
+        board — not merged ones, nor hidden or pending ones, on the organizer's dashboard either:
+        it shows the results everyone saw. The total counts every dot (on ideas not deleted)."""
+        votes = votes_by_root()
         rows = conn.execute(
             sa.select(
                 t.vote_sessions.c.id.label("session_id"),
@@ -107,13 +114,15 @@ class DashboardStore(BoardStore):
                 t.ideas.c.id.label("idea_id"),
                 t.ideas.c.title,
                 t.ideas.c.text,
-                sa.func.sum(t.votes.c.dots).label("dots"),
+                t.ideas.c.status,
+                t.ideas.c.merged_into,
+                sa.func.sum(votes.c.dots).label("dots"),
             )
             .select_from(
                 t.vote_sessions.join(t.boards, t.boards.c.id == t.vote_sessions.c.board_id)
                 .join(t.rooms, t.rooms.c.id == t.boards.c.room_id)
-                .join(t.votes, t.votes.c.session_id == t.vote_sessions.c.id)
-                .join(t.ideas, t.ideas.c.id == t.votes.c.idea_id)
+                .join(votes, votes.c.session_id == t.vote_sessions.c.id)
+                .join(t.ideas, t.ideas.c.id == votes.c.idea_id)
             )
             .where(t.boards.c.event_id == event_id, visible_dots(), t.ideas.c.deleted_at.is_(None))
             .group_by(
@@ -127,6 +136,8 @@ class DashboardStore(BoardStore):
                 t.ideas.c.id,
                 t.ideas.c.title,
                 t.ideas.c.text,
+                t.ideas.c.status,
+                t.ideas.c.merged_into,
             )
         ).all()
         sessions: dict[str, list[Any]] = defaultdict(list)
@@ -135,7 +146,8 @@ class DashboardStore(BoardStore):
         rounds = []
         for session_rows in sessions.values():
             first = session_rows[0]
-            ranked = sorted(session_rows, key=lambda r: (-int(r.dots), r.idea_id))
+            shown = [r for r in session_rows if r.status == "visible" and r.merged_into is None]
+            ranked = sorted(shown, key=lambda r: (-int(r.dots), r.idea_id))
             rounds.append(
                 (
                     (first.room_kind != "plenary", first.room_position, first.position, first.board, first.round),

@@ -33,6 +33,7 @@ from server.ids import utcnow
 from server.store import tables as t
 from server.store.boards import in_thread, reading
 from server.store.curation import CurationStore, visible_dots
+from server.store.merges import merged_in_events
 
 FORMAT_VERSION = 1
 
@@ -429,7 +430,9 @@ def _ideas(conn: Connection, event_ids: list[str], internal: bool, titles: dict[
 
 
 def _dots(conn: Connection, event_ids: list[str]) -> dict[str, dict[int, int]]:
-    """Each idea's dots per vote round, of the votes everyone may see."""
+    """Each idea's dots per vote round, of the votes everyone may see; those of the ideas merged
+    into it included (``server.store.merges``)."""
+    merged = merged_in_events(conn, event_ids)
     out: dict[str, dict[int, int]] = defaultdict(dict)
     for r in conn.execute(
         sa.select(t.votes.c.idea_id, t.vote_sessions.c.round, sa.func.sum(t.votes.c.dots).label("dots"))
@@ -439,7 +442,8 @@ def _dots(conn: Connection, event_ids: list[str]) -> dict[str, dict[int, int]]:
         .group_by(t.votes.c.idea_id, t.vote_sessions.c.round)
     ):
         if r.dots:
-            out[r.idea_id][r.round] = int(r.dots)
+            by_round = out[merged.get(r.idea_id, r.idea_id)]
+            by_round[r.round] = by_round.get(r.round, 0) + int(r.dots)
     return out
 
 
