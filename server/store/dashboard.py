@@ -156,7 +156,8 @@ class DashboardStore(BoardStore):
                         room=first.room,
                         room_kind=first.room_kind,
                         round=first.round,
-                        total_dots=sum(int(r.dots) for r in session_rows),
+                        # a merged idea's own row repeats what its root's holds (merges.votes_by_root)
+                        total_dots=sum(int(r.dots) for r in session_rows if r.merged_into is None),
                         top=[
                             VoteResult(r.idea_id, idea_label(r.title, r.text), int(r.dots)) for r in ranked[:TOP_IDEAS]
                         ],

@@ -40,17 +40,16 @@ def merge_roots() -> Any:
 
 
 def votes_by_root() -> Any:
-    """The votes with ``idea_id`` the idea they count for: a merged idea's root, else their own."""
+    """The votes by the idea they count for: every vote under its own idea (read off the index
+    ix_votes_idea alone, never joined), and the votes of merged ideas once more under their root —
+    the few merged ideas' votes found through ix_ideas_merged_into. A merged idea is never listed
+    itself, so its own row beside its root's is read by nobody."""
     roots = merge_roots()
-    return (
-        sa.select(
-            sa.func.coalesce(roots.c.root, t.votes.c.idea_id).label("idea_id"),
-            t.votes.c.session_id,
-            t.votes.c.dots,
-        )
-        .select_from(t.votes.outerjoin(roots, roots.c.id == t.votes.c.idea_id))
-        .subquery("votes_by_root")
+    own = sa.select(t.votes.c.idea_id, t.votes.c.session_id, t.votes.c.dots)
+    moved = sa.select(roots.c.root.label("idea_id"), t.votes.c.session_id, t.votes.c.dots).join(
+        roots, roots.c.id == t.votes.c.idea_id
     )
+    return sa.union_all(own, moved).subquery("votes_by_root")
 
 
 def merged_into(conn: Connection, ids: Collection[str]) -> dict[str, str]:
