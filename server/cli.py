@@ -93,7 +93,8 @@ def parser() -> argparse.ArgumentParser:
         description="Erase the personal data of events whose date and last activity lie further back than the "
         "retention period (the retention_days setting, or --older-than): pseudonyms, tokens, chat messages, "
         "questions, breakout placements and the audit log; ideas, fields, statuses, feedback and dots stay. "
-        "Running it again changes nothing.",
+        "Expired organizer sessions and uploaded idea files never imported and past their 24 hours go on every "
+        "run. Running it again changes nothing.",
     )
     purge.add_argument("--older-than", type=int, metavar="DAYS", help="The retention period in days for this run.")
     purge.add_argument("--dry-run", action="store_true", help="Only say what would be erased; change nothing.")

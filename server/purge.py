@@ -1,5 +1,6 @@
 """``werkstatt purge``: the retention period's erasure of personal data (``IdeaStore.purge``), with what it did
-(or, with ``--dry-run``, would do) printed per event."""
+(or, with ``--dry-run``, would do) printed per event; expired sessions and uploads of idea files that were never
+imported go on every run."""
 
 from __future__ import annotations
 
@@ -61,6 +62,7 @@ def describe(report: PurgeReport, days: int) -> str:
     lines.append(
         f"{len(report.events)} event(s) past the retention period, {len(pending)} with personal data "
         f"{'to erase' if report.dry_run else 'erased now'}; {report.sessions} expired organizer session(s) "
-        f"{'to remove' if report.dry_run else 'removed'}"
+        f"{'to remove' if report.dry_run else 'removed'}; {report.uploads} uploaded idea file(s) never imported "
+        f"and past their 24 hours {'to delete' if report.dry_run else 'deleted'}"
     )
     return "\n".join(lines)

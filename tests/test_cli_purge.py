@@ -1,19 +1,22 @@
 """``werkstatt purge`` through ``server.cli.main``: the retention period from the settings or ``--older-than``,
-what it did printed per event, a dry run that changes nothing, and a second run that finds nothing to do."""
+what it did printed per event, a dry run that changes nothing, a second run that finds nothing to do, and
+uploaded idea files never imported deleted once their day is over."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from server.cli import main
-from server.ids import token_hash
+from server.ids import token_hash, utcnow
 from server.store import tables as t
 from server.store.db import create_engine, migrate
 from server.store.idea_store import IdeaStore
+from server.store.imports import ImportStore
 from tests.store.test_curation import T0
 from tests.store.test_personal_data import ANNA, Scene, backdate, dump
 
@@ -90,3 +93,32 @@ def test_purge_needs_a_retention_period(url: str, capsys: pytest.CaptureFixture[
     assert "1 to 36500 days" in capsys.readouterr().err
     assert main(["purge", "--database", url], env={"WERKSTATT_RETENTION_DAYS": "0"}) == 2
     assert "retention_days" in capsys.readouterr().err
+
+
+def test_purge_deletes_an_upload_never_imported_after_its_day_and_says_so(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _old, recent = build(url)
+
+    async def upload() -> None:
+        engine = create_engine(url)
+        store = IdeaStore(engine)
+        try:
+            organizer = await store.organizer_by_username("orga")
+            assert organizer is not None
+            data = "Handlungsfeld;Idee;Autor\r\nMobilität;Ein Rufbus;Annika Muster\r\n".encode()
+            await ImportStore(store).upload(organizer.id, recent, "ideen.csv", data, None)
+        finally:
+            await store.close()
+
+    asyncio.run(upload())
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(t.idea_imports.update().values(expires_at=utcnow() - timedelta(hours=1)))
+    engine.dispose()
+
+    assert main(["purge", "--database", url, "--older-than", "90", "--dry-run"], env={}) == 0
+    assert "1 uploaded idea file(s) never imported and past their 24 hours to delete" in capsys.readouterr().out
+    assert main(["purge", "--database", url, "--older-than", "90"], env={}) == 0
+    assert "1 uploaded idea file(s) never imported and past their 24 hours deleted" in capsys.readouterr().out
+    assert not any("Annika Muster" in row for row in snapshot(url)["idea_imports"])

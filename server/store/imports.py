@@ -10,6 +10,11 @@
    wholly in the store or not at all, and an upload is imported at most once (the transaction
    first claims the upload, which a second one then finds claimed).
 
+The file is read (``read_table``, up to seconds for a large workbook) on a thread of asyncio's own
+(``asyncio.to_thread``), never on the store's database threads: not on SQLite's one writer, which
+every board write of the live server waits for, nor on a reader or a PostgreSQL connection's
+thread. Those are held only for the statements: the upload's INSERT, the dry run's look-up.
+
 Where the ideas go: a new board in the event's plenary, "Import 2026-12-06", whose columns are the
 event's fields, made in the same transaction as its ideas — never a board that may be live on some
 node, whose state is in that node's memory. Each author of the file becomes a member of the event
@@ -21,6 +26,7 @@ columns. The search index follows by itself (SQLite triggers, PostgreSQL's expre
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -117,10 +123,13 @@ class ImportStore(BoardStore):
         self.executor = store.executor
         self.readers = store.readers
 
-    @in_thread
-    def upload(self, organizer_id: str, event_id: str, filename: str, data: bytes, separator: str | None) -> str:
+    async def upload(self, organizer_id: str, event_id: str, filename: str, data: bytes, separator: str | None) -> str:
         """Keep a file that can be read for its dry run; returns its id. Raises ``ImportFileError``."""
-        read_table(data, separator)
+        await asyncio.to_thread(read_table, data, separator)
+        return await self._keep(organizer_id, event_id, filename, data, separator)
+
+    @in_thread
+    def _keep(self, organizer_id: str, event_id: str, filename: str, data: bytes, separator: str | None) -> str:
         import_id = new_id("imp")
         now = utcnow()
         with self.engine.begin() as conn:
@@ -151,14 +160,17 @@ class ImportStore(BoardStore):
             row.id, row.event_id, row.filename, row.imported_at is not None, row.board_id, row.ideas, title
         )
 
-    @reading
-    def dry_run(self, organizer_id: str, event_id: str, import_id: str) -> Report:
+    async def dry_run(self, organizer_id: str, event_id: str, import_id: str) -> Report:
         """What importing the upload would do now. Writes nothing."""
+        row, fields, taken = await self._waiting(organizer_id, event_id, import_id)
+        return await asyncio.to_thread(_read_report, row, list(fields), taken)
+
+    @reading
+    def _waiting(self, organizer_id: str, event_id: str, import_id: str) -> tuple[Any, dict[str, str], set[str]]:
+        """The upload waiting for its import, the event's fields and the pseudonyms taken in it."""
         with self.engine.connect() as conn:
             row = _upload(conn, organizer_id, event_id, import_id, waiting=True)
-            fields = _fields(conn, event_id)
-            taken = _taken(conn, event_id)
-        return _report(row, read_table(row.content, row.separator), list(fields), taken)
+            return row, _fields(conn, event_id), _taken(conn, event_id)
 
     async def write(
         self,
@@ -173,20 +185,16 @@ class ImportStore(BoardStore):
         """Import what the dry run with ``digest`` showed: its valid rows, and only if none has
         problems unless ``valid_only``. Raises ``Conflict`` when the event changed since.
 
-        The file is read and checked on a reading thread; the store's writer (SQLite has one for
-        every event) is held only for the transaction that writes."""
+        The file is read and checked off the database's threads; the store's writer (SQLite has one
+        for every event) is held only for the transaction that writes."""
         report, fields = await self._check(organizer_id, event_id, import_id, digest, valid_only=valid_only)
         return await self._commit(organizer_id, event_id, report, fields, progress)
 
-    @reading
-    def _check(
+    async def _check(
         self, organizer_id: str, event_id: str, import_id: str, digest: str, *, valid_only: bool
     ) -> tuple[Report, dict[str, str]]:
-        with self.engine.connect() as conn:
-            row = _upload(conn, organizer_id, event_id, import_id, waiting=True)
-            fields = _fields(conn, event_id)
-            taken = _taken(conn, event_id)
-        report = _report(row, read_table(row.content, row.separator), list(fields), taken)
+        row, fields, taken = await self._waiting(organizer_id, event_id, import_id)
+        report = await asyncio.to_thread(_read_report, row, list(fields), taken)
         if report.digest != digest:
             raise Conflict(
                 "The event or the file changed since the dry run; look at the dry run again.", code="import_changed"
@@ -267,6 +275,11 @@ def _fields(conn: Connection, event_id: str) -> dict[str, str]:
 
 def _taken(conn: Connection, event_id: str) -> set[str]:
     return set(conn.execute(sa.select(t.members.c.pseudonym_key).where(t.members.c.event_id == event_id)).scalars())
+
+
+def _read_report(upload: Any, fields: list[str], taken: set[str]) -> Report:
+    """The report of an upload's file, read again: for a thread of its own (it may take seconds)."""
+    return _report(upload, read_table(upload.content, upload.separator), fields, taken)
 
 
 def _report(upload: Any, table: Table, fields: list[str], taken: set[str]) -> Report:

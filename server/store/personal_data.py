@@ -87,6 +87,7 @@ class PurgeReport:
     dry_run: bool
     events: list[PurgedEvent] = field(default_factory=list)  # every event past the period, purged before or not
     sessions: int = 0  # expired organizer sessions removed
+    uploads: int = 0  # uploaded import files deleted: never imported, past their 24 hours
 
 
 def _event_of(conn: Connection, event_id: str, member_id: str) -> Any:
@@ -301,7 +302,9 @@ class PersonalDataStore(CurationStore):
         pseudonymised and their tokens void (organizers' own memberships stay: they go with the account), chat
         messages and questions removed, breakout placements and topic choices removed, the audit log removed but
         for the records of erasures, the boards' change records dropped; ideas, comments, fields, statuses,
-        feedback, ratings and dots stay. Expired organizer sessions are removed. Running it again changes
+        feedback, ratings and dots stay. Expired organizer sessions are removed, and, whatever the events' age,
+        uploaded import files that were never imported and are past their 24 hours (``server.store.imports``;
+        they hold authors' names; an import's own transaction removes its file). Running it again changes
         nothing; ``dry_run`` reports the same and rolls everything back."""
         report = PurgeReport(cutoff=cutoff, dry_run=dry_run)
         with self.engine.connect() as conn:
@@ -313,6 +316,10 @@ class PersonalDataStore(CurationStore):
                     if purge_due(event.date, last, cutoff):
                         report.events.append(_purge_event(conn, event, last, now))
                 report.sessions = conn.execute(t.sessions.delete().where(t.sessions.c.expires_at < now)).rowcount
+                uploads = t.idea_imports
+                report.uploads = conn.execute(
+                    uploads.delete().where(uploads.c.imported_at.is_(None), uploads.c.expires_at < now)
+                ).rowcount
                 if dry_run:
                     transaction.rollback()
         return report

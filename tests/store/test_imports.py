@@ -9,10 +9,12 @@ import asyncio
 import codecs
 import csv
 import io
+import threading
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any, TypeVar
 
 import openpyxl
 import pytest
@@ -23,14 +25,16 @@ from boards.curation import ReviewStatus
 from boards.errors import Conflict, NotFound
 from boards.imports import ImportFileError
 from server.ids import token_hash
+from server.store import imports
 from server.store import tables as t
 from server.store.curation import IdeaFilter
 from server.store.idea_store import IdeaStore
-from server.store.import_files import MAX_FILE_BYTES, MAX_ROWS
+from server.store.import_files import MAX_FILE_BYTES, MAX_PART_BYTES, MAX_ROWS, read_table
 from server.store.imports import ImportStore
 from tests.store.test_curation import Workshop
 from tests.store.test_curation import store as store  # the fixture: the store, migrated, on both databases
 
+R = TypeVar("R")
 FIXTURE = Path(__file__).parent / "data" / "ideenspeicher_aalen_heidenheim.csv"
 FIELDS = (
     "Mobilität",
@@ -422,8 +426,8 @@ XLSX_PARTS = {"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook
 @pytest.mark.parametrize(
     ("entries", "says"),
     [
-        # 50 MB of zeros in 50 KB; not even XML: openpyxl would fail otherwise, with another error
-        ({**XLSX_PARTS, "xl/worksheets/sheet1.xml": bytes(50 * 1024 * 1024)}, "times its size"),
+        # 15 MB of zeros in 15 KB; not even XML: openpyxl would fail otherwise, with another error
+        ({**XLSX_PARTS, "xl/worksheets/sheet1.xml": bytes(15 * 1024 * 1024)}, "times its size"),
         ({**XLSX_PARTS, **{f"xl/media/{n}.xml": b"<x/>" for n in range(1001)}}, "holds 1,003 files"),
     ],
     ids=["ratio", "entries"],
@@ -435,6 +439,85 @@ async def test_a_zip_bomb_is_refused_before_it_is_unpacked(
     with pytest.raises(ImportFileError) as refused:
         await town.imports.upload(town.organizer_id, town.event_id, "bomb.xlsx", _zip(entries), None)
     assert refused.value.code == "zip_bomb" and says in refused.value.message
+
+
+def with_shared_strings(workbook: bytes, sst: bytes) -> bytes:
+    """The workbook with ``sst`` as its shared strings, where Excel puts them and as openpyxl finds them."""
+    parts = {}
+    with zipfile.ZipFile(io.BytesIO(workbook)) as archive:
+        for name in archive.namelist():
+            parts[name] = archive.read(name)
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>",
+        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+        b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+    )
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>",
+        b'<Relationship Id="rIdS" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        b'sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+    )
+    parts["xl/sharedStrings.xml"] = sst
+    return _zip(parts)
+
+
+async def test_shared_strings_too_large_to_parse_are_refused_before_they_are_parsed(store: IdeaStore) -> None:
+    """Tiny strings pack about six to one, under every ratio, and cost openpyxl a second per MB or
+    more: past ``MAX_PART_BYTES`` the workbook is refused from its zip directory alone (the code
+    ``zip_bomb`` comes only from there, before openpyxl opens the file)."""
+    town = await Town.make(store)
+    sst = b"".join(b"<si><t>%05d</t></si>" % (n % 100_000) for n in range(MAX_PART_BYTES // 20 + 1))
+    sst = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' + sst + b"</sst>"
+    data = with_shared_strings(xlsx_file({"Ideen": [["Handlungsfeld", "Idee"], ["Mobilität", "Rufbus"]]}), sst)
+    assert len(data) < MAX_FILE_BYTES and len(sst) < 10 * len(data)  # an upload, and no zip bomb by its ratio
+    with pytest.raises(ImportFileError) as refused:
+        await town.imports.upload(town.organizer_id, town.event_id, "ideen.xlsx", data, None)
+    assert refused.value.code == "zip_bomb"
+    assert f"xl/sharedStrings.xml would unpack to {len(sst):,} bytes" in refused.value.message
+    with store.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(t.idea_imports)).scalar_one() == 0
+
+
+async def test_the_file_is_read_while_the_boards_are_written(store: IdeaStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading a file may take seconds: it holds none of the store's threads, so a board write of the
+    live event goes on meanwhile (on SQLite it would otherwise wait for the one writer)."""
+    town = await Town.make(store)
+    workshop = await Workshop.make(store)
+    loop = asyncio.get_running_loop()
+    reading = asyncio.Event()
+    written = threading.Event()
+    threads: list[str] = []
+
+    def slow_read(data: bytes, separator: str | None = None) -> object:  # the real reader, once a board is written
+        threads.append(threading.current_thread().name)
+        loop.call_soon_threadsafe(reading.set)
+        assert written.wait(timeout=30), "the board write waited for the file to be read"
+        return read_table(data, separator)
+
+    monkeypatch.setattr(imports, "read_table", slow_read)
+    data = csv_file(GERMAN_HEADER, [["Mobilität", "Rufbus", "Ein Rufbus für die Teilorte", "", "", "", ""]])
+
+    async def while_reading(step: str, call: Coroutine[Any, Any, R]) -> R:
+        written.clear()
+        reading.clear()
+        task = asyncio.create_task(call)
+        await reading.wait()
+        await workshop.post(f"i-{len(threads)}", f"Während des Lesens ({step})")  # the writer is free
+        written.set()
+        return await task
+
+    o, e = town.organizer_id, town.event_id
+    import_id = await while_reading("upload", town.imports.upload(o, e, "x.csv", data, None))
+    report = await while_reading("dry run", town.imports.dry_run(o, e, import_id))
+    await while_reading("import", town.imports.write(o, e, import_id, report.digest))
+    assert len(threads) == 3 and not any(name.startswith("werkstatt-db") for name in threads)
+    board = await store.load_board(workshop.board.id)
+    assert [i.text for i in board.ideas.values()] == [
+        "Während des Lesens (upload)",
+        "Während des Lesens (dry run)",
+        "Während des Lesens (import)",
+    ]
+    assert len(await store.idea_rows(town.event_id)) == 1
 
 
 async def test_a_zip_that_is_no_workbook_is_not_an_xlsx(store: IdeaStore) -> None:

@@ -25,12 +25,13 @@ from rooms.chat import Message
 from rooms.erasure import Content
 from rooms.questions import Question
 from rooms.site_texts import Page
-from server.ids import new_id, token_hash
+from server.ids import new_id, token_hash, utcnow
 from server.live.views import record
 from server.store import tables as t
 from server.store.curation import IdeaFilter
 from server.store.db import create_engine, migrate
 from server.store.idea_store import IdeaStore
+from server.store.imports import ImportStore
 from tests.store.test_curation import T0, Workshop
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
@@ -441,6 +442,43 @@ async def test_an_event_whose_board_is_still_in_use_after_its_date_is_not_purged
     await store.add_message(Message(s.id("m_late"), s.plenary, s.ben.id, "Noch da", NOW - timedelta(days=3)))
     report = await store.purge(NOW - timedelta(days=90), NOW)
     assert report.events == []
+
+
+async def test_purge_deletes_uploaded_idea_files_never_imported_once_their_day_is_over(store: IdeaStore) -> None:
+    """Whatever the events' age: the files name their authors, and a file waits for its import 24 hours."""
+    imports = ImportStore(store)
+    s = await Scene.scene(store, "orga", "Neu")
+    org, ev = s.organizer_id, s.event_id
+    data = "Handlungsfeld;Idee;Autor\r\nMobilität;Ein Rufbus für die Teilorte;Annika Muster\r\n".encode()
+    waiting = await imports.upload(org, ev, "ideen.csv", data, None)
+    expired = await imports.upload(org, ev, "ideen-alt.csv", data, None)
+    imported = await imports.upload(org, ev, "ideen-importiert.csv", data, None)
+    report = await imports.dry_run(org, ev, imported)
+    await imports.write(org, ev, imported, report.digest)
+    now = utcnow()
+
+    def expire() -> None:
+        with store.engine.begin() as conn:
+            conn.execute(
+                t.idea_imports.update()
+                .where(t.idea_imports.c.id.in_([expired, imported]))
+                .values(expires_at=now - timedelta(minutes=1))
+            )
+
+    await asyncio.to_thread(expire)
+    cutoff = now - timedelta(days=90)  # no event is that old
+
+    before = await asyncio.to_thread(dump, store)
+    assert (await store.purge(cutoff, now, dry_run=True)).uploads == 1
+    assert await asyncio.to_thread(dump, store) == before
+    purged = await store.purge(cutoff, now)
+    assert purged.uploads == 1 and purged.events == []
+    kept = {r.id: r for r in await rows(store, t.idea_imports)}
+    assert set(kept) == {waiting, imported}
+    assert kept[waiting].content == data  # its day is not over: the dry run can still read it
+    assert kept[imported].content is None and kept[imported].ideas == 1  # the import emptied it; its record stays
+    assert not mentions(await asyncio.to_thread(dump, store), "ideen-alt.csv")
+    assert (await store.purge(cutoff, now)).uploads == 0
 
 
 # -- the site's own pages --------------------------------------------------------------------------
