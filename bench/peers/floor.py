@@ -164,6 +164,7 @@ class Floor:
                 "author": {"id": member["id"], "pseudonym": member["pseudonym"], "colour": member["colour"]},
                 "reports": 0,
                 "reported_by_me": False,
+                "review": None,
                 "created_at": at,
                 "updated_at": at,
             }

@@ -406,7 +406,10 @@ async def test_a_flood_of_empty_fragments_does_not_hold_up_the_others(
     started = loop.time()
     other.send(other.frame(enter(7)))
     assert (await answered(other, 7))["ok"]
-    assert loop.time() - started < 1  # before the fix, one such flood held the server for 3 to 13 s
+    # before the fix, one such flood held the server for 3 to 13 s on a quiet machine; now the answer
+    # comes in well under a second there (1.05 s was seen once with the suite sharing 2 cores with other
+    # work): the bound keeps room for a loaded machine and still fails at the old behaviour
+    assert loop.time() - started < 3
     flooder.send(flooder.frame(b'["room.enter",{}]', CONTINUATION))  # the message, whole at last
     assert (await answered(flooder, 1))["ok"]
 

@@ -84,6 +84,7 @@ function createIdea(member, payload) {
     author: { id: member.id, pseudonym: member.pseudonym, colour: member.colour },
     reports: 0,
     reported_by_me: false,
+    review: null,
     created_at: at,
     updated_at: at,
   };
