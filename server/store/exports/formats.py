@@ -15,7 +15,6 @@ from server.store.exports.to_csv import write_csv
 from server.store.exports.to_html import write_html
 from server.store.exports.to_json import write_json
 from server.store.exports.to_markdown import write_markdown
-from server.store.exports.to_xlsx import write_xlsx
 
 Translate = Callable[..., str]
 
@@ -49,6 +48,9 @@ def render(export: Export, fmt: Format, tr: Translate, language: str, *, separat
     if fmt is Format.CSV:
         body = write_csv(export, separator)
     elif fmt is Format.XLSX:
+        # on first use: openpyxl brings lxml, and numpy and Pillow where installed (60 MB for a node)
+        from server.store.exports.to_xlsx import write_xlsx
+
         body = write_xlsx(export, tr)
     elif fmt is Format.JSON:
         body = write_json(export)
