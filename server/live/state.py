@@ -64,7 +64,8 @@ class Connection:
     sid: str
     member: Member
     room_id: str
-    limits: Limits  # rate limits per kind of event, and how many may be in flight
+    # its member's rate limits per kind of event and events in flight, from its first event on (the gateway's)
+    limits: Limits | None = None
     viewing: str | None = None  # the board this connection looks at
     editing: str | None = None  # the idea it edits
     projector: bool = False  # a projector view: reads the room's presented board as the public sees it
