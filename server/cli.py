@@ -248,7 +248,6 @@ def _raise_file_limit(settings: Settings) -> None:
 
 def serve(settings: Settings, *, demo: bool = False) -> int:
     from server.app import create_app
-    from server.demo import DEMO_USER, ensure_demo
     from server.keys import CONNECTIONS
     from server.transport.guard import GuardedRunner
 
@@ -276,7 +275,8 @@ def serve(settings: Settings, *, demo: bool = False) -> int:
         base = settings.base_url
         if settings.port == 0 and not settings.public_url:  # a free port was picked: show the real one
             base = base.rsplit(":", 1)[0] + f":{runner.addresses[0][1]}"
-        if demo:
+        if demo:  # (the demo's code is loaded only for it)
+            from server.demo import DEMO_USER, ensure_demo
             from server.keys import STORE
 
             password, _event_id, links = await ensure_demo(app[STORE])

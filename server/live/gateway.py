@@ -9,6 +9,7 @@ store), and turns the result into the acknowledgement ``{"ok": true, ...}`` or
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -104,10 +105,10 @@ class Gateway:
         self.live = live
         self.settings = settings
         self.registry = registry
-        # a member's limits, shared by their connections on this node (another tab is no fresh budget)
-        self._limits: dict[str, Limits] = {}
-        self._holders: dict[str, int] = {}  # how many connections hold each member's limits
-        self._member_of: dict[str, str] = {}  # connection → its member, until the endpoint says it closed
+        # a member's limits, shared by their connections on this node (another tab is no fresh budget). A
+        # connection takes them with its first event, not when it connects: most connections of a workshop
+        # sit idle, and an idle one then holds none. They are gone with the last connection that holds them.
+        self._limits: weakref.WeakValueDictionary[str, Limits] = weakref.WeakValueDictionary()
         realtime.bind(self.connect, self.disconnect, self.event)
 
     # -- connecting ------------------------------------------------------------------------
@@ -128,15 +129,7 @@ class Gateway:
         except DomainError as exc:
             raise Refused(exc.message, {"code": exc.code, "message": exc.message}) from None
         self.live.remember(member)
-        limits = self._limits.get(member.id)
-        if limits is None:
-            settings = self.settings
-            limits = self._limits[member.id] = Limits(
-                settings.rate_per_second, settings.rate_burst, settings.max_in_flight
-            )
-        self._holders[member.id] = self._holders.get(member.id, 0) + 1
-        self._member_of[sid] = member.id
-        conn = Connection(sid=sid, member=member, room_id=room.id, limits=limits, projector=view == PROJECTOR_VIEW)
+        conn = Connection(sid=sid, member=member, room_id=room.id, projector=view == PROJECTOR_VIEW)
         try:
             await self.live.attach(conn)
         except BaseException:
@@ -172,12 +165,18 @@ class Gateway:
 
     async def disconnect(self, sid: str) -> None:
         self.live.detach(sid)  # (a removed member's connections were detached already)
-        member_id = self._member_of.pop(sid, None)
-        if member_id is None:
-            return
-        self._holders[member_id] -= 1
-        if not self._holders[member_id]:
-            del self._holders[member_id], self._limits[member_id]
+
+    def _limits_of(self, conn: Connection) -> Limits:
+        """The connection's limits: its member's on this node, taken on its first event."""
+        limits = conn.limits
+        if limits is None:
+            limits = self._limits.get(conn.member.id)
+            if limits is None:
+                settings = self.settings
+                limits = Limits(settings.rate_per_second, settings.rate_burst, settings.max_in_flight)
+                self._limits[conn.member.id] = limits
+            conn.limits = limits
+        return limits
 
     # -- dispatch ----------------------------------------------------------------------------
 
@@ -185,7 +184,7 @@ class Gateway:
         spec = self.registry.specs.get(name)
         if spec is None:
             conn = self.live.connections.get(sid)
-            if conn is not None and not conn.limits.take("unknown"):
+            if conn is not None and not self._limits_of(conn).take("unknown"):
                 return error_ack("rate_limited", "Too many events; slow down and retry.")
             return error_ack("unknown_event", f"There is no event {name[:60]!r}.")
         return await self.dispatch(spec, sid, tuple(args))
@@ -194,14 +193,15 @@ class Gateway:
         conn = self.live.connections.get(sid)
         if conn is None:
             return error_ack("unauthenticated", "The connection is not authenticated.")
-        if not conn.limits.take(kind_of(spec.name)):
+        limits = self._limits_of(conn)
+        if not limits.take(kind_of(spec.name)):
             return error_ack("rate_limited", "Too many events; slow down and retry.")
-        if not conn.limits.enter():
+        if not limits.enter():
             return error_ack("too_many_in_flight", "Too many events wait for their answer; wait for them and retry.")
         try:
             return await self._dispatch(spec, conn, args)
         finally:
-            conn.limits.leave()
+            limits.leave()
 
     async def _dispatch(self, spec: EventSpec, conn: Connection, args: tuple[Any, ...]) -> dict[str, Any]:
         if len(args) > 1:

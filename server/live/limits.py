@@ -47,7 +47,7 @@ def kind_of(event: str) -> str:
     return event if event in OWN_KIND else event.split(".", 1)[0]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, weakref_slot=True)  # the gateway keeps each member's by a weak reference
 class Limits:
     rate_per_second: float
     burst: int

@@ -65,7 +65,8 @@ class Connection:
     sid: str
     member: Member
     room_id: str
-    limits: Limits  # rate limits per kind of event, and how many may be in flight
+    # its member's rate limits per kind of event and events in flight, from its first event on (the gateway's)
+    limits: Limits | None = None
     viewing: str | None = None  # the board this connection looks at
     editing: str | None = None  # the idea it edits
     projector: bool = False  # a projector view: reads the room's presented board as the public sees it
@@ -133,7 +134,6 @@ class LiveState:
     _events: dict[str, Event] = field(default_factory=dict)
     _plenaries: dict[str, Room] = field(default_factory=dict)
     _rooms: dict[str, Room] = field(default_factory=dict)  # every room this node has seen, by id
-    _by_member: dict[str, dict[str, Connection]] = field(default_factory=dict)  # member → sid → (not projectors)
     _board_ids: dict[str, list[str]] = field(default_factory=dict)
     _locks: dict[str, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
     _serializer: Serializer[BoardCommand, BoardOutcome] = field(init=False)
@@ -175,7 +175,6 @@ class LiveState:
         await self.fanout.subscribe(conn.sid, event_channel(conn.event_id))
         if conn.projector:
             return
-        self._by_member.setdefault(conn.member.id, {})[conn.sid] = conn
         await self.fanout.subscribe(conn.sid, member_channel(conn.member.id))
         if conn.role.moderates:
             await self.fanout.subscribe(conn.sid, moderators_channel(conn.event_id))
@@ -189,10 +188,6 @@ class LiveState:
         if conn.viewing is not None:
             self.viewers_changed(conn.room_id, conn.viewing)
         if not conn.projector:
-            mine = self._by_member.get(conn.member.id, {})
-            mine.pop(sid, None)
-            if not mine:
-                self._by_member.pop(conn.member.id, None)
             self._depart(conn)
         return conn
 
@@ -235,8 +230,10 @@ class LiveState:
         return None if room is None else room.event_id
 
     def connections_of(self, member_id: str) -> list[Connection]:
-        """A member's connections on this node (not projector views)."""
-        return list(self._by_member.get(member_id, {}).values())
+        """A member's connections on this node (not projector views): those in the member's channel,
+        which the fan-out keeps anyway (no index of its own: a node holds thousands of members)."""
+        connections = self.connections
+        return [connections[sid] for sid in self.fanout.connections(member_channel(member_id)) if sid in connections]
 
     async def move_member(self, member_id: str, room: Room, reason: str) -> bool:
         """Move every connection of a member on this node to ``room``; True if any moved."""

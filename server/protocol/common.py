@@ -16,16 +16,23 @@ ClientId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 Text = Annotated[str, StringConstraints(max_length=8000)]
 
 
+# Payloads and acknowledgements build their validator and serializer on first use (``defer_build``), not
+# when their module is imported: built at import, the protocol's 168 models held about 1 MB more of a node's
+# memory (docs/benchmarks.md, the idle node), and a node builds only those of the events it handles, each
+# once, in well under a millisecond (a few for the largest). Subclasses inherit the setting with the rest
+# of the config.
+
+
 class Payload(BaseModel):
     """A client→server payload: strict types, no unknown keys."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 class Out(BaseModel):
     """A server→client object."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class ErrorBody(Out):

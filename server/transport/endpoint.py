@@ -34,6 +34,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import sys
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -89,7 +90,9 @@ class Socket(WebSocketProtocol):
         self.sid = sid
         self.connected = False  # the Socket.IO connect was accepted
         self.pong_due: float | None = None  # loop time by which the outstanding ping must be answered
-        self.channels: set[str] = set()
+        # the channels it is in: two to four, so a list (88 bytes for four, a set takes 216 for one), of
+        # names shared by every socket in the channel (``RealtimeServer.join``)
+        self.channels: list[str] = []
         self.cookies: Mapping[str, str] | None = cookies  # until the connect packet is handled
         self.connecting: asyncio.Task[None] | None = None
         self.opened = asyncio.get_running_loop().time()
@@ -154,14 +157,16 @@ class RealtimeServer:
 
     def join(self, sid: str, channel: str) -> None:
         socket = self.sockets.get(sid)
-        if socket is not None:
+        if socket is not None and channel not in socket.channels:
+            channel = sys.intern(channel)  # one string for a room's name, not one per socket in the room
             self.channels.setdefault(channel, {})[sid] = socket
-            socket.channels.add(channel)
+            socket.channels.append(channel)
 
     def leave(self, sid: str, channel: str) -> None:
         socket = self.sockets.get(sid)
         if socket is not None:
-            socket.channels.discard(channel)
+            if channel in socket.channels:
+                socket.channels.remove(channel)
             members = self.channels.get(channel)
             if members is not None:
                 members.pop(sid, None)

@@ -64,6 +64,10 @@ class Fanout(Protocol):
         """One message to everyone in each of these channels (encoded once)."""
         ...
 
+    def connections(self, channel: str) -> list[str]:
+        """The connections of this node in a channel (a member's tabs, for instance)."""
+        ...
+
 
 class FrameFanout:
     """One node: each form is encoded once and written to every recipient's transport.
@@ -100,6 +104,9 @@ class FrameFanout:
         for channel in channels:
             for socket in self.server.members(channel):
                 send(socket, data_frame)
+
+    def connections(self, channel: str) -> list[str]:
+        return [socket.sid for socket in self.server.members(channel)]
 
     async def publish_forms(self, channel: str, event: str, forms: Forms) -> None:
         encoded: dict[int, bytes] = {}  # by the form's identity: each form is encoded once

@@ -64,6 +64,7 @@ def test_presence_reports_arrivals_and_departures_once_per_member() -> None:
     ben = Member("mb_b", "ev_1", Role.PARTICIPANT, "ben", "red")
     assert presence.connect(anna, "s1") is True
     assert presence.connect(anna, "s2") is False  # a second tab
+    assert presence.connect(anna, "s2") is False  # the same tab again: still one arrival
     assert presence.connect(ben, "s3") is True
     assert [m.pseudonym for m in presence.present()] == ["Anna", "ben"]
     assert presence.disconnect("mb_a", "s1") is False

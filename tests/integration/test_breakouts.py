@@ -385,6 +385,34 @@ async def test_a_second_tab_shares_its_members_rate_limit(sqlite_url: str) -> No
         await srv.close()
 
 
+async def test_a_members_limits_come_with_their_first_event_and_go_with_their_last_tab(sqlite_url: str) -> None:
+    """An idle connection holds no rate limits (most of a workshop's connections are idle, and a node
+    holds thousands); the member's tabs share them from their first event on, and they are gone with
+    the last tab: a member who comes back starts afresh."""
+    srv = await start_server(sqlite_url, rate_burst=2, rate_per_second=0.01)
+    try:
+        _event, links = await make_event(srv.app)
+        live = srv.app[LIVE]
+        anna = await join_and_connect(base_url(srv), links[Role.PARTICIPANT], "Anna")
+        tab = await connect(base_url(srv), anna.token, anna.member_id)
+
+        def held() -> list[int | None]:  # the limits each tab holds, by identity (the test keeps none alive)
+            return [None if c.limits is None else id(c.limits) for c in live.connections_of(anna.member_id)]
+
+        assert held() == [None, None]
+        answers = [await client.call("breakout.state") for client in (anna, tab, anna)]
+        assert [a["ok"] for a in answers] == [True, True, False]
+        first, second = held()
+        assert first is not None and first == second
+        await asyncio.gather(anna.disconnect(), tab.disconnect())
+        assert await until(lambda: not live.connections)
+        again = await connect(base_url(srv), anna.token, anna.member_id)
+        assert (await again.call("breakout.state"))["ok"]
+        await again.disconnect()
+    finally:
+        await srv.close()
+
+
 async def test_topic_choices_are_kept_and_honoured(server: TestServer) -> None:
     crowd = await assemble(server, 6)
     mod = crowd.facilitator
