@@ -18,7 +18,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
-from sqlalchemy.dialects.postgresql import JSONB
 
 from boards.curation import (
     MAX_BULK,
@@ -606,6 +605,8 @@ def _order(sort: Sort) -> list[Any]:
 def _has_tag(dialect: str, tag: str, *, by_date: bool) -> Any:
     """Ideas with the tag: PostgreSQL's GIN index on ``tags::jsonb``, SQLite's ``idea_tags`` (migration 0010)."""
     if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import JSONB  # only where it runs (the dialect is 2.2 MB)
+
         return sa.cast(t.ideas.c.tags, JSONB).op("@>")(sa.cast(sa.literal(json.dumps([tag])), JSONB))
     tagged = sa.text("SELECT idea_rowid FROM idea_tags WHERE tag = :tag").bindparams(tag=tag)
     return sa.literal_column("+ideas.rowid" if by_date else "ideas.rowid").in_(tagged)

@@ -257,8 +257,6 @@ votes = sa.Table(
 
 # -- breakouts -----------------------------------------------------------------------------------
 
-OPEN_ROUND = "status IN ('open', 'closing')"
-
 breakout_rounds = sa.Table(
     "breakout_rounds",
     metadata,
@@ -278,14 +276,9 @@ breakout_rounds = sa.Table(
     # who asks for a facilitator, first first: member ids separated by spaces (ids hold none)
     sa.Column("help_queue", sa.Text, nullable=False, server_default=""),
     sa.UniqueConstraint("event_id", "number", name="uq_breakout_rounds_event_number"),
-    # at most one round of an event is open or closing
-    sa.Index(
-        "uq_breakout_rounds_open",
-        "event_id",
-        unique=True,
-        sqlite_where=sa.text(OPEN_ROUND),
-        postgresql_where=sa.text(OPEN_ROUND),
-    ),
+    # At most one round of an event is open or closing: the partial unique index uq_breakout_rounds_open
+    # of migration 0008 (WHERE status IN ('open', 'closing')). Not declared here: its postgresql_where would make SQLAlchemy
+    # load the whole PostgreSQL dialect (2.2 MB) on every node, SQLite ones too (docs/benchmarks.md).
 )
 
 breakout_round_rooms = sa.Table(
