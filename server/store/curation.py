@@ -416,12 +416,17 @@ class CurationStore(FacilitationStore):
 
     @reading
     def tags_in_use(self, organizer_id: str) -> list[str]:
-        """Every tag on an idea of the organizer's events, sorted."""
+        """Every tag on a listed idea of the organizer's events (not deleted, not merged away), sorted."""
         with self.engine.connect() as conn:
             rows = conn.execute(
                 sa.select(t.ideas.c.tags)
                 .join(t.events, t.events.c.id == t.ideas.c.event_id)
-                .where(t.events.c.organizer_id == organizer_id, t.ideas.c.tags.is_not(None))
+                .where(
+                    t.events.c.organizer_id == organizer_id,
+                    t.ideas.c.tags.is_not(None),
+                    t.ideas.c.deleted_at.is_(None),
+                    t.ideas.c.merged_into.is_(None),
+                )
             ).scalars()
             return sorted({tag for tags in rows for tag in (tags or ())}, key=str.casefold)
 

@@ -132,6 +132,8 @@ async def test_filters_sorting_and_paging(store: IdeaStore) -> None:
     await w.run(Actor(w.anna.id, w.anna.role), c.EditIdea("i_1", T0, tags=("Klima",)))  # the filter follows edits
     assert ids(await store.list_ideas(w.organizer_id, IdeaFilter(tag="Kinder"))) == ["i_0"]
     assert ids(await store.list_ideas(w.organizer_id, IdeaFilter(tag="Klima"))) == ["i_1"]
+    await w.run(Actor(w.anna.id, w.anna.role), c.DeleteIdea("i_1", T0))  # a deleted idea's tags are offered no more
+    assert "Klima" not in await store.tags_in_use(w.organizer_id)
     assert await store.field_names_in_use(w.organizer_id) == ["Mobilität", "Umwelt"]
     await store.set_review_status(w.organizer_id, ["i_2", "i_3"], ReviewStatus.SHORTLISTED)
     shortlisted = await store.list_ideas(w.organizer_id, IdeaFilter(statuses=(ReviewStatus.SHORTLISTED,)))
