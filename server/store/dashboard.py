@@ -65,7 +65,12 @@ class DashboardStore(BoardStore):
             joined = list(
                 conn.execute(
                     sa.select(t.members.c.created_at)
-                    .where(t.members.c.event_id == event_id, t.members.c.role == "participant")
+                    .where(
+                        t.members.c.event_id == event_id,
+                        t.members.c.role == "participant",
+                        # an imported idea's author was never here: the import made them (server/store/imports.py)
+                        ~sa.exists().where(t.ideas.c.author_id == t.members.c.id, t.ideas.c.source == "import"),
+                    )
                     .order_by(t.members.c.created_at)
                 ).scalars()
             )

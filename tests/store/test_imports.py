@@ -162,6 +162,7 @@ async def test_a_towns_spreadsheet_becomes_ideas_with_status_feedback_and_proven
     assert members["Petra"].role is Role.PARTICIPANT
     author = {i["title"]: i["author_id"] for i in ideas}
     assert author["Echtzeit-Anzeigen an Bushaltestellen"] == members["Import"].id
+    assert (await store.event_numbers(town.event_id)).joined == []  # nobody of them joined the event
 
     # the console sees them like any idea: detail with provenance and history, search, filters
     detail = await store.idea(town.organizer_id, radweg["id"])
