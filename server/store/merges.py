@@ -22,7 +22,7 @@ def merge_roots() -> Any:
     steps = (
         sa.select(t.ideas.c.id, t.ideas.c.merged_into.label("root"))
         .where(t.ideas.c.merged_into.is_not(None))
-        .cte("merge_steps", recursive=True)
+        .cte(recursive=True)  # anonymous: a statement may hold it twice (a filter and a sort)
     )
     target = t.ideas.alias("merge_target")
     steps = steps.union(  # UNION, not UNION ALL: a cycle adds nothing new and ends
@@ -35,7 +35,7 @@ def merge_roots() -> Any:
         sa.select(steps.c.id, steps.c.root)
         .join(root, root.c.id == steps.c.root)
         .where(root.c.merged_into.is_(None))
-        .subquery("merge_roots")
+        .subquery()
     )
 
 
@@ -49,7 +49,7 @@ def votes_by_root() -> Any:
     moved = sa.select(roots.c.root.label("idea_id"), t.votes.c.session_id, t.votes.c.dots).join(
         roots, roots.c.id == t.votes.c.idea_id
     )
-    return sa.union_all(own, moved).subquery("votes_by_root")
+    return sa.union_all(own, moved).subquery()
 
 
 def merged_into(conn: Connection, ids: Collection[str]) -> dict[str, str]:

@@ -165,6 +165,7 @@ async def test_sorting_by_votes_counts_only_dots_everyone_may_see(store: IdeaSto
     ]
     assert ids(await by_votes(query="Idee", per_page=2, page=2)) == ["i_1", "i_3"]  # searching too
     assert ids(await store.list_ideas(w.organizer_id, IdeaFilter(vote_round=2))) == ["i_2"]
+    assert ids(await by_votes(vote_round=1)) == ["i_0", "i_1"]  # the round's filter and the sort in one statement
     detail = await store.idea(w.organizer_id, "i_0")
     assert detail.dots_by_round == [(1, 2)]
 
