@@ -34,7 +34,7 @@ from server.ids import new_id, utcnow
 from server.store import tables as t
 from server.store.boards import in_thread, reading
 from server.store.facilitation import FacilitationStore
-from server.store.merges import merged_into, votes_by_root
+from server.store.merges import merge_roots, merged_into, votes_by_root
 from server.store.search import fts5_query, postgres_query
 
 PAGE_MAX = 200
@@ -269,12 +269,18 @@ class CurationStore(FacilitationStore):
         if f.tag:
             where.append(_has_tag(conn.dialect.name, f.tag, by_date=by_date))
         if f.vote_round is not None:
-            votes = votes_by_root()  # an idea got dots in a round if an idea merged into it did
+            # an idea got dots in a round if it did, or an idea merged into it did: the round's votes
+            # found by their sessions first, so that neither side reads every vote
+            sessions = sa.select(t.vote_sessions.c.id).where(t.vote_sessions.c.round == f.vote_round, visible_dots())
+            roots = merge_roots()
             where.append(
-                t.ideas.c.id.in_(
-                    sa.select(votes.c.idea_id)
-                    .join(t.vote_sessions, t.vote_sessions.c.id == votes.c.session_id)
-                    .where(t.vote_sessions.c.round == f.vote_round, visible_dots())
+                sa.or_(
+                    t.ideas.c.id.in_(sa.select(t.votes.c.idea_id).where(t.votes.c.session_id.in_(sessions))),
+                    t.ideas.c.id.in_(
+                        sa.select(roots.c.root)
+                        .join(t.votes, t.votes.c.idea_id == roots.c.id)
+                        .where(t.votes.c.session_id.in_(sessions))
+                    ),
                 )
             )
         if f.query.strip():
