@@ -48,7 +48,7 @@ def render(export: Export, fmt: Format, tr: Translate, language: str, *, separat
     if fmt is Format.CSV:
         body = write_csv(export, separator)
     elif fmt is Format.XLSX:
-        # on first use: openpyxl brings lxml, and numpy and Pillow where installed (60 MB for a node)
+        # on first use: a node that never exports a workbook never loads its writer
         from server.store.exports.to_xlsx import write_xlsx
 
         body = write_xlsx(export, tr)
