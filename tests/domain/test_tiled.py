@@ -8,13 +8,18 @@ import gzip
 import io
 import json
 import struct
+import subprocess
+import sys
 import zlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from PIL import Image
 
+from boards.errors import NotFound
+from rooms.space.maps import BUILTIN, builtin, builtin_file
 from rooms.space.model import TILE, ZoneKind
 from rooms.space.tiled import InvalidMap, LoadedMap, load_map
 
@@ -370,3 +375,115 @@ def test_an_external_tileset_that_is_not_a_tileset_is_refused() -> None:
     assert "not a Tiled tileset" in refused(doc, {"t.tsj": b'{"type": "map"}', "tiles.png": PNG})
     assert "not valid JSON" in refused(doc, {"t.tsj": b"{", "tiles.png": PNG})
     assert "nested too deeply" in refused(doc, {"t.tsj": b"[" * 100_000, "tiles.png": PNG})
+
+
+# --- the maps that ship ---------------------------------------------------------------------
+
+MAPS_DIR = Path(__file__).parent.parent.parent / "rooms" / "space" / "maps"
+
+
+@pytest.mark.parametrize("name", BUILTIN)
+def test_the_shipped_maps_read_back(name: str) -> None:
+    loaded = builtin(name)
+    assert builtin(name) is loaded  # cached
+    kinds = [z.kind for z in loaded.space.zones]
+    assert kinds.count(ZoneKind.SPAWN) == 1 and ZoneKind.BOARD in kinds and ZoneKind.TABLE in kinds
+    assert all(loaded.space.walkable(*tile) for tile in loaded.space.spawns)
+    assert loaded.images == ("werkstatt-tiles.png",)
+    # walls all around
+    space = loaded.space
+    assert not any(space.walkable(c, r) for c in range(space.width) for r in (0, space.height - 1))
+    assert not any(space.walkable(c, r) for r in range(space.height) for c in (0, space.width - 1))
+    # every table's chairs are walkable and inside its zone; a zone's capacity is at most 6
+    for zone in space.zones:
+        if zone.kind is ZoneKind.TABLE:
+            assert zone.capacity == 6
+            free = [(c, r) for (c, r) in tiles_in(zone) if space.walkable(c, r)]
+            assert len(free) >= 6
+
+
+def tiles_in(zone: Any) -> list[tuple[int, int]]:
+    r = zone.rect
+    return [
+        (c, row) for row in range(r.y // TILE, (r.y + r.h) // TILE) for c in range(r.x // TILE, (r.x + r.w) // TILE)
+    ]
+
+
+def test_the_plenary_has_what_docs_space_md_promises() -> None:
+    space = builtin("plenary").space
+    assert (space.width, space.height) == (40, 30)
+    kinds = [z.kind for z in space.zones]
+    assert kinds.count(ZoneKind.STAGE) == 1 and kinds.count(ZoneKind.QUIET) == 1
+    assert 4 <= kinds.count(ZoneKind.TABLE) <= 6 and kinds.count(ZoneKind.BOARD) == 2
+    (private,) = [z for z in space.zones if z.kind is ZoneKind.PRIVATE]
+    assert private.capacity == 4
+    # the private room is closed but for its door: the tiles around the zone are walls except one
+    r = private.rect
+    left, top, right, bottom = r.x // TILE - 1, r.y // TILE - 1, (r.x + r.w) // TILE, (r.y + r.h) // TILE
+    ring = [(c, top) for c in range(left, right + 1)] + [(left, row) for row in range(top, bottom + 1)]
+    ring += [(right, row) for row in range(top, bottom + 1)] + [(c, bottom) for c in range(left, right + 1)]
+    assert [t for t in ring if space.walkable(*t)] == [(34, 21)]
+    assert (space.width, space.height) == (40, 30)
+    assert (builtin("breakout").space.width, builtin("breakout").space.height) == (20, 15)
+
+
+@pytest.mark.parametrize("name", BUILTIN)
+def test_pytiled_parser_reads_the_shipped_maps_the_same(name: str) -> None:
+    """pytiled-parser (an independent reader of Tiled's format) sees the same layers and objects."""
+    import pytiled_parser
+
+    theirs = pytiled_parser.parse_map(MAPS_DIR / f"{name}.tmj")
+    ours = builtin(name).client
+    assert (theirs.map_size.width, theirs.map_size.height) == (ours["width"], ours["height"])
+    their_layers = {layer.name: layer for layer in theirs.layers}
+    for layer in ours["layers"]:
+        their = their_layers[layer["name"]]
+        if layer["type"] == "tilelayer":
+            assert [g for row in their.data for g in row] == layer["data"]  # type: ignore[union-attr]
+        else:
+            objects = {
+                (
+                    o.id,
+                    o.name,
+                    o.class_,
+                    round(o.coordinates.x),
+                    round(o.coordinates.y),
+                    round(o.size.width),
+                    round(o.size.height),
+                    tuple(sorted((o.properties or {}).items())),
+                )
+                for o in their.tiled_objects  # type: ignore[union-attr]
+            }
+            assert objects == {
+                (
+                    o["id"],
+                    o["name"],
+                    o["type"],
+                    o["x"],
+                    o["y"],
+                    o["width"],
+                    o["height"],
+                    tuple(sorted((p["name"], p["value"]) for p in o.get("properties", []))),
+                )
+                for o in layer["objects"]
+            }
+    (tileset,) = theirs.tilesets.values()
+    collides = {tile_id for tile_id, tile in (tileset.tiles or {}).items() if (tile.properties or {}).get("collides")}
+    assert collides == {t["id"] for t in ours["tilesets"][0]["tiles"]}
+    assert str(tileset.image).endswith("werkstatt-tiles.png")
+
+
+def test_the_shipped_files_are_what_the_scripts_make() -> None:
+    root = MAPS_DIR.parent.parent.parent
+    for script in ("make-tiles", "make-maps"):
+        done = subprocess.run(
+            [sys.executable, str(root / "scripts" / script), "--check"], capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_builtin_refuses_other_names() -> None:
+    with pytest.raises(NotFound):
+        builtin("../plenary")
+    with pytest.raises(NotFound):
+        builtin_file("__init__.py")
