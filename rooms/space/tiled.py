@@ -351,7 +351,7 @@ class _Reader:
             "tilewidth": TILE,
             "tileheight": TILE,
             "nextlayerid": max(layer_ids) + 1,
-            "nextobjectid": max(object_ids, default=0) + 1,
+            "nextobjectid": max((int(z.id[1:]) for z in zones), default=0) + 1,
             "layers": client_layers,
             "tilesets": [ts.client for ts in tilesets],
         }
