@@ -16,6 +16,7 @@ Everything else about maps is the owning organizer's only: another organizer's m
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 import io
@@ -27,7 +28,7 @@ from aiohttp import web
 
 from boards.errors import DomainError
 from rooms.space.maps import BUILTIN, builtin, builtin_file
-from rooms.space.tiled import FILE_NAME, MAX_IMAGE_BYTES, MAX_MAP_BYTES, InvalidMap, load_map
+from rooms.space.tiled import FILE_NAME, MAX_IMAGE_BYTES, MAX_MAP_BYTES, InvalidMap, LoadedMap, load_map
 from server.i18n.catalogs import Translator
 from server.i18n.keys import N_
 from server.keys import STORE
@@ -184,6 +185,12 @@ def upload_files(parts: list[tuple[str, bytes]]) -> tuple[str, dict[str, bytes]]
     return maps[0], files
 
 
+def read_upload(parts: list[tuple[str, bytes]]) -> tuple[str, LoadedMap, dict[str, bytes]]:
+    """The map's file name, the map as ``load_map`` read it, and the files (UploadError, InvalidMap)."""
+    map_name, files = upload_files(parts)
+    return map_name, load_map(files[map_name], files), files
+
+
 def upload_error_text(tr: Translator, exc: UploadError) -> str:
     return tr(UPLOAD_ERRORS[exc.code], **exc.params)
 
@@ -229,8 +236,8 @@ async def upload(request: web.Request) -> web.StreamResponse:
         if isinstance(f, web.FileField) and f.filename
     ]
     try:
-        map_name, files = upload_files(parts)
-        loaded = load_map(files[map_name], files)
+        # off the event loop: unzipping and reading a large map with its images takes up to a few tenths of a second
+        map_name, loaded, files = await asyncio.to_thread(read_upload, parts)
         await request.app[STORE].save_map(organizer.id, name or map_name.rsplit(".", 1)[0], loaded, files)
     except UploadError as exc:
         return await _maps_page(request, error=upload_error_text(tr, exc), name=name, status=400)
