@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from boards.errors import NotFound
@@ -489,3 +491,58 @@ def test_builtin_refuses_other_names() -> None:
         builtin("../plenary")
     with pytest.raises(NotFound):
         builtin_file("__init__.py")
+
+
+# --- any wrong type anywhere: InvalidMap, never another exception -------------------------------
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3),
+    max_leaves=6,
+)
+
+
+def paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix]
+    if isinstance(value, dict):
+        for key, child in value.items():
+            found += paths(child, (*prefix, key))
+    elif isinstance(value, list) and len(value) < 20:  # not into the layers' data
+        for index, child in enumerate(value):
+            found += paths(child, (*prefix, index))
+    return found
+
+
+MAP_PATHS = paths(good_map())[1:]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(MAP_PATHS), JSON_VALUES), min_size=1, max_size=3))
+def test_any_value_anywhere_is_read_or_refused_as_invalid_map(changes: list[tuple[tuple[Any, ...], Any]]) -> None:
+    doc = good_map()
+    for path, value in changes:
+        target: Any = doc
+        try:
+            for key in path[:-1]:
+                target = target[key]
+            target[path[-1]] = value
+        except (KeyError, IndexError, TypeError):
+            continue  # an earlier change removed the path
+    try:
+        loaded = load(doc)
+    except InvalidMap as error:
+        assert error.message
+    else:
+        assert loaded.space.spawns and load(loaded.client).space == loaded.space
+
+
+def test_starting_the_server_does_not_load_pillow() -> None:
+    code = "import sys, server.app, rooms.space.tiled, rooms.space.maps, server.web.maps; print('PIL' in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=MAPS_DIR.parent.parent.parent
+    )
+    assert done.stdout.strip() == "False", done.stderr
