@@ -546,3 +546,13 @@ def test_starting_the_server_does_not_load_pillow() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=MAPS_DIR.parent.parent.parent
     )
     assert done.stdout.strip() == "False", done.stderr
+
+
+@pytest.mark.parametrize("name", BUILTIN)
+def test_every_zone_of_the_shipped_maps_is_reachable_from_the_entrance(name: str) -> None:
+    from rooms.space.grid import find_path
+
+    space = builtin(name).space
+    for zone in space.zones:
+        free = [t for t in tiles_in(zone) if space.walkable(*t)]
+        assert free and find_path(space, space.spawns[0], free[0]) is not None, zone
