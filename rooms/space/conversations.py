@@ -151,12 +151,12 @@ class Conversations:
         self._conv: dict[str, _Conv] = {}  # member → their conversation
         self._zone_conv: dict[str, _Conv] = {}  # zone id → its conversation, while anyone is in it
         self._pending: set[str] = set()  # to settle at the next update (after a remove or an unlock)
-        # during one call
-        self._before: dict[str, Conversation | None] = {}
-        self._near: Callable[[str], Iterable[str]] | None = None
         self._grid: dict[tuple[int, int], set[str]] = {}  # JOIN_PX cells → the people outside zones in them
         self._grid_cell: dict[str, tuple[int, int]] = {}
-        self._close: dict[str, list[tuple[int, str]]] = {}
+        # during one call
+        self._before: dict[str, Conversation | None] = {}  # members touched → their conversation before
+        self._near: Callable[[str], Iterable[str]] | None = None
+        self._close: dict[str, list[tuple[int, str]]] = {}  # member → people outside zones within JOIN_PX
 
     # -- reading -----------------------------------------------------------------------------
 
