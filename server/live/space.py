@@ -598,18 +598,16 @@ class SpaceDesk:
                 space.handle.cancel()
             del self.rooms[room_id]
 
-    def unwatch(self, room_id: str, sid: str) -> None:
+    def unwatch(self, room_id: str, member_id: str, sid: str) -> None:
         """A connection closed or left the room: it no longer shows the room's space."""
         space = self.rooms.get(room_id)
-        if space is None:
+        sids = space.watchers.get(member_id) if space is not None else None
+        if space is None or sids is None or sid not in sids:
             return
-        for member_id, sids in space.watchers.items():
-            if sid in sids:
-                sids.remove(sid)
-                if not sids:
-                    del space.watchers[member_id]
-                    space.known.pop(member_id, None)
-                return
+        sids.remove(sid)
+        if not sids:
+            del space.watchers[member_id]
+            space.known.pop(member_id, None)
 
     # -- what the handlers call ------------------------------------------------------------
 

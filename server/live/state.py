@@ -211,7 +211,7 @@ class LiveState:
         """The connection left its room's presence; True when it was its member's last there."""
         space = getattr(self, "space", None)  # set by the app
         if space is not None:
-            space.unwatch(conn.room_id, conn.sid)
+            space.unwatch(conn.room_id, conn.member.id, conn.sid)
         if self.presence[conn.room_id].disconnect(conn.member.id, conn.sid):
             if space is not None:
                 space.leave(conn.room_id, conn.member.id)  # out of the room's space and its conversations

@@ -490,10 +490,12 @@ async def test_board_and_vote_acks_keep_their_latency_while_200_avatars_walk(roo
         print(
             f"acks quiet: median {statistics.median(quiet) * 1000:.1f} ms, p99 {_p99(quiet) * 1000:.1f} ms; "
             f"walking: median {statistics.median(loaded) * 1000:.1f} ms, p99 {_p99(loaded) * 1000:.1f} ms; "
-            f"{walked} moves accepted, {stats.refused} refused, {received} space.moves frames received"
+            f"{walked} moves accepted, {stats.refused} refused, {received} space.moves frames received; "
+            f"{stats.frames} encoded for {stats.writes} writes"
         )
         assert walked >= WALKERS * 2  # they did walk: at least two steps each were accepted
         assert received > 0
+        assert stats.frames * 2 < stats.writes  # a cell's list is encoded once for everyone in it
         # generous bounds that a loaded 2-core machine keeps: the p99 under half a second, and the typical
         # answer not worse than 3 times the quiet one plus 50 ms (moves cost the event loop no waiting)
         assert _p99(loaded) < 0.5
