@@ -19,15 +19,14 @@ moves, one timer callback (``RoomSpace.run_tick``):
    of its conversation and of whom it follows when those are further away, plus the positions of whoever
    came into its view; and ``space.gone`` to whoever lost someone from view.
 
-Frames are written with the fan-out's ``write`` (no await). Nothing here reads the store but
-``space.enter``'s map (``SpaceDesk.map_for``). ``space.zones`` (who is in which table, private zone and
+Frames are written with the fan-out's ``write`` (no await). Nothing here reads the store but the map, once
+per room when its space is first entered (``SpaceDesk.map_for``). ``space.zones`` (who is in which table, private zone and
 stage) is sent at most every 0.25 s (``Throttle``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import math
 import random
@@ -79,14 +78,6 @@ class RoomMap:
 
 
 MapSource = Callable[[Room], Awaitable[RoomMap]]
-
-
-async def builtin_map(room: Room) -> RoomMap:
-    """The map that ships for the room's kind (``rooms.space.maps``): ``breakout`` for breakout rooms,
-    ``plenary`` for the plenary. (The maps part replaces this with the room's own map from the store.)"""
-    maps: Any = importlib.import_module("rooms.space.maps")
-    name = "breakout" if room.kind == "breakout" else "plenary"
-    return RoomMap(maps.builtin(name).space, f"/maps/builtin/{name}.tmj")
 
 
 @dataclass(slots=True)
@@ -521,9 +512,9 @@ class RoomSpace:
 class SpaceDesk:
     """Every room's space on this node (``LiveState.space``)."""
 
-    def __init__(self, live: LiveState, *, maps: MapSource = builtin_map, seed: int | None = None) -> None:
+    def __init__(self, live: LiveState, *, maps: MapSource | None = None, seed: int | None = None) -> None:
         self.live = live
-        self.maps = maps  # the room's map; the maps part replaces it (``map_for``)
+        self.maps: MapSource = maps or self.stored_map  # where a room's map comes from (tests give their own)
         self.rooms: dict[str, RoomSpace] = {}
         self.rng = random.Random(seed)
         self.stats = SpaceStats()
@@ -558,6 +549,11 @@ class SpaceDesk:
             room.handle = asyncio.get_running_loop().call_later(TICK_S, room.run_tick)
 
     # -- rooms -----------------------------------------------------------------------------
+
+    async def stored_map(self, room: Room) -> RoomMap:
+        """The map the room uses (``IdeaStore.room_map``: its own, its event's for its kind, or the built-in one)."""
+        stored = await self.live.store.room_map(room)
+        return RoomMap(stored.loaded.space, stored.url)
 
     async def map_for(self, room: Room) -> RoomMap:
         """The room's map (one load at a time per room)."""

@@ -18,6 +18,7 @@ from aiohttp.test_utils import TestServer
 
 from bench.client import SioClient, gather_limited
 from boards.actors import Role
+from rooms.space.maps import builtin
 from server.ids import new_token, token_hash
 from server.keys import LIVE, STORE
 from server.store.idea_store import Event
@@ -112,6 +113,23 @@ async def test_entering_shows_the_map_everyone_and_the_ice_servers(server: TestS
     assert settings == {
         "ice_servers": [{"urls": ["turn:turn.example.org:3478"], "username": "werkstatt", "credential": "s3cret"}]
     }
+
+
+async def test_a_room_without_a_map_of_its_own_uses_the_shipped_one(sqlite_url: str) -> None:
+    server = await start_server(sqlite_url)  # the desk reads the room's map from the store
+    try:
+        _event, links = await make_event(server.app)
+        anna = await join_and_connect(base_url(server), links[Role.PARTICIPANT], "Anna")
+        ack = await ok(anna, "space.enter")
+        assert ack["map_url"] == "/maps/builtin/plenary.tmj"
+        plenary = builtin("plenary").space
+        assert plenary.walkable_px(ack["me"]["x"], ack["me"]["y"])
+        assert {z["id"] for z in ack["zones"]} == {
+            z.id for z in plenary.zones if z.kind.value in ("table", "private", "stage")
+        }
+        await gone(anna)
+    finally:
+        await server.close()
 
 
 # -- interest ------------------------------------------------------------------------------
