@@ -273,7 +273,7 @@ async def test_a_move_flood_is_dropped_without_disturbing_others(server: TestSer
         await anna.sio.emit("space.move", move)
     assert (await ben.call("clock.sync"))["ok"] is True  # ben is answered meanwhile
     await barrier(anna)
-    assert live.dropped["space.move"] >= 300 - 20 - 10  # the burst and what refilled meanwhile
+    assert live.dropped["space.move"] >= 200  # beyond the burst of 20 and what refilled meanwhile (10 a second)
     assert live.space.stats.refused == 0
     await ben.wait_for("space.moves", at(move)(anna.member_id))  # what passed the budget counts
 
