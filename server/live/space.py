@@ -276,13 +276,20 @@ class RoomSpace:
                 if math.hypot(avatar.pos.x - lx, avatar.pos.y - ly) <= FOLLOW_PX:
                     continue
                 try:
-                    pos = goto_position(self.space, avatar.pos, (lx, ly), self.taken)
-                except Conflict:  # unreachable from where they stand: they stay
+                    pos = goto_position(
+                        self.space, avatar.pos, (lx, ly), self.taken, occupancy=self.occupancy_for(follower)
+                    )
+                except Conflict:  # unreachable from where they stand, or into a full zone: they stay
                     continue
                 self.place(follower, pos, now)
                 if follower not in seen and follower in self.followers:
                     seen.add(follower)
                     queue.append(follower)
+
+    def occupancy_for(self, member_id: str) -> Mapping[str, int]:
+        """Who is in each zone, the member not counted (as ``check_move`` and ``goto_position`` want it)."""
+        conv = self.conversations.of(member_id)
+        return _Without(self.conversations.occupancy(), conv.zone_id if conv is not None else None)
 
     # -- the view of each member -------------------------------------------------------------
 
@@ -672,7 +679,7 @@ class SpaceDesk:
                 raise ZoneFull(f"{zone.name or zone.kind.value.capitalize()} is full.")
             rect = zone.rect
             point = (rect.x + rect.w // 2, rect.y + rect.h // 2)
-        pos = goto_position(space.space, avatar.pos, point, space.taken)
+        pos = goto_position(space.space, avatar.pos, point, space.taken, occupancy=space.occupancy_for(conn.member.id))
         space.follow(conn.member.id, None)
         space.place(conn.member.id, pos, asyncio.get_running_loop().time())
         return pos
@@ -687,7 +694,8 @@ class SpaceDesk:
         target = space.avatars.get(member_id)
         if target is None:
             raise NotFound("No such member in this room's space.")
-        pos = goto_position(space.space, avatar.pos, (target.pos.x, target.pos.y), space.taken)
+        point = (target.pos.x, target.pos.y)
+        pos = goto_position(space.space, avatar.pos, point, space.taken, occupancy=space.occupancy_for(conn.member.id))
         space.follow(conn.member.id, member_id)
         space.place(conn.member.id, pos, asyncio.get_running_loop().time())
         return member_id, pos
