@@ -46,6 +46,7 @@ from rooms.space.movement import (
     InvalidMove,
     Position,
     ZoneFull,
+    capacity,
     check_move,
     goto_position,
     spawn_position,
@@ -670,7 +671,7 @@ class SpaceDesk:
             assert zone_id is not None
             zone = space.zone(zone_id)
             mine = space.conversations.of(conn.member.id)
-            limit = zone.capacity if zone.kind in (ZoneKind.TABLE, ZoneKind.PRIVATE) else None
+            limit = capacity(zone)
             if (
                 limit is not None
                 and (mine is None or mine.zone_id != zone.id)

@@ -510,7 +510,7 @@ ERROR_CODES: dict[str, str] = {
     # the space
     "invalid_move": "A move the rules refuse: off the map, onto a wall, through one, or faster than walking "
     "(the mover gets `space.corrected`).",
-    "zone_full": "The private zone (or table) is at its capacity.",
+    "zone_full": "The private zone or table is at its capacity, or the stage holds 6 people already.",
     "unreachable": "No free tile next to the target can be reached from where you stand.",
     "no_bubble": "You are in no bubble to lock or unlock (tables, private zones and stages cannot be locked).",
     "not_in_conversation": "`rtc.signal` to someone not in your conversation (nor between a stage and its "
