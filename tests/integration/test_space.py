@@ -399,7 +399,8 @@ async def test_moving_to_a_breakout_room_takes_the_avatar_out_of_the_plenary(
 # -- moves never delay boards and votes -----------------------------------------------------
 
 WALKERS = 200
-ROUNDS = 40  # each: post an idea, cast a dot, take it back
+ROUNDS = 10  # each: post an idea, cast a dot, take it back
+BLOCKS = 4  # quiet rounds and walking rounds, taking turns
 
 
 async def _walkers(server: TestServer, event: Event) -> list[tuple[SioClient, dict[str, Any]]]:
@@ -477,15 +478,15 @@ async def test_board_and_vote_acks_keep_their_latency_while_200_avatars_walk(roo
         vote = {"board_id": voting, "session_id": session["id"], "ideas": ideas}
         walkers = await _walkers(server, event)
 
-        quiet = await _latencies(anna, fac, board, vote, field, "Ruhig")
-
         stats = server.app[LIVE].space.stats
-        moves_before = stats.moves
+        walk = asyncio.Event()  # set: the walkers walk
 
         async def walk_all() -> None:
-            """Every walker steps back and forth (24 px) 5 times a second, in 10 slices spread over 200 ms."""
+            """While ``walk`` is set, every walker steps back and forth (24 px) 5 times a second, in 10 slices
+            spread over the 200 ms."""
             tick = 0
             while not stop.is_set():
+                await walk.wait()
                 for k, (client, me) in enumerate(walkers):
                     if k % 10 != tick % 10:
                         continue
@@ -496,14 +497,25 @@ async def test_board_and_vote_acks_keep_their_latency_while_200_avatars_walk(roo
                 tick += 1
                 await asyncio.sleep(EVERY / 10)
 
+        # Quiet and walking rounds take turns, so that whatever else loads the machine meanwhile weighs on both
+        quiet: list[float] = []
+        loaded: list[float] = []
+        walked = 0
         walking = asyncio.ensure_future(walk_all())
         try:
-            await asyncio.sleep(1.0)  # the walk is under way
-            loaded = await _latencies(anna, fac, board, vote, field, "Bewegt")
+            for turn in range(BLOCKS):
+                walk.clear()
+                await asyncio.sleep(0.3)  # the last moves' ticks are out
+                quiet += await _latencies(anna, fac, board, vote, field, f"Ruhig {turn}")
+                before = stats.moves
+                walk.set()
+                await asyncio.sleep(0.5)  # the walk is under way
+                loaded += await _latencies(anna, fac, board, vote, field, f"Bewegt {turn}")
+                walked += stats.moves - before
         finally:
             stop.set()
+            walk.set()
             await walking
-        walked = stats.moves - moves_before
         received = sum(client.unhandled.get("space.moves", 0) for client, _me in walkers)
         print(
             f"acks quiet: median {statistics.median(quiet) * 1000:.1f} ms, p99 {_p99(quiet) * 1000:.1f} ms; "
@@ -511,13 +523,14 @@ async def test_board_and_vote_acks_keep_their_latency_while_200_avatars_walk(roo
             f"{walked} moves accepted, {stats.refused} refused, {received} space.moves frames received; "
             f"{stats.frames} encoded for {stats.writes} writes"
         )
-        assert walked >= WALKERS * 2  # they did walk: at least two steps each were accepted
+        assert walked >= WALKERS * BLOCKS  # they did walk: each at least one accepted step per turn
         assert received > 0
         assert stats.frames * 2 < stats.writes  # a cell's list is encoded once for everyone in it
-        # generous bounds that a loaded 2-core machine keeps: the p99 under half a second, and the typical
-        # answer not worse than 3 times the quiet one plus 50 ms (moves cost the event loop no waiting)
-        assert _p99(loaded) < 0.5
-        assert statistics.median(loaded) <= 3 * statistics.median(quiet) + 0.05
+        # Bounds a loaded 2-core machine keeps. The typical answer: not worse than twice the quiet one plus
+        # 20 ms. The p99: under half a second, unless the machine is that slow without moves too (other
+        # processes, a checkpoint of the database): then not worse than twice the quiet p99.
+        assert statistics.median(loaded) <= 2 * statistics.median(quiet) + 0.02
+        assert _p99(loaded) < max(0.5, 2 * _p99(quiet))
     finally:
         stop.set()
         for client, _me in walkers:
