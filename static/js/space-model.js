@@ -96,7 +96,7 @@ export function zoneName(zone, zones, t) {
   if (zone.name) return zone.name;
   const same = zones.filter((z) => z.kind === zone.kind);
   const number = same.indexOf(zone) + 1;
-  return same.length > 1 ? t(`space.zone_numbered.${zone.kind}`, { number }) : t(`space.zone.${zone.kind}`);
+  return same.length > 1 ? t(`space.zone_numbered.${zone.kind}`, { index: number }) : t(`space.zone.${zone.kind}`);
 }
 
 export class SpaceModel {
@@ -182,8 +182,8 @@ export class SpaceModel {
   }
 
   /**
-   * `space.moves`: `[[member_id, x, y, dir, moving], …]`. Returns the ids that moved; malformed
-   * items are skipped.
+   * `space.moves`' items: `[[member_id, x, y, dir, moving], …]`. Returns the ids that moved;
+   * malformed items, and our own (the page walks us), are skipped.
    *
    * @param {unknown} items
    * @returns {string[]}
@@ -196,6 +196,7 @@ export class SpaceModel {
       if (!Array.isArray(item) || item.length < 5) continue;
       const [id, x, y, dir, moving] = item;
       if (typeof id !== "string" || typeof x !== "number" || typeof y !== "number") continue;
+      if (id === this.selfId) continue; // the server places us only by space.corrected and space.goto
       let person = this.people.get(id);
       if (!person) {
         person = { id, pseudonym: "", colour: "slate", status: "available", x, y, dir: "down", moving: false };

@@ -16,7 +16,9 @@ import { MEDIA_MAX } from "./space-model.js";
 
 /** @typedef {"both" | "send" | "receive"} Mode  what this page does with a peer's media */
 /**
- * @typedef {{description?: {type: "offer" | "answer", sdp: string}, candidate?: RTCIceCandidateInit | null}} Signal
+ * What `rtc.signal` carries as `data` (`server/protocol/space.py` `RtcData`).
+ *
+ * @typedef {{type: "offer" | "answer", sdp: string} | {type: "candidate", candidate: RTCIceCandidateInit} | {type: "bye"}} Signal
  */
 /** @typedef {{state: string, stream: MediaStream | null, mode: Mode}} PeerView */
 
@@ -65,10 +67,9 @@ export function direction(mode) {
 export function isSignal(data) {
   if (!data || typeof data !== "object") return false;
   const d = /** @type {any} */ (data);
-  if (d.description) {
-    return (d.description.type === "offer" || d.description.type === "answer") && typeof d.description.sdp === "string";
-  }
-  return "candidate" in d && (d.candidate === null || typeof d.candidate === "object");
+  if (d.type === "offer" || d.type === "answer") return typeof d.sdp === "string";
+  if (d.type === "candidate") return !!d.candidate && typeof d.candidate === "object" && typeof d.candidate.candidate === "string";
+  return d.type === "bye";
 }
 
 class Peer {
@@ -152,7 +153,14 @@ export class Mesh {
     const peer = new Peer(pc, mode, offerer);
     this.peers.set(id, peer);
     pc.onicecandidate = (event) => {
-      if (this.peers.get(id) === peer) this.signal(id, { candidate: event.candidate ? event.candidate.toJSON() : null });
+      if (this.peers.get(id) !== peer || !event.candidate || !event.candidate.candidate) return;
+      const { candidate, sdpMid, sdpMLineIndex, usernameFragment } = event.candidate.toJSON();
+      /** @type {RTCIceCandidateInit} */
+      const init = { candidate: candidate ?? "" };
+      if (typeof sdpMid === "string") init.sdpMid = sdpMid;
+      if (typeof sdpMLineIndex === "number") init.sdpMLineIndex = sdpMLineIndex;
+      if (typeof usernameFragment === "string") init.usernameFragment = usernameFragment;
+      this.signal(id, { type: "candidate", candidate: init });
     };
     pc.onconnectionstatechange = () => {
       if (this.peers.get(id) === peer) this.onChange();
@@ -186,7 +194,7 @@ export class Mesh {
     await peer.pc.setLocalDescription(offer);
     const local = peer.pc.localDescription;
     if (local && this.peers.get(id) === peer) {
-      this.signal(id, { description: { type: "offer", sdp: local.sdp } });
+      this.signal(id, { type: "offer", sdp: local.sdp });
     }
   }
 
@@ -202,13 +210,13 @@ export class Mesh {
     if (typeof from !== "string" || from === this.selfId || !isSignal(data)) return;
     let peer = this.peers.get(from);
     try {
-      if (data.description?.type === "offer") {
+      if (data.type === "offer") {
         if (peer && peer.offerer) return; // we offer to them; an offer from them is out of turn
         if (peer) this.drop(from); // a new offer: they started afresh
         // The server relays only inside a conversation; our `conversation.changed` may come after.
         const mode = this.wanted.get(from) ?? "both";
         peer = this.open(from, mode, false);
-        await peer.pc.setRemoteDescription(data.description);
+        await peer.pc.setRemoteDescription({ type: "offer", sdp: data.sdp });
         if (this.peers.get(from) !== peer) return;
         for (const transceiver of peer.pc.getTransceivers()) {
           transceiver.direction = direction(mode);
@@ -221,17 +229,18 @@ export class Mesh {
         const answer = await peer.pc.createAnswer();
         await peer.pc.setLocalDescription(answer);
         const local = peer.pc.localDescription;
-        if (local && this.peers.get(from) === peer) this.signal(from, { description: { type: "answer", sdp: local.sdp } });
+        if (local && this.peers.get(from) === peer) this.signal(from, { type: "answer", sdp: local.sdp });
         this.onChange();
-      } else if (data.description?.type === "answer") {
+      } else if (data.type === "answer") {
         if (!peer || !peer.offerer || peer.pc.signalingState !== "have-local-offer") return;
-        await peer.pc.setRemoteDescription(data.description);
+        await peer.pc.setRemoteDescription({ type: "answer", sdp: data.sdp });
         await this.flushEarly(peer);
-      } else if (peer) {
-        const candidate = data.candidate;
-        if (!candidate) return;
-        if (peer.pc.remoteDescription) await peer.pc.addIceCandidate(candidate);
-        else peer.early.push(candidate);
+      } else if (data.type === "candidate" && peer) {
+        if (peer.pc.remoteDescription) await peer.pc.addIceCandidate(data.candidate);
+        else peer.early.push(data.candidate);
+      } else if (data.type === "bye" && peer) {
+        this.drop(from); // they hung up
+        this.onChange();
       }
     } catch {
       if (peer) this.failed(from, peer);

@@ -5,7 +5,7 @@ import { readConversation, readZones, SpaceModel, zoneName } from "../../static/
 
 const zone = (id, kind, name = "") => ({ id, kind, name, rect: { x: 0, y: 0, w: 64, h: 64 }, capacity: null, board: null });
 const ZONES = [zone("z1", "table"), zone("z2", "table", "Fenster"), zone("z3", "stage"), zone("z4", "spawn"), zone("z5", "wall")];
-const t = (key, values = {}) => `${key}${values.number ? ` ${values.number}` : ""}`;
+const t = (key, values = {}) => `${key}${values.index ? ` ${values.index}` : ""}`;
 
 function model() {
   const m = new SpaceModel();
@@ -39,11 +39,12 @@ test("space.enter: everyone, their zones, no conversation", () => {
 
 test("space.moves updates positions, skips malformed items and learns new people", () => {
   const m = model();
-  const moved = m.applyMoves([["m2", 120, 44, "right", true], ["m9", 1, 2, "up", false], ["bad"], [1, 2, 3, 4, 5], "x"]);
+  const moved = m.applyMoves([["m1", 0, 0, "up", true], ["m2", 120, 44, "right", true], ["m9", 1, 2, "up", false], ["bad"], [1, 2, 3, 4, 5], "x"]);
   assert.deepEqual(moved, ["m2", "m9"]);
   assert.deepEqual([m.person("m2").x, m.person("m2").dir, m.person("m2").moving], [120, "right", true]);
   assert.equal(m.person("m9").x, 1);
   assert.deepEqual(m.applyMoves(null), []);
+  assert.equal(m.self.x, 40, "our own entry is ignored");
   m.applyMoves([["m2", 1, 1, "sideways", false]]);
   assert.equal(m.person("m2").dir, "right", "an unknown direction keeps the last");
 });

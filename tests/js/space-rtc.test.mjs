@@ -91,16 +91,16 @@ test("the smaller id offers; the other answers; candidates wait for the descript
   a.update(new Map([["b", "both"]]));
   await tick();
   const [from, to, offer] = sent.shift();
-  assert.deepEqual([from, to, offer.description.type], ["a", "b", "offer"]);
+  assert.deepEqual([from, to, offer.type], ["a", "b", "offer"]);
   assert.deepEqual(a.peers.get("b").pc.config.iceServers, [{ urls: "stun:stun.example.org" }]);
-  await b.receive({ from: "a", data: { candidate: { candidate: "early" } } }); // no peer yet: ignored
+  await b.receive({ from: "a", data: { type: "candidate", candidate: { candidate: "early" } } }); // no peer yet: ignored
   await b.receive({ from: "a", data: offer });
   const [, , answer] = sent.shift();
-  assert.equal(answer.description.type, "answer");
+  assert.equal(answer.type, "answer");
   assert.deepEqual(b.peers.get("a").pc.transceivers.map((t) => t.direction), ["sendrecv", "sendrecv"]);
   await a.receive({ from: "b", data: answer });
   assert.equal(a.peers.get("b").pc.remoteDescription.sdp, "answer-sdp");
-  await a.receive({ from: "b", data: { candidate: { candidate: "c1" } } });
+  await a.receive({ from: "b", data: { type: "candidate", candidate: { candidate: "c1" } } });
   assert.deepEqual(a.peers.get("b").pc.candidates, [{ candidate: "c1" }]);
   const pc = a.peers.get("b").pc;
   a.update(new Map());
@@ -114,12 +114,14 @@ test("malformed signals and offers out of turn change nothing", async () => {
   a.update(new Map([["b", "both"]]));
   await tick();
   const pc = a.peers.get("b").pc;
-  for (const bad of [null, "x", { description: { type: "rollback", sdp: "" } }, { description: { type: "offer" } }]) {
+  for (const bad of [null, "x", { type: "rollback", sdp: "" }, { type: "offer" }, { type: "candidate", candidate: null }]) {
     await a.receive({ from: "b", data: bad });
   }
-  await a.receive({ from: "b", data: { description: { type: "offer", sdp: "x" } } });
+  await a.receive({ from: "b", data: { type: "offer", sdp: "x" } });
   assert.equal(a.peers.get("b").pc, pc);
-  assert.ok(!isSignal({ description: { type: "offer", sdp: 3 } }));
+  assert.ok(!isSignal({ type: "offer", sdp: 3 }));
+  await a.receive({ from: "b", data: { type: "bye" } });
+  assert.ok(pc.closed, "bye hangs up");
 });
 
 test("microphone on and off replaces the track sent; denied or missing devices say so", async () => {
