@@ -133,6 +133,7 @@ export class SpaceView {
     for (const person of model.people.values()) {
       if (person.x !== null && person.y !== null) this.lerp.push(person.id, person.x, person.y, performance.now());
     }
+    this.mark();
     this.wake();
   }
 
@@ -145,7 +146,15 @@ export class SpaceView {
     this.pos = { ...pos };
     this.route = [];
     this.sender.accepted(this.pos, performance.now());
+    this.mark();
     this.wake();
+  }
+
+  /** Our position on the frame's `data-x` and `data-y` (map pixels): what the browser tests read. */
+  mark() {
+    if (!this.pos) return;
+    this.frame.dataset.x = String(this.pos.x);
+    this.frame.dataset.y = String(this.pos.y);
   }
 
   /** @param {string[]} ids  who moved (`space.moves`) */
@@ -250,6 +259,7 @@ export class SpaceView {
       this.pos = { ...this.pos, moving: false };
     }
     if (this.sender.due(this.pos, now)) this.hooks.move(this.pos);
+    if (this.pos.x !== before.x || this.pos.y !== before.y || this.frame.dataset.x === undefined) this.mark();
     return this.pos.moving || before.moving;
   }
 

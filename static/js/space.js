@@ -223,6 +223,7 @@ export class SpaceSection {
     this.mic.setAttribute("aria-pressed", "false");
     this.camera.setAttribute("aria-pressed", "false");
     this.entered = true;
+    this.root.dataset.self = selfId; // which avatar is this page's (the browser tests read it)
     this.root.hidden = false;
     this.view.show(!this.mapPanel.hidden);
     this.chatLog.replaceChildren();
