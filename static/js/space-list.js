@@ -75,15 +75,18 @@ export class SpaceList {
       const name = zoneName(zone, model.zones, t);
       const headingId = `space-zone-${zone.id}`;
       const here = people.some((p) => p.id === model.selfId);
-      const count =
-        zone.capacity !== null
-          ? t("space.count_of", { count: people.length, max: zone.capacity })
-          : t("space.count", { count: people.length });
+      // who is in a zone is known for those with a conversation (tables, private zones, stages)
+      const counted = JOINABLE.has(zone.kind);
+      const count = !counted
+        ? ""
+        : zone.capacity !== null
+          ? ` · ${t("space.count_of", { count: people.length, max: zone.capacity })}`
+          : ` · ${t("space.count", { count: people.length })}`;
       const section = h(
         "section",
         { class: `space-zone space-zone-${zone.kind}`, "aria-labelledby": headingId, "data-zone": zone.id },
         h("h4", { id: headingId, text: name }),
-        h("p", { class: "hint", text: `${t(`space.kind.${zone.kind}`)} · ${count}` }),
+        h("p", { class: "hint", text: `${t(`space.kind.${zone.kind}`)}${count}` }),
       );
       if (here) {
         section.append(h("p", { class: "space-here", text: t("space.you_are_here") }));

@@ -10,7 +10,7 @@
  * The list view can be made the default; the choice is kept in the browser (localStorage).
  */
 
-import { swatchClass } from "./colours.js";
+import { initial, swatchClass } from "./colours.js";
 import { byId, h, showError } from "./dom.js";
 import { errorMessage } from "./i18n.js";
 import { CLIENT_EVENTS, SERVER_EVENTS } from "./protocol.js";
@@ -344,10 +344,11 @@ export class SpaceSection {
     if (!conversation) {
       this.convSummary.textContent = t("space.no_conversation");
     } else {
-      this.convSummary.textContent = t("space.conversation_summary", {
-        place: this.conversationPlace(conversation),
-        count: partners.length,
-      });
+      const place = this.conversationPlace(conversation);
+      this.convSummary.textContent =
+        partners.length === 0
+          ? t("space.conversation_alone", { place })
+          : t("space.conversation_summary", { place, count: partners.length });
     }
     this.convMembers.replaceChildren(
       ...partners.map((id) =>
@@ -379,9 +380,15 @@ export class SpaceSection {
       let tile = this.tiles.get(id);
       if (!tile) {
         const video = h("video", { autoplay: true, playsinline: true, "aria-hidden": "true" });
+        const person = this.model.person(id);
         tile = h(
           "figure",
           { class: "space-tile", "data-peer": id },
+          h("span", {
+            class: "space-tile-initial",
+            "aria-hidden": "true",
+            text: initial(person?.pseudonym || "?"),
+          }),
           video,
           h("figcaption", { text: this.model.name(id) }),
         );
