@@ -241,6 +241,12 @@ class RoomPage {
       request: (event, payload) => this.send(event, payload),
       emit: (event, payload) => this.connection?.emit(event, payload),
       say,
+      openBoard: (title) => {
+        const board = this.boards.boards.find((b) => b.title === title) ?? this.boards.boards[0];
+        if (!board) return;
+        say(t("space.announce.board", { title: board.title }));
+        this.selectBoard(board.id);
+      },
     });
     this.facilitation = new Facilitation(t, {
       request: (event, payload) => this.send(event, payload),

@@ -26,7 +26,7 @@ export class SpaceList {
   /**
    * @param {HTMLElement} root
    * @param {Translate} t
-   * @param {{goto: (target: Target, label: string) => void}} actions
+   * @param {{goto: (target: Target, label: string) => void, follow: (memberId: string | null) => void}} actions
    */
   constructor(root, t, actions) {
     this.root = root;
@@ -60,7 +60,16 @@ export class SpaceList {
         text: t("space.goto_person", { name: person.pseudonym }),
       });
       button.addEventListener("click", () => this.actions.goto({ member_id: person.id }, person.pseudonym));
-      li.append(" ", button);
+      const following = model.following === person.id;
+      const follow = h("button", {
+        type: "button",
+        class: "secondary small",
+        "data-key": `follow-${person.id}`,
+        "aria-pressed": String(following),
+        text: t("space.follow", { name: person.pseudonym }),
+      });
+      follow.addEventListener("click", () => this.actions.follow(following ? null : person.id));
+      li.append(" ", button, " ", follow);
     }
     return li;
   }
@@ -77,16 +86,14 @@ export class SpaceList {
       const here = people.some((p) => p.id === model.selfId);
       // who is in a zone is known for those with a conversation (tables, private zones, stages)
       const counted = JOINABLE.has(zone.kind);
-      const count = !counted
-        ? ""
-        : zone.capacity !== null
-          ? ` · ${t("space.count_of", { count: people.length, max: zone.capacity })}`
-          : ` · ${t("space.count", { count: people.length })}`;
+      let count = "";
+      if (counted && zone.capacity !== null) count = t("space.count_of", { count: people.length, max: zone.capacity });
+      else if (counted) count = t("space.count", { count: people.length });
       const section = h(
         "section",
         { class: `space-zone space-zone-${zone.kind}`, "aria-labelledby": headingId, "data-zone": zone.id },
         h("h4", { id: headingId, text: name }),
-        h("p", { class: "hint", text: `${t(`space.kind.${zone.kind}`)}${count}` }),
+        h("p", { class: "hint", text: count ? `${t(`space.kind.${zone.kind}`)} · ${count}` : t(`space.kind.${zone.kind}`) }),
       );
       if (here) {
         section.append(h("p", { class: "space-here", text: t("space.you_are_here") }));

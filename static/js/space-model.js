@@ -111,13 +111,16 @@ export class SpaceModel {
     this.occupancy = new Map();
     /** @type {Conversation | null} */
     this.conversation = null;
+    /** @type {string | null} whom this member follows */
+    this.following = null;
   }
 
   /**
    * A new room (or a reconnect): everyone as the server says, the map's zones.
    *
    * @param {string} selfId
-   * @param {{people: Array<Partial<Person> & {id: string}>, zones?: unknown, conversation?: unknown}} data
+   * @param {{people: Array<Partial<Person> & {id: string}>, zones?: unknown, conversation?: unknown,
+   *   following?: unknown}} data
    * @param {Zone[]} zones
    */
   reset(selfId, data, zones) {
@@ -140,6 +143,21 @@ export class SpaceModel {
     }
     this.occupancy = readZones(data.zones);
     this.conversation = readConversation(data.conversation);
+    this.following = typeof data.following === "string" ? data.following : null;
+  }
+
+  /**
+   * The zones a map position lies in (`rooms.space.movement.zones_at`).
+   *
+   * @param {number} x
+   * @param {number} y
+   * @returns {Zone[]}
+   */
+  zonesAt(x, y) {
+    return this.zones.filter((z) => {
+      const r = z.rect;
+      return r.x <= x && x < r.x + Math.max(r.w, 1) && r.y <= y && y < r.y + Math.max(r.h, 1);
+    });
   }
 
   /**

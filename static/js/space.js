@@ -55,6 +55,7 @@ export class SpaceSection {
    *   request: (event: string, payload: Record<string, unknown>) => Promise<Ack>,
    *   emit: (event: string, payload: Record<string, unknown>) => void,
    *   say: (message: string) => void,
+   *   openBoard: (title: string | null) => void,
    * }} hooks
    */
   constructor(t, hooks) {
@@ -81,11 +82,16 @@ export class SpaceSection {
     this.chatText = /** @type {HTMLInputElement} */ (byId("space-chat-text", HTMLInputElement));
     this.chatError = byId("space-chat-error");
     this.model = new SpaceModel();
-    this.list = new SpaceList(this.listRoot, t, { goto: (target, label) => this.goto(target, label) });
+    this.list = new SpaceList(this.listRoot, t, {
+      goto: (target, label) => this.goto(target, label),
+      follow: (memberId) => this.follow(memberId),
+    });
+    /** @type {string | null} the board wall this member stands at */
+    this.boardZone = null;
     /** @type {Map<string, string>} CSS colour of each avatar colour name */
     this.colours = new Map();
     this.view = new SpaceView(byId("space-stage"), /** @type {HTMLCanvasElement} */ (byId("space-canvas", HTMLCanvasElement)), t, {
-      move: (pos) => this.hooks.emit(CLIENT_EVENTS.spaceMove, { ...pos }),
+      move: (pos) => this.walked(pos),
       colourOf: (name) => this.colourOf(name),
     });
     /** @type {Mesh | null} */
@@ -148,7 +154,7 @@ export class SpaceSection {
     });
     connection.on(SERVER_EVENTS.spaceCorrected, (data) => {
       const pos = readPosition(data);
-      if (pos && this.entered) this.view.placed(pos);
+      if (pos && this.entered) this.placed(pos);
     });
     connection.on(SERVER_EVENTS.spaceZones, (data) => {
       if (!this.entered) return;
@@ -204,12 +210,18 @@ export class SpaceSection {
     const me = ack.me;
     this.model.reset(
       selfId,
-      { people: Array.isArray(ack.avatars) ? ack.avatars : [], zones: ack.zones, conversation: null },
+      {
+        people: Array.isArray(ack.avatars) ? ack.avatars : [],
+        zones: ack.zones,
+        conversation: null,
+        following: ack.following,
+      },
       this.painter.map.zones,
     );
     this.model.present(this.presence);
     const pos = readPosition(me) ?? { x: 16, y: 16, dir: "down", moving: false };
     this.view.reset(this.painter, this.model, pos);
+    this.boardZone = this.model.zonesAt(pos.x, pos.y).find((z) => z.kind === "board")?.id ?? null;
     this.mesh?.close();
     this.mesh = new Mesh({
       selfId,
@@ -275,8 +287,67 @@ export class SpaceSection {
       return;
     }
     const pos = readPosition(ack.position);
-    if (pos) this.view.placed(pos);
+    if (pos) this.placed(pos);
     this.hooks.say(this.t("space.announce.went", { name: label }));
+  }
+
+  /**
+   * Follow someone (their id), or stop (null).
+   *
+   * @param {string | null} memberId
+   */
+  async follow(memberId) {
+    showError(this.error, null, "");
+    const ack = await this.hooks.request(CLIENT_EVENTS.spaceFollow, { member_id: memberId });
+    if (!ack.ok) {
+      showError(this.error, null, errorMessage(this.t, ack.error));
+      return;
+    }
+    this.model.following = typeof ack.following === "string" ? ack.following : null;
+    const pos = readPosition(ack.position);
+    if (pos) this.placed(pos);
+    this.hooks.say(
+      this.model.following
+        ? this.t("space.announce.following", { name: this.model.name(this.model.following) })
+        : this.t("space.announce.not_following"),
+    );
+    this.queueRender();
+  }
+
+  /**
+   * The page walked us (keys or a click): the position goes out; walking ends following.
+   *
+   * @param {Position} pos
+   */
+  walked(pos) {
+    this.hooks.emit(CLIENT_EVENTS.spaceMove, { ...pos });
+    if (this.model.following && pos.moving) {
+      this.model.following = null;
+      this.queueRender();
+    }
+    this.arrivedAt(pos);
+  }
+
+  /**
+   * The server placed us (`space.goto`, `space.follow`, `space.corrected`).
+   *
+   * @param {Position} pos
+   */
+  placed(pos) {
+    this.view.placed(pos);
+    this.arrivedAt(pos);
+  }
+
+  /**
+   * Walking up to a board wall opens its board (docs/space.md).
+   *
+   * @param {Position} pos
+   */
+  arrivedAt(pos) {
+    const wall = this.model.zonesAt(pos.x, pos.y).find((z) => z.kind === "board") ?? null;
+    if ((wall?.id ?? null) === this.boardZone) return;
+    this.boardZone = wall?.id ?? null;
+    if (wall) this.hooks.openBoard(wall.board);
   }
 
   /**

@@ -83,3 +83,14 @@ test("space.zones in its shapes; zone names from the map, else by kind and numbe
   assert.equal(zoneName(ZONES[1], ZONES, t), "Fenster");
   assert.equal(zoneName(ZONES[2], ZONES, t), "space.zone.stage");
 });
+
+test("zones at a position; whom one follows", () => {
+  const m = new SpaceModel();
+  m.reset("m1", { people: [], following: "m2" }, [zone("z1", "table"), { ...zone("z2", "board"), rect: { x: 64, y: 0, w: 32, h: 32 } }]);
+  assert.equal(m.following, "m2");
+  assert.deepEqual(m.zonesAt(10, 10).map((z) => z.id), ["z1"]);
+  assert.deepEqual(m.zonesAt(70, 10).map((z) => z.id), ["z1", "z2"]);
+  assert.deepEqual(m.zonesAt(96, 10), []);
+  m.reset("m1", { people: [], following: 3 }, []);
+  assert.equal(m.following, null);
+});
