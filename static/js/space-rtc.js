@@ -22,6 +22,9 @@ import { MEDIA_MAX } from "./space-model.js";
  */
 /** @typedef {{state: string, stream: MediaStream | null, mode: Mode}} PeerView */
 
+/** How often the offerer opens a failed connection again before it leaves it closed. */
+export const RETRIES = 2;
+
 /**
  * Who this page connects to, and how.
  *
@@ -86,6 +89,7 @@ class Peer {
     this.early = [];
     /** @type {MediaStream | null} */
     this.stream = null;
+    this.retries = 0;
   }
 }
 
@@ -163,7 +167,16 @@ export class Mesh {
       this.signal(id, { type: "candidate", candidate: init });
     };
     pc.onconnectionstatechange = () => {
-      if (this.peers.get(id) === peer) this.onChange();
+      if (this.peers.get(id) !== peer) return;
+      // the offerer tries again once a connection failed (a network change, a lost candidate)
+      if (pc.connectionState === "failed" && offerer && peer.retries < RETRIES) {
+        const mode = peer.mode;
+        const retries = peer.retries + 1;
+        this.drop(id);
+        const again = this.open(id, mode, true);
+        again.retries = retries;
+      }
+      this.onChange();
     };
     pc.ontrack = (event) => {
       if (this.peers.get(id) !== peer) return;

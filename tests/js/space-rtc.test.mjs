@@ -139,3 +139,25 @@ test("microphone on and off replaces the track sent; denied or missing devices s
   });
   assert.equal(await denied.setMedia("video", true), "media_denied");
 });
+
+test("a failed connection is offered again, twice at most, by the offerer only", async () => {
+  const sent = [];
+  const a = mesh("a", sent);
+  a.update(new Map([["b", "both"]]));
+  await tick();
+  for (let i = 0; i < 3; i++) {
+    const pc = a.peers.get("b")?.pc;
+    assert.ok(pc, `attempt ${i}`);
+    pc.connectionState = "failed";
+    pc.onconnectionstatechange();
+    await tick();
+  }
+  assert.equal(a.peers.get("b").pc.connectionState, "failed", "after two retries it stays failed (its tile says so)");
+  assert.equal(sent.filter(([, , d]) => d.type === "offer").length, 3);
+  const b = mesh("b", sent);
+  await b.receive({ from: "a", data: { type: "offer", sdp: "x" } });
+  const pc = b.peers.get("a").pc;
+  pc.connectionState = "failed";
+  pc.onconnectionstatechange();
+  assert.equal(b.peers.get("a").pc, pc, "the answerer waits for a new offer");
+});
