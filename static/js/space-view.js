@@ -104,7 +104,8 @@ export class SpaceView {
       this.keys.delete(event.key.toUpperCase());
     });
     frame.addEventListener("blur", () => this.keys.clear());
-    canvas.addEventListener("pointerdown", (event) => {
+    // a click or a tap (not the start of a swipe: on a phone the page scrolls over the map)
+    canvas.addEventListener("click", (event) => {
       frame.focus({ preventScroll: true });
       const rect = canvas.getBoundingClientRect();
       const x = this.camera[0] + (event.clientX - rect.left) / this.scale;
