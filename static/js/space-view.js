@@ -275,6 +275,9 @@ export class SpaceView {
     const map = this.painter.map;
     this.camera = cameraAt(this.pos.x, this.pos.y, viewW, viewH, map.width * TILE, map.height * TILE);
     const [cx, cy] = this.camera;
+    // where the camera stands and its scale, for the browser tests' clicks: "left top scale"
+    const view = `${Math.round(cx)} ${Math.round(cy)} ${this.scale}`;
+    if (this.frame.dataset.view !== view) this.frame.dataset.view = view;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.fillStyle = "#1b1f24";
     ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);

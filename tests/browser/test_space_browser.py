@@ -143,6 +143,14 @@ def walk_by_keys(page: Any, space: SpaceMap, goal: tuple[int, int]) -> None:
     assert tile_of(x, y) == goal, f"stood at {(x, y)}, not on {goal}"
 
 
+def click_tile(page: Any, tile: tuple[int, int]) -> None:
+    """Click the middle of a tile on the map, where the camera shows it (the frame's ``data-view``)."""
+    stage = page.locator("#space-stage")
+    left, top, scale = (float(v) for v in (stage.get_attribute("data-view") or "").split())
+    x, y = tile_center(tile)
+    page.locator("#space-canvas").click(position={"x": (x - left) * scale, "y": (y - top) * scale})
+
+
 def tile_of_peer(page: Any, peer: str) -> Any:
     return page.locator(f'.space-tile[data-peer="{peer}"]')
 
@@ -170,6 +178,23 @@ def test_two_walk_to_a_table_by_keys_connect_and_hang_up_when_one_walks_away(new
         "aria-pressed", "true"
     )
     assert_accessible(ada, "the space's map")
+
+    # a click on the map walks there, around what is in the way
+    start = tile_of(*position(ada))
+    target = next(
+        (c, r)
+        for r in range(space.height)
+        for c in range(space.width)
+        if space.walkable(c, r)
+        and abs(c - start[0]) <= 5
+        and abs(r - start[1]) <= 3  # on the screen around her
+        and abs(c - start[0]) + abs(r - start[1]) >= 4
+        and (path := find_path(space, start, (c, r))) is not None
+        and len(path) <= 10
+    )
+    click_tile(ada, target)
+    expect(ada.locator("#space-stage")).to_have_attribute("data-x", str(tile_center(target)[0]))
+    expect(ada.locator("#space-stage")).to_have_attribute("data-y", str(tile_center(target)[1]))
 
     table = tables(space)[0]
     seats = inside(table, space)
