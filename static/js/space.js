@@ -76,6 +76,7 @@ export class SpaceSection {
     this.lock = byId("space-lock");
     this.mediaError = byId("space-media-error");
     this.media = byId("space-media");
+    this.stageLine = byId("space-stage-line");
     this.statusSelect = /** @type {HTMLSelectElement} */ (byId("space-status", HTMLSelectElement));
     this.chatLog = byId("space-chat-log");
     this.chatForm = /** @type {HTMLFormElement} */ (byId("space-chat-form", HTMLFormElement));
@@ -133,16 +134,7 @@ export class SpaceSection {
   /** @param {import("./connection.js").Connection} connection */
   listen(connection) {
     connection.on(SERVER_EVENTS.spaceSettings, (data) => {
-      if (Array.isArray(data?.ice_servers)) {
-        this.iceServers = data.ice_servers.map((/** @type {any} */ s) => {
-          /** @type {RTCIceServer} */
-          const server = { urls: s.urls };
-          if (typeof s.username === "string") server.username = s.username;
-          if (typeof s.credential === "string") server.credential = s.credential;
-          return server;
-        });
-        this.mesh?.setIceServers(this.iceServers);
-      }
+      if (Array.isArray(data?.ice_servers)) this.setIceServers(data.ice_servers);
     });
     connection.on(SERVER_EVENTS.spaceMoves, (data) => {
       if (!this.entered) return;
@@ -170,6 +162,24 @@ export class SpaceSection {
     });
     connection.on(SERVER_EVENTS.bubbleMessage, (data) => this.message(data));
     connection.on(SERVER_EVENTS.rtcSignal, (data) => this.mesh?.receive(data));
+  }
+
+  /**
+   * The STUN/TURN servers (`space.settings`' `ice_servers`) for the connections opened from now on.
+   *
+   * @param {any[]} servers
+   */
+  setIceServers(servers) {
+    this.iceServers = servers
+      .filter((s) => typeof s?.urls === "string" || Array.isArray(s?.urls))
+      .map((s) => {
+        /** @type {RTCIceServer} */
+        const server = { urls: s.urls };
+        if (typeof s.username === "string") server.username = s.username;
+        if (typeof s.credential === "string") server.credential = s.credential;
+        return server;
+      });
+    this.mesh?.setIceServers(this.iceServers);
   }
 
   /**
@@ -207,6 +217,7 @@ export class SpaceSection {
       this.root.hidden = true;
       return;
     }
+    if (Array.isArray(ack.ice_servers)) this.setIceServers(ack.ice_servers);
     const me = ack.me;
     this.model.reset(
       selfId,
@@ -434,6 +445,12 @@ export class SpaceSection {
     this.chatForm.hidden = !conversation;
     const self = this.model.self;
     if (self && this.statusSelect.value !== self.status) this.statusSelect.value = self.status;
+    // a stage one is not on: the room hears it
+    const onStage = [...this.model.onStage()].filter((id) => id !== this.model.selfId && !partners.includes(id));
+    this.stageLine.hidden = onStage.length === 0 || conversation?.kind === "stage";
+    this.stageLine.textContent = this.stageLine.hidden
+      ? ""
+      : t("space.from_stage", { names: onStage.map((id) => this.model.name(id)).join(", ") });
     this.renderMedia();
   }
 

@@ -297,3 +297,50 @@ def test_the_list_view_by_keyboard_only_joins_a_table_and_leaves_it(new_context:
     )
     assert_no_page_faults(watch_a, "Cleo")
     assert_no_page_faults(watch_b, "Dora")
+
+
+def test_whoever_stands_on_the_stage_is_received_by_the_room(new_context: Any, make_event: Any) -> None:
+    links = make_event("Bühne")
+    space = builtin("plenary").space
+    stage = next(zone for zone in space.zones if zone.kind is ZoneKind.STAGE)
+    (ctx_a, watch_a), (ctx_b, watch_b) = new_context(viewport=LAPTOP), new_context(viewport=LAPTOP)
+    eva = open_space(ctx_a, links["participant"], "Eva")
+    finn = open_space(ctx_b, links["participant"], "Finn")
+    toggle = eva.get_by_role("button", name=DE["client.space.show_list"], exact=True)
+    toggle.focus()
+    eva.keyboard.press("Enter")
+    join_stage = eva.get_by_role("button", name=DE["client.space.join_zone"].replace("{name}", stage.name))
+    join_stage.focus()
+    eva.keyboard.press("Enter")
+    expect(eva.get_by_role("region", name=stage.name)).to_contain_text(DE["client.space.you_are_here"])
+
+    e_id, f_id = self_id(eva), self_id(finn)
+    # one-to-many: Eva sends to Finn, who only receives (he is in no conversation with her)
+    expect(tile_of_peer(finn, e_id)).to_have_attribute("data-state", "connected", timeout=20_000)
+    expect(tile_of_peer(finn, e_id)).to_have_attribute("data-mode", "receive")
+    expect(tile_of_peer(eva, f_id)).to_have_attribute("data-mode", "send")
+    expect(finn.locator("#space-stage-line")).to_have_text(DE["client.space.from_stage"].replace("{names}", "Eva"))
+    # Eva's microphone and camera (the fake devices) go to Finn
+    for name in ("client.space.mic", "client.space.camera"):
+        button = eva.get_by_role("button", name=DE[name], exact=True)
+        button.focus()
+        eva.keyboard.press("Enter")
+        expect(button).to_have_attribute("aria-pressed", "true")
+    finn.wait_for_function(
+        """(peer) => {
+            const video = document.querySelector(`.space-tile[data-peer="${peer}"] video`);
+            return !!video && video.videoWidth > 0;
+        }""",
+        arg=e_id,
+        timeout=20_000,
+    )
+    assert_accessible(finn, "the map with the stage received")
+    shoot_both(finn, "stage-received")
+
+    # off the stage: the room stops receiving her
+    leave = eva.get_by_role("button", name=DE["client.space.join_zone"].replace("{name}", tables(space)[0].name))
+    leave.focus()
+    eva.keyboard.press("Enter")
+    expect(tile_of_peer(finn, e_id)).to_have_count(0, timeout=10_000)
+    assert_no_page_faults(watch_a, "Eva")
+    assert_no_page_faults(watch_b, "Finn")
