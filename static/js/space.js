@@ -372,8 +372,11 @@ export class SpaceSection {
     if (!entering || diff.after) {
       if (diff.after && (!diff.before || diff.before.id !== diff.after.id)) {
         const others = this.model.partners().map(name);
+        const place = this.conversationPlace(diff.after);
         this.hooks.say(
-          t("space.announce.entered", { place: this.conversationPlace(diff.after), names: others.join(", ") }),
+          others.length > 0
+            ? t("space.announce.entered", { place, names: others.join(", ") })
+            : t("space.conversation_alone", { place }),
         );
       } else if (!diff.after && diff.before) {
         this.hooks.say(t("space.announce.left_conversation"));
