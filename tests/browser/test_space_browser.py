@@ -344,3 +344,44 @@ def test_whoever_stands_on_the_stage_is_received_by_the_room(new_context: Any, m
     expect(tile_of_peer(finn, e_id)).to_have_count(0, timeout=10_000)
     assert_no_page_faults(watch_a, "Eva")
     assert_no_page_faults(watch_b, "Finn")
+
+
+def test_going_to_someone_makes_a_bubble_which_its_members_lock(new_context: Any, make_event: Any) -> None:
+    links = make_event("Blase")
+    pages = []
+    for name in ("Gustav", "Hanna", "Ida"):
+        context, _watch = new_context(viewport=PHONE)
+        page = open_space(context, links["participant"], name)
+        toggle = page.get_by_role("button", name=DE["client.space.show_list"], exact=True)
+        toggle.focus()
+        page.keyboard.press("Enter")
+        pages.append(page)
+    gustav, hanna, ida = pages
+    # Ida waits at a table (people arriving at once may stand close enough for a bubble)
+    space = builtin("plenary").space
+    far = tables(space)[-1].name
+    wait = ida.get_by_role("button", name=DE["client.space.join_zone"].replace("{name}", far))
+    wait.focus()
+    ida.keyboard.press("Enter")
+    expect(ida.get_by_role("region", name=far)).to_contain_text(DE["client.space.you_are_here"])
+    go = hanna.get_by_role("button", name=DE["client.space.goto_person"].replace("{name}", "Gustav"))
+    go.focus()
+    hanna.keyboard.press("Enter")
+    expect(hanna.locator("#space-conversation-members")).to_contain_text("Gustav")
+    expect(gustav.locator("#space-conversation-members")).to_contain_text("Hanna")
+
+    lock = gustav.get_by_role("button", name=DE["client.space.lock"])
+    lock.focus()
+    gustav.keyboard.press("Enter")
+    expect(gustav.locator("#space-lock")).to_have_attribute("aria-pressed", "true")
+    expect(hanna.locator("#space-lock")).to_have_attribute("aria-pressed", "true")
+    assert_accessible(gustav, "a locked bubble on a phone")
+
+    # Ida goes to them: next to them, but not into the locked bubble
+    before = position(ida)
+    go = ida.get_by_role("button", name=DE["client.space.goto_person"].replace("{name}", "Hanna"))
+    go.focus()
+    ida.keyboard.press("Enter")
+    expect(ida.locator("#space-stage")).not_to_have_attribute("data-x", str(before[0]))
+    expect(ida.locator("#space-conversation-summary")).to_have_text(DE["client.space.no_conversation"])
+    expect(gustav.locator("#space-conversation-members")).not_to_contain_text("Ida")
