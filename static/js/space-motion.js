@@ -150,11 +150,15 @@ export function followPath(pos, points, dt, speed = WALK_PX_S) {
 
 /**
  * Decides when a position goes to the server: while walking at most once per `everyMs`; a stop or
- * a turn at once (but never two messages within `minGapMs`: a turn that comes sooner waits).
+ * a turn at once (but never two messages within `minGapMs`: a turn that comes sooner waits for the
+ * next frame after it).
  */
 export class MoveSender {
-  /** @param {{everyMs?: number, minGapMs?: number}} [options] */
-  constructor({ everyMs = SEND_EVERY_MS, minGapMs = 50 } = {}) {
+  /**
+   * @param {{everyMs?: number, minGapMs?: number}} [options]  `minGapMs`: 100 keeps a zig-zag within the
+   *   server's budget for moves (10 a second, `server/live/limits.py`)
+   */
+  constructor({ everyMs = SEND_EVERY_MS, minGapMs = 100 } = {}) {
     this.everyMs = everyMs;
     this.minGapMs = minGapMs;
     /** @type {Position | null} the last position sent */

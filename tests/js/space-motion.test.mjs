@@ -63,10 +63,16 @@ test("moves are sent at most every 200 ms while walking, plus on stop and turn",
     if (sender.due(at(x, 0, "right", true), now)) sent += 1;
   }
   assert.ok(sent >= 5 && sent <= 6, `sent ${sent} in a second of walking`);
-  assert.equal(sender.due(at(x, 0, "right", false), 1010), true, "the stop goes out at once");
-  assert.equal(sender.due(at(x, 2, "down", true), 1100), true, "a turn goes out at once");
-  assert.equal(sender.due(at(x, 4, "left", true), 1120), false, "but not twice within 50 ms");
-  assert.equal(sender.due(at(x, 4, "left", true), 1180), true);
+  assert.equal(sender.due(at(x, 0, "right", false), 1110), true, "the stop goes out at once");
+  assert.equal(sender.due(at(x, 2, "down", true), 1210), true, "a turn goes out at once");
+  assert.equal(sender.due(at(x, 4, "left", true), 1250), false, "but not two within 100 ms");
+  assert.equal(sender.due(at(x, 4, "left", true), 1310), true);
+  // zig-zagging keys: never more than 10 a second
+  let zig = 0;
+  for (let now = 2000; now < 3000; now += 16) {
+    if (sender.due(at(x, now, now % 32 ? "up" : "left", true), now)) zig += 1;
+  }
+  assert.ok(zig <= 10, `${zig} in a second`);
   sender.accepted(at(5, 5), 2000);
   assert.equal(sender.due(at(5, 5), 2001), false);
   sender.reset();
