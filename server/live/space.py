@@ -6,7 +6,7 @@ room (connecting, or ``room.moved``) and removed when they leave it (``LiveState
 The rules are ``rooms.space``'s; this module holds the state and the traffic.
 
 Moves are the bulk of it, and they must never delay a board or a vote, so a move costs no task and no
-``await``: ``space.move`` only notes the mover's newest position; every 100 ms (``TICK_S``) while a room has
+``await``: ``space.move`` only notes the mover's newest position; every 50 ms (``TICK_S``) while a room has
 moves, one timer callback (``RoomSpace.run_tick``):
 
 1. checks each mover's last move of the tick against their last accepted position (``check_move``); a refused
@@ -46,9 +46,11 @@ from rooms.space.movement import (
     InvalidMove,
     Position,
     ZoneFull,
+    allowance_s,
     capacity,
     check_move,
     goto_position,
+    pace,
     spawn_position,
     zones_at,
 )
@@ -61,7 +63,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("werkstatt.space")
 
-TICK_S = 0.1  # seconds between two sends of moves in a room that has moves
+TICK_S = 0.05  # seconds: a move waits at most this long for its room's next send
 ZONES_INTERVAL = 0.25  # space.zones at most this often per room
 FOLLOW_PX = 2 * TILE  # someone who follows is placed again when further than this from whom they follow
 STATUSES = ("available", "away", "hand")
@@ -85,7 +87,7 @@ MapSource = Callable[[Room], Awaitable[RoomMap]]
 class Avatar:
     member_id: str
     pos: Position
-    at: float  # loop time of the last accepted position
+    at: float  # the pace clock (loop time): how far its walking has used the time (rooms.space.movement.pace)
     status: str = "available"
     follows: str | None = None
 
@@ -342,7 +344,7 @@ class RoomSpace:
                         self.space,
                         old,
                         new,
-                        at - avatar.at,
+                        allowance_s(avatar.at, at),
                         _Without(occupancy, conv.zone_id if conv is not None else None),
                     )
                 except (InvalidMove, ZoneFull):
@@ -352,7 +354,7 @@ class RoomSpace:
                 stats.moves += 1
                 if avatar.follows is not None:  # walking on one's own ends following
                     self._unfollow(member_id)
-                self._set(member_id, new, at)
+                self._set(member_id, new, pace(avatar.at, at, math.hypot(new.x - old.x, new.y - old.y)))
                 moved[member_id] = None
                 if self.listed:  # who entered a zone counts for the next mover of this tick
                     before = {z.id for z in zones_at(self.space, old.x, old.y)}
@@ -366,7 +368,7 @@ class RoomSpace:
                 moved[member_id] = None
 
         # conversations
-        changes = self.conversations.update(self.xy, list(moved), self.cells.near) if moved else []
+        changes = self.conversations.update(self.xy, list(moved)) if moved else []  # its own finer grid
         self._tell_conversations(changes)
         review = self.review
         self.review = set()
