@@ -70,6 +70,7 @@ from rooms.space.model import SpaceMap
 
 ROOT = Path(__file__).resolve().parents[1]
 STEP_S = 0.2  # a move every 200 ms: 5 a second
+QUANTUM_S = 0.005  # the sender wakes every 5 ms and sends what is due by then (not a timer per step)
 CELL_PX = 320  # docs/space.md: interest cells of 10 × 10 tiles
 SWEEP = "100,250,500,1000"
 WARMUP_CAP_S = 60.0
@@ -119,6 +120,7 @@ class Book:
     """What was sent when, shared by every receiver of one run."""
 
     mode: int = OFF
+    cells: bool = True  # whether clients get only the moves near them (False: the baseline, everyone's)
     sends: dict[str, dict[tuple[int, int], float]] = field(default_factory=lambda: defaultdict(dict))
     times: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))  # each member's sends, in order
     moves: int = 0  # sent while measuring (and the last steps)
@@ -135,7 +137,22 @@ class Receiver:
     """One client's ``space.moves``: counted always, parsed at sampled clients (timed) and at
     the end (the last position of each member, for the check that nothing was lost)."""
 
-    __slots__ = ("book", "delivered", "got", "last", "latencies", "me", "me_tag", "repeats", "sampled", "unmatched")
+    __slots__ = (
+        "book",
+        "cell",
+        "cell_before",
+        "delivered",
+        "got",
+        "last",
+        "latencies",
+        "me",
+        "me_tag",
+        "moved_at",
+        "repeats",
+        "sampled",
+        "unmatched",
+        "views",
+    )
 
     def __init__(self, book: Book, *, sampled: bool) -> None:
         self.book = book
@@ -148,10 +165,21 @@ class Receiver:
         self.latencies = array("d")
         self.last: dict[str, tuple[int, int]] = {}
         self.got: dict[str, int] = defaultdict(int)  # arrivals per member while timed
+        self.views = 0  # positions of members who came into view, sent before this client was near them
+        # this client's own cell (as it last sent it) since when, and the one before
+        self.cell: tuple[int, int] | None = None
+        self.cell_before: tuple[int, int] | None = None
+        self.moved_at = 0.0
 
     def set_member(self, member_id: str) -> None:
         self.me = member_id
         self.me_tag = b'["' + member_id.encode() + b'"'
+
+    def stepped(self, x: int, y: int, at: float) -> None:
+        """This client's own avatar was sent to (x, y) at ``at``."""
+        self.cell_before = self.cell
+        self.cell = (x // CELL_PX, y // CELL_PX)
+        self.moved_at = at
 
     def __call__(self, packet: bytes, now: float) -> None:
         book = self.book
@@ -182,9 +210,16 @@ class Receiver:
                 sent = sends[member].get(position) if member in sends else None
                 if sent is None:
                     self.unmatched += 1
-                else:
-                    self.latencies.append(now - sent)
-                    self.got[member] += 1
+                    continue
+                if book.cells:
+                    # a member who came into view (this client walked up to them) shows where they stand: a
+                    # position sent before this client was near it, not a move's delivery, so it is not timed
+                    mine = self.cell if sent >= self.moved_at else self.cell_before
+                    if mine is not None and (abs(x // CELL_PX - mine[0]) > 1 or abs(y // CELL_PX - mine[1]) > 1):
+                        self.views += 1
+                        continue
+                self.latencies.append(now - sent)
+                self.got[member] += 1
 
 
 @dataclass
@@ -192,6 +227,7 @@ class Mover:
     client: SioClient
     member: str
     walker: Walker
+    receiver: Receiver
     refused: int = 0
 
     def corrected(self, payload: Any, _now: float) -> None:
@@ -255,15 +291,17 @@ async def drive(
     lag = 0.0
     while due:
         now = loop.time()
-        while due and due[0][0] <= now:
+        while due and due[0][0] <= now + QUANTUM_S:
             at, i = heapq.heappop(due)
             mover = movers[i]
             if at >= end or (until_arrived and not mover.walker.route):
                 continue
-            lag = max(lag, now - at)
+            lag = max(lag, now - at)  # (a step up to QUANTUM_S early counts as on time)
             x, y, direction = mover.walker.step(rng)
+            sent_at = time.perf_counter()
+            mover.receiver.stepped(x, y, sent_at)
             if book is not None:
-                book.sent(mover.member, x, y, time.perf_counter())
+                book.sent(mover.member, x, y, sent_at)
             try:
                 mover.client.send("space.move", {"x": x, "y": y, "dir": direction, "moving": not last_step})
             except Exception:  # a lost connection shows in the errors
@@ -271,7 +309,7 @@ async def drive(
             if not last_step:
                 heapq.heappush(due, (at + STEP_S, i))
         if due:
-            await asyncio.sleep(max(0.0, due[0][0] - loop.time()))
+            await asyncio.sleep(max(QUANTUM_S, due[0][0] - loop.time()))
     return lag
 
 
@@ -349,11 +387,12 @@ async def measure_werkstatt(args: argparse.Namespace, grounds: Grounds, rng: ran
         crowd = await assemble(http, ws.base, ws.links["participant"], args.clients, prepare=prepare)
         answers = await _enter(crowd)
         movers = []
-        for (client, member), answer in zip(crowd, answers, strict=True):
+        for (client, member), answer, receiver in zip(crowd, answers, receivers, strict=True):
             start = own_position(answer, member["member_id"])
             if start is None:
                 raise RuntimeError(f"space.enter does not say where the member stands: {str(answer)[:300]}")
-            mover = Mover(client, member["member_id"], Walker(grounds, *start))
+            receiver.stepped(*start, 0.0)
+            mover = Mover(client, member["member_id"], Walker(grounds, *start), receiver)
             client.on("space.corrected", mover.corrected)
             movers.append(mover)
         print(f"  settled after {await quiesce(ws.server):.1f} s", flush=True)
@@ -409,6 +448,7 @@ async def measure_werkstatt(args: argparse.Namespace, grounds: Grounds, rng: ran
         "latency_clients": sum(1 for r in receivers if r.sampled),
         "timed_deliveries": len(latencies),
         "unmatched": sum(r.unmatched for r in receivers),
+        "view_items": sum(r.views for r in receivers),
         "deliveries_per_s": round(delivered / span, 1) if span > 0 else None,
         "send_lag_max_ms": ms(lag),
         "drain_s": round(waited, 2),
@@ -460,7 +500,7 @@ def censored_latencies(receivers: list[Receiver], book: Book, until: float) -> t
 
 
 async def measure_baseline(args: argparse.Namespace, grounds: Grounds, rng: random.Random) -> dict[str, Any]:
-    book = Book()
+    book = Book(cells=False)
     receivers = [Receiver(book, sampled=i < args.sample) for i in range(args.clients)]
     async with space_relay(keep=args.keep) as relay, http_session() as http:
 
@@ -474,7 +514,7 @@ async def measure_baseline(args: argparse.Namespace, grounds: Grounds, rng: rand
             answer = await expect_ok(client, "space.enter")
             receivers[i].set_member(answer["me"]["id"])
             x, y = centre(rng.choice(grounds.tiles))
-            movers.append(Mover(client, answer["me"]["id"], Walker(grounds, x, y)))
+            movers.append(Mover(client, answer["me"]["id"], Walker(grounds, x, y), receivers[i]))
         await quiesce(relay)
 
         meter = Meter(relay)

@@ -100,6 +100,24 @@ def test_a_receiver_times_arrivals_by_member_and_position_and_leaves_out_its_own
     assert timed.unmatched == 1 and len(timed.latencies) == 3
 
 
+def test_a_member_who_came_into_view_is_not_timed() -> None:
+    book = Book(mode=MEASURE)
+    r = Receiver(book, sampled=True)
+    r.set_member("me")
+    r.stepped(1000, 16, 9.0)  # cell (3, 0)
+    book.sent("far", 16, 16, 9.5)  # cell (0, 0): not near
+    book.sent("near", 700, 16, 9.5)  # cell (2, 0)
+    r.stepped(700, 16, 10.0)  # walked up to them: cell (2, 0)
+    book.sent("near", 732, 16, 10.1)
+    r(batch(["far", 16, 16, "down", False], ["near", 732, 16, "right", True]), 10.15)
+    assert r.views == 1 and [round(t, 3) for t in r.latencies] == [0.05]  # the move, not the standing position
+    assert r.delivered == 2 and r.last == {"far": (16, 16), "near": (732, 16)}
+    book.cells = False  # the baseline: everyone is near
+    book.sent("far", 48, 16, 10.2)
+    r(batch(["far", 48, 16, "right", True]), 10.25)
+    assert r.views == 1 and len(r.latencies) == 2
+
+
 def test_who_sees_whom_is_the_three_by_three_cells_around() -> None:
     near = cells_near({"a": (10, 10), "b": (639, 639), "c": (640, 10), "d": (900, 700)})
     assert near == {"a": {"b"}, "b": {"a", "c", "d"}, "c": {"b"}, "d": {"b"}}  # cells (0,0) (1,1) (2,0) (2,2)
