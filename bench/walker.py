@@ -101,11 +101,27 @@ class Grounds:
                     queue.append(n)
         return []
 
-    def nearest_free(self, tile: Tile) -> Tile:
-        """The free tile nearest to ``tile`` (itself when free), by breadth over walkable tiles."""
-        if tile in self.free:
-            return tile
-        return min(self.free, key=lambda t: (abs(t[0] - tile[0]) + abs(t[1] - tile[1]), t))
+    def way_out(self, tile: Tile) -> list[Tile]:
+        """From a tile off the grounds (a spawn the server chose in a table or a private zone when
+        the entrance was full): the tiles after it up to the nearest free one, over any walkable
+        tile (leaving a zone is always allowed). [] when there is none."""
+        came: dict[Tile, Tile | None] = {tile: None}
+        queue = deque([tile])
+        while queue:
+            here = queue.popleft()
+            if here in self.free:
+                steps = []
+                at: Tile | None = here
+                while at is not None and at != tile:
+                    steps.append(at)
+                    at = came[at]
+                return steps[::-1]
+            for dc, dr in STEPS:
+                n = (here[0] + dc, here[1] + dr)
+                if n not in came and self.space.walkable(*n):
+                    came[n] = here
+                    queue.append(n)
+        return []
 
 
 @dataclass(slots=True)
@@ -125,15 +141,12 @@ class Walker:
     def head_for(self, goal: Tile) -> None:
         """Walk a shortest path to ``goal`` with the next steps (before wandering on)."""
         start = self.tile
-        if (self.x, self.y) != centre(start) or start not in self.grounds.free:
-            # first to the centre of a free tile: from a tile's edge to its own centre is under 23 px
-            start = self.grounds.nearest_free(start)
-            self.route = [start]
-            if abs(start[0] - self.tile[0]) + abs(start[1] - self.tile[1]) > 1:
-                self.route = []  # too far for one legal step: wander from where it stands
+        self.route = [start] if (self.x, self.y) != centre(start) else []  # a tile's edge to its centre: < 23 px
+        if start not in self.grounds.free:
+            self.route += self.grounds.way_out(start)
+            if not self.route:
                 return
-        else:
-            self.route = []
+            start = self.route[-1]
         self.route += self.grounds.path(start, goal)
 
     def step(self, rng: random.Random) -> tuple[int, int, str]:

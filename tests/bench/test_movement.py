@@ -135,3 +135,16 @@ def test_moves_that_never_reached_the_baseline_client_count_with_what_they_waite
     latencies, waiting = censored_latencies([r], book, until=10.0)
     assert waiting == 3 - got
     assert sorted(latencies) == sorted([0.5] * got + [10.0 - t for t in (1.0, 2.0, 3.0)[got:]])
+
+
+def test_a_walker_spawned_in_a_table_walks_out_first() -> None:
+    grounds = Grounds(space())
+    walker = Walker(grounds, *centre((4, 4)))  # the table's far corner
+    walker.head_for((8, 4))
+    assert walker.route == [(5, 4), (6, 4), (7, 4), (8, 4)]  # out of the table by the nearest free tile
+    rng = random.Random(1)
+    while walker.route:
+        before = walker.tile
+        walker.step(rng)
+        assert abs(walker.tile[0] - before[0]) + abs(walker.tile[1] - before[1]) == 1
+    assert walker.tile == (8, 4)
