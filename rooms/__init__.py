@@ -2,5 +2,6 @@
 
 Pure domain, no IO: ``members`` and ``presence``; ``breakouts`` holds a breakout round as an
 aggregate (decide/apply); ``assignment`` the algorithms that fill its rooms (balanced, by topic
-choice, earlier groups again, World Café rotation, checked by hand).
+choice, earlier groups again, World Café rotation, checked by hand). ``space``: the 2D map people walk
+on (collision, paths, interest cells, zone conversations and bubbles).
 """

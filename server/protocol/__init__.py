@@ -338,6 +338,8 @@ HTTP_ONLY_CODES = frozenset(
         *("ambiguous_columns", "bad_csv", "bad_separator", "bad_xlsx", "empty", "encrypted", "missing_columns"),
         *("not_xlsx", "old_excel", "too_large", "too_many_empty_rows", "too_many_rows", "wrong_separator"),
         *("zip_bomb", "import_changed", "import_done", "import_empty", "import_expired", "import_has_errors"),
+        # uploading a map (rooms/space/tiled.py, server/web/maps.py)
+        *("invalid_map", "no_such_map", "too_many_maps"),
     }
 )
 

@@ -24,6 +24,7 @@ from server.store.boards import in_thread, reading
 from server.store.breakouts import Room
 from server.store.dashboard import DashboardStore
 from server.store.exports.records import ExportStore
+from server.store.maps import MapStore
 from server.store.personal_data import PersonalDataStore
 from server.store.site_texts import SiteTextStore
 
@@ -77,10 +78,10 @@ def _read_event(conn: sa.Connection, event_id: str) -> Event:
     )
 
 
-class IdeaStore(ExportStore, DashboardStore, PersonalDataStore, SiteTextStore):
+class IdeaStore(ExportStore, DashboardStore, PersonalDataStore, SiteTextStore, MapStore):
     """The whole idea store: organizers, events, links and members here; boards, breakouts,
     facilitation (agenda, chat, questions, removals, audit log), curation, exports, the dashboard,
-    personal data and the site's pages from the classes it inherits."""
+    personal data, the site's pages and the space's maps from the classes it inherits."""
 
     def __init__(self, engine: sa.Engine) -> None:
         super().__init__(engine)

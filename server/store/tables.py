@@ -64,6 +64,9 @@ events = sa.Table(
     sa.Column("open_data_published", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("open_data_issued_at", UTCDateTime, nullable=True),  # first published
     sa.Column("open_data_changed_at", UTCDateTime, nullable=True),  # settings last changed
+    # the space's maps (migration 0016, server/store/maps.py): a maps.id; null: the built-in map
+    sa.Column("plenary_map", sa.String(32), nullable=True),
+    sa.Column("breakout_map", sa.String(32), nullable=True),
 )
 
 fields = sa.Table(
@@ -121,6 +124,7 @@ rooms = sa.Table(
     sa.Column("field_id", sa.String(32), nullable=True),
     sa.Column("capacity", sa.Integer, nullable=True),
     sa.Column("host_member_id", sa.String(32), nullable=True),
+    sa.Column("map_id", sa.String(32), nullable=True),  # a maps.id; null: the event's map for the room's kind
 )
 
 boards = sa.Table(
@@ -482,4 +486,25 @@ idea_imports = sa.Table(
     sa.Column("imported_at", UTCDateTime, nullable=True),  # set in the import's own transaction
     sa.Column("board_id", sa.String(32), nullable=True),  # the board the import made
     sa.Column("ideas", sa.Integer, nullable=True),  # how many it made
+)
+
+# -- the space's maps (migration 0016) ------------------------------------------------------------
+
+maps = sa.Table(
+    "maps",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("organizer_id", sa.String(32), sa.ForeignKey("organizers.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("client", sa.Text, nullable=False),  # rooms.space.tiled.LoadedMap.client as JSON
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+map_files = sa.Table(
+    "map_files",
+    metadata,
+    sa.Column("map_id", sa.String(32), sa.ForeignKey("maps.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("name", sa.String(64), primary_key=True),  # the file name the client map names
+    sa.Column("content", sa.LargeBinary, nullable=False),
+    sa.Column("media_type", sa.String(64), nullable=False),
 )
