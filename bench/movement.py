@@ -73,6 +73,7 @@ STEP_S = 0.2  # a move every 200 ms: 5 a second
 QUANTUM_S = 0.005  # the sender wakes every 5 ms and sends what is due by then (not a timer per step)
 CELL_PX = 320  # docs/space.md: interest cells of 10 × 10 tiles
 SWEEP = "100,250,500,1000"
+MAP = "plenary"  # the map a new event's plenary has (server/store/maps.py: the built-in one)
 WARMUP_CAP_S = 60.0
 
 OFF, MEASURE, FINAL = 0, 1, 2  # what receivers do with a batch: ignore, count (parse at sampled ones), parse
@@ -80,7 +81,6 @@ OFF, MEASURE, FINAL = 0, 1, 2  # what receivers do with a batch: ignore, count (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(clients=500, duration=10.0, rate=1 / STEP_S)
-    parser.add_argument("--map", default="plenary", help="the built-in map the plenary uses (default plenary)")
     parser.add_argument(
         "--sample",
         type=int,
@@ -558,14 +558,14 @@ async def measure_baseline(args: argparse.Namespace, grounds: Grounds, rng: rand
 
 
 async def _one(args: argparse.Namespace) -> dict[str, Any]:
-    space = load_space(args.map)
+    space = load_space(MAP)
     grounds = Grounds(space)
     result: dict[str, Any] = {
         "workload": "movement",
         "clients": args.clients,
         "duration_s": args.duration,
         "rate": 1 / STEP_S,
-        "map": args.map,
+        "map": MAP,
         "map_tiles": [space.width, space.height],
     }
     result |= await measure_werkstatt(args, grounds, random.Random(args.seed))
@@ -581,12 +581,14 @@ async def _one(args: argparse.Namespace) -> dict[str, Any]:
 def _chart(results: list[dict[str, Any]], output: Path, args: argparse.Namespace) -> None:
     from bench.chart import draw
 
-    title = f"movement: p99 delay, 5 moves/s per avatar, {args.duration:g} s, one room ({args.map})"
+    title = f"movement: p99 delay, 5 moves/s per avatar, {args.duration:g} s, one room ({MAP})"
     draw(results, output, title, keys={"p50_ms", "p99_ms", "baseline_p99_ms"})
     print(f"wrote {output}", flush=True)
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
+    if args.rate != 1 / STEP_S:
+        raise SystemExit("movement's rate is fixed: 5 moves a second per avatar, one tile each (the top speed)")
     if not args.sweep:
         result = await _one(args)
         if args.chart:
