@@ -117,11 +117,11 @@ def test_movement() -> None:
     result = bench("movement", "--clients", "20", "--duration", "2", "--warmup", "3")
     assert MOVEMENT_KEYS <= result.keys()
     assert result["errors"] == 0 and result["lost"] == 0 and result["refused"] == 0, result["error_codes"]
-    assert result["moves"] == 20 * 11
+    assert 20 * 9 < result["moves"] <= 20 * 11  # 10 steps and a last one each (fewer when the generator fell behind)
     assert result["deliveries"] > 0 and result["deliveries_per_s"] > 0
     assert 0 < result["p50_ms"] <= result["p99_ms"] and result["timed_deliveries"] > 0
-    assert result["baseline_moves"] == 20 * 11
-    assert result["baseline_deliveries"] == result["baseline_expected_deliveries"] == 20 * 11 * 19
+    assert 20 * 9 < result["baseline_moves"] <= 20 * 11
+    assert result["baseline_deliveries"] == result["baseline_expected_deliveries"] == result["baseline_moves"] * 19
     assert result["baseline_undelivered"] == 0 and result["baseline_disconnected"] == 0
     assert 0 < result["baseline_p50_ms"] <= result["baseline_p99_ms"]
 
