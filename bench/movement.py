@@ -550,6 +550,7 @@ async def measure_baseline(args: argparse.Namespace, grounds: Grounds, rng: rand
         until = time.perf_counter()
         figures = meter.stop()
         closed = sum(1 for c in crowd.clients if c.closed)
+        await relay.stop(wait_s=2)  # first: a relay far behind would keep every client's goodbye waiting
         await disband(crowd.clients)
 
     latencies, waiting = censored_latencies(receivers, book, until)
