@@ -45,6 +45,7 @@ from server.web.exports import routes as export_routes
 from server.web.hosts import HostCheck
 from server.web.http import choose_language, security_middleware, server_header, templates
 from server.web.join import routes as join_routes
+from server.web.maps import routes as map_routes
 from server.web.organizer import routes as organizer_routes
 from server.web.participants import routes as participant_routes
 from server.web.projector import routes as projector_routes
@@ -91,6 +92,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app.router.add_routes(dashboard_routes())
     app.router.add_routes(export_routes())
     app.router.add_routes(async_routes())
+    app.router.add_routes(map_routes())
     imports.setup(app)
     app.router.add_routes(join_routes())
     app.router.add_routes(projector_routes())

@@ -528,17 +528,17 @@ class _Reader:
         for index, raw in enumerate(objects, 1):
             obj = _object(raw, f"{where}: object {index}")
             object_id = _int(obj, "id", f"{where}: object {index}", 1, GID_MAX)
-            label = _str(obj, "name", f"{where}: object {object_id}", "")
-            here = f"{where}: object {object_id}" + (f" ('{label}')" if label else "")
             if object_id in object_ids:
-                raise InvalidMap(f"{here}: the object id is used twice.")
+                raise InvalidMap(f"{where}: object {object_id}: the object id is used twice.")
             object_ids.add(object_id)
             kind_name = obj.get("class") or obj.get("type") or ""
             if not isinstance(kind_name, str):
-                raise InvalidMap(f"{here}: 'class' must be a text.")
+                raise InvalidMap(f"{where}: object {object_id}: 'class' must be a text.")
             if kind_name not in kinds:
-                continue  # not a zone: a note or a decoration werkstatt does not read
+                continue  # not a zone: a note or a decoration werkstatt does not read (nor shows)
             kind = ZoneKind(kind_name)
+            label = _str(obj, "name", f"{where}: object {object_id}", "")
+            here = f"{where}: object {object_id}" + (f" ('{label}')" if label else "")
             if obj.get("ellipse", False) is not False or any(k in obj for k in ("polygon", "polyline", "text", "gid")):
                 raise InvalidMap(f"{here}: a {kind} zone must be a rectangle or a point.")
             if _number(obj, "rotation", here, -360, 360, 0) != 0:

@@ -160,6 +160,7 @@ async def _event_page(
     **extra: Any,
 ) -> web.Response:
     from server.web.exports import exports_context  # it imports own_event from here
+    from server.web.maps import maps_context  # the same
 
     links = await request.app[STORE].links(event.id)
     base = site_url(request)
@@ -174,6 +175,7 @@ async def _event_page(
             "links": [(role, f"{base}/j/{links[role]}") for role in LINK_ROLES],
             "event_languages": catalogs(request).names(),
             **await exports_context(request, event),
+            **await maps_context(request, event),
             **extra,
         },
         status=status,
@@ -199,7 +201,12 @@ def _event_form(event: Event) -> dict[str, str]:
 async def event_page(request: web.Request) -> web.Response:
     _organizer, event = await own_event(request)
     tr = translator(request)
-    done = {"saved": tr("event.saved"), "rotated": tr("event.rotated"), "open_data": tr("exports.saved")}
+    done = {
+        "saved": tr("event.saved"),
+        "rotated": tr("event.rotated"),
+        "open_data": tr("exports.saved"),
+        "maps": tr("maps.chosen"),
+    }
     notice = done.get(request.query.get("done", ""))
     return await _event_page(request, event, _event_form(event), notice=notice)
 

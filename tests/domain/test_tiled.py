@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from boards.errors import NotFound
@@ -108,7 +110,8 @@ def good_map() -> dict[str, Any]:
                         "height": 32,
                         "properties": [{"name": "board", "type": "string", "value": "Our ideas"}],
                     },
-                    {"id": 5, "name": "a note", "type": "", "x": 1, "y": 1, "width": 5, "height": 5},
+                    {"id": 5, "name": "a note\nof two lines", "type": "", "x": 1, "y": 1, "width": 5, "height": 5},
+                    {"id": 6, "name": "", "type": "lamp", "ellipse": True, "x": -50, "y": 1e9, "width": 5, "height": 5},
                 ],
             },
         ],
@@ -279,6 +282,7 @@ HOSTILE: list[tuple[str, Callable[[dict[str, Any]], object], str]] = [
     ("visible text", set_layer(1, visible="yes"), "'visible' must be true or false"),
     ("name too long", set_layer(0, name="x" * 101), "longer than 100"),
     ("name control", set_layer(0, name="a\x00b"), "control characters"),
+    ("zone name control", set_object(1, name="Tisch\n1"), "control characters"),
     ("no tile layer", lambda d: d.update(layers=[d["layers"][2]]), "no tile layer"),
     ("no tileset", lambda d: d.update(tilesets=[]), "no tileset"),
     ("9 tilesets", lambda d: d.update(tilesets=[tileset(firstgid=1 + 2 * i) for i in range(9)]), "more than 8"),
@@ -487,3 +491,68 @@ def test_builtin_refuses_other_names() -> None:
         builtin("../plenary")
     with pytest.raises(NotFound):
         builtin_file("__init__.py")
+
+
+# --- any wrong type anywhere: InvalidMap, never another exception -------------------------------
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3),
+    max_leaves=6,
+)
+
+
+def paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix]
+    if isinstance(value, dict):
+        for key, child in value.items():
+            found += paths(child, (*prefix, key))
+    elif isinstance(value, list) and len(value) < 20:  # not into the layers' data
+        for index, child in enumerate(value):
+            found += paths(child, (*prefix, index))
+    return found
+
+
+MAP_PATHS = paths(good_map())[1:]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(MAP_PATHS), JSON_VALUES), min_size=1, max_size=3))
+def test_any_value_anywhere_is_read_or_refused_as_invalid_map(changes: list[tuple[tuple[Any, ...], Any]]) -> None:
+    doc = good_map()
+    for path, value in changes:
+        target: Any = doc
+        try:
+            for key in path[:-1]:
+                target = target[key]
+            target[path[-1]] = value
+        except (KeyError, IndexError, TypeError):
+            continue  # an earlier change removed the path
+    try:
+        loaded = load(doc)
+    except InvalidMap as error:
+        assert error.message
+    else:
+        assert loaded.space.spawns and load(loaded.client).space == loaded.space
+
+
+def test_starting_the_server_does_not_load_pillow() -> None:
+    code = "import sys, server.app, rooms.space.tiled, rooms.space.maps, server.web.maps; print('PIL' in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=MAPS_DIR.parent.parent.parent
+    )
+    assert done.stdout.strip() == "False", done.stderr
+
+
+@pytest.mark.parametrize("name", BUILTIN)
+def test_every_zone_of_the_shipped_maps_is_reachable_from_the_entrance(name: str) -> None:
+    from rooms.space.grid import find_path
+
+    space = builtin(name).space
+    for zone in space.zones:
+        free = [t for t in tiles_in(zone) if space.walkable(*t)]
+        assert free and find_path(space, space.spawns[0], free[0]) is not None, zone
