@@ -603,7 +603,7 @@ async def _one(args: argparse.Namespace) -> dict[str, Any]:
 def _chart(results: list[dict[str, Any]], output: Path, args: argparse.Namespace) -> None:
     from bench.chart import draw
 
-    title = f"movement: p99 delay, 5 moves/s per avatar, {args.duration:g} s, one room ({MAP})"
+    title = f"movement: 5 moves/s per avatar for {args.duration:g} s, one room"
     draw(results, output, title, keys={"p50_ms", "p99_ms", "baseline_p99_ms"})
     print(f"wrote {output}", flush=True)
 
