@@ -28,6 +28,7 @@ from server.live.dots import VoteDesk
 from server.live.facilitation import Facilitation
 from server.live.gateway import Gateway
 from server.live.handlers import registry
+from server.live.space import SpaceDesk
 from server.live.state import LiveState
 from server.ratelimit import Buckets, LoginLimit
 from server.settings import Settings
@@ -135,6 +136,8 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
         live.votes = VoteDesk(live)
         live.breakouts = BreakoutDesk(live)
         live.facilitation = Facilitation(live)
+        live.space = SpaceDesk(live)
+        live.space.set_ice_servers(server.client() for server in settings.ice_servers)
         live.disconnect = app[REALTIME].disconnect  # member.remove closes the removed member's connections
         Gateway(app[REALTIME], live, settings, registry)
         app[ENGINE] = engine
@@ -150,5 +153,6 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     await live.votes.close()
     await live.breakouts.close()
     await live.facilitation.close()
+    await live.space.close()
     await live.close()
     await store.close()

@@ -162,6 +162,8 @@ def _setting_type(name: str, prop: dict[str, Any]) -> str:
     if name == "default_language":
         # Not the list of languages: a catalog more must not make the docs stale.
         return "a language with a catalog in the [`locales`](#locales) folder (the name of its directory)"
+    if name == "ice_servers":
+        return "JSON array of `{urls, username, credential}` (the credential secret), or comma-separated STUN/TURN URLs"
     if name == "trusted_proxy_addresses":
         return "comma-separated list of IP addresses or networks (CIDR)"
     if name == "allowed_origins" or "array" in str(prop.get("type", "")):

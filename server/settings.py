@@ -9,6 +9,7 @@ in reprs or logs.
 from __future__ import annotations
 
 import ipaddress
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -19,6 +20,40 @@ from yarl import URL
 from server.i18n.catalogs import SOURCE_LANGUAGE, Catalogs, catalog_path
 
 ENV_PREFIX = "WERKSTATT_"
+
+ICE_SCHEMES = ("stun:", "stuns:", "turn:", "turns:")
+
+
+class IceServer(BaseModel):
+    """A STUN or TURN server for the browsers' WebRTC connections; the credential is a secret."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    urls: tuple[str, ...] = Field(min_length=1, max_length=8)
+    username: str | None = Field(None, max_length=256)
+    credential: SecretStr | None = Field(None, max_length=256)
+
+    @field_validator("urls", mode="before")
+    @classmethod
+    def _one_or_more(cls, value: Any) -> Any:
+        return (value,) if isinstance(value, str) else value
+
+    @field_validator("urls")
+    @classmethod
+    def _ice_urls(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for url in value:
+            if not url.startswith(ICE_SCHEMES) or len(url) > 512 or any(c.isspace() for c in url):
+                raise ValueError(f"not a stun:, stuns:, turn: or turns: URL: {url[:80]!r}")
+        return value
+
+    def client(self) -> dict[str, Any]:
+        """As the browser's ``RTCPeerConnection`` takes it (``iceServers``), the credential included."""
+        out: dict[str, Any] = {"urls": list(self.urls)}
+        if self.username is not None:
+            out["username"] = self.username
+        if self.credential is not None:
+            out["credential"] = self.credential.get_secret_value()
+        return out
 
 
 class Settings(BaseModel):
@@ -175,6 +210,15 @@ class Settings(BaseModel):
     migrate_on_start: bool = Field(
         True, description="`serve` brings the idea store's schema up to date before it starts."
     )
+    ice_servers: tuple[IceServer, ...] = Field(
+        (),
+        max_length=16,
+        description="STUN/TURN servers the browsers use for audio and video in the space (sent to each client "
+        "that enters a room's space): a JSON array such as "
+        '`[{"urls": ["turn:turn.example.org:3478"], "username": "werkstatt", "credential": "…"}]`, or '
+        "comma-separated `stun:`/`turn:` URLs without credentials. Empty: browsers connect directly, which works "
+        "only where no NAT or firewall stands between them. Credentials are secrets: never logged.",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level.")
 
     @field_validator("locales")
@@ -217,6 +261,16 @@ class Settings(BaseModel):
     def _split_hosts(cls, value: Any) -> Any:
         if isinstance(value, str):
             return tuple(h.strip().lower() for h in value.split(",") if h.strip())
+        return value
+
+    @field_validator("ice_servers", mode="before")
+    @classmethod
+    def _parse_ice_servers(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return tuple({"urls": (url.strip(),)} for url in text.split(",") if url.strip())
         return value
 
     @field_validator("trusted_proxy_addresses", mode="before")

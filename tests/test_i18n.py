@@ -221,6 +221,10 @@ NOT_PLURAL = {
     "client.breakout.invalid.names_twice": "a room's name, 'Raum {index}'",
     "client.breakout.prefer_rank": "an ordinal, 'Ihr {rank}. Wunsch'",
     "client.announce.preference_rank": "an ordinal, 'Ihr {rank}. Wunsch'",
+    **{
+        f"client.space.zone_numbered.{kind}": "a zone's name, 'Tisch {index}'"
+        for kind in ("board", "private", "quiet", "stage", "table")
+    },
     # Still called by static/js/projector.js; the room's page uses the plural messages
     # client.announce.vote_started and client.vote.time_minutes / client.vote.time_seconds.
     "client.announce.vote_opened": "the projector's call, to move to client.announce.vote_started",

@@ -93,3 +93,23 @@ def test_privacy_url_takes_a_web_address_or_a_path(value: str, expected: str | N
 def test_privacy_url_refuses_what_is_no_link_to_a_page(value: str) -> None:
     with pytest.raises(ValidationError, match="privacy_url"):
         Settings.load({"WERKSTATT_PRIVACY_URL": value})
+
+
+def test_ice_servers_from_json_or_urls_and_their_credentials_never_show() -> None:
+    env = {
+        "WERKSTATT_ICE_SERVERS": '[{"urls": "turn:turn.example.org:3478", "username": "ws", "credential": "t0psecret"},'
+        ' {"urls": ["stun:stun.example.org"]}]'
+    }
+    settings = Settings.load(env)
+    turn, stun = settings.ice_servers
+    assert turn.client() == {"urls": ["turn:turn.example.org:3478"], "username": "ws", "credential": "t0psecret"}
+    assert stun.client() == {"urls": ["stun:stun.example.org"]}
+    for text in (repr(settings), str(settings), str(settings.model_dump()), repr(turn)):
+        assert "t0psecret" not in text
+    plain = Settings.load({"WERKSTATT_ICE_SERVERS": "stun:a.example:3478, turn:b.example"}).ice_servers
+    assert [s.urls for s in plain] == [("stun:a.example:3478",), ("turn:b.example",)]
+    assert Settings.load({}).ice_servers == ()
+    for bad in ("https://turn.example.org", '[{"urls": []}]', "[not json"):
+        with pytest.raises(ValidationError) as info:
+            Settings.load({"WERKSTATT_ICE_SERVERS": bad})
+        assert "ice_servers" in str(info.value)

@@ -21,6 +21,7 @@ Rules (``check_move`` raises on the first that fails; nothing is changed by a re
   leads there; the mover's own tile counts as free); facing the target. Unreachable "unreachable"
   when the target's tile is walkable but not connected to the mover's (a closed room), or no free
   tile is left. A target on a wall (a board) is reached at the nearest connected free tile.
+  Given the zones' occupancy, landing in a full zone (as above) is refused: ZoneFull.
 
 Errors::
 
@@ -112,6 +113,10 @@ def check_move(space: SpaceMap, old: Position, new: Position, elapsed_s: float, 
         raise InvalidMove("That move is too fast.")
     if not grid.line_clear(space, old.point, new.point):
         raise InvalidMove("A wall is in the way.")
+    _check_room(space, old, new, occupancy)
+
+
+def _check_room(space: SpaceMap, old: Position, new: Position, occupancy: Mapping[str, int]) -> None:
     before = {zone.id for zone in zones_at(space, old.x, old.y)}
     for zone in zones_at(space, new.x, new.y):
         limit = capacity(zone)
@@ -141,9 +146,17 @@ def _facing(dx: int, dy: int, default: Direction) -> Direction:
 
 
 def goto_position(
-    space: SpaceMap, start: Position, target: tuple[int, int], taken: Collection[tuple[int, int]]
+    space: SpaceMap,
+    start: Position,
+    target: tuple[int, int],
+    taken: Collection[tuple[int, int]],
+    *,
+    occupancy: Mapping[str, int] | None = None,
 ) -> Position:
-    """A free walkable tile next to the pixel ``target``, connected to ``start``; raises Unreachable."""
+    """A free walkable tile next to the pixel ``target``, connected to ``start``; raises Unreachable.
+
+    With ``occupancy`` (as for ``check_move``), landing in a zone that is full raises ZoneFull.
+    """
     here = grid.tile_of(start.x, start.y)
     region = grid.reachable(space, here)
     tx, ty = target
@@ -154,4 +167,7 @@ def goto_position(
     if tile is None:
         raise Unreachable("There is no way there.")
     x, y = grid.tile_center(tile)
-    return Position(x, y, _facing(tx - x, ty - y, start.dir))
+    position = Position(x, y, _facing(tx - x, ty - y, start.dir))
+    if occupancy is not None:
+        _check_room(space, start, position, occupancy)
+    return position

@@ -51,6 +51,9 @@ class EventSpec:
     handler: Handler
     summary: str
     audited: bool = False  # the gateway writes the audit log entry once the handler succeeded
+    # sent without an acknowledgement (``space.move``): what the rate limit refuses is dropped and counted
+    # (``LiveState.dropped``), not answered
+    volatile: bool = False
 
 
 class Registry:
@@ -67,6 +70,7 @@ class Registry:
         ack: type[p.OkAck],
         roles: frozenset[Role],
         audited: bool = False,
+        volatile: bool = False,
     ) -> Callable[..., Handler]:
         """Register a handler. ``audited``: a facilitator's act that the gateway logs once it succeeded
         (handlers with details of their own call ``server.live.audit.audit`` themselves)."""
@@ -77,7 +81,7 @@ class Registry:
             text = summary or (handler.__doc__ or "").strip()
             if not text:
                 raise ValueError(f"event {name!r} needs a summary for the protocol docs")
-            self.specs[name] = EventSpec(name, payload, ack, roles, handler, text, audited)
+            self.specs[name] = EventSpec(name, payload, ack, roles, handler, text, audited, volatile)
             return handler
 
         return register
@@ -195,6 +199,8 @@ class Gateway:
             return error_ack("unauthenticated", "The connection is not authenticated.")
         limits = self._limits_of(conn)
         if not limits.take(kind_of(spec.name)):
+            if spec.volatile:
+                self.live.dropped[spec.name] += 1
             return error_ack("rate_limited", "Too many events; slow down and retry.")
         if not limits.enter():
             return error_ack("too_many_in_flight", "Too many events wait for their answer; wait for them and retry.")

@@ -21,6 +21,12 @@ KIND_SHARES: dict[str, tuple[float, float]] = {
     "chat": (0.1, 0.125),
     "question": (0.02, 0.075),
     "hand": (0.1, 0.1),
+    # the space: a client sends its position at most 5 times a second while walking, plus when it stops or turns;
+    # 10 a second and 20 at once leave room for that, and a flood beyond is dropped (``space.move`` is volatile)
+    "space.move": (1.0, 0.5),
+    "bubble": (0.1, 0.125),  # bubble.chat: typed by people, like the room's chat
+    # WebRTC signalling: an offer or answer and a burst of ICE candidates per peer, up to 5 peers at once
+    "rtc": (3.0, 2.0),
 }
 
 # events of those areas that are not what the area is limited for (reading, upvoting, moderating): each has a
@@ -37,6 +43,8 @@ OWN_KIND = frozenset(
         "question.answer",
         "question.hide",
         "question.pin",
+        "space.move",
+        "bubble.lock",
     }
 )
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -53,6 +53,7 @@ if TYPE_CHECKING:  # server.live.dots, .breakouts and .facilitation build on thi
     from server.live.breakouts import BreakoutDesk
     from server.live.dots import VoteDesk
     from server.live.facilitation import Facilitation
+    from server.live.space import SpaceDesk
 
 log = logging.getLogger("werkstatt.live")
 
@@ -129,6 +130,9 @@ class LiveState:
     breakouts: BreakoutDesk = field(init=False)  # the events' breakout rounds; set by the app
     # timers, hands, chat, questions, agenda, spotlight and removals; set by the app
     facilitation: Facilitation = field(init=False)
+    # the rooms' spaces: positions, cells, conversations and the ticks that send moves; set by the app
+    space: SpaceDesk = field(init=False)
+    dropped: Counter[str] = field(default_factory=Counter)  # volatile events over their rate limit, by name
     # closes a connection from the server's side (the realtime endpoint's ``disconnect``); set by the app
     disconnect: Callable[[str], Awaitable[None]] | None = None
     _events: dict[str, Event] = field(default_factory=dict)
@@ -197,12 +201,20 @@ class LiveState:
             self._present[conn.room_id][conn.member.id] = member_out(conn.member).model_dump(mode="json")
             if announce:
                 self._presence_changed(conn.room_id, conn.member.id)
+            space = getattr(self, "space", None)  # set by the app
+            if space is not None:
+                space.arrive(conn.room_id, conn.member.id)  # at a spawn point of the room's space
             return True
         return False
 
     def _depart(self, conn: Connection, *, announce: bool = True) -> bool:
         """The connection left its room's presence; True when it was its member's last there."""
+        space = getattr(self, "space", None)  # set by the app
+        if space is not None:
+            space.unwatch(conn.room_id, conn.member.id, conn.sid)
         if self.presence[conn.room_id].disconnect(conn.member.id, conn.sid):
+            if space is not None:
+                space.leave(conn.room_id, conn.member.id)  # out of the room's space and its conversations
             self._present[conn.room_id].pop(conn.member.id, None)
             if announce:
                 self._presence_changed(conn.room_id, conn.member.id)

@@ -184,6 +184,35 @@ from server.protocol.rooms import (  # noqa: F401
     RoomMoved,
     RoomOut,
 )
+from server.protocol.space import (  # noqa: F401
+    AvatarOut,
+    BubbleChat,
+    BubbleLock,
+    BubbleMessage,
+    ConversationAck,
+    ConversationChanged,
+    ConversationOut,
+    IceServerOut,
+    PositionOut,
+    RtcData,
+    RtcRelayed,
+    RtcSignal,
+    SpaceEnter,
+    SpaceEnterAck,
+    SpaceFollow,
+    SpaceFollowAck,
+    SpaceGone,
+    SpaceGoto,
+    SpaceGotoAck,
+    SpaceMove,
+    SpaceMoves,
+    SpaceSettings,
+    SpaceStatus,
+    SpaceStatusAck,
+    SpaceStatusChanged,
+    SpaceZones,
+    ZoneOut,
+)
 from server.protocol.votes import (  # noqa: F401
     DotAck,
     MyDots,
@@ -305,6 +334,48 @@ SERVER_EVENTS: dict[str, tuple[type[Out], str]] = {
         MemberRemoved,
         "A facilitator or organizer removed you from the event: the server closes your connections right after "
         "this, and your link no longer lets you in (a reconnect is refused with `unauthenticated`).",
+    ),
+    # the space (docs/space.md)
+    "space.settings": (
+        SpaceSettings,
+        "The STUN/TURN servers for audio and video (the `ice_servers` setting); sent on `space.enter`, right "
+        "before its answer.",
+    ),
+    "space.moves": (
+        SpaceMoves,
+        "Once per tick (every 100 ms while anyone in the room's space moves) the moves near you: of everyone in "
+        "your cell of the map (10 × 10 tiles) and the 8 around it, of your conversation wherever they are, and of "
+        "whom you follow; also the position of whoever came into your view. Your own entry may be in it: ignore "
+        "it (the server places you only with `space.corrected` and `space.goto`'s answer). Sent to connections "
+        "that entered the space (`space.enter`).",
+    ),
+    "space.gone": (
+        SpaceGone,
+        "Members no longer near you (their moves no longer reach you; they stay in the room: `presence.changed` "
+        "tells who left it), or who left the room's space.",
+    ),
+    "space.corrected": (
+        PositionOut,
+        "Your position as the server has it, to every tab of yours: your move was refused (`invalid_move`: a "
+        "wall, off the map, too fast; `zone_full`), or the server moved you (you follow someone, or another tab "
+        "of yours used `space.goto`). Nobody else sees a refused move.",
+    ),
+    "space.zones": (
+        SpaceZones,
+        "Who is in which table, private zone and stage (for the list view); sent to the room's space at most "
+        "every 0.25 s while it changes.",
+    ),
+    "space.status": (SpaceStatusChanged, "A member of the room changed their status (`space.status`)."),
+    "conversation.changed": (
+        ConversationChanged,
+        "Your conversation changed: you joined or left one, someone joined or left yours, or it was locked or "
+        "unlocked. Connect audio and video to its members (`rtc.signal`), hang up on who left.",
+    ),
+    "bubble.message": (BubbleMessage, "A message to your conversation (`bubble.chat`; not stored)."),
+    "rtc.signal": (
+        RtcRelayed,
+        "WebRTC signalling (an offer, answer, ICE candidate or `bye`) from a member of your conversation, or "
+        "between a stage and its room, relayed as they sent it.",
     ),
 }
 
@@ -436,5 +507,14 @@ ERROR_CODES: dict[str, str] = {
     "queue_moved": "Another facilitator called someone from the queue meanwhile.",
     "cannot_remove_self": "You cannot remove yourself.",
     "cannot_remove_moderator": "A facilitator cannot remove an organizer or another facilitator.",
+    # the space
+    "invalid_move": "A move the rules refuse: off the map, onto a wall, through one, or faster than walking "
+    "(the mover gets `space.corrected`).",
+    "zone_full": "The private zone or table is at its capacity, or the stage holds 6 people already.",
+    "unreachable": "No free tile next to the target can be reached from where you stand.",
+    "no_bubble": "You are in no bubble to lock or unlock (tables, private zones and stages cannot be locked).",
+    "not_in_conversation": "`rtc.signal` to someone not in your conversation (nor between a stage and its "
+    "room), or `bubble.chat` while you are in no conversation.",
+    "not_in_space": "You are not in the room's space yet (`space.enter` first), or the member is not in it.",
     "internal": "The server failed; it logged the cause. Nothing was changed.",
 }

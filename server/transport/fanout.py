@@ -12,7 +12,7 @@ be carried to another node and chosen there.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -68,6 +68,11 @@ class Fanout(Protocol):
         """The connections of this node in a channel (a member's tabs, for instance)."""
         ...
 
+    def write(self, connection_ids: Iterable[str], frame: bytes) -> None:
+        """A frame prepared once (``event_frame``) to these connections of this node, at once and without
+        waiting: for what runs outside any task, such as the space's tick (``server.live.space``)."""
+        ...
+
 
 class FrameFanout:
     """One node: each form is encoded once and written to every recipient's transport.
@@ -107,6 +112,14 @@ class FrameFanout:
 
     def connections(self, channel: str) -> list[str]:
         return [socket.sid for socket in self.server.members(channel)]
+
+    def write(self, connection_ids: Iterable[str], frame: bytes) -> None:
+        sockets = self.server.sockets
+        send = self.server.send
+        for sid in connection_ids:
+            socket = sockets.get(sid)
+            if socket is not None and socket.connected:
+                send(socket, frame)
 
     async def publish_forms(self, channel: str, event: str, forms: Forms) -> None:
         encoded: dict[int, bytes] = {}  # by the form's identity: each form is encoded once

@@ -35,6 +35,9 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
+# The room page asks for the camera and the microphone (the space's audio and video, docs/space.md);
+# for this origin only, and only there.
+ROOM_PERMISSIONS_POLICY = "camera=(self), microphone=(self), geolocation=()"
 
 SERVER_HEADER = "werkstatt"  # no versions of Python or aiohttp for scanners to match
 

@@ -13,7 +13,7 @@ from server import __version__
 from server.ids import new_token, token_hash
 from server.keys import JOIN_LIMIT_ADDRESS, JOIN_LIMIT_LINK, LANGUAGE, LIVE, SETTINGS, STORE
 from server.ratelimit import address_keys, retry_after_header
-from server.web.http import client_address, language, own_origins, render, translator
+from server.web.http import ROOM_PERMISSIONS_POLICY, client_address, language, own_origins, render, translator
 from server.web.organizer import current_organizer
 
 
@@ -111,7 +111,9 @@ async def room_page(request: web.Request) -> web.Response:
     request[LANGUAGE] = language(request, event.language)
     tr = translator(request)
     await current_organizer(request)  # an organizer's session puts the way back and the logout in the header
-    return render(request, "room.html", {"event": event, "client_messages": tr.client_messages()})
+    response = render(request, "room.html", {"event": event, "client_messages": tr.client_messages()})
+    response.headers["Permissions-Policy"] = ROOM_PERMISSIONS_POLICY
+    return response
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -25,6 +25,7 @@ import { CLIENT_EVENTS } from "./protocol.js";
  * @property {(ms: number) => {emit: (event: string, payload: unknown, cb: (err: Error | null, ack: Ack) => void) => void}} timeout
  * @property {() => void} connect
  * @property {() => void} disconnect
+ * @property {{emit: (event: string, payload: unknown) => void}} [volatile]
  */
 
 /**
@@ -205,6 +206,19 @@ export class Connection {
         }
       });
     });
+  }
+
+  /**
+   * Send an event that gets no acknowledgement (`space.move`): volatile, so a message that cannot
+   * go out now is dropped rather than queued (the next position replaces it).
+   *
+   * @param {string} event
+   * @param {unknown} payload
+   */
+  emit(event, payload) {
+    const socket = this.socket;
+    if (!socket || !socket.connected) return;
+    socket.volatile?.emit(event, payload);
   }
 
   /**

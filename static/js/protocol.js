@@ -81,6 +81,14 @@ export const CLIENT_EVENTS = Object.freeze({
   questionHide: "question.hide",
   questionPin: "question.pin",
   questionList: "question.list",
+  spaceEnter: "space.enter",
+  spaceMove: "space.move",
+  spaceGoto: "space.goto",
+  spaceFollow: "space.follow",
+  spaceStatus: "space.status",
+  bubbleLock: "bubble.lock",
+  bubbleChat: "bubble.chat",
+  rtcSignal: "rtc.signal",
 });
 
 /** Server→client events. */
@@ -106,6 +114,15 @@ export const SERVER_EVENTS = Object.freeze({
   chatSilenced: "chat.silenced",
   questionChanged: "question.changed",
   memberRemoved: "member.removed",
+  spaceSettings: "space.settings",
+  spaceMoves: "space.moves",
+  spaceGone: "space.gone",
+  spaceCorrected: "space.corrected",
+  spaceZones: "space.zones",
+  spaceStatus: "space.status",
+  conversationChanged: "conversation.changed",
+  bubbleMessage: "bubble.message",
+  rtcSignal: "rtc.signal",
 });
 
 /** The phases of a board, in their usual order. */

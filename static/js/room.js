@@ -30,6 +30,7 @@ import { errorMessage, pageTranslator } from "./i18n.js";
 import { browserStorage, forgetMembership, loadMembership } from "./membership.js";
 import { PresenceList } from "./presence.js";
 import { CLIENT_EVENTS, CONTRIBUTOR_ROLES, MODERATOR_ROLES, SERVER_EVENTS } from "./protocol.js";
+import { SpaceSection } from "./space.js";
 import { VoteView } from "./vote-view.js";
 import { openSession, withDots, withProgress, withVoteState } from "./voting.js";
 
@@ -236,6 +237,17 @@ class RoomPage {
       nameOf: (id) => this.names.get(id) ?? "",
       clockSynced: () => this.facilitation.clockSynced(),
     });
+    this.space = new SpaceSection(t, {
+      request: (event, payload) => this.send(event, payload),
+      emit: (event, payload) => this.connection?.emit(event, payload),
+      say,
+      openBoard: (title) => {
+        const board = this.boards.boards.find((b) => b.title === title) ?? this.boards.boards[0];
+        if (!board) return;
+        say(t("space.announce.board", { title: board.title }));
+        this.selectBoard(board.id);
+      },
+    });
     this.facilitation = new Facilitation(t, {
       request: (event, payload) => this.send(event, payload),
       say,
@@ -265,6 +277,7 @@ class RoomPage {
     connection.on(SERVER_EVENTS.roomMoved, (data) => this.moved(data));
     connection.on(SERVER_EVENTS.breakoutChanged, (data) => this.breakouts.changed(data));
     this.facilitation.listen(connection);
+    this.space.listen(connection);
     connection.on(SERVER_EVENTS.roomBoard, (summary) => {
       if (this.boards.add(summary)) {
         this.renderTabs();
@@ -354,6 +367,7 @@ class RoomPage {
   onState(state) {
     if (this.connection?.closed) return; // removed: the page says so already
     renderState(this.status, state, t);
+    if (state === "offline" || state === "refused") this.space.left();
     if (state === "refused") {
       const store = browserStorage();
       if (store && this.hadMembership) forgetMembership(store, this.eventId);
@@ -473,6 +487,7 @@ class RoomPage {
     await this.breakouts.entered(ack);
     await this.facilitation.entered(ack);
     this.renderPresence(); // with the facilitators' buttons, now that the role is known
+    this.space.enter(ack.me.id).catch(() => {}); // the space of this room; the boards do not wait for it
     const spotlit = this.facilitation.spotlitHere(); // a board in the spotlight is the one to show
     if (spotlit && spotlit !== active && this.boards.has(spotlit)) {
       this.boards.active = spotlit;
@@ -497,6 +512,7 @@ class RoomPage {
     this.breakouts.moved(data.room);
     this.facilitation.moved(data.room);
     if (from?.id !== data.room.id) this.arrived(data.room, data.reason ?? "");
+    if (this.self) this.space.enter(this.self.id).catch(() => {});
     if (!active) return;
     try {
       await this.showBoard(active);
@@ -1038,6 +1054,7 @@ class RoomPage {
   }
 
   renderPresence() {
+    this.space.present(this.presence.sorted());
     const items = this.presence.sorted().map((member) => {
       const li = h(
         "li",

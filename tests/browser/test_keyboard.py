@@ -128,7 +128,8 @@ def test_skip_link_moves_focus_to_the_main_content(new_context: Any, make_event:
     expect(page.get_by_role("link", name=DE["nav.skip"])).to_be_in_viewport()
     page.keyboard.press("Enter")
     expect(page.locator("main")).to_be_focused()
-    tab_until(page, lambda f: f["id"] == "post-open", limit=5)
+    # past the space's controls (map or list, status, the map itself, microphone, camera) to the board
+    tab_until(page, lambda f: f["id"] == "post-open", limit=15)
 
     # The language switch is a link like any other; the room comes back in English.
     tab_until(page, lambda f: f["text"] == "English", backwards=True)

@@ -197,3 +197,12 @@ def test_going_somewhere_with_every_other_tile_taken_stays_put() -> None:
 def test_going_next_to_a_board_wall_lands_beside_it() -> None:
     p = goto_position(HALL, at(1, 1), tile_center((5, 4)), set())
     assert tile_of(p.x, p.y) in {(4, 3), (4, 4), (4, 5)}  # the side of the wall one can walk to
+
+
+def test_going_into_a_full_zone_is_refused_when_the_occupancy_is_given() -> None:
+    target = tile_center((7, 3))
+    with pytest.raises(ZoneFull):
+        goto_position(HALL, at(1, 1), target, set(), occupancy={"zp": 2})
+    inside = goto_position(HALL, at(1, 1), target, set(), occupancy={"zp": 1})
+    assert zones_at(HALL, inside.x, inside.y)[0].id == "zp"
+    assert goto_position(HALL, at(8, 4), target, set(), occupancy={"zp": 2}) == at(7, 3, dir=Direction.DOWN)

@@ -137,6 +137,14 @@ def valid_payload(event: str, scene: dict[str, Any]) -> dict[str, Any]:
         "question.hide": {"question_id": "qn_unknown1", "hidden": True},
         "question.pin": {"question_id": "qn_unknown1"},
         "question.list": {"order": "votes", "answered_last": True},
+        "space.enter": {},
+        "space.move": {"x": 48, "y": 48, "dir": "down", "moving": False},
+        "space.goto": {"member_id": "mb_unknown1"},
+        "space.follow": {"member_id": None},
+        "space.status": {"status": "away"},
+        "bubble.lock": {"locked": True},
+        "bubble.chat": {"text": "Hallo"},
+        "rtc.signal": {"to": "mb_unknown1", "data": {"type": "bye"}},
     }[event]
 
 

@@ -218,6 +218,7 @@ async def test_pages_carry_security_headers_and_speak_german_then_english(
             assert "unsafe-inline" not in csp
             assert response.headers["X-Content-Type-Options"] == "nosniff"
             assert response.headers["Referrer-Policy"] == "no-referrer"
+            assert "camera=()" in response.headers["Permissions-Policy"], path
     _status, html, _csrf = await page(http, f"{base}/login")
     assert '<html lang="de">' in html and "Anmeldung" in html
     async with http.get(f"{base}/lang/en?next=/login") as response:
@@ -237,6 +238,10 @@ async def test_an_organizer_takes_part_in_their_event_with_their_session(server:
         _status, location = await create_event(anna_http, base)
         event_id = location.rsplit("/", 1)[1]
         session = next(c.value for c in anna_http.cookie_jar if c.key == "werkstatt_session")
+        async with anna_http.get(f"{base}/e/{event_id}") as response:
+            # the room page alone may ask for the camera and microphone (the space's audio and video)
+            assert response.headers["Permissions-Policy"] == "camera=(self), microphone=(self), geolocation=()"
+            assert "connect-src 'self'" in response.headers["Content-Security-Policy"]
     links = await server.app[STORE].links(event_id)
     status, body = await join(base, links[Role.PARTICIPANT], "anna")  # a participant took the user name
     assert status == 201

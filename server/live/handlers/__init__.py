@@ -7,7 +7,7 @@ before a handler runs.
 
 # registered in the order the protocol documents them: the room, its boards, their votes; then facilitation:
 # the clock, the state after a reconnect, broadcasts, the spotlight and removals, then timers, the agenda,
-# hands, chat and questions
+# hands, chat and questions; then the space
 from server.live.handlers import rooms  # isort: split
 
 from server.live.handlers import boards  # isort: split
@@ -28,6 +28,8 @@ from server.live.handlers import chat  # isort: split
 
 from server.live.handlers import questions  # isort: split
 
+from server.live.handlers import space  # isort: split
+
 from server.live.handlers.common import SYNC_LIMIT, registry
 
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
     "questions",
     "registry",
     "rooms",
+    "space",
     "timers",
     "votes",
 ]

@@ -1,0 +1,759 @@
+"""The rooms' spaces live: who stands where, who is near whom, who talks with whom, and the tick that sends moves.
+
+Each room a node serves has a ``RoomSpace`` once someone entered it (``space.enter``): every member present
+in the room has one avatar there (a member's tabs share it), placed at a spawn point when they arrive in the
+room (connecting, or ``room.moved``) and removed when they leave it (``LiveState._arrive`` / ``_depart``).
+The rules are ``rooms.space``'s; this module holds the state and the traffic.
+
+Moves are the bulk of it, and they must never delay a board or a vote, so a move costs no task and no
+``await``: ``space.move`` only notes the mover's newest position; every 100 ms (``TICK_S``) while a room has
+moves, one timer callback (``RoomSpace.run_tick``):
+
+1. checks each mover's last move of the tick against their last accepted position (``check_move``); a refused
+   move goes back to the mover as ``space.corrected`` and nobody else sees it;
+2. places those who follow someone who moved (``goto_position``);
+3. updates the cells and the conversations (``Conversations.update``: per mover × neighbours) and tells each
+   member whose conversation changed (``conversation.changed``);
+4. sends each connection that shows the space one ``space.moves`` frame with the moves near it: the moves of
+   its cell and the 8 around it (one list per cell, encoded once for everyone in that cell), plus the moves
+   of its conversation and of whom it follows when those are further away, plus the positions of whoever
+   came into its view; and ``space.gone`` to whoever lost someone from view.
+
+Frames are written with the fan-out's ``write`` (no await). Nothing here reads the store but the map, once
+per room when its space is first entered (``SpaceDesk.map_for``). ``space.zones`` (who is in which table, private zone and
+stage) is sent at most every 0.25 s (``Throttle``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import random
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from boards.errors import Conflict, InvalidInput, NotFound
+from boards.text import clean_text
+from rooms.members import Member
+from rooms.space.cells import Cells
+from rooms.space.conversations import Conversation, ConversationChanged, Conversations
+from rooms.space.grid import tile_of
+from rooms.space.model import TILE, SpaceMap, Zone, ZoneKind
+from rooms.space.movement import (
+    Direction,
+    InvalidMove,
+    Position,
+    ZoneFull,
+    capacity,
+    check_move,
+    goto_position,
+    spawn_position,
+    zones_at,
+)
+from server.live.throttle import Throttle
+from server.store.idea_store import Room
+from server.transport.endpoint import event_frame
+
+if TYPE_CHECKING:
+    from server.live.state import Connection, LiveState
+
+log = logging.getLogger("werkstatt.space")
+
+TICK_S = 0.1  # seconds between two sends of moves in a room that has moves
+ZONES_INTERVAL = 0.25  # space.zones at most this often per room
+FOLLOW_PX = 2 * TILE  # someone who follows is placed again when further than this from whom they follow
+STATUSES = ("available", "away", "hand")
+BUBBLE_TEXT_MAX = 500
+# the zones the list view lists with the people in them: each holds one conversation
+LISTED_ZONES = (ZoneKind.TABLE, ZoneKind.PRIVATE, ZoneKind.STAGE)
+
+
+@dataclass(frozen=True, slots=True)
+class RoomMap:
+    """A room's map: the rules' view, and the URL of what the browser draws."""
+
+    space: SpaceMap
+    url: str
+
+
+MapSource = Callable[[Room], Awaitable[RoomMap]]
+
+
+@dataclass(slots=True)
+class Avatar:
+    member_id: str
+    pos: Position
+    at: float  # loop time of the last accepted position
+    status: str = "available"
+    follows: str | None = None
+
+
+@dataclass(slots=True)
+class SpaceStats:
+    """What a node's spaces did (for the benchmarks and the tests)."""
+
+    moves: int = 0  # accepted moves (after coalescing)
+    coalesced: int = 0  # moves replaced by a later one of the same tick
+    refused: int = 0
+    ticks: int = 0
+    frames: int = 0  # space.moves frames encoded
+    writes: int = 0  # space.moves frames written to connections
+
+
+def move_item(member_id: str, pos: Position) -> list[Any]:
+    """One entry of ``space.moves``: ``[member_id, x, y, dir, moving]``."""
+    return [member_id, pos.x, pos.y, pos.dir.value, pos.moving]
+
+
+def position_out(pos: Position) -> dict[str, Any]:
+    return {"x": pos.x, "y": pos.y, "dir": pos.dir.value, "moving": pos.moving}
+
+
+def conversation_out(conv: Conversation | None) -> dict[str, Any] | None:
+    if conv is None:
+        return None
+    return {
+        "id": conv.id,
+        "kind": conv.kind.value,
+        "zone_id": conv.zone_id,
+        "members": sorted(conv.members),
+        "locked": conv.locked,
+    }
+
+
+class _Without(Mapping[str, int]):
+    """Zone occupancy with the mover not counted in the zone they stand in."""
+
+    __slots__ = ("_counts", "_zone")
+
+    def __init__(self, counts: Mapping[str, int], zone: str | None) -> None:
+        self._counts, self._zone = counts, zone
+
+    def __getitem__(self, key: str) -> int:
+        count = self._counts[key]
+        return count - 1 if key == self._zone else count
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._counts)
+
+    def __len__(self) -> int:
+        return len(self._counts)
+
+
+class RoomSpace:
+    """One room's space on this node."""
+
+    def __init__(self, desk: SpaceDesk, room: Room, room_map: RoomMap) -> None:
+        self.desk = desk
+        self.room = room
+        self.map = room_map
+        self.space = room_map.space
+        self.avatars: dict[str, Avatar] = {}
+        self.cells = Cells()
+        self.conversations = Conversations(self.space)
+        self.xy: dict[str, tuple[int, int]] = {}  # each avatar's pixel position (what the conversations read)
+        self.taken: dict[tuple[int, int], int] = {}  # tile → avatars on it
+        self.conversation_of: dict[str, Conversation] = {}  # as last told to each member
+        self.followers: dict[str, set[str]] = {}  # member → who follows them
+        # the connections that show the space (``space.enter``), by member, and whom each member's view holds
+        self.watchers: dict[str, list[str]] = {}
+        self.known: dict[str, set[str]] = {}
+        # this tick: each mover's newest move and when it came; the members the server placed (arrivals, goto,
+        # follow) with where they stood before (None: new); who is to be told their position
+        self.pending: dict[str, tuple[Position, float]] = {}
+        self.placed: dict[str, tuple[int, int] | None] = {}
+        self.recell: dict[str, tuple[int, int] | None] = {}  # who changed cell: where they stood before
+        self.corrected: set[str] = set()
+        self.review: set[str] = set()  # members whose view to compute again (their follow changed)
+        self.handle: asyncio.TimerHandle | None = None
+        self.listed = tuple(z for z in self.space.zones if z.kind in LISTED_ZONES)
+
+    # -- placing ---------------------------------------------------------------------------
+
+    def _set(self, member_id: str, pos: Position, at: float) -> None:
+        """Put an avatar at ``pos`` (cells, tiles, what the conversations read); note a change of cell."""
+        avatar = self.avatars[member_id]
+        old = avatar.pos
+        old_tile, new_tile = tile_of(old.x, old.y), tile_of(pos.x, pos.y)
+        if old_tile != new_tile:
+            self._untake(old_tile)
+            self.taken[new_tile] = self.taken.get(new_tile, 0) + 1
+        avatar.pos, avatar.at = pos, at
+        self.xy[member_id] = (pos.x, pos.y)
+        if self.cells.place(member_id, pos.x, pos.y):
+            self.recell.setdefault(member_id, (old.x, old.y))
+
+    def _untake(self, tile: tuple[int, int]) -> None:
+        left = self.taken.get(tile, 0) - 1
+        if left > 0:
+            self.taken[tile] = left
+        else:
+            self.taken.pop(tile, None)
+
+    def add(self, member_id: str, now: float) -> None:
+        """A member arrives: at a spawn point."""
+        if member_id in self.avatars:
+            return
+        pos = spawn_position(self.space, self.desk.rng, self.taken)
+        self.avatars[member_id] = Avatar(member_id, pos, now)
+        tile = tile_of(pos.x, pos.y)
+        self.taken[tile] = self.taken.get(tile, 0) + 1
+        self.xy[member_id] = (pos.x, pos.y)
+        self.cells.place(member_id, pos.x, pos.y)
+        self.recell[member_id] = None
+        self.placed[member_id] = None
+        self.desk.schedule(self)
+
+    def place(self, member_id: str, pos: Position, now: float) -> None:
+        """The server moves an avatar (``space.goto``, following): at once, told to the member's tabs."""
+        self.pending.pop(member_id, None)  # a move sent before this one is void
+        self._set(member_id, pos, now)
+        self.placed.setdefault(member_id, self.xy[member_id])
+        self.corrected.add(member_id)
+        self.desk.schedule(self)
+
+    def remove(self, member_id: str) -> None:
+        """A member leaves the room: out of the cells and conversations; whoever saw them is told."""
+        avatar = self.avatars.pop(member_id, None)
+        if avatar is None:
+            return
+        self._untake(tile_of(avatar.pos.x, avatar.pos.y))
+        self.xy.pop(member_id, None)
+        self.cells.remove(member_id)
+        self.pending.pop(member_id, None)
+        self.placed.pop(member_id, None)
+        self.recell.pop(member_id, None)
+        self.corrected.discard(member_id)
+        self.review.discard(member_id)
+        self.watchers.pop(member_id, None)
+        self.known.pop(member_id, None)
+        self._unfollow(member_id)
+        for follower in self.followers.pop(member_id, set()):
+            other = self.avatars.get(follower)
+            if other is not None:
+                other.follows = None
+        old = self.conversation_of.pop(member_id, None)
+        self._tell_conversations(self.conversations.remove(member_id))
+        if old is not None and old.zone_id is not None:
+            self.desk.zones_changed(self.room.id)
+        gone = self.desk.frame("space.gone", {"members": [member_id]})
+        for viewer, known in self.known.items():
+            if member_id in known:
+                known.discard(member_id)
+                self.desk.write(self.watchers.get(viewer, ()), gone)
+
+    # -- following ---------------------------------------------------------------------------
+
+    def follow(self, member_id: str, target: str | None) -> None:
+        self._unfollow(member_id)
+        if target is not None:
+            self.avatars[member_id].follows = target
+            self.followers.setdefault(target, set()).add(member_id)
+        self.review.add(member_id)
+
+    def _unfollow(self, member_id: str) -> None:
+        avatar = self.avatars.get(member_id)
+        target = avatar.follows if avatar is not None else None
+        if avatar is not None and target is not None:
+            avatar.follows = None
+            followers = self.followers.get(target)
+            if followers is not None:
+                followers.discard(member_id)
+                if not followers:
+                    del self.followers[target]
+            self.review.add(member_id)
+
+    def _catch_up(self, leaders: Iterable[str], now: float) -> None:
+        """Place again whoever follows someone who moved away (and who follows them, in turn)."""
+        queue = [m for m in leaders if m in self.followers]
+        seen = set(queue)
+        while queue:
+            leader = queue.pop()
+            lx, ly = self.xy[leader]
+            for follower in sorted(self.followers.get(leader, ())):
+                avatar = self.avatars[follower]
+                if math.hypot(avatar.pos.x - lx, avatar.pos.y - ly) <= FOLLOW_PX:
+                    continue
+                try:
+                    pos = goto_position(
+                        self.space, avatar.pos, (lx, ly), self.taken, occupancy=self.occupancy_for(follower)
+                    )
+                except Conflict:  # unreachable from where they stand, or into a full zone: they stay
+                    continue
+                self.place(follower, pos, now)
+                if follower not in seen and follower in self.followers:
+                    seen.add(follower)
+                    queue.append(follower)
+
+    def occupancy_for(self, member_id: str) -> Mapping[str, int]:
+        """Who is in each zone, the member not counted (as ``check_move`` and ``goto_position`` want it)."""
+        conv = self.conversations.of(member_id)
+        return _Without(self.conversations.occupancy(), conv.zone_id if conv is not None else None)
+
+    # -- the view of each member -------------------------------------------------------------
+
+    def interest(self, member_id: str) -> set[str]:
+        """Whose moves a member gets: their 3 × 3 cells, their conversation, whom they follow."""
+        found = self.cells.near(member_id)
+        conv = self.conversations.of(member_id)
+        if conv is not None:
+            found |= conv.members
+        avatar = self.avatars.get(member_id)
+        if avatar is not None and avatar.follows is not None:
+            found.add(avatar.follows)
+        return found
+
+    def _sees_anyway(self, viewer: str, member_id: str) -> bool:
+        avatar = self.avatars.get(viewer)
+        return self.conversations.together(viewer, member_id) or (avatar is not None and avatar.follows == member_id)
+
+    # -- the tick --------------------------------------------------------------------------
+
+    def run_tick(self) -> None:
+        self.handle = None
+        try:
+            self._tick(asyncio.get_running_loop().time())
+        except Exception:  # one faulty tick must not stop the room's next ones
+            log.exception("the space tick of room %s failed", self.room.id)
+            self.pending.clear()
+            self.placed.clear()
+            self.recell.clear()
+            self.corrected.clear()
+            self.review.clear()
+
+    def _tick(self, now: float) -> None:
+        desk = self.desk
+        stats = desk.stats
+        stats.ticks += 1
+        moved: dict[str, None] = {}  # in order
+        pending, self.pending = self.pending, {}
+        if pending:
+            occupancy: dict[str, int] = self.conversations.occupancy() if self.listed else {}
+            for member_id, (new, at) in pending.items():
+                avatar = self.avatars.get(member_id)
+                if avatar is None:
+                    continue
+                old = avatar.pos
+                conv = self.conversations.of(member_id)
+                try:
+                    check_move(
+                        self.space,
+                        old,
+                        new,
+                        at - avatar.at,
+                        _Without(occupancy, conv.zone_id if conv is not None else None),
+                    )
+                except (InvalidMove, ZoneFull):
+                    stats.refused += 1
+                    self.corrected.add(member_id)
+                    continue
+                stats.moves += 1
+                if avatar.follows is not None:  # walking on one's own ends following
+                    self._unfollow(member_id)
+                self._set(member_id, new, at)
+                moved[member_id] = None
+                if self.listed:  # who entered a zone counts for the next mover of this tick
+                    before = {z.id for z in zones_at(self.space, old.x, old.y)}
+                    for zone in zones_at(self.space, new.x, new.y):
+                        if zone.id not in before and zone.kind in LISTED_ZONES:
+                            occupancy[zone.id] = occupancy.get(zone.id, 0) + 1
+        self._catch_up([*moved, *self.placed], now)
+        placed, self.placed = self.placed, {}
+        for member_id in placed:
+            if member_id in self.avatars:
+                moved[member_id] = None
+
+        # conversations
+        changes = self.conversations.update(self.xy, list(moved), self.cells.near) if moved else []
+        self._tell_conversations(changes)
+        review = self.review
+        self.review = set()
+        review.update(change.member_id for change in changes)
+
+        # who came into or went out of whose view
+        gone: dict[str, list[str]] = {}
+        came: dict[str, set[str]] = {}
+        recell, self.recell = self.recell, {}
+        watchers = self.watchers
+        known = self.known
+        near = self.cells.near
+        for member_id, stood in recell.items():
+            if member_id not in self.avatars:
+                continue
+            was = self.cells.near_point(*stood) if stood is not None else set()
+            now_near = near(member_id)
+            for viewer in was - now_near:
+                if viewer in watchers and viewer != member_id:
+                    seen = known[viewer]
+                    if member_id in seen and not self._sees_anyway(viewer, member_id):
+                        seen.discard(member_id)
+                        gone.setdefault(viewer, []).append(member_id)
+            for viewer in now_near - was:
+                if viewer in watchers:
+                    known[viewer].add(member_id)  # it moved: its entry is in the viewer's moves
+            if member_id in watchers:
+                review.add(member_id)
+        for viewer in review:
+            if viewer not in watchers:
+                continue
+            now_seen = self.interest(viewer)
+            before_seen = known[viewer]
+            lost = before_seen - now_seen
+            if lost:
+                gone.setdefault(viewer, []).extend(sorted(lost))
+            newly = now_seen - before_seen - moved.keys()
+            if newly:
+                came[viewer] = newly
+            known[viewer] = now_seen
+
+        # the moves: one list per cell, shared by everyone there
+        items = {member_id: move_item(member_id, self.avatars[member_id].pos) for member_id in moved}
+        by_cell: dict[tuple[int, int], list[list[Any]]] = {}
+        cell_of = self.cells.cell
+        for member_id, item in items.items():
+            cell = cell_of(member_id)
+            if cell is not None:
+                by_cell.setdefault(cell, []).append(item)
+        shared: dict[tuple[int, int], bytes | None] = {}
+        write = desk.write
+        for viewer, sids in watchers.items():
+            if not sids:
+                continue
+            cell = cell_of(viewer)
+            if cell is None:
+                continue
+            extra: list[list[Any]] = []
+            conv = self.conversations.of(viewer)
+            far = set(conv.members) if conv is not None else set()
+            follows = self.avatars[viewer].follows
+            if follows is not None:
+                far.add(follows)
+            for other in far:
+                if other in items:
+                    other_cell = cell_of(other)
+                    if other_cell is not None and (
+                        abs(other_cell[0] - cell[0]) > 1 or abs(other_cell[1] - cell[1]) > 1
+                    ):
+                        extra.append(items[other])
+            for other in sorted(came.get(viewer, ())):
+                avatar = self.avatars.get(other)
+                if avatar is not None:
+                    extra.append(move_item(other, avatar.pos))
+            if extra:
+                frame: bytes | None = desk.moves_frame([*self._block(by_cell, cell), *extra])
+            else:
+                if cell not in shared:
+                    block = self._block(by_cell, cell)
+                    shared[cell] = desk.moves_frame(block) if block else None
+                frame = shared[cell]
+            if frame is not None:
+                write(sids, frame)
+                stats.writes += len(sids)
+            lost_ones = gone.get(viewer)
+            if lost_ones:
+                write(sids, desk.frame("space.gone", {"members": lost_ones}))
+
+        # whoever the server placed or refused: their position
+        corrected, self.corrected = self.corrected, set()
+        for member_id in corrected:
+            avatar = self.avatars.get(member_id)
+            tabs = watchers.get(member_id)
+            if avatar is not None and tabs:
+                write(tabs, desk.frame("space.corrected", position_out(avatar.pos)))
+
+    @staticmethod
+    def _block(by_cell: Mapping[tuple[int, int], list[list[Any]]], cell: tuple[int, int]) -> list[list[Any]]:
+        col, row = cell
+        block: list[list[Any]] = []
+        for c in (col - 1, col, col + 1):
+            for r in (row - 1, row, row + 1):
+                there = by_cell.get((c, r))
+                if there:
+                    block.extend(there)
+        return block
+
+    def _tell_conversations(self, changes: Iterable[ConversationChanged]) -> None:
+        zones = False
+        for change in changes:
+            old = self.conversation_of.get(change.member_id)
+            if change.conversation is None:
+                self.conversation_of.pop(change.member_id, None)
+            else:
+                self.conversation_of[change.member_id] = change.conversation
+            zones = zones or (old is not None and old.zone_id is not None)
+            zones = zones or (change.conversation is not None and change.conversation.zone_id is not None)
+            sids = self.watchers.get(change.member_id)
+            if sids:
+                frame = self.desk.frame("conversation.changed", {"conversation": conversation_out(change.conversation)})
+                self.desk.write(sids, frame)
+        if zones:
+            self.desk.zones_changed(self.room.id)
+
+    # -- what space.enter and space.zones tell -----------------------------------------------
+
+    def zones_out(self, *, full: bool) -> list[dict[str, Any]]:
+        inside: dict[str, list[str]] = {zone.id: [] for zone in self.listed}
+        for member_id in self.avatars:
+            conv = self.conversations.of(member_id)
+            if conv is not None and conv.zone_id in inside:
+                inside[conv.zone_id].append(member_id)
+        out = []
+        for zone in self.listed:
+            entry: dict[str, Any] = {"id": zone.id, "members": sorted(inside[zone.id])}
+            if full:
+                entry.update(kind=zone.kind.value, name=zone.name, capacity=zone.capacity)
+            out.append(entry)
+        return out
+
+    def avatar_out(self, avatar: Avatar) -> dict[str, Any]:
+        return {"id": avatar.member_id, **position_out(avatar.pos), "status": avatar.status}
+
+    def zone(self, zone_id: str) -> Zone:
+        for zone in self.space.zones:
+            if zone.id == zone_id and zone.kind not in (ZoneKind.WALL, ZoneKind.SPAWN):
+                return zone
+        raise NotFound("No such zone on this room's map.")
+
+
+class SpaceDesk:
+    """Every room's space on this node (``LiveState.space``)."""
+
+    def __init__(self, live: LiveState, *, maps: MapSource | None = None, seed: int | None = None) -> None:
+        self.live = live
+        self.maps: MapSource = maps or self.stored_map  # where a room's map comes from (tests give their own)
+        self.rooms: dict[str, RoomSpace] = {}
+        self.rng = random.Random(seed)
+        self.stats = SpaceStats()
+        self._loading: dict[str, asyncio.Future[RoomMap]] = {}
+        self._zones = Throttle(ZONES_INTERVAL, self._announce_zones)
+        self._ice: list[dict[str, Any]] = []
+
+    def set_ice_servers(self, servers: Iterable[dict[str, Any]]) -> None:
+        self._ice = list(servers)
+
+    async def close(self) -> None:
+        for room in self.rooms.values():
+            if room.handle is not None:
+                room.handle.cancel()
+        self.rooms.clear()
+        await self._zones.close()
+
+    # -- frames ----------------------------------------------------------------------------
+
+    def frame(self, event: str, data: Any) -> bytes:
+        return event_frame(event, data)
+
+    def moves_frame(self, items: list[list[Any]]) -> bytes:
+        self.stats.frames += 1
+        return event_frame("space.moves", {"moves": items})
+
+    def write(self, sids: Iterable[str], frame: bytes) -> None:
+        self.live.fanout.write(sids, frame)
+
+    def schedule(self, room: RoomSpace) -> None:
+        if room.handle is None and self.rooms.get(room.room.id) is room:
+            room.handle = asyncio.get_running_loop().call_later(TICK_S, room.run_tick)
+
+    # -- rooms -----------------------------------------------------------------------------
+
+    async def stored_map(self, room: Room) -> RoomMap:
+        """The map the room uses (``IdeaStore.room_map``: its own, its event's for its kind, or the built-in one)."""
+        stored = await self.live.store.room_map(room)
+        return RoomMap(stored.loaded.space, stored.url)
+
+    async def map_for(self, room: Room) -> RoomMap:
+        """The room's map (one load at a time per room)."""
+        loading = self._loading.get(room.id)
+        if loading is None:
+            loading = self._loading[room.id] = asyncio.ensure_future(self.maps(room))
+            loading.add_done_callback(lambda _f: self._loading.pop(room.id, None))
+        return await asyncio.shield(loading)
+
+    async def room_space(self, room: Room) -> RoomSpace:
+        """The room's space, made on first use with everyone present in the room at spawn points."""
+        space = self.rooms.get(room.id)
+        if space is not None:
+            return space
+        room_map = await self.map_for(room)
+        space = self.rooms.get(room.id)
+        if space is None:
+            space = self.rooms[room.id] = RoomSpace(self, room, room_map)
+            now = asyncio.get_running_loop().time()
+            for entry in self.live.present(room.id):
+                space.add(entry["id"], now)
+        return space
+
+    def arrive(self, room_id: str, member_id: str) -> None:
+        """A member arrived in a room (``LiveState``): at a spawn point of its space, if it has one yet."""
+        space = self.rooms.get(room_id)
+        if space is not None:
+            space.add(member_id, asyncio.get_running_loop().time())
+
+    def leave(self, room_id: str, member_id: str) -> None:
+        """A member left a room (their last connection there closed or moved)."""
+        space = self.rooms.get(room_id)
+        if space is None:
+            return
+        space.remove(member_id)
+        if not space.avatars:
+            if space.handle is not None:
+                space.handle.cancel()
+            del self.rooms[room_id]
+
+    def unwatch(self, room_id: str, member_id: str, sid: str) -> None:
+        """A connection closed or left the room: it no longer shows the room's space."""
+        space = self.rooms.get(room_id)
+        sids = space.watchers.get(member_id) if space is not None else None
+        if space is None or sids is None or sid not in sids:
+            return
+        sids.remove(sid)
+        if not sids:
+            del space.watchers[member_id]
+            space.known.pop(member_id, None)
+
+    # -- what the handlers call ------------------------------------------------------------
+
+    async def enter(self, conn: Connection, room: Room) -> dict[str, Any]:
+        """The connection shows the room's space from now on: what ``space.enter`` answers."""
+        space = await self.room_space(room)
+        if conn.room_id != room.id or conn.sid not in self.live.connections:
+            raise Conflict("You moved to another room meanwhile; enter its space.", code="not_in_space")
+        member_id = conn.member.id
+        if member_id not in space.avatars:  # (arrived while the map loaded, or not present: a projector view)
+            raise Conflict("You are not in this room's space.", code="not_in_space")
+        sids = space.watchers.setdefault(member_id, [])
+        if conn.sid not in sids:
+            sids.append(conn.sid)
+        space.known[member_id] = space.interest(member_id)
+        self.write([conn.sid], self.frame("space.settings", {"ice_servers": self._ice}))
+        avatar = space.avatars[member_id]
+        return {
+            "ok": True,
+            "room_id": room.id,
+            "map_url": space.map.url,
+            "me": space.avatar_out(avatar),
+            "avatars": [space.avatar_out(a) for a in space.avatars.values()],
+            "zones": space.zones_out(full=True),
+            "conversation": conversation_out(space.conversations.of(member_id)),
+            "following": avatar.follows,
+        }
+
+    def _mine(self, conn: Connection) -> tuple[RoomSpace, Avatar]:
+        space = self.rooms.get(conn.room_id)
+        avatar = space.avatars.get(conn.member.id) if space is not None else None
+        if space is None or avatar is None:
+            raise Conflict("Enter the room's space first (space.enter).", code="not_in_space")
+        return space, avatar
+
+    def move(self, conn: Connection, x: int, y: int, direction: str, moving: bool) -> None:
+        """Note a move for the room's next tick (the newest per member counts). No await, no store."""
+        space = self.rooms.get(conn.room_id)
+        if space is None or conn.member.id not in space.avatars:
+            return
+        if conn.member.id in space.pending:
+            self.stats.coalesced += 1
+        space.pending[conn.member.id] = (
+            Position(x, y, Direction(direction), moving),
+            asyncio.get_running_loop().time(),
+        )
+        self.schedule(space)
+
+    def goto(self, conn: Connection, member_id: str | None, zone_id: str | None) -> Position:
+        space, avatar = self._mine(conn)
+        if member_id is not None:
+            target = space.avatars.get(member_id)
+            if target is None or member_id == conn.member.id:
+                raise NotFound("No such member in this room's space.")
+            point = (target.pos.x, target.pos.y)
+        else:
+            assert zone_id is not None
+            zone = space.zone(zone_id)
+            mine = space.conversations.of(conn.member.id)
+            limit = capacity(zone)
+            if (
+                limit is not None
+                and (mine is None or mine.zone_id != zone.id)
+                and space.conversations.occupancy().get(zone.id, 0) >= limit
+            ):
+                raise ZoneFull(f"{zone.name or zone.kind.value.capitalize()} is full.")
+            rect = zone.rect
+            point = (rect.x + rect.w // 2, rect.y + rect.h // 2)
+        pos = goto_position(space.space, avatar.pos, point, space.taken, occupancy=space.occupancy_for(conn.member.id))
+        space.follow(conn.member.id, None)
+        space.place(conn.member.id, pos, asyncio.get_running_loop().time())
+        return pos
+
+    def follow(self, conn: Connection, member_id: str | None) -> tuple[str | None, Position]:
+        space, avatar = self._mine(conn)
+        if member_id is None:
+            space.follow(conn.member.id, None)
+            return None, avatar.pos
+        if member_id == conn.member.id:
+            raise InvalidInput("You cannot follow yourself.")
+        target = space.avatars.get(member_id)
+        if target is None:
+            raise NotFound("No such member in this room's space.")
+        point = (target.pos.x, target.pos.y)
+        pos = goto_position(space.space, avatar.pos, point, space.taken, occupancy=space.occupancy_for(conn.member.id))
+        space.follow(conn.member.id, member_id)
+        space.place(conn.member.id, pos, asyncio.get_running_loop().time())
+        return member_id, pos
+
+    def set_status(self, conn: Connection, status: str) -> None:
+        space, avatar = self._mine(conn)
+        if avatar.status == status:
+            return
+        avatar.status = status
+        frame = self.frame("space.status", {"member_id": avatar.member_id, "status": status})
+        for sids in space.watchers.values():
+            self.write(sids, frame)
+
+    def lock(self, conn: Connection, locked: bool) -> Conversation | None:
+        space, _avatar = self._mine(conn)
+        space._tell_conversations(space.conversations.lock(conn.member.id, locked))
+        return space.conversations.of(conn.member.id)
+
+    def chat(self, conn: Connection, text: str) -> None:
+        space, _avatar = self._mine(conn)
+        conv = space.conversations.of(conn.member.id)
+        if conv is None:
+            raise Conflict("You are in no conversation.", code="not_in_conversation")
+        text = clean_text(text, label="The message", min_len=1, max_len=BUBBLE_TEXT_MAX, multiline=True)
+        member: Member = conn.member
+        frame = self.frame(
+            "bubble.message",
+            {
+                "conversation_id": conv.id,
+                "author": {"id": member.id, "pseudonym": member.pseudonym, "colour": member.colour},
+                "text": text,
+            },
+        )
+        for member_id in sorted(conv.members):
+            self.write(space.watchers.get(member_id, ()), frame)
+
+    def signal(self, conn: Connection, to: str, data: dict[str, Any]) -> None:
+        """Relay WebRTC signalling within a conversation, or between a stage and its room."""
+        space, _avatar = self._mine(conn)
+        sender = conn.member.id
+        allowed = to != sender and to in space.avatars
+        if allowed and not space.conversations.together(sender, to):
+            stage = space.conversations.stage()
+            allowed = sender in stage or to in stage
+        if not allowed:
+            raise Conflict("You can only call members of your conversation.", code="not_in_conversation")
+        self.write(space.watchers.get(to, ()), self.frame("rtc.signal", {"from": sender, "data": data}))
+
+    # -- space.zones -----------------------------------------------------------------------
+
+    def zones_changed(self, room_id: str) -> None:
+        self._zones.mark(room_id)
+
+    async def _announce_zones(self, room_id: str) -> None:
+        space = self.rooms.get(room_id)
+        if space is None or not space.watchers:
+            return
+        frame = self.frame("space.zones", {"zones": space.zones_out(full=False)})
+        for sids in space.watchers.values():
+            self.write(sids, frame)
