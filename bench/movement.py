@@ -318,22 +318,6 @@ async def drive(
     return lag
 
 
-async def stop_all(movers: list[Mover], book: Book, rng: random.Random, wait_s: float) -> float:
-    """Everyone's last step (``moving: false``); a mover whose step the server refused meanwhile
-    steps again from where the server has it, so that every last position is one sent now."""
-    lag = await drive(movers, book, rng, STEP_S, last_step=True)
-    seen = {id(m): m.refused for m in movers}
-    started = time.perf_counter()
-    while time.perf_counter() - started < wait_s:
-        await asyncio.sleep(4 * STEP_S)
-        again = [m for m in movers if m.refused > seen[id(m)]]
-        if not again:
-            break
-        seen.update({id(m): m.refused for m in again})
-        lag = max(lag, await drive(again, book, rng, STEP_S, last_step=True))
-    return lag
-
-
 def cells_near(positions: dict[str, tuple[int, int]]) -> dict[str, set[str]]:
     """Each member → the others in the 3 × 3 cells around its own (the docs' rule)."""
     by_cell: dict[tuple[int, int], list[str]] = defaultdict(list)
@@ -351,24 +335,43 @@ def cells_near(positions: dict[str, tuple[int, int]]) -> dict[str, set[str]]:
 def missing(receivers: list[Receiver], movers: list[Mover], expected: dict[str, set[str]] | None) -> int:
     """(client, member) pairs where the client does not hold the member's last position;
     ``expected``: whom each client must see (None: everyone)."""
+    return sum(lost_pairs(receivers, movers, expected).values())
+
+
+def lost_pairs(receivers: list[Receiver], movers: list[Mover], expected: dict[str, set[str]] | None) -> dict[str, int]:
+    """The pairs ``missing`` counts, by what the client holds of the member: an older position
+    (``stale``) or none since it began to look (``unseen``)."""
     final = {m.member: (m.walker.x, m.walker.y) for m in movers}
     everyone = set(final)
-    lost = 0
+    found = {"stale": 0, "unseen": 0}
     for r in receivers:
         for member in expected[r.me] if expected is not None else everyone - {r.me}:
-            if r.last.get(member) != final[member]:
-                lost += 1
-    return lost
+            held = r.last.get(member)
+            if held != final[member]:
+                found["unseen" if held is None else "stale"] += 1
+    return found
 
 
-async def settle(done: Callable[[], bool], wait_s: float) -> float:
-    """Wait until ``done()`` (or ``wait_s``); returns the seconds waited."""
+async def finish(
+    movers: list[Mover], book: Book, rng: random.Random, done: Callable[[], bool], wait_s: float
+) -> tuple[float, float]:
+    """Everyone's last step (``moving: false``), then wait until ``done()`` or ``wait_s``. A mover
+    whose step the server refused meanwhile (``space.corrected`` reset its walker to where the
+    server has it) steps again from there, so that every last position is one sent now.
+    Returns how late a step was sent at worst, and the seconds waited."""
+    lag = await drive(movers, book, rng, STEP_S, last_step=True)
+    seen = [m.refused for m in movers]
     started = time.perf_counter()
     while time.perf_counter() - started < wait_s:
         await asyncio.sleep(0.25)
-        if done():
+        again = [i for i, m in enumerate(movers) if m.refused > seen[i]]
+        if again:
+            for i in again:
+                seen[i] = movers[i].refused
+            lag = max(lag, await drive([movers[i] for i in again], book, rng, STEP_S, last_step=True))
+        elif done():
             break
-    return time.perf_counter() - started
+    return lag, time.perf_counter() - started
 
 
 # -- werkstatt ------------------------------------------------------------------------------------
@@ -435,11 +438,19 @@ async def measure_werkstatt(args: argparse.Namespace, grounds: Grounds, rng: ran
         book.mode = MEASURE
         lag = await drive(movers, book, rng, args.duration)
         book.mode = FINAL
-        lag = max(lag, await stop_all(movers, book, rng, args.drain))
-        expected = cells_near({m.member: (m.walker.x, m.walker.y) for m in movers})
-        waited = await settle(lambda: not missing(receivers, movers, expected), args.drain)
+
+        def near() -> dict[str, set[str]]:  # from where the walkers are now (a late correction moves one)
+            return cells_near({m.member: (m.walker.x, m.walker.y) for m in movers})
+
+        last_lag, waited = await finish(movers, book, rng, lambda: not missing(receivers, movers, near()), args.drain)
+        lag = max(lag, last_lag)
+        expected = near()
         figures = meter.stop()
-        lost = missing(receivers, movers, expected)
+        lost_kinds = lost_pairs(receivers, movers, expected)
+        lost = sum(lost_kinds.values())
+        final = {m.member: (m.walker.x, m.walker.y) for m in movers}
+        lost_members = len({m for r in receivers for m in expected[r.me] if r.last.get(m) != final[m]})
+        lost_viewers = sum(1 for r in receivers if any(r.last.get(m) != final[m] for m in expected[r.me]))
         closed = sum(1 for c in crowd.clients if c.closed)
         await disband(crowd.clients)
         server_errors = ws.server.log_errors()
@@ -474,6 +485,10 @@ async def measure_werkstatt(args: argparse.Namespace, grounds: Grounds, rng: ran
         "send_lag_max_ms": ms(lag),
         "drain_s": round(waited, 2),
         "lost": lost,
+        "lost_stale": lost_kinds["stale"],  # the client holds an older position of the member
+        "lost_unseen": lost_kinds["unseen"],  # … or none (since the last steps; from the start at timed clients)
+        "lost_members": lost_members,  # members someone near misses
+        "lost_viewers": lost_viewers,  # clients that miss someone near
         "refused": refused,
         "errors": sum(errors.values()),
         "error_codes": errors,
@@ -544,9 +559,15 @@ async def measure_baseline(args: argparse.Namespace, grounds: Grounds, rng: rand
         book.mode = MEASURE
         lag = await drive(movers, book, rng, args.duration)
         book.mode = FINAL
-        lag = max(lag, await stop_all(movers, book, rng, args.drain))
+        last_lag, waited = await finish(
+            movers,
+            book,
+            rng,
+            lambda: sum(r.delivered for r in receivers) >= book.moves * (args.clients - 1),
+            args.drain,
+        )
+        lag = max(lag, last_lag)
         expected = book.moves * (args.clients - 1)
-        waited = await settle(lambda: sum(r.delivered for r in receivers) >= expected, args.drain)
         until = time.perf_counter()
         figures = meter.stop()
         closed = sum(1 for c in crowd.clients if c.closed)
