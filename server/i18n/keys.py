@@ -173,6 +173,12 @@ RUNTIME_KEYS = (
     N_("client.error.wrong_column"),
     N_("client.error.wrong_phase"),
     N_("client.error.not_open_yet"),
+    N_("client.error.invalid_move"),
+    N_("client.error.zone_full"),
+    N_("client.error.unreachable"),
+    N_("client.error.no_bubble"),
+    N_("client.error.not_in_space"),
+    N_("client.error.not_in_conversation"),
     N_("client.error.board_closed"),
     # the organizers' review status on an idea card: t(`review.status.${status}`) (boards.curation.ReviewStatus)
     N_("client.review.status.under_review"),

@@ -90,6 +90,17 @@ def tables(space: SpaceMap) -> list[Zone]:
     return [zone for zone in space.zones if zone.kind is ZoneKind.TABLE]
 
 
+def shown_name(zone: Zone, space: SpaceMap) -> str:
+    """A zone's name as the German page shows it (static/js/space-model.js ``zoneName``): its own from the map,
+    else its kind, numbered when the map has several of that kind ("Tisch 2")."""
+    if zone.name:
+        return zone.name
+    same = [z for z in space.zones if z.kind is zone.kind]
+    if len(same) > 1:
+        return DE[f"client.space.zone_numbered.{zone.kind.value}"].replace("{index}", str(same.index(zone) + 1))
+    return DE[f"client.space.zone.{zone.kind.value}"]
+
+
 def inside(zone: Zone, space: SpaceMap) -> list[tuple[int, int]]:
     """The walkable tiles whose centre lies in the zone."""
     out = []
@@ -252,9 +263,7 @@ def test_the_list_view_by_keyboard_only_joins_a_table_and_leaves_it(new_context:
     assert cleo.evaluate("() => localStorage.getItem('werkstatt.space.view')") == "list"
     assert_accessible(cleo, "the space's list view")
 
-    table_names = [zone.name for zone in tables(space)]
-    first = table_names[0] or DE["client.space.zone_numbered.table"].replace("{index}", "1")
-    second = table_names[1] or DE["client.space.zone_numbered.table"].replace("{index}", "2")
+    first, second = (shown_name(zone, space) for zone in tables(space)[:2])
     join_first = DE["client.space.join_zone"].replace("{name}", first)
     join_second = DE["client.space.join_zone"].replace("{name}", second)
     for page in (cleo, dora):
@@ -309,10 +318,12 @@ def test_whoever_stands_on_the_stage_is_received_by_the_room(new_context: Any, m
     toggle = eva.get_by_role("button", name=DE["client.space.show_list"], exact=True)
     toggle.focus()
     eva.keyboard.press("Enter")
-    join_stage = eva.get_by_role("button", name=DE["client.space.join_zone"].replace("{name}", stage.name))
+    join_stage = eva.get_by_role(
+        "button", name=DE["client.space.join_zone"].replace("{name}", shown_name(stage, space))
+    )
     join_stage.focus()
     eva.keyboard.press("Enter")
-    expect(eva.get_by_role("region", name=stage.name)).to_contain_text(DE["client.space.you_are_here"])
+    expect(eva.get_by_role("region", name=shown_name(stage, space))).to_contain_text(DE["client.space.you_are_here"])
 
     e_id, f_id = self_id(eva), self_id(finn)
     # one-to-many: Eva sends to Finn, who only receives (he is in no conversation with her)
@@ -338,7 +349,9 @@ def test_whoever_stands_on_the_stage_is_received_by_the_room(new_context: Any, m
     shoot_both(finn, "stage-received")
 
     # off the stage: the room stops receiving her
-    leave = eva.get_by_role("button", name=DE["client.space.join_zone"].replace("{name}", tables(space)[0].name))
+    leave = eva.get_by_role(
+        "button", name=DE["client.space.join_zone"].replace("{name}", shown_name(tables(space)[0], space))
+    )
     leave.focus()
     eva.keyboard.press("Enter")
     expect(tile_of_peer(finn, e_id)).to_have_count(0, timeout=10_000)
@@ -359,7 +372,7 @@ def test_going_to_someone_makes_a_bubble_which_its_members_lock(new_context: Any
     gustav, hanna, ida = pages
     # Ida waits at a table (people arriving at once may stand close enough for a bubble)
     space = builtin("plenary").space
-    far = tables(space)[-1].name
+    far = shown_name(tables(space)[-1], space)
     wait = ida.get_by_role("button", name=DE["client.space.join_zone"].replace("{name}", far))
     wait.focus()
     ida.keyboard.press("Enter")
