@@ -43,6 +43,15 @@ SERIES: dict[str, tuple[str, list[tuple[str, str]], bool]] = {
         [("open_p99_ms", "open p99"), ("broadcast_p99_ms", "broadcast p99"), ("close_p99_ms", "close p99")],
         True,
     ),
+    "movement": (
+        "delay from a move to its arrival, ms",
+        [
+            ("p50_ms", "p50"),
+            ("p99_ms", "p99"),
+            ("baseline_p99_ms", "naive relay to everyone p99"),  # the baseline in the same run
+        ],
+        True,
+    ),
     "idle": (
         "server RSS, MB",
         [
@@ -131,7 +140,7 @@ def draw(results: list[dict[str, Any]], output: Path, title: str, keys: set[str]
         ylabel, _series, log = SERIES[workload]
         for original, points in lines.items():
             label = original
-            if (workload == "fanout" and label in ("p50", "p95", "p99")) or label.startswith("RSS ("):
+            if (workload in ("fanout", "movement") and label in ("p50", "p95", "p99")) or label.startswith("RSS ("):
                 label = f"werkstatt {label}"  # beside the peers' lines
             line = ax.plot([x for x, _y in points], [y for _x, y in points], marker="o", label=label)[0]
             every = runs[workload][original]

@@ -26,6 +26,10 @@ WORKLOADS: dict[str, tuple[str, str]] = {
         "bench.breakout",
         "N participants into R breakout rooms at once, a broadcast to the rooms, everyone back to the plenary",
     ),
+    "movement": (
+        "bench.movement",
+        "N avatars walking in one room's space, 5 moves a second each, beside a naive relay to everyone",
+    ),
     "store": (
         "bench.store",
         "the idea store with 100,000 ideas: the console's search and list, exporting 10,000 ideas (no server)",

@@ -16,17 +16,19 @@ def test_result_lines_become_series(tmp_path: Path) -> None:
         json.dumps({"workload": "fanout", "clients": 250, "p50_ms": 8.0, "p95_ms": 12.0, "p99_ms": None}),
         json.dumps({"workload": "idle", "clients": 2000, "compress": True, "server_rss_mb": 628.0}),
         json.dumps({"workload": "breakout", "clients": 1000, "open_p99_ms": 300.0, "broadcast_p99_ms": None}),
-        json.dumps({"workload": "movement", "clients": 10}),  # not charted (yet)
+        json.dumps({"workload": "movement", "clients": 500, "p99_ms": 95.0, "baseline_p99_ms": 4000.0}),
+        json.dumps({"workload": "movement-sweep", "sweep": [100, 250]}),  # a sweep's summary: not charted
         "{not json",
     ]
     runs.write_text("\n".join(lines) + "\n", encoding="utf-8")
     results = read_results([runs])
-    assert [r["workload"] for r in results] == ["fanout", "fanout", "idle", "breakout"]
+    assert [r["workload"] for r in results] == ["fanout", "fanout", "idle", "breakout", "movement"]
     drawn = panels(results)
     assert drawn["fanout"]["p50"] == [(250, 8.0), (500, 20.0)]
     assert drawn["fanout"]["p99"] == [(500, 90.0)]  # a missing figure leaves out its point
     assert drawn["idle"] == {"RSS (compression offered)": [(2000, 628.0)]}
     assert drawn["breakout"] == {"open p99": [(1000, 300.0)]}
+    assert drawn["movement"] == {"p99": [(500, 95.0)], "naive relay to everyone p99": [(500, 4000.0)]}
 
 
 def test_repeated_runs_are_drawn_as_their_median_and_keys_select_lines() -> None:

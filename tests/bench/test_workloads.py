@@ -27,7 +27,7 @@ def bench(*args: str) -> dict[str, Any]:
 def test_help_lists_the_workloads() -> None:
     done = subprocess.run([sys.executable, "-m", "bench", "--help"], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0
-    for name in ("voting", "join", "fanout", "idle", "breakout", "store"):
+    for name in ("voting", "join", "fanout", "idle", "breakout", "store", "movement"):
         assert name in done.stdout
 
 
@@ -87,6 +87,43 @@ def test_breakout() -> None:
         assert "unknown_event" in result["broadcast_note"]
     else:
         assert result["broadcast_rooms"] == 8 and "broadcast_note" not in result
+
+
+MOVEMENT_KEYS = {
+    "clients",
+    "moves",
+    "deliveries",
+    "deliveries_per_s",
+    "p50_ms",
+    "p99_ms",
+    "lost",
+    "refused",
+    "errors",
+    "server_cpu_s",
+    "server_rss_mb",
+    "baseline_p50_ms",
+    "baseline_p99_ms",
+    "baseline_deliveries",
+    "baseline_expected_deliveries",
+    "baseline_deliveries_per_s",
+    "baseline_cpu_s",
+    "baseline_rss_mb",
+}
+
+
+def test_movement() -> None:
+    """20 avatars walk for 2 s (10 steps and a last one each): every step accepted, every client ends up
+    seeing where everyone near it stands; the naive relay delivers every move to every other client."""
+    result = bench("movement", "--clients", "20", "--duration", "2", "--warmup", "3")
+    assert MOVEMENT_KEYS <= result.keys()
+    assert result["errors"] == 0 and result["lost"] == 0 and result["refused"] == 0, result["error_codes"]
+    assert 20 * 9 < result["moves"] <= 20 * 11  # 10 steps and a last one each (fewer when the generator fell behind)
+    assert result["deliveries"] > 0 and result["deliveries_per_s"] > 0
+    assert 0 < result["p50_ms"] <= result["p99_ms"] and result["timed_deliveries"] > 0
+    assert 20 * 9 < result["baseline_moves"] <= 20 * 11
+    assert result["baseline_deliveries"] == result["baseline_expected_deliveries"] == result["baseline_moves"] * 19
+    assert result["baseline_undelivered"] == 0 and result["baseline_disconnected"] == 0
+    assert 0 < result["baseline_p50_ms"] <= result["baseline_p99_ms"]
 
 
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
