@@ -6,8 +6,8 @@ room (connecting, or ``room.moved``) and removed when they leave it (``LiveState
 The rules are ``rooms.space``'s; this module holds the state and the traffic.
 
 Moves are the bulk of it, and they must never delay a board or a vote, so a move costs no task and no
-``await``: ``space.move`` only notes the mover's newest position; every 50 ms (``TICK_S``) while a room has
-moves, one timer callback (``RoomSpace.run_tick``):
+``await``: ``space.move`` only notes the mover's newest position; while a room has moves, one timer
+callback (``RoomSpace.run_tick``) runs every 50 ms (``TICK_S``; at once for the first move after a pause):
 
 1. checks each mover's last move of the tick against their last accepted position (``check_move``); a refused
    move goes back to the mover as ``space.corrected`` and nobody else sees it;
@@ -170,6 +170,7 @@ class RoomSpace:
         self.corrected: set[str] = set()
         self.review: set[str] = set()  # members whose view to compute again (their follow changed)
         self.handle: asyncio.TimerHandle | None = None
+        self.last_tick = -TICK_S  # loop time the last tick began
         self.listed = tuple(z for z in self.space.zones if z.kind in LISTED_ZONES)
 
     # -- placing ---------------------------------------------------------------------------
@@ -315,8 +316,9 @@ class RoomSpace:
 
     def run_tick(self) -> None:
         self.handle = None
+        self.last_tick = now = asyncio.get_running_loop().time()
         try:
-            self._tick(asyncio.get_running_loop().time())
+            self._tick(now)
         except Exception:  # one faulty tick must not stop the room's next ones
             log.exception("the space tick of room %s failed", self.room.id)
             self.pending.clear()
@@ -555,8 +557,11 @@ class SpaceDesk:
         self.live.fanout.write(sids, frame)
 
     def schedule(self, room: RoomSpace) -> None:
+        """The room's next tick: ``TICK_S`` after the last one began (a steady cadence however long a tick
+        takes), or at once when the room was still for longer (the first move after a pause waits for nothing)."""
         if room.handle is None and self.rooms.get(room.room.id) is room:
-            room.handle = asyncio.get_running_loop().call_later(TICK_S, room.run_tick)
+            loop = asyncio.get_running_loop()
+            room.handle = loop.call_at(max(loop.time(), room.last_tick + TICK_S), room.run_tick)
 
     # -- rooms -----------------------------------------------------------------------------
 
