@@ -6,14 +6,9 @@ Rules (``check_move`` raises on the first that fails; nothing is changed by a re
   "invalid_move".
 - A move is accepted only along a straight line from the last accepted position that touches no wall
   tile (``grid.line_clear``): no walking through walls, no teleporting across them (InvalidMove).
-- A move may cover at most ``SPEED_PX_S`` × the walking time it may use, plus ``SLACK_PX`` (one tile:
-  network jitter); further is too fast (InvalidMove). Turning on the spot is always allowed (distance
-  0). The walking time is kept on a pace clock per avatar (``pace``, the generic cell rate algorithm
-  applied to distance): each accepted move advances the clock by the time its distance takes at full
-  speed, and a move may use the time from the clock to now (``allowance_s``), at most ``BURST_S``. So
-  steps that were sent at a legal pace and arrive bunched (the network or a busy server held them)
-  are accepted, and standing still earns no more than ``BURST_S`` of walking: no jumping across the
-  room after a pause.
+- A move may cover at most ``SPEED_PX_S`` × the seconds since the last accepted move, plus
+  ``SLACK_PX`` (one tile: network jitter); further is too fast (InvalidMove). Turning on the spot is
+  always allowed (distance 0).
 - Entering a zone with room for a limited number of people — a private zone or a table (their
   ``capacity``), or a stage (``STAGE_MAX``) — is refused when it is full (ZoneFull "zone_full"):
   ``occupancy`` says how many people are in each zone now, the mover not counted. Moving inside a
@@ -49,7 +44,6 @@ from rooms.space.model import SpaceMap, Zone, ZoneKind
 from rooms.space.zones import zones_at
 
 __all__ = [
-    "BURST_S",
     "SLACK_PX",
     "SPEED_PX_S",
     "STAGE_MAX",
@@ -58,31 +52,15 @@ __all__ = [
     "Position",
     "Unreachable",
     "ZoneFull",
-    "allowance_s",
     "capacity",
     "check_move",
     "goto_position",
-    "pace",
     "spawn_position",
     "zones_at",
 ]
 
 SPEED_PX_S = 160  # 5 tiles a second
 SLACK_PX = 32  # one tile
-BURST_S = 1.0  # the most walking time one move may use (after standing still)
-
-
-def allowance_s(paced_until: float, now: float) -> float:
-    """The walking time a move at ``now`` may use, given the avatar's pace clock: at most ``BURST_S``."""
-    return min(max(now - paced_until, 0.0), BURST_S)
-
-
-def pace(paced_until: float, now: float, distance: float) -> float:
-    """The pace clock after a move of ``distance`` pixels accepted at ``now``: it advances by the time the
-    distance takes at full speed, and never falls more than ``BURST_S`` behind ``now``."""
-    return max(paced_until + distance / SPEED_PX_S, now - BURST_S)
-
-
 STAGE_MAX = 6  # people on one stage (everyone hears and sees them: at most the media limit)
 
 

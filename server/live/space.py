@@ -46,11 +46,9 @@ from rooms.space.movement import (
     InvalidMove,
     Position,
     ZoneFull,
-    allowance_s,
     capacity,
     check_move,
     goto_position,
-    pace,
     spawn_position,
     zones_at,
 )
@@ -87,7 +85,7 @@ MapSource = Callable[[Room], Awaitable[RoomMap]]
 class Avatar:
     member_id: str
     pos: Position
-    at: float  # the pace clock (loop time): how far its walking has used the time (rooms.space.movement.pace)
+    at: float  # loop time of the last accepted position
     status: str = "available"
     follows: str | None = None
 
@@ -346,7 +344,7 @@ class RoomSpace:
                         self.space,
                         old,
                         new,
-                        allowance_s(avatar.at, at),
+                        at - avatar.at,
                         _Without(occupancy, conv.zone_id if conv is not None else None),
                     )
                 except (InvalidMove, ZoneFull):
@@ -356,7 +354,7 @@ class RoomSpace:
                 stats.moves += 1
                 if avatar.follows is not None:  # walking on one's own ends following
                     self._unfollow(member_id)
-                self._set(member_id, new, pace(avatar.at, at, math.hypot(new.x - old.x, new.y - old.y)))
+                self._set(member_id, new, at)
                 moved[member_id] = None
                 if self.listed:  # who entered a zone counts for the next mover of this tick
                     before = {z.id for z in zones_at(self.space, old.x, old.y)}

@@ -8,9 +8,8 @@ import pytest
 
 from boards.errors import DomainError
 from rooms.space.grid import tile_center, tile_of
-from rooms.space.model import TILE, Rect, Zone, ZoneKind
+from rooms.space.model import Rect, Zone, ZoneKind
 from rooms.space.movement import (
-    BURST_S,
     SLACK_PX,
     SPEED_PX_S,
     STAGE_MAX,
@@ -19,24 +18,12 @@ from rooms.space.movement import (
     Position,
     Unreachable,
     ZoneFull,
-    allowance_s,
     check_move,
     goto_position,
-    pace,
     spawn_position,
     zones_at,
 )
 from tests.domain.space_maps import space_map
-
-OPEN = space_map(
-    """
-    ##############
-    #@...........#
-    #............#
-    #............#
-    ##############
-    """
-)
 
 HALL = space_map(
     """
@@ -219,31 +206,3 @@ def test_going_into_a_full_zone_is_refused_when_the_occupancy_is_given() -> None
     inside = goto_position(HALL, at(1, 1), target, set(), occupancy={"zp": 1})
     assert zones_at(HALL, inside.x, inside.y)[0].id == "zp"
     assert goto_position(HALL, at(8, 4), target, set(), occupancy={"zp": 2}) == at(7, 3, dir=Direction.DOWN)
-
-
-def test_steps_sent_at_a_legal_pace_are_accepted_when_they_arrive_bunched() -> None:
-    """Five one-tile steps sent 0.2 s apart, held up and handled within 10 ms of each other: the pace clock
-    lets each through, where measuring from the last accepted step would refuse the second."""
-    space = OPEN
-    clock = 0.0
-    pos = at(1, 2)
-    now = 1.0  # the first arrives a second late, the rest right behind it
-    for _ in range(5):
-        new = Position(pos.x + TILE, pos.y)
-        check_move(space, pos, new, allowance_s(clock, now), {})
-        clock = pace(clock, now, TILE)
-        pos = new
-        now += 0.002
-    assert pos == at(6, 2)
-    with pytest.raises(InvalidMove):  # a sixth within the same moment is more than a second of walking
-        check_move(space, pos, Position(pos.x + 2 * TILE, pos.y), allowance_s(clock, now), {})
-
-
-def test_standing_still_earns_at_most_a_second_of_walking() -> None:
-    space = OPEN
-    start = at(1, 2)
-    allowance = allowance_s(0.0, 60.0)  # a minute after the last step
-    assert allowance == BURST_S
-    check_move(space, start, at(7, 2), allowance, {})  # 160 px + the slack
-    with pytest.raises(InvalidMove):
-        check_move(space, start, at(8, 2), allowance, {})
