@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import random
+import time
 
 import pytest
 
 from boards.errors import DomainError
 from rooms.space.grid import tile_center, tile_of
-from rooms.space.model import Rect, Zone, ZoneKind
+from rooms.space.model import Rect, SpaceMap, Zone, ZoneKind
 from rooms.space.movement import (
     SLACK_PX,
     SPEED_PX_S,
@@ -186,6 +187,17 @@ def test_going_to_a_closed_room_is_unreachable() -> None:
     with pytest.raises(Unreachable):
         goto_position(shut_in, at(0, 0), tile_center((3, 1)), {(3, 1)})
     assert goto_position(shut_in, at(0, 0), tile_center((0, 0)), {(0, 0)}) == at(0, 0)
+
+
+def test_going_somewhere_on_the_largest_map_does_not_flood_it_each_time() -> None:
+    """A participant may send 40 gotos at once (the rate limit's burst); flooding a 200 × 200 map for each took
+    some 20 ms, a second of the event loop for one burst. The map's connected parts are worked out once."""
+    big = SpaceMap(200, 200, bytes(200 * 200), (), ((0, 0),))
+    goto_position(big, at(0, 0), tile_center((199, 199)), {})  # the first works them out
+    started = time.perf_counter()
+    for n in range(100):
+        goto_position(big, at(n, 0), tile_center((199, 199 - n)), {})
+    assert time.perf_counter() - started < 0.5  # flooding each time: some 2 s
 
 
 def test_going_somewhere_with_every_other_tile_taken_stays_put() -> None:
