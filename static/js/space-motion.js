@@ -138,7 +138,9 @@ export function walk(grid, pos, [vx, vy], dt, speed = WALK_PX_S) {
  */
 export function followPath(pos, points, dt, speed = WALK_PX_S) {
   let budget = speed * dt;
-  let { x, y, dir } = pos;
+  let { dir } = pos;
+  let x = pos.ex ?? pos.x; // the fraction of a pixel left over by the last frame (see `walk`)
+  let y = pos.ey ?? pos.y;
   const rest = [...points];
   while (rest.length > 0 && budget > 0) {
     const [tx, ty] = rest[0];
@@ -157,7 +159,8 @@ export function followPath(pos, points, dt, speed = WALK_PX_S) {
       budget = 0;
     }
   }
-  return { pos: { x: Math.round(x), y: Math.round(y), dir, moving: rest.length > 0 }, rest };
+  if (rest.length === 0) return { pos: { x: Math.round(x), y: Math.round(y), dir, moving: false }, rest };
+  return { pos: { x: Math.round(x), y: Math.round(y), dir, moving: true, ex: x, ey: y }, rest };
 }
 
 /**

@@ -55,6 +55,15 @@ test("walking by keys goes at the same speed whatever the frame rate", () => {
   }
 });
 
+test("following waypoints goes at the same speed whatever the frame rate", () => {
+  for (const hz of [30, 60, 90, 144, 240, 360]) {
+    let pos = at(16, 16);
+    let rest = [[4000, 16], [4000, 800]];
+    for (let i = 0; i < hz / 2; i++) ({ pos, rest } = followPath(pos, rest, 1 / hz)); // half a second
+    assert.ok(Math.abs(pos.x - 16 - WALK_PX_S / 2) <= 2, `${hz} Hz: ${pos.x - 16} px in 0.5 s`);
+  }
+});
+
 test("following waypoints at walking speed, to the end", () => {
   let state = { pos: at(16, 16), rest: [[16, 80], [80, 80]] };
   state = followPath(state.pos, state.rest, 0.2);
