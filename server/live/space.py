@@ -49,6 +49,7 @@ from rooms.space.movement import (
     capacity,
     check_move,
     goto_position,
+    paced,
     spawn_position,
 )
 from server.live.throttle import Throttle
@@ -84,7 +85,7 @@ MapSource = Callable[[Room], Awaitable[RoomMap]]
 class Avatar:
     member_id: str
     pos: Position
-    at: float  # loop time of the last accepted position
+    at: float  # the pace clock (``movement.paced``): loop time up to which the avatar's walking is paid for
     status: str = "available"
     follows: str | None = None
 
@@ -369,7 +370,8 @@ class RoomSpace:
                 stats.moves += 1
                 if avatar.follows is not None:  # walking on one's own ends following
                     self._unfollow(member_id)
-                self._set(member_id, new, at)  # (who entered a zone counts for the next mover at once)
+                # (who entered a zone counts for the next mover at once)
+                self._set(member_id, new, paced(avatar.at, at, avatar.pos, new))
                 moved[member_id] = None
         self._catch_up([*moved, *self.placed], now)
         placed, self.placed = self.placed, {}
