@@ -186,6 +186,10 @@ class Conversations:
         convs = {id(c): c for c in self._conv.values()}
         return [c.snapshot() for c in sorted(convs.values(), key=lambda c: c.serial)]
 
+    def zone_at(self, x: int, y: int) -> Zone | None:
+        """The zone that decides the conversation of whoever stands at pixel ``(x, y)`` (as ``update`` finds it)."""
+        return self._area_at(x, y)
+
     def zone_of(self, member_id: str) -> Zone | None:
         """The zone that decides the member's conversation (table, private, stage or quiet), or None."""
         return self._area.get(member_id)

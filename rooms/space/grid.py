@@ -24,6 +24,7 @@ Rules:
 from __future__ import annotations
 
 import heapq
+from array import array
 from collections import deque
 from collections.abc import Collection, Container
 
@@ -159,42 +160,64 @@ def find_path(space: SpaceMap, start: Tile, goal: Tile, *, limit: int = 20_000) 
 class Region:
     """The tiles connected to one tile (see ``reachable``); ``tile in region``."""
 
-    __slots__ = ("_inside", "_width", "size")
+    __slots__ = ("_label", "_labels", "_width", "size")
 
-    def __init__(self, width: int, inside: bytearray, size: int) -> None:
+    def __init__(self, width: int, labels: array[int], label: int, size: int) -> None:
         self._width = width
-        self._inside = inside
+        self._labels = labels
+        self._label = label  # 0: no tile (the start was not walkable)
         self.size = size
 
     def __contains__(self, tile: object) -> bool:
-        if not isinstance(tile, tuple) or len(tile) != 2:
+        if not self._label or not isinstance(tile, tuple) or len(tile) != 2:
             return False
         col, row = tile
         if not (isinstance(col, int) and isinstance(row, int)) or not 0 <= col < self._width:
             return False
         i = row * self._width + col
-        return 0 <= i < len(self._inside) and bool(self._inside[i])
+        return 0 <= i < len(self._labels) and self._labels[i] == self._label
+
+
+_KEEP = 32  # maps whose connected parts are kept
+_parts: dict[int, tuple[SpaceMap, array[int], list[int]]] = {}
+
+
+def _connected_parts(space: SpaceMap) -> tuple[array[int], list[int]]:
+    """Each tile's connected part (a label from 1; 0 for a wall) and each label's size, made once per map: "go to"
+    and following ask for them often, and flooding a 200 × 200 map takes some 20 ms each time."""
+    hit = _parts.get(id(space))
+    if hit is not None and hit[0] is space:
+        return hit[1], hit[2]
+    width, blocked = space.width, space.blocked
+    labels = array("i", [0]) * len(blocked)
+    sizes = [0]
+    for first in range(len(blocked)):
+        if blocked[first] or labels[first]:
+            continue
+        label = len(sizes)
+        labels[first] = label
+        todo = [first]
+        size = 1
+        while todo:
+            i = todo.pop()
+            col = i % width
+            for j in (i - width, i + width, i - 1 if col else -1, i + 1 if col + 1 < width else -1):
+                if 0 <= j < len(labels) and not labels[j] and not blocked[j]:
+                    labels[j] = label
+                    size += 1
+                    todo.append(j)
+        sizes.append(size)
+    if len(_parts) >= _KEEP:
+        del _parts[next(iter(_parts))]
+    _parts[id(space)] = (space, labels, sizes)
+    return labels, sizes
 
 
 def reachable(space: SpaceMap, start: Tile) -> Region:
     """Every tile a path leads to from ``start`` (empty when ``start`` is not walkable)."""
-    width, height, blocked = space.width, space.height, space.blocked
-    inside = bytearray(width * height)
-    if not space.walkable(*start):
-        return Region(width, inside, 0)
-    first = start[1] * width + start[0]
-    inside[first] = 1
-    todo = [first]
-    size = 1
-    while todo:
-        i = todo.pop()
-        col = i % width
-        for j in (i - width, i + width, i - 1 if col else -1, i + 1 if col + 1 < width else -1):
-            if 0 <= j < len(inside) and not inside[j] and not blocked[j]:
-                inside[j] = 1
-                size += 1
-                todo.append(j)
-    return Region(width, inside, size)
+    labels, sizes = _connected_parts(space)
+    label = labels[start[1] * space.width + start[0]] if space.walkable(*start) else 0
+    return Region(space.width, labels, label, sizes[label] if label else 0)
 
 
 def free_tile_near(

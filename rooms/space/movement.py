@@ -6,9 +6,15 @@ Rules (``check_move`` raises on the first that fails; nothing is changed by a re
   "invalid_move".
 - A move is accepted only along a straight line from the last accepted position that touches no wall
   tile (``grid.line_clear``): no walking through walls, no teleporting across them (InvalidMove).
-- A move may cover at most ``SPEED_PX_S`` × the seconds since the last accepted move, plus
+- A move may cover at most ``SPEED_PX_S`` × the seconds of walking the mover has in hand, plus
   ``SLACK_PX`` (one tile: network jitter); further is too fast (InvalidMove). Turning on the spot is
-  always allowed (distance 0).
+  always allowed (distance 0). The seconds in hand (``elapsed_s``) are counted on the mover's *pace
+  clock* (``paced``): each accepted move pays for its distance at ``SPEED_PX_S``, and standing still
+  saves up at most ``CARRY_S`` (5 s: after a network stall one long move comes). So the slack is
+  not granted anew with every move (a move of 16 + 32 px every 100 ms would be three times the
+  speed): in debt, a mover has less than the slack, and over any stretch of time nobody walks
+  faster than ``SPEED_PX_S`` plus one slack and what they saved; nor does a long wait allow a jump
+  further than ``SPEED_PX_S`` × ``CARRY_S`` + ``SLACK_PX``.
 - Entering a zone with room for a limited number of people — a private zone or a table (their
   ``capacity``), or a stage (``STAGE_MAX``) — is refused when it is full (ZoneFull "zone_full"):
   ``occupancy`` says how many people are in each zone now, the mover not counted. Moving inside a
@@ -44,6 +50,7 @@ from rooms.space.model import SpaceMap, Zone, ZoneKind
 from rooms.space.zones import zones_at
 
 __all__ = [
+    "CARRY_S",
     "SLACK_PX",
     "SPEED_PX_S",
     "STAGE_MAX",
@@ -55,12 +62,16 @@ __all__ = [
     "capacity",
     "check_move",
     "goto_position",
+    "paced",
     "spawn_position",
     "zones_at",
 ]
 
 SPEED_PX_S = 160  # 5 tiles a second
 SLACK_PX = 32  # one tile
+# seconds of walking saved up by standing still, at most: after a network stall the moves queued meanwhile arrive
+# at once, and only the newest counts (one long move after a silence)
+CARRY_S = 5.0
 STAGE_MAX = 6  # people on one stage (everyone hears and sees them: at most the media limit)
 
 
@@ -105,15 +116,24 @@ def capacity(zone: Zone) -> int | None:
 
 
 def check_move(space: SpaceMap, old: Position, new: Position, elapsed_s: float, occupancy: Mapping[str, int]) -> None:
-    """Raise InvalidMove or ZoneFull when the move from ``old`` (the last accepted position) to ``new`` breaks a rule."""
+    """Raise InvalidMove or ZoneFull when the move from ``old`` (the last accepted position) to ``new`` breaks a rule.
+
+    ``elapsed_s``: now minus the mover's pace clock (``paced``); negative when they are in debt.
+    """
     if not space.walkable_px(new.x, new.y):
         raise InvalidMove("That place is not walkable.")
     distance = math.hypot(new.x - old.x, new.y - old.y)
-    if distance > SPEED_PX_S * max(elapsed_s, 0.0) + SLACK_PX:
+    if distance > 0 and distance > SPEED_PX_S * min(elapsed_s, CARRY_S) + SLACK_PX:
         raise InvalidMove("That move is too fast.")
     if not grid.line_clear(space, old.point, new.point):
         raise InvalidMove("A wall is in the way.")
     _check_room(space, old, new, occupancy)
+
+
+def paced(clock: float, now: float, old: Position, new: Position) -> float:
+    """The mover's pace clock after the move from ``old`` to ``new`` was accepted at ``now``: it pays for the
+    distance at ``SPEED_PX_S``, from at most ``CARRY_S`` ago. (A mover placed by the server starts at ``now``.)"""
+    return max(clock, now - CARRY_S) + math.hypot(new.x - old.x, new.y - old.y) / SPEED_PX_S
 
 
 def _check_room(space: SpaceMap, old: Position, new: Position, occupancy: Mapping[str, int]) -> None:

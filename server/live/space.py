@@ -49,8 +49,8 @@ from rooms.space.movement import (
     capacity,
     check_move,
     goto_position,
+    paced,
     spawn_position,
-    zones_at,
 )
 from server.live.throttle import Throttle
 from server.store.idea_store import Room
@@ -85,7 +85,7 @@ MapSource = Callable[[Room], Awaitable[RoomMap]]
 class Avatar:
     member_id: str
     pos: Position
-    at: float  # loop time of the last accepted position
+    at: float  # the pace clock (``movement.paced``): loop time up to which the avatar's walking is paid for
     status: str = "available"
     follows: str | None = None
 
@@ -155,6 +155,11 @@ class RoomSpace:
         self.conversations = Conversations(self.space)
         self.xy: dict[str, tuple[int, int]] = {}  # each avatar's pixel position (what the conversations read)
         self.taken: dict[tuple[int, int], int] = {}  # tile → avatars on it
+        # who stands in which table, private zone or stage, and how many in each, as of now: the capacity checks
+        # read these, not the conversations, which follow only at the tick (two people placed or walking into the
+        # last seat within one tick must not both get it)
+        self.inside: dict[str, str] = {}
+        self.occupied: dict[str, int] = {}
         self.conversation_of: dict[str, Conversation] = {}  # as last told to each member
         self.followers: dict[str, set[str]] = {}  # member → who follows them
         # the connections that show the space (``space.enter``), by member, and whom each member's view holds
@@ -183,8 +188,29 @@ class RoomSpace:
             self.taken[new_tile] = self.taken.get(new_tile, 0) + 1
         avatar.pos, avatar.at = pos, at
         self.xy[member_id] = (pos.x, pos.y)
+        self._occupy(member_id, pos)
         if self.cells.place(member_id, pos.x, pos.y):
             self.recell.setdefault(member_id, (old.x, old.y))
+
+    def _occupy(self, member_id: str, pos: Position | None) -> None:
+        """Count the member in the listed zone at ``pos`` (None: in none, they left)."""
+        zone_id = None
+        if pos is not None and self.listed:
+            zone = self.conversations.zone_at(pos.x, pos.y)
+            zone_id = zone.id if zone is not None and zone.kind in LISTED_ZONES else None
+        old = self.inside.get(member_id)
+        if old == zone_id:
+            return
+        if old is not None:
+            left = self.occupied[old] - 1
+            if left > 0:
+                self.occupied[old] = left
+            else:
+                del self.occupied[old]
+            del self.inside[member_id]
+        if zone_id is not None:
+            self.inside[member_id] = zone_id
+            self.occupied[zone_id] = self.occupied.get(zone_id, 0) + 1
 
     def _untake(self, tile: tuple[int, int]) -> None:
         left = self.taken.get(tile, 0) - 1
@@ -202,6 +228,7 @@ class RoomSpace:
         tile = tile_of(pos.x, pos.y)
         self.taken[tile] = self.taken.get(tile, 0) + 1
         self.xy[member_id] = (pos.x, pos.y)
+        self._occupy(member_id, pos)
         self.cells.place(member_id, pos.x, pos.y)
         self.recell[member_id] = None
         self.placed[member_id] = None
@@ -221,6 +248,7 @@ class RoomSpace:
         if avatar is None:
             return
         self._untake(tile_of(avatar.pos.x, avatar.pos.y))
+        self._occupy(member_id, None)
         self.xy.pop(member_id, None)
         self.cells.remove(member_id)
         self.pending.pop(member_id, None)
@@ -289,9 +317,8 @@ class RoomSpace:
                     queue.append(follower)
 
     def occupancy_for(self, member_id: str) -> Mapping[str, int]:
-        """Who is in each zone, the member not counted (as ``check_move`` and ``goto_position`` want it)."""
-        conv = self.conversations.of(member_id)
-        return _Without(self.conversations.occupancy(), conv.zone_id if conv is not None else None)
+        """Who is in each zone now, the member not counted (as ``check_move`` and ``goto_position`` want it)."""
+        return _Without(self.occupied, self.inside.get(member_id))
 
     # -- the view of each member -------------------------------------------------------------
 
@@ -332,21 +359,12 @@ class RoomSpace:
         moved: dict[str, None] = {}  # in order
         pending, self.pending = self.pending, {}
         if pending:
-            occupancy: dict[str, int] = self.conversations.occupancy() if self.listed else {}
             for member_id, (new, at) in pending.items():
                 avatar = self.avatars.get(member_id)
                 if avatar is None:
                     continue
-                old = avatar.pos
-                conv = self.conversations.of(member_id)
                 try:
-                    check_move(
-                        self.space,
-                        old,
-                        new,
-                        at - avatar.at,
-                        _Without(occupancy, conv.zone_id if conv is not None else None),
-                    )
+                    check_move(self.space, avatar.pos, new, at - avatar.at, self.occupancy_for(member_id))
                 except (InvalidMove, ZoneFull):
                     stats.refused += 1
                     self.corrected.add(member_id)
@@ -354,13 +372,9 @@ class RoomSpace:
                 stats.moves += 1
                 if avatar.follows is not None:  # walking on one's own ends following
                     self._unfollow(member_id)
-                self._set(member_id, new, at)
+                # (who entered a zone counts for the next mover at once)
+                self._set(member_id, new, paced(avatar.at, at, avatar.pos, new))
                 moved[member_id] = None
-                if self.listed:  # who entered a zone counts for the next mover of this tick
-                    before = {z.id for z in zones_at(self.space, old.x, old.y)}
-                    for zone in zones_at(self.space, new.x, new.y):
-                        if zone.id not in before and zone.kind in LISTED_ZONES:
-                            occupancy[zone.id] = occupancy.get(zone.id, 0) + 1
         self._catch_up([*moved, *self.placed], now)
         placed, self.placed = self.placed, {}
         for member_id in placed:
@@ -675,13 +689,8 @@ class SpaceDesk:
         else:
             assert zone_id is not None
             zone = space.zone(zone_id)
-            mine = space.conversations.of(conn.member.id)
             limit = capacity(zone)
-            if (
-                limit is not None
-                and (mine is None or mine.zone_id != zone.id)
-                and space.conversations.occupancy().get(zone.id, 0) >= limit
-            ):
+            if limit is not None and space.occupancy_for(conn.member.id).get(zone.id, 0) >= limit:
                 raise ZoneFull(f"{zone.name or zone.kind.value.capitalize()} is full.")
             rect = zone.rect
             point = (rect.x + rect.w // 2, rect.y + rect.h // 2)

@@ -331,7 +331,7 @@ export class SpaceSection {
    * @param {Position} pos
    */
   walked(pos) {
-    this.hooks.emit(CLIENT_EVENTS.spaceMove, { ...pos });
+    this.hooks.emit(CLIENT_EVENTS.spaceMove, { x: pos.x, y: pos.y, dir: pos.dir, moving: pos.moving });
     if (this.model.following && pos.moving) {
       this.model.following = null;
       this.queueRender();

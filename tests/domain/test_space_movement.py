@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import random
+import time
 
 import pytest
 
 from boards.errors import DomainError
 from rooms.space.grid import tile_center, tile_of
-from rooms.space.model import Rect, Zone, ZoneKind
+from rooms.space.model import Rect, SpaceMap, Zone, ZoneKind
 from rooms.space.movement import (
+    CARRY_S,
     SLACK_PX,
     SPEED_PX_S,
     STAGE_MAX,
@@ -20,6 +22,7 @@ from rooms.space.movement import (
     ZoneFull,
     check_move,
     goto_position,
+    paced,
     spawn_position,
     zones_at,
 )
@@ -79,6 +82,53 @@ def test_moving_too_fast_is_refused() -> None:
     check_move(HALL, old, Position(old.x + int(limit), old.y), 0.2, {})
     assert refusal(old, Position(old.x + int(limit) + 1, old.y), 0.2) == "invalid_move"
     assert refusal(old, Position(old.x + SLACK_PX + 1, old.y), -5.0) == "invalid_move"  # a clock going backwards
+
+
+OPEN = space_map("\n".join(["#" * 40, *["#" + "." * 38 + "#"] * 6, "#" * 40]), {})
+
+
+def walk_as_the_server_checks(steps: list[tuple[float, int]]) -> list[bool]:
+    """Moves of ``dx`` px to the right at times ``t`` (seconds), checked as the server's tick does (the pace
+    clock starting at 0, when the avatar was placed); whether each was accepted."""
+    pos, clock, out = at(1, 3), 0.0, []
+    for t, dx in steps:
+        new = Position(pos.x + dx, pos.y, Direction.RIGHT, True)
+        try:
+            check_move(OPEN, pos, new, t - clock, {})
+        except InvalidMove:
+            out.append(False)
+            continue
+        clock = paced(clock, t, pos, new)
+        pos = new
+        out.append(True)
+    return out
+
+
+def test_the_slack_is_not_granted_anew_with_every_move() -> None:
+    # 16 px of walking and 32 of slack every 100 ms: three times the speed, if each move had the slack anew
+    accepted = walk_as_the_server_checks([(0.1 * n, 48) for n in range(1, 21)])
+    assert not all(accepted)
+    assert sum(accepted) * 48 <= SPEED_PX_S * 2.0 + SLACK_PX
+    # 32 px every 100 ms (twice the speed): over 2 s no further than the speed allows, plus one slack
+    accepted = walk_as_the_server_checks([(0.1 * n, 32) for n in range(1, 21)])
+    assert sum(accepted) * 32 <= SPEED_PX_S * 2.0 + SLACK_PX
+
+
+def test_walking_at_the_speed_with_jitter_is_accepted() -> None:
+    # 30 px every 200 ms (150 px/s, as the browser walks), arriving up to 150 ms late or early
+    jitter = [0.0, 0.15, -0.1, 0.1, -0.15, 0.05, 0.15, -0.15, 0.0, 0.1] * 3
+    times = [0.2 * n + 0.2 + j for n, j in enumerate(jitter)]
+    assert all(walk_as_the_server_checks([(t, 30) for t in sorted(times)]))
+    # a network stall of 3 s: the moves sent meanwhile arrive at once, and the newest counts (450 px at once)
+    walked = [(0.2 * n, 30) for n in range(1, 11)]
+    assert all(walk_as_the_server_checks([*walked, (5.0, 450), *((5.0 + 0.2 * n, 30) for n in range(1, 11))]))
+
+
+def test_standing_still_saves_up_a_few_seconds_at_most() -> None:
+    old, reach = at(1, 3), int(SPEED_PX_S * CARRY_S + SLACK_PX)
+    check_move(OPEN, old, Position(old.x + reach, old.y), 60.0, {})
+    with pytest.raises(InvalidMove, match="too fast"):
+        check_move(OPEN, old, Position(old.x + reach + 1, old.y), 60.0, {})
 
 
 def test_a_refusal_is_an_invalid_input_with_a_message() -> None:
@@ -186,6 +236,17 @@ def test_going_to_a_closed_room_is_unreachable() -> None:
     with pytest.raises(Unreachable):
         goto_position(shut_in, at(0, 0), tile_center((3, 1)), {(3, 1)})
     assert goto_position(shut_in, at(0, 0), tile_center((0, 0)), {(0, 0)}) == at(0, 0)
+
+
+def test_going_somewhere_on_the_largest_map_does_not_flood_it_each_time() -> None:
+    """A participant may send 40 gotos at once (the rate limit's burst); flooding a 200 × 200 map for each took
+    some 20 ms, a second of the event loop for one burst. The map's connected parts are worked out once."""
+    big = SpaceMap(200, 200, bytes(200 * 200), (), ((0, 0),))
+    goto_position(big, at(0, 0), tile_center((199, 199)), {})  # the first works them out
+    started = time.perf_counter()
+    for n in range(100):
+        goto_position(big, at(n, 0), tile_center((199, 199 - n)), {})
+    assert time.perf_counter() - started < 0.5  # flooding each time: some 2 s
 
 
 def test_going_somewhere_with_every_other_tile_taken_stays_put() -> None:

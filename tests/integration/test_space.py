@@ -19,6 +19,7 @@ from aiohttp.test_utils import TestServer
 from bench.client import SioClient, gather_limited
 from boards.actors import Role
 from rooms.space.maps import builtin
+from rooms.space.movement import Position
 from server.ids import new_token, token_hash
 from server.keys import LIVE, STORE
 from server.store.idea_store import Event
@@ -299,6 +300,43 @@ async def test_goto_refuses_what_is_not_there_and_full_zones(people: dict[str, A
     await goto(ben, {"zone_id": "z2"})
     await anna.wait_for("conversation.changed", lambda d: d["conversation"] and d["conversation"]["kind"] == "private")
     assert await refused(cem, "space.goto", {"zone_id": "z2"}) == "zone_full"
+
+
+async def test_the_last_seats_of_a_zone_go_to_who_takes_them_first_within_one_tick(
+    server: TestServer, people: dict[str, Any]
+) -> None:
+    """Capacity is checked against where people stand now, not against the conversations of the last tick:
+    three going to a private zone for 2 at once, or one walking in while two are placed there, leave 2 in it."""
+    anna, ben, cem = people["anna"], people["ben"], people["cem"]
+    acks = await asyncio.gather(*(c.call("space.goto", {"zone_id": "z2"}) for c in (anna, ben, cem)))
+    assert sorted("ok" if a["ok"] else a["error"]["code"] for a in acks) == ["ok", "ok", "zone_full"]
+    pair = [c.member_id for c, a in zip((anna, ben, cem), acks, strict=True) if a["ok"]]
+    for client in (anna, ben, cem):
+        if client.member_id in pair:
+            await client.wait_for("conversation.changed", conversation_with(*pair))
+
+    # in one tick, without a turn of the event loop between: two placed in the zone, a third walks in
+    live = server.app[LIVE]
+    desk = live.space
+    conns = {c.member_id: live.connections_of(c.member_id)[0] for c in (anna, ben, cem)}
+    space = desk.rooms[conns[anna.member_id].room_id]
+    await goto(anna, {"zone_id": "z3"})
+    await goto(ben, {"zone_id": "z3"})
+    await goto(cem, {"zone_id": "z3"})
+    for client in (anna, ben, cem):
+        await client.wait_for(
+            "conversation.changed", lambda d: d["conversation"] and d["conversation"]["kind"] == "table"
+        )
+    inside = {"x": 30 * 32 + 16, "y": 5 * 32 + 16}  # the private zone's lowest row
+    below = {"x": inside["x"], "y": inside["y"] + 32}  # the tile below it, outside
+    desk.goto(conns[anna.member_id], None, "z2")
+    desk.goto(conns[ben.member_id], None, "z2")
+    space.place(cem.member_id, Position(below["x"], below["y"]), asyncio.get_running_loop().time() - 1)
+    desk.move(conns[cem.member_id], inside["x"], inside["y"], "up", False)
+    await cem.wait_for("space.corrected", lambda d: d["x"] == below["x"] and d["y"] == below["y"])
+    await anna.wait_for("conversation.changed", conversation_with(anna.member_id, ben.member_id))
+    assert space.conversations.occupancy()["z2"] == 2
+    assert cem.member_id not in space.conversations.of(anna.member_id).members  # type: ignore[union-attr]
 
 
 async def test_follow_brings_you_along(people: dict[str, Any]) -> None:

@@ -43,6 +43,27 @@ test("walking stops at walls and slides along them; never faster than the server
   assert.deepEqual(walk(g, at(16, 16, "left", true), [0, 0], 0.1), at(16, 16, "left", false));
 });
 
+test("walking by keys goes at the same speed whatever the frame rate", () => {
+  const g = grid(".".repeat(150), ".".repeat(150), ".".repeat(150));
+  for (const hz of [30, 60, 90, 120, 144, 165, 240, 360]) {
+    for (const [vx, vy] of [[1, 0], [-1, 0], [0, 1], [Math.SQRT1_2, Math.SQRT1_2]]) {
+      let pos = at(vx < 0 ? 4500 : 16, 16);
+      for (let i = 0; i < hz / 2; i++) pos = walk(g, pos, [vx, vy], 1 / hz); // half a second
+      const walked = Math.hypot(pos.x - (vx < 0 ? 4500 : 16), pos.y - 16);
+      assert.ok(Math.abs(walked - WALK_PX_S / 2) <= 2, `${hz} Hz, (${vx}, ${vy}): ${walked} px in 0.5 s`);
+    }
+  }
+});
+
+test("following waypoints goes at the same speed whatever the frame rate", () => {
+  for (const hz of [30, 60, 90, 144, 240, 360]) {
+    let pos = at(16, 16);
+    let rest = [[4000, 16], [4000, 800]];
+    for (let i = 0; i < hz / 2; i++) ({ pos, rest } = followPath(pos, rest, 1 / hz)); // half a second
+    assert.ok(Math.abs(pos.x - 16 - WALK_PX_S / 2) <= 2, `${hz} Hz: ${pos.x - 16} px in 0.5 s`);
+  }
+});
+
 test("following waypoints at walking speed, to the end", () => {
   let state = { pos: at(16, 16), rest: [[16, 80], [80, 80]] };
   state = followPath(state.pos, state.rest, 0.2);
