@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -124,6 +123,15 @@ def steps(path: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
+RELEASE_WHEN_THERE = """([axis, sign, target, key]) => {
+  const stage = document.getElementById("space-stage");
+  const at = Number(stage.dataset[axis]);
+  if ((target - at) * sign > 4) return false;
+  stage.dispatchEvent(new KeyboardEvent("keyup", { key, bubbles: true }));
+  return true;
+}"""
+
+
 def walk_by_keys(page: Any, space: SpaceMap, goal: tuple[int, int]) -> None:
     """Hold the arrow keys, tile by tile, until the avatar stands on `goal` (a tile)."""
     page.locator("#space-stage").focus()
@@ -140,14 +148,13 @@ def walk_by_keys(page: Any, space: SpaceMap, goal: tuple[int, int]) -> None:
                 continue
             key = KEYS[(sign, 0) if axis == "x" else (0, sign)]
             page.keyboard.down(key)
-            deadline = time.monotonic() + 5
             try:
-                while time.monotonic() < deadline:
-                    x, y = position(page)
-                    left = (tx - x) * sign if axis == "x" else (ty - y) * sign
-                    if left <= 4:
-                        break
-                    page.wait_for_timeout(10)  # polls the avatar walking at 150 px/s: 1.5 px per poll
+                # released from inside the page, in the animation frame the avatar comes within 4 px of the
+                # tile's centre: a poll from here would take a round trip or two, and a loaded machine's
+                # round trips let the avatar walk on past the tile
+                page.wait_for_function(
+                    RELEASE_WHEN_THERE, arg=[axis, sign, tx if axis == "x" else ty, key], polling="raf"
+                )
             finally:
                 page.keyboard.up(key)
     x, y = position(page)
