@@ -72,6 +72,10 @@ class RoomPage {
     const stacked = window.matchMedia("(max-width: 48rem)");
     presenceDetails.open = !stacked.matches;
     stacked.addEventListener("change", () => (presenceDetails.open = !stacked.matches));
+    // The space, too, starts folded on a phone (its heading the summary): one tap unfolds the map and
+    // the list. Only at the start: a phone turned sideways keeps it as its person left it.
+    const spaceDetails = /** @type {HTMLDetailsElement} */ (byId("space-details", HTMLDetailsElement));
+    spaceDetails.open = !stacked.matches;
     this.tabs = byId("board-tabs");
     this.panel = byId("board-panel");
     this.newBoardOpen = byId("new-board-open");

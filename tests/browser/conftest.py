@@ -180,21 +180,29 @@ def organizer(server: ServerProcess) -> OrganizerAccount:
 
 
 @pytest.fixture(scope="session")
-def browser(chromium_path: str) -> Iterator[Any]:
+def playwright() -> Iterator[Any]:
+    """Playwright's one driver for the session: a second ``sync_playwright()`` in the same thread fails
+    while one runs ("Sync API inside the asyncio loop"), so every Chromium is launched from this one."""
     from playwright.sync_api import sync_playwright
 
     manager = sync_playwright().start()
     try:
-        instance = manager.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-    except Exception as exc:
+        yield manager
+    finally:
         manager.stop()
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Any, chromium_path: str) -> Iterator[Any]:
+    try:
+        instance = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+    except Exception as exc:
         missing(f"Chromium at {chromium_path} does not start under Playwright: {exc}")
         raise
     try:
         yield instance
     finally:
         instance.close()
-        manager.stop()
 
 
 @dataclass

@@ -38,21 +38,14 @@ KEYS = {(1, 0): "ArrowRight", (-1, 0): "ArrowLeft", (0, 1): "ArrowDown", (0, -1)
 
 
 @pytest.fixture(scope="module")
-def browser(chromium_path: str) -> Iterator[Any]:
-    """Chromium with a fake camera and microphone, and their permission granted (this module's own)."""
-    from playwright.sync_api import sync_playwright
-
-    manager = sync_playwright().start()
-    try:
-        instance = manager.chromium.launch(executable_path=chromium_path, args=[*CHROMIUM_ARGS, *MEDIA_ARGS])
-    except Exception as exc:  # pragma: no cover - the conftest's browser fixture skips the same way
-        manager.stop()
-        pytest.skip(f"Chromium at {chromium_path} does not start under Playwright: {exc}")
+def browser(playwright: Any, chromium_path: str) -> Iterator[Any]:
+    """Chromium with a fake camera and microphone, and their permission granted (this module's own,
+    launched from the session's Playwright)."""
+    instance = playwright.chromium.launch(executable_path=chromium_path, args=[*CHROMIUM_ARGS, *MEDIA_ARGS])
     try:
         yield instance
     finally:
         instance.close()
-        manager.stop()
 
 
 def shoot_both(page: Any, name: str) -> None:
@@ -176,6 +169,11 @@ def tile_of_peer(page: Any, peer: str) -> Any:
 def open_space(context: Any, link: str, pseudonym: str) -> Any:
     page = join(context, link, pseudonym)
     expect(page.locator("#space")).to_be_visible()
+    details = page.locator("#space-details")
+    if details.get_attribute("open") is None:  # a phone: the space starts folded, its heading the summary
+        page.locator("#space-details > summary").focus()
+        page.keyboard.press("Enter")
+        expect(details).to_have_attribute("open", "")
     expect(page.locator("#space-stage")).to_have_attribute("data-x", NUMBER)
     return page
 
