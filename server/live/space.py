@@ -259,10 +259,14 @@ class RoomSpace:
         self.watchers.pop(member_id, None)
         self.known.pop(member_id, None)
         self._unfollow(member_id)
-        for follower in self.followers.pop(member_id, set()):
+        for follower in sorted(self.followers.pop(member_id, set())):
             other = self.avatars.get(follower)
             if other is not None:
                 other.follows = None
+                self.review.add(follower)
+                # their client still shows them following: un-press its follow button
+                unfollowed = self.desk.frame("space.unfollowed", {"member_id": member_id, "reason": "left"})
+                self.desk.write(self.watchers.get(follower, ()), unfollowed)
         old = self.conversation_of.pop(member_id, None)
         self._tell_conversations(self.conversations.remove(member_id))
         if old is not None and old.zone_id is not None:

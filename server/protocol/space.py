@@ -188,6 +188,11 @@ class SpaceStatusChanged(Out):
     status: Status
 
 
+class SpaceUnfollowed(Out):
+    member_id: str = Field(description="Whom you followed.")
+    reason: Literal["left"] = Field(description="`left`: they left the room's space (and the room).")
+
+
 class ConversationChanged(Out):
     conversation: ConversationOut | None = Field(description="Your conversation now, or null when you are in none.")
 

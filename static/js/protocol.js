@@ -120,6 +120,7 @@ export const SERVER_EVENTS = Object.freeze({
   spaceCorrected: "space.corrected",
   spaceZones: "space.zones",
   spaceStatus: "space.status",
+  spaceUnfollowed: "space.unfollowed",
   conversationChanged: "conversation.changed",
   bubbleMessage: "bubble.message",
   rtcSignal: "rtc.signal",

@@ -157,6 +157,9 @@ export class SpaceSection {
     connection.on(SERVER_EVENTS.spaceStatus, (data) => {
       if (this.entered && this.model.applyStatus(data)) this.queueRender();
     });
+    connection.on(SERVER_EVENTS.spaceUnfollowed, (data) => {
+      if (this.entered) this.unfollowed(data);
+    });
     connection.on(SERVER_EVENTS.conversationChanged, (data) => {
       if (this.entered) this.conversationChanged(data?.conversation ?? null);
     });
@@ -322,6 +325,20 @@ export class SpaceSection {
         ? this.t("space.announce.following", { name: this.model.name(this.model.following) })
         : this.t("space.announce.not_following"),
     );
+    this.queueRender();
+  }
+
+  /**
+   * Whom we followed left the room's space (`space.unfollowed`): the follow button goes up.
+   *
+   * @param {any} data
+   */
+  unfollowed(data) {
+    const leader = typeof data?.member_id === "string" ? data.member_id : null;
+    if (!leader || this.model.following !== leader) return;
+    this.model.following = null;
+    const name = this.model.people.get(leader)?.pseudonym;
+    this.hooks.say(name ? this.t("space.announce.follow_ended", { name }) : this.t("space.announce.not_following"));
     this.queueRender();
   }
 

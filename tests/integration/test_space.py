@@ -353,6 +353,24 @@ async def test_follow_brings_you_along(people: dict[str, Any]) -> None:
     assert await refused(cem, "space.follow", {}) == "invalid_payload"
 
 
+async def test_whom_you_follow_leaving_ends_following_and_your_tabs_are_told(
+    server: TestServer, people: dict[str, Any]
+) -> None:
+    anna, ben, cem, event = people["anna"], people["ben"], people["cem"], people["event"]
+    await goto(anna, {"zone_id": "z6"})
+    assert (await ok(cem, "space.follow", {"member_id": anna.member_id}))["following"] == anna.member_id
+    assert (await ok(ben, "space.follow", {"member_id": cem.member_id}))["following"] == cem.member_id
+    await move(server, anna, await breakout_room(server, event))  # anna leaves the plenary's space
+    assert await cem.wait_for("space.unfollowed") == {"member_id": anna.member_id, "reason": "left"}
+    assert (await ok(cem, "space.enter"))["following"] is None
+    await barrier(ben)
+    assert ben.received["space.unfollowed"] == []  # ben follows cem, who is still there
+    assert (await ok(ben, "space.enter"))["following"] == cem.member_id
+    await cem.disconnect()  # leaving by closing the page ends it too
+    assert await ben.wait_for("space.unfollowed") == {"member_id": cem.member_id, "reason": "left"}
+    assert (await ok(ben, "space.enter"))["following"] is None
+
+
 async def test_status_reaches_the_room(people: dict[str, Any]) -> None:
     anna, olga = people["anna"], people["olga"]
     assert (await ok(anna, "space.status", {"status": "away"}))["status"] == "away"
