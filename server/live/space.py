@@ -595,16 +595,23 @@ class SpaceDesk:
         return await asyncio.shield(loading)
 
     async def room_space(self, room: Room) -> RoomSpace:
-        """The room's space, made on first use with everyone present in the room at spawn points."""
+        """The room's space, made on first use with everyone present in the room at spawn points (after the map
+        loaded: whoever left meanwhile is not placed; when nobody is left, the space is not kept)."""
         space = self.rooms.get(room.id)
         if space is not None:
             return space
         room_map = await self.map_for(room)
         space = self.rooms.get(room.id)
         if space is None:
-            space = self.rooms[room.id] = RoomSpace(self, room, room_map)
+            space = RoomSpace(self, room, room_map)
+            present = self.live.present(room.id)
+            if not present:
+                # everyone left while the map loaded (or a projector view asks): a space nobody is in is
+                # not kept, as ``leave`` drops the last one's (the caller finds the asker not in it)
+                return space
+            self.rooms[room.id] = space
             now = asyncio.get_running_loop().time()
-            for entry in self.live.present(room.id):
+            for entry in present:
                 space.add(entry["id"], now)
         return space
 
