@@ -726,6 +726,14 @@ class SpaceDesk:
         space.place(conn.member.id, pos, asyncio.get_running_loop().time())
         return member_id, pos
 
+    def locate(self, conn: Connection, member_id: str) -> Position:
+        """Where a member of the room's space stands (however far from the asker)."""
+        space, _avatar = self._mine(conn)
+        target = space.avatars.get(member_id)
+        if target is None:
+            raise NotFound("No such member in this room's space.")
+        return target.pos
+
     def set_status(self, conn: Connection, status: str) -> None:
         space, avatar = self._mine(conn)
         if avatar.status == status:

@@ -204,6 +204,8 @@ from server.protocol.space import (  # noqa: F401
     SpaceGone,
     SpaceGoto,
     SpaceGotoAck,
+    SpaceLocate,
+    SpaceLocateAck,
     SpaceMove,
     SpaceMoves,
     SpaceSettings,

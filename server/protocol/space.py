@@ -57,6 +57,10 @@ class SpaceFollow(Payload):
     member_id: Id | None = Field(description="Follow this member of your room; null stops following.")
 
 
+class SpaceLocate(Payload):
+    member_id: Id = Field(description="A member of your room's space, wherever they stand.")
+
+
 class SpaceStatus(Payload):
     status: Status
 
@@ -161,6 +165,11 @@ class SpaceGotoAck(OkAck):
 class SpaceFollowAck(OkAck):
     following: str | None
     position: PositionOut = Field(description="Where you are now (next to whom you follow).")
+
+
+class SpaceLocateAck(OkAck):
+    member_id: str
+    position: PositionOut = Field(description="Where they stand now.")
 
 
 class SpaceStatusAck(OkAck):

@@ -85,6 +85,7 @@ export const CLIENT_EVENTS = Object.freeze({
   spaceMove: "space.move",
   spaceGoto: "space.goto",
   spaceFollow: "space.follow",
+  spaceLocate: "space.locate",
   spaceStatus: "space.status",
   bubbleLock: "bubble.lock",
   bubbleChat: "bubble.chat",

@@ -401,6 +401,18 @@ async def test_whom_you_follow_leaving_ends_following_and_your_tabs_are_told(
     assert (await ok(ben, "space.enter"))["following"] is None
 
 
+async def test_locate_tells_where_someone_stands_however_far(people: dict[str, Any]) -> None:
+    anna, ben, olga = people["anna"], people["ben"], people["olga"]
+    far = await goto(anna, {"zone_id": "z5"})  # the stage
+    await goto(ben, {"zone_id": "z6"})
+    ack = await ok(ben, "space.locate", {"member_id": anna.member_id})
+    assert ack["member_id"] == anna.member_id and ack["position"] == far
+    assert (await ok(olga, "space.locate", {"member_id": ben.member_id}))["position"]["x"] >= 0  # observers too
+    assert await refused(ben, "space.locate", {"member_id": "mb_nobody"}) == "not_found"
+    assert await refused(ben, "space.locate", {}) == "invalid_payload"
+    assert await refused(ben, "space.locate", {"member_id": 7}) == "invalid_payload"
+
+
 async def test_status_reaches_the_room(people: dict[str, Any]) -> None:
     anna, olga = people["anna"], people["olga"]
     assert (await ok(anna, "space.status", {"status": "away"}))["status"] == "away"
