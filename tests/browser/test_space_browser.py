@@ -1,7 +1,8 @@
 """The space in the browser (docs/space.md), in Chromium with fake camera and microphone: two
 participants walk with the arrow keys to the same table of the plenary's map, their WebRTC
 connection reaches "connected", one walks away and it closes; then the same by keyboard only in
-the list view (the table's "join" button, then another table's, and "show" someone). axe-core finds nothing in either
+the list view (the table's "join" button, then another table's; "show" someone; follow someone who then
+leaves). axe-core finds nothing in either
 view; screenshots at 1366×768 and 390×844 go to ``tests/browser/artifacts/`` (or
 ``WERKSTATT_ARTIFACTS``).
 
@@ -317,6 +318,17 @@ def test_the_list_view_by_keyboard_only_joins_a_table_and_leaves_it(new_context:
     expect(cleo.locator("#space-list-panel")).to_be_visible()
     expect(show).to_be_focused()
     assert_accessible(cleo, "the list view after showing someone")
+
+    # Cleo follows Dora; Dora leaves (her page reloads): Cleo hears it, and when Dora is back, "follow" is up
+    follow = cleo.get_by_role("button", name=DE["client.space.follow"].replace("{name}", "Dora"), exact=True)
+    follow.focus()
+    cleo.keyboard.press("Enter")
+    expect(follow).to_have_attribute("aria-pressed", "true")
+    dora.reload()
+    expect(cleo.locator("#announcer")).to_contain_text(DE["client.space.announce.not_following"])
+    expect(dora.locator("#space-stage")).to_have_attribute("data-x", NUMBER)
+    expect(cleo.get_by_role("region", name=DE["client.space.elsewhere"])).to_contain_text("Dora")
+    expect(follow).to_have_attribute("aria-pressed", "false")
 
     # the default holds on the next visit
     cleo.reload()
