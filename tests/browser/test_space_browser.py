@@ -1,9 +1,8 @@
 """The space in the browser (docs/space.md), in Chromium with fake camera and microphone: two
 participants walk with the arrow keys to the same table of the plenary's map, their WebRTC
 connection reaches "connected", one walks away and it closes; then the same by keyboard only in
-the list view (the table's "join" button, then another table's; "show" someone; follow someone who then
-leaves). axe-core finds nothing in either
-view; screenshots at 1366×768 and 390×844 go to ``tests/browser/artifacts/`` (or
+the list view (the table's "join" button, then another table's; "show" someone; follow someone who
+then leaves). axe-core finds nothing in either view; screenshots at 1366×768 and 390×844 go to ``tests/browser/artifacts/`` (or
 ``WERKSTATT_ARTIFACTS``).
 
 The tests read where an avatar stands from the map's ``data-x``/``data-y`` and a connection's state
