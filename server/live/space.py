@@ -259,10 +259,14 @@ class RoomSpace:
         self.watchers.pop(member_id, None)
         self.known.pop(member_id, None)
         self._unfollow(member_id)
-        for follower in self.followers.pop(member_id, set()):
+        for follower in sorted(self.followers.pop(member_id, set())):
             other = self.avatars.get(follower)
             if other is not None:
                 other.follows = None
+                self.review.add(follower)
+                # their client still shows them following: un-press its follow button
+                unfollowed = self.desk.frame("space.unfollowed", {"member_id": member_id, "reason": "left"})
+                self.desk.write(self.watchers.get(follower, ()), unfollowed)
         old = self.conversation_of.pop(member_id, None)
         self._tell_conversations(self.conversations.remove(member_id))
         if old is not None and old.zone_id is not None:
@@ -591,16 +595,23 @@ class SpaceDesk:
         return await asyncio.shield(loading)
 
     async def room_space(self, room: Room) -> RoomSpace:
-        """The room's space, made on first use with everyone present in the room at spawn points."""
+        """The room's space, made on first use with everyone present in the room at spawn points (after the map
+        loaded: whoever left meanwhile is not placed; when nobody is left, the space is not kept)."""
         space = self.rooms.get(room.id)
         if space is not None:
             return space
         room_map = await self.map_for(room)
         space = self.rooms.get(room.id)
         if space is None:
-            space = self.rooms[room.id] = RoomSpace(self, room, room_map)
+            space = RoomSpace(self, room, room_map)
+            present = self.live.present(room.id)
+            if not present:
+                # everyone left while the map loaded (or a projector view asks): a space nobody is in is
+                # not kept, as ``leave`` drops the last one's (the caller finds the asker not in it)
+                return space
+            self.rooms[room.id] = space
             now = asyncio.get_running_loop().time()
-            for entry in self.live.present(room.id):
+            for entry in present:
                 space.add(entry["id"], now)
         return space
 
@@ -714,6 +725,14 @@ class SpaceDesk:
         space.follow(conn.member.id, member_id)
         space.place(conn.member.id, pos, asyncio.get_running_loop().time())
         return member_id, pos
+
+    def locate(self, conn: Connection, member_id: str) -> Position:
+        """Where a member of the room's space stands (however far from the asker)."""
+        space, _avatar = self._mine(conn)
+        target = space.avatars.get(member_id)
+        if target is None:
+            raise NotFound("No such member in this room's space.")
+        return target.pos
 
     def set_status(self, conn: Connection, status: str) -> None:
         space, avatar = self._mine(conn)

@@ -204,12 +204,15 @@ from server.protocol.space import (  # noqa: F401
     SpaceGone,
     SpaceGoto,
     SpaceGotoAck,
+    SpaceLocate,
+    SpaceLocateAck,
     SpaceMove,
     SpaceMoves,
     SpaceSettings,
     SpaceStatus,
     SpaceStatusAck,
     SpaceStatusChanged,
+    SpaceUnfollowed,
     SpaceZones,
     ZoneOut,
 )
@@ -366,6 +369,11 @@ SERVER_EVENTS: dict[str, tuple[type[Out], str]] = {
         "every 0.25 s while it changes.",
     ),
     "space.status": (SpaceStatusChanged, "A member of the room changed their status (`space.status`)."),
+    "space.unfollowed": (
+        SpaceUnfollowed,
+        "You no longer follow `member_id`: they left the room's space (to every tab of yours that entered the "
+        "space). Walking yourself or `space.follow` with `member_id: null` ends following without this event.",
+    ),
     "conversation.changed": (
         ConversationChanged,
         "Your conversation changed: you joined or left one, someone joined or left yours, or it was locked or "

@@ -57,6 +57,10 @@ class SpaceFollow(Payload):
     member_id: Id | None = Field(description="Follow this member of your room; null stops following.")
 
 
+class SpaceLocate(Payload):
+    member_id: Id = Field(description="A member of your room's space, wherever they stand.")
+
+
 class SpaceStatus(Payload):
     status: Status
 
@@ -163,6 +167,11 @@ class SpaceFollowAck(OkAck):
     position: PositionOut = Field(description="Where you are now (next to whom you follow).")
 
 
+class SpaceLocateAck(OkAck):
+    member_id: str
+    position: PositionOut = Field(description="Where they stand now.")
+
+
 class SpaceStatusAck(OkAck):
     status: Status
 
@@ -186,6 +195,11 @@ class SpaceZones(Out):
 class SpaceStatusChanged(Out):
     member_id: str
     status: Status
+
+
+class SpaceUnfollowed(Out):
+    member_id: str = Field(description="Whom you followed.")
+    reason: Literal["left"] = Field(description="`left`: they left the room's space (and the room).")
 
 
 class ConversationChanged(Out):

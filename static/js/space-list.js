@@ -4,7 +4,9 @@
  * (stage, tables, private zones, quiet zones, board walls) are regions with a heading each,
  * listing who is in them, with a button to go there (`space.goto {zone_id}`: the server finds
  * the way); everyone else is listed with a button to go to them (`space.goto {member_id}`:
- * next to them, so one joins their bubble). Keyboard only: buttons and headings, nothing else.
+ * next to them, so one joins their bubble), to follow them (`space.follow`) and to show where
+ * they are (`space.locate`: said in the live region, pointed out on the map). Keyboard only:
+ * buttons and headings, nothing else.
  *
  * The conversation panel (members, microphone, camera, lock, status, bubble chat) is
  * `SpaceConversation`; both views show it.
@@ -26,7 +28,8 @@ export class SpaceList {
   /**
    * @param {HTMLElement} root
    * @param {Translate} t
-   * @param {{goto: (target: Target, label: string) => void, follow: (memberId: string | null) => void}} actions
+   * @param {{goto: (target: Target, label: string) => void, follow: (memberId: string | null) => void,
+   *   locate: (memberId: string) => void}} actions
    */
   constructor(root, t, actions) {
     this.root = root;
@@ -69,7 +72,14 @@ export class SpaceList {
         text: t("space.follow", { name: person.pseudonym }),
       });
       follow.addEventListener("click", () => this.actions.follow(following ? null : person.id));
-      li.append(" ", button, " ", follow);
+      const locate = h("button", {
+        type: "button",
+        class: "secondary small",
+        "data-key": `locate-${person.id}`,
+        text: t("space.locate.button", { name: person.pseudonym }),
+      });
+      locate.addEventListener("click", () => this.actions.locate(person.id));
+      li.append(" ", button, " ", follow, " ", locate);
     }
     return li;
   }

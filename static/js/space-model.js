@@ -8,6 +8,7 @@
  */
 
 import { isDirection } from "./space-motion.js";
+import { TILE } from "./space-path.js";
 
 /** @typedef {import("./space-motion.js").Direction} Direction */
 /** @typedef {"available" | "away" | "hand"} Status */
@@ -97,6 +98,55 @@ export function zoneName(zone, zones, t) {
   const same = zones.filter((z) => z.kind === zone.kind);
   const number = same.indexOf(zone) + 1;
   return same.length > 1 ? t(`space.zone_numbered.${zone.kind}`, { index: number }) : t(`space.zone.${zone.kind}`);
+}
+
+/**
+ * How many tiles apart two map positions are, as the crow flies (rounded).
+ *
+ * @param {{x: number, y: number}} a
+ * @param {{x: number, y: number}} b
+ * @returns {number}
+ */
+export function tilesApart(a, b) {
+  return Math.round(Math.hypot(a.x - b.x, a.y - b.y) / TILE);
+}
+
+/**
+ * The zone the list view would list someone standing at (x, y) under, if any: of the zones there,
+ * the first in the list's order (a stage before a table, …).
+ *
+ * @param {Zone[]} zones
+ * @param {number} x
+ * @param {number} y
+ * @returns {Zone | null}
+ */
+export function listedZoneAt(zones, x, y) {
+  for (const kind of LISTED_KINDS) {
+    for (const z of zones) {
+      const r = z.rect;
+      if (z.kind === kind && r.x <= x && x < r.x + Math.max(r.w, 1) && r.y <= y && y < r.y + Math.max(r.h, 1)) return z;
+    }
+  }
+  return null;
+}
+
+/**
+ * What "show" (locate) says of someone: where they stand — their zone as the page names it,
+ * or just the room — and how many tiles from oneself ("Bert ist im Bereich „Tisch 2“, 5 Felder
+ * von Ihnen entfernt.").
+ *
+ * @param {string} name  their pseudonym
+ * @param {{x: number, y: number}} at  where they stand
+ * @param {{x: number, y: number}} from  where oneself stands
+ * @param {Zone[]} zones  the map's
+ * @param {import("./i18n.js").Translate} t
+ * @returns {string}
+ */
+export function locateSentence(name, at, from, zones, t) {
+  const count = tilesApart(at, from);
+  const zone = listedZoneAt(zones, at.x, at.y);
+  if (zone) return t("space.locate.in_zone", { name, zone: zoneName(zone, zones, t), count });
+  return t("space.locate.in_room", { name, count });
 }
 
 export class SpaceModel {

@@ -21,6 +21,8 @@ import { zoneName } from "./space-model.js";
 
 /** How many tiles at least fit the smaller side of the view (a phone shows 12 × 12 tiles or so). */
 const MIN_TILES = 11;
+/** How long "show" (locate) keeps the camera on someone and their avatar ringed. */
+export const SPOT_MS = 5000;
 const ZONE_STROKES = /** @type {Record<string, string>} */ ({
   table: "#1f5fa8",
   private: "#6a2c91",
@@ -89,10 +91,14 @@ export class SpaceView {
     this.last = 0;
     this.scale = 1;
     this.camera = /** @type {[number, number]} */ ([0, 0]);
+    /** @type {{id: string, x: number, y: number} | null} whom "show" (locate) points out, and where */
+    this.spot = null;
+    this.spotTimer = 0;
 
     frame.addEventListener("keydown", (event) => {
       if (event.altKey || event.ctrlKey || event.metaKey || !isWalkKey(event.key)) return;
       event.preventDefault();
+      this.unspot(); // walking: the camera is ours again
       this.keys.add(event.key);
       this.route = [];
       this.wake();
@@ -128,6 +134,7 @@ export class SpaceView {
     this.pos = { ...pos, moving: false };
     this.route = [];
     this.keys.clear();
+    this.unspot();
     this.lerp.clear();
     this.sender.reset();
     this.sender.accepted(this.pos, performance.now());
@@ -149,6 +156,45 @@ export class SpaceView {
     this.sender.accepted(this.pos, performance.now());
     this.mark();
     this.wake();
+  }
+
+  /**
+   * "Show" (locate): for SPOT_MS the camera centres on this person (where the server says they
+   * stand, or where their avatar is drawn once they move near) and their avatar is ringed. The
+   * frame's `data-spot` names them meanwhile (the browser tests read it).
+   *
+   * @param {string} id
+   * @param {{x: number, y: number}} at
+   */
+  locate(id, at) {
+    this.spot = { id, x: at.x, y: at.y };
+    this.frame.dataset.spot = id;
+    clearTimeout(this.spotTimer);
+    this.spotTimer = window.setTimeout(() => this.unspot(), SPOT_MS);
+    this.wake();
+  }
+
+  unspot() {
+    if (!this.spot) return;
+    clearTimeout(this.spotTimer);
+    this.spot = null;
+    delete this.frame.dataset.spot;
+    this.wake();
+  }
+
+  /**
+   * Where the spotted person is drawn now, if anyone is spotted.
+   *
+   * @param {number} now
+   * @returns {{id: string, x: number, y: number} | null}
+   */
+  spotAt(now) {
+    const spot = this.spot;
+    if (!spot) return null;
+    const person = this.model?.person(spot.id);
+    if (!person) return spot;
+    const at = this.lerp.at(spot.id, now) ?? (person.x !== null && person.y !== null ? { x: person.x, y: person.y } : null);
+    return at ? { id: spot.id, ...at } : spot;
   }
 
   /** Our position on the frame's `data-x` and `data-y` (map pixels): what the browser tests read. */
@@ -235,7 +281,7 @@ export class SpaceView {
     if (this.model) {
       for (const person of this.model.people.values()) if (person.moving) busy = true;
     }
-    if (busy || this.keys.size > 0 || this.route.length > 0) this.wake();
+    if (busy || this.spot || this.keys.size > 0 || this.route.length > 0) this.wake();
     else this.last = 0;
   }
 
@@ -273,7 +319,9 @@ export class SpaceView {
     const viewW = this.canvas.width / scale;
     const viewH = this.canvas.height / scale;
     const map = this.painter.map;
-    this.camera = cameraAt(this.pos.x, this.pos.y, viewW, viewH, map.width * TILE, map.height * TILE);
+    const spot = this.spotAt(now);
+    const focus = spot ?? this.pos;
+    this.camera = cameraAt(focus.x, focus.y, viewW, viewH, map.width * TILE, map.height * TILE);
     const [cx, cy] = this.camera;
     // where the camera stands and its scale, for the browser tests' clicks: "left top scale"
     const view = `${Math.round(cx)} ${Math.round(cy)} ${this.scale}`;
@@ -327,6 +375,21 @@ export class SpaceView {
         ctx.lineTo(other.x, other.y);
         ctx.stroke();
       }
+    }
+    // whom "show" points out: a pulsing ring (and where they stand, should they be out of sight)
+    if (spot) {
+      const pulse = 0.5 + 0.5 * Math.sin(now / 180);
+      ctx.strokeStyle = "#ffd54a";
+      ctx.lineWidth = 4;
+      ctx.beginPath();
+      ctx.arc(spot.x, spot.y, 22 + 6 * pulse, 0, Math.PI * 2);
+      ctx.stroke();
+      ctx.strokeStyle = "#1b1f24";
+      ctx.lineWidth = 2;
+      ctx.beginPath();
+      ctx.arc(spot.x, spot.y, 19 + 6 * pulse, 0, Math.PI * 2);
+      ctx.stroke();
+      if (!drawn.some((d) => d.id === spot.id)) drawn.push(spot);
     }
     drawn.sort((a, b) => a.y - b.y);
     for (const { id, x, y } of drawn) {

@@ -15,7 +15,7 @@ import { byId, h, showError } from "./dom.js";
 import { errorMessage } from "./i18n.js";
 import { CLIENT_EVENTS, SERVER_EVENTS } from "./protocol.js";
 import { MapPainter } from "./space-map.js";
-import { SpaceModel, STATUSES, zoneName } from "./space-model.js";
+import { locateSentence, SpaceModel, STATUSES, zoneName } from "./space-model.js";
 import { SpaceList } from "./space-list.js";
 import { isDirection } from "./space-motion.js";
 import { Mesh, plan } from "./space-rtc.js";
@@ -86,6 +86,7 @@ export class SpaceSection {
     this.list = new SpaceList(this.listRoot, t, {
       goto: (target, label) => this.goto(target, label),
       follow: (memberId) => this.follow(memberId),
+      locate: (memberId) => this.locate(memberId),
     });
     /** @type {string | null} the board wall this member stands at */
     this.boardZone = null;
@@ -156,6 +157,9 @@ export class SpaceSection {
     });
     connection.on(SERVER_EVENTS.spaceStatus, (data) => {
       if (this.entered && this.model.applyStatus(data)) this.queueRender();
+    });
+    connection.on(SERVER_EVENTS.spaceUnfollowed, (data) => {
+      if (this.entered) this.unfollowed(data);
     });
     connection.on(SERVER_EVENTS.conversationChanged, (data) => {
       if (this.entered) this.conversationChanged(data?.conversation ?? null);
@@ -322,6 +326,40 @@ export class SpaceSection {
         ? this.t("space.announce.following", { name: this.model.name(this.model.following) })
         : this.t("space.announce.not_following"),
     );
+    this.queueRender();
+  }
+
+  /**
+   * "Show" someone (their id): the map centres on them and rings their avatar for a few seconds
+   * (the view shown stays), and the live region says where they are and how far.
+   *
+   * @param {string} memberId
+   */
+  async locate(memberId) {
+    showError(this.error, null, "");
+    const ack = await this.hooks.request(CLIENT_EVENTS.spaceLocate, { member_id: memberId });
+    if (!ack.ok) {
+      showError(this.error, null, errorMessage(this.t, ack.error));
+      return;
+    }
+    const at = readPosition(ack.position);
+    const from = this.view.pos;
+    if (!at || !from || !this.entered) return;
+    this.view.locate(memberId, at);
+    this.hooks.say(locateSentence(this.model.name(memberId), at, from, this.model.zones, this.t));
+  }
+
+  /**
+   * Whom we followed left the room's space (`space.unfollowed`): the follow button goes up.
+   *
+   * @param {any} data
+   */
+  unfollowed(data) {
+    const leader = typeof data?.member_id === "string" ? data.member_id : null;
+    if (!leader || this.model.following !== leader) return;
+    this.model.following = null;
+    const name = this.model.people.get(leader)?.pseudonym;
+    this.hooks.say(name ? this.t("space.announce.follow_ended", { name }) : this.t("space.announce.not_following"));
     this.queueRender();
   }
 

@@ -1,8 +1,8 @@
 """The space in the browser (docs/space.md), in Chromium with fake camera and microphone: two
 participants walk with the arrow keys to the same table of the plenary's map, their WebRTC
 connection reaches "connected", one walks away and it closes; then the same by keyboard only in
-the list view (the table's "join" button, then another table's). axe-core finds nothing in either
-view; screenshots at 1366×768 and 390×844 go to ``tests/browser/artifacts/`` (or
+the list view (the table's "join" button, then another table's; "show" someone; follow someone who
+then leaves). axe-core finds nothing in either view; screenshots at 1366×768 and 390×844 go to ``tests/browser/artifacts/`` (or
 ``WERKSTATT_ARTIFACTS``).
 
 The tests read where an avatar stands from the map's ``data-x``/``data-y`` and a connection's state
@@ -12,6 +12,7 @@ server's own rules (``rooms.space.grid.find_path`` on the shipped map).
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Iterator
@@ -24,7 +25,7 @@ from playwright.sync_api import expect
 from rooms.space.grid import find_path, tile_center, tile_of
 from rooms.space.maps import builtin
 from rooms.space.model import TILE, SpaceMap, Zone, ZoneKind
-from tests.browser.conftest import CHROMIUM_ARGS, DE, Watch, describe_violations, join, run_axe
+from tests.browser.conftest import CHROMIUM_ARGS, DE, T_DE, Watch, describe_violations, join, run_axe
 
 pytestmark = pytest.mark.browser
 
@@ -301,6 +302,30 @@ def test_the_list_view_by_keyboard_only_joins_a_table_and_leaves_it(new_context:
     expect(tile_of_peer(dora, c_id)).to_have_count(0, timeout=10_000)
     expect(cleo.locator("#announcer")).to_contain_text(DE["client.space.announce.left"].replace("{name}", "Dora"))
     expect(cleo.get_by_role("region", name=second)).to_contain_text("Dora")
+
+    # "show" Dora, by keyboard: the list stays, the live region says where she is and how far, the map points her out
+    (cx, cy), (dx, dy) = position(cleo), position(dora)
+    tiles = math.floor(math.hypot(cx - dx, cy - dy) / TILE + 0.5)  # as Math.round
+    show = cleo.get_by_role("button", name=DE["client.space.locate.button"].replace("{name}", "Dora"), exact=True)
+    show.focus()
+    cleo.keyboard.press("Enter")
+    said = T_DE("client.space.locate.in_zone", name="Dora", zone=second, count=tiles)
+    expect(cleo.locator("#announcer")).to_contain_text(said)
+    expect(cleo.locator("#space-stage")).to_have_attribute("data-spot", d_id)
+    expect(cleo.locator("#space-list-panel")).to_be_visible()
+    expect(show).to_be_focused()
+    assert_accessible(cleo, "the list view after showing someone")
+
+    # Cleo follows Dora; Dora leaves (her page reloads): Cleo hears it, and when Dora is back, "follow" is up
+    follow = cleo.get_by_role("button", name=DE["client.space.follow"].replace("{name}", "Dora"), exact=True)
+    follow.focus()
+    cleo.keyboard.press("Enter")
+    expect(follow).to_have_attribute("aria-pressed", "true")
+    dora.reload()
+    expect(cleo.locator("#announcer")).to_contain_text(DE["client.space.announce.not_following"])
+    expect(dora.locator("#space-stage")).to_have_attribute("data-x", NUMBER)
+    expect(cleo.get_by_role("region", name=DE["client.space.elsewhere"])).to_contain_text("Dora")
+    expect(follow).to_have_attribute("aria-pressed", "false")
 
     # the default holds on the next visit
     cleo.reload()

@@ -22,7 +22,8 @@ from rooms.space.maps import builtin
 from rooms.space.movement import Position
 from server.ids import new_token, token_hash
 from server.keys import LIVE, STORE
-from server.store.idea_store import Event
+from server.live.space import RoomMap
+from server.store.idea_store import Event, Room
 from tests.integration.team import breakout_room, gone, move, ok, refused
 from tests.space_map import TEST_SPACE, map_source
 from tests.support import Client, base_url, connect, join_and_connect, make_event, start_server
@@ -131,6 +132,35 @@ async def test_a_room_without_a_map_of_its_own_uses_the_shipped_one(sqlite_url: 
         await gone(anna)
     finally:
         await server.close()
+
+
+async def test_a_room_everyone_left_while_its_map_loaded_keeps_no_space(server: TestServer) -> None:
+    event, links = await make_event(server.app)
+    anna = await join_and_connect(base_url(server), links[Role.PARTICIPANT], "Anna")
+    desk = server.app[LIVE].space
+    asked, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_map(room: Room) -> RoomMap:
+        asked.set()
+        await release.wait()
+        return await map_source(room)
+
+    desk.maps = slow_map
+    try:
+        entering = asyncio.ensure_future(anna.call("space.enter"))
+        await asked.wait()
+        await move(server, anna, await breakout_room(server, event))  # the plenary is empty now
+        release.set()
+        ack = await entering
+        assert ack["ok"] is False and ack["error"]["code"] == "not_in_space"
+        plenary = await server.app[LIVE].plenary(event.id)
+        assert plenary.id not in desk.rooms  # no empty space left behind for good
+        desk.maps = map_source
+        ack = await ok(anna, "space.enter")  # the room anna is in has its space
+        assert [a["id"] for a in ack["avatars"]] == [anna.member_id] and set(desk.rooms) == {ack["room_id"]}
+    finally:
+        release.set()
+        await gone(anna)
 
 
 # -- interest ------------------------------------------------------------------------------
@@ -351,6 +381,36 @@ async def test_follow_brings_you_along(people: dict[str, Any]) -> None:
     assert await refused(cem, "space.follow", {"member_id": cem.member_id}) == "invalid_input"
     assert await refused(cem, "space.follow", {"member_id": "mb_nobody"}) == "not_found"
     assert await refused(cem, "space.follow", {}) == "invalid_payload"
+
+
+async def test_whom_you_follow_leaving_ends_following_and_your_tabs_are_told(
+    server: TestServer, people: dict[str, Any]
+) -> None:
+    anna, ben, cem, event = people["anna"], people["ben"], people["cem"], people["event"]
+    await goto(anna, {"zone_id": "z6"})
+    assert (await ok(cem, "space.follow", {"member_id": anna.member_id}))["following"] == anna.member_id
+    assert (await ok(ben, "space.follow", {"member_id": cem.member_id}))["following"] == cem.member_id
+    await move(server, anna, await breakout_room(server, event))  # anna leaves the plenary's space
+    assert await cem.wait_for("space.unfollowed") == {"member_id": anna.member_id, "reason": "left"}
+    assert (await ok(cem, "space.enter"))["following"] is None
+    await barrier(ben)
+    assert ben.received["space.unfollowed"] == []  # ben follows cem, who is still there
+    assert (await ok(ben, "space.enter"))["following"] == cem.member_id
+    await cem.disconnect()  # leaving by closing the page ends it too
+    assert await ben.wait_for("space.unfollowed") == {"member_id": cem.member_id, "reason": "left"}
+    assert (await ok(ben, "space.enter"))["following"] is None
+
+
+async def test_locate_tells_where_someone_stands_however_far(people: dict[str, Any]) -> None:
+    anna, ben, olga = people["anna"], people["ben"], people["olga"]
+    far = await goto(anna, {"zone_id": "z5"})  # the stage
+    await goto(ben, {"zone_id": "z6"})
+    ack = await ok(ben, "space.locate", {"member_id": anna.member_id})
+    assert ack["member_id"] == anna.member_id and ack["position"] == far
+    assert (await ok(olga, "space.locate", {"member_id": ben.member_id}))["position"]["x"] >= 0  # observers too
+    assert await refused(ben, "space.locate", {"member_id": "mb_nobody"}) == "not_found"
+    assert await refused(ben, "space.locate", {}) == "invalid_payload"
+    assert await refused(ben, "space.locate", {"member_id": 7}) == "invalid_payload"
 
 
 async def test_status_reaches_the_room(people: dict[str, Any]) -> None:

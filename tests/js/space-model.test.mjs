@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { readConversation, readZones, SpaceModel, zoneName } from "../../static/js/space-model.js";
+import { listedZoneAt, locateSentence, readConversation, readZones, SpaceModel, tilesApart, zoneName } from "../../static/js/space-model.js";
 
 const zone = (id, kind, name = "") => ({ id, kind, name, rect: { x: 0, y: 0, w: 64, h: 64 }, capacity: null, board: null });
 const ZONES = [zone("z1", "table"), zone("z2", "table", "Fenster"), zone("z3", "stage"), zone("z4", "spawn"), zone("z5", "wall")];
@@ -93,4 +93,44 @@ test("zones at a position; whom one follows", () => {
   assert.deepEqual(m.zonesAt(96, 10), []);
   m.reset("m1", { people: [], following: 3 }, []);
   assert.equal(m.following, null);
+});
+
+// the German catalog's texts of what "show" (locate) says, picked and filled as the page's t() does
+const DE = {
+  "space.locate.in_zone": ["{name} ist im Bereich „{zone}“, {count} Feld von Ihnen entfernt.", "{name} ist im Bereich „{zone}“, {count} Felder von Ihnen entfernt."],
+  "space.locate.in_room": ["{name} ist im Raum, {count} Feld von Ihnen entfernt.", "{name} ist im Raum, {count} Felder von Ihnen entfernt."],
+  "space.zone_numbered.table": "Tisch {index}",
+  "space.zone.stage": "Bühne",
+};
+const de = (key, values = {}) => {
+  const message = DE[key];
+  const text = Array.isArray(message) ? message[values.count === 1 ? 0 : 1] : message;
+  return text.replace(/\{(\w+)\}/g, (_, name) => String(values[name]));
+};
+
+test("locate: how many tiles apart, as the crow flies", () => {
+  assert.equal(tilesApart({ x: 16, y: 16 }, { x: 16, y: 16 }), 0);
+  assert.equal(tilesApart({ x: 16, y: 16 }, { x: 48, y: 16 }), 1);
+  assert.equal(tilesApart({ x: 16, y: 16 }, { x: 16 + 5 * 32, y: 16 }), 5);
+  assert.equal(tilesApart({ x: 0, y: 0 }, { x: 3 * 32, y: 4 * 32 }), 5); // 3-4-5
+  assert.equal(tilesApart({ x: 0, y: 0 }, { x: 40, y: 0 }), 1); // 1.25 tiles: rounded
+});
+
+test("locate: the zone by the page's name, a stage before the quiet zone around it, else the room", () => {
+  const zones = [
+    zone("z1", "table"),
+    { ...zone("z2", "table"), rect: { x: 128, y: 0, w: 64, h: 64 } },
+    { ...zone("z3", "quiet", "Leseecke"), rect: { x: 0, y: 128, w: 320, h: 320 } },
+    { ...zone("z4", "stage"), rect: { x: 0, y: 128, w: 64, h: 64 } },
+    { ...zone("z5", "spawn"), rect: { x: 400, y: 0, w: 64, h: 64 } },
+  ];
+  assert.equal(listedZoneAt(zones, 140, 10)?.id, "z2");
+  assert.equal(listedZoneAt(zones, 10, 140)?.id, "z4");
+  assert.equal(listedZoneAt(zones, 200, 200)?.id, "z3");
+  assert.equal(listedZoneAt(zones, 410, 10), null); // a spawn point is no place the list names
+  const me = { x: 144 + 5 * 32, y: 16 };
+  assert.equal(locateSentence("Bert", { x: 144, y: 16 }, me, zones, de), "Bert ist im Bereich „Tisch 2“, 5 Felder von Ihnen entfernt.");
+  assert.equal(locateSentence("Bert", { x: 16, y: 144 }, { x: 16, y: 176 }, zones, de), "Bert ist im Bereich „Bühne“, 1 Feld von Ihnen entfernt.");
+  assert.equal(locateSentence("Bert", { x: 200, y: 200 }, { x: 200, y: 200 }, zones, de), "Bert ist im Bereich „Leseecke“, 0 Felder von Ihnen entfernt.");
+  assert.equal(locateSentence("Cleo", { x: 420, y: 20 }, { x: 420, y: 20 + 64 }, zones, de), "Cleo ist im Raum, 2 Felder von Ihnen entfernt.");
 });

@@ -1,4 +1,4 @@
-"""The space's events (docs/space.md): entering a room's space, moving, going to and following someone, the
+"""The space's events (docs/space.md): entering a room's space, moving, going to, following and locating someone, the
 status, the bubble's lock and chat, and WebRTC signalling. ``server.live.space`` holds the state and sends the
 moves; ``rooms.space`` holds the rules."""
 
@@ -51,6 +51,14 @@ async def space_follow(live: LiveState, conn: Connection, payload: p.SpaceFollow
     their leaving the room."""
     following, pos = live.space.follow(conn, payload.member_id)
     return p.SpaceFollowAck(following=following, position=p.PositionOut.model_validate(position_out(pos)))
+
+
+@registry.on("space.locate", payload=p.SpaceLocate, ack=p.SpaceLocateAck, roles=EVERYONE)
+async def space_locate(live: LiveState, conn: Connection, payload: p.SpaceLocate) -> p.SpaceLocateAck:
+    """Where a member of your room's space stands now, however far (the list view's "show": the map centres
+    on them and says where they are). `not_found` when they are not in the room's space."""
+    pos = live.space.locate(conn, payload.member_id)
+    return p.SpaceLocateAck(member_id=payload.member_id, position=p.PositionOut.model_validate(position_out(pos)))
 
 
 @registry.on("space.status", payload=p.SpaceStatus, ack=p.SpaceStatusAck, roles=EVERYONE)
