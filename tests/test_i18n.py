@@ -197,7 +197,7 @@ NUMBERS = {
 TEXTS = {
     *("cluster", "event", "field", "id", "idea", "message", "name", "names", "phase", "place", "role", "room"),
     *("kind", "mode", "status", "text", "time", "title", "topic"),
-    *("board", "first", "last", "before", "after"),
+    *("board", "first", "last", "before", "after", "zone"),
     *("opens", "closes"),  # days, "30. Juni 2026"
     # the import's report (server.web.imports): names of rows, lines and cells, and lists of names
     *("row", "line", "cell", "board", "column", "columns", "first", "second", "file", "fields", "missing", "found"),
