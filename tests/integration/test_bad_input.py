@@ -141,6 +141,7 @@ def valid_payload(event: str, scene: dict[str, Any]) -> dict[str, Any]:
         "space.move": {"x": 48, "y": 48, "dir": "down", "moving": False},
         "space.goto": {"member_id": "mb_unknown1"},
         "space.follow": {"member_id": None},
+        "space.locate": {"member_id": "mb_unknown1"},
         "space.status": {"status": "away"},
         "bubble.lock": {"locked": True},
         "bubble.chat": {"text": "Hallo"},
