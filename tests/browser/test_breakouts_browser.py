@@ -289,6 +289,8 @@ def test_topic_choices_and_choosing_a_room_by_keyboard(new_context: Any, make_ev
     mod.get_by_label(DE["client.breakout.assign_mode"]).select_option("self_select")
     mod.get_by_role("button", name=DE["client.breakout.assign"]).click()
     choose = DE["client.breakout.choose"]
+    # she tabs once the rooms to choose are shown (tabbing before, the focus ran past the panel on a slow machine)
+    expect(panel.get_by_role("button", name=f"{choose} ({room[1]})")).to_be_visible()
     tab_until(cara, lambda f: f["text"] == f"{choose} ({room[1]})")
     cara.keyboard.press("Enter")
     mine = panel.locator(".breakout-room.is-mine")
