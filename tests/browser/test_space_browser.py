@@ -25,7 +25,9 @@ from playwright.sync_api import expect
 from rooms.space.grid import find_path, tile_center, tile_of
 from rooms.space.maps import builtin
 from rooms.space.model import TILE, SpaceMap, Zone, ZoneKind
-from tests.browser.conftest import CHROMIUM_ARGS, DE, T_DE, Watch, describe_violations, join, run_axe
+from tests.browser.conftest import CHROMIUM_ARGS, DE, T_DE, Watch, join
+from tests.browser.test_breakouts_browser import assert_accessible
+from tests.browser.test_breakouts_browser import assert_no_page_faults as breakout_page_faults
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +35,6 @@ ARTIFACTS = Path(os.environ.get("WERKSTATT_ARTIFACTS") or Path(__file__).parent 
 LAPTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 MEDIA_ARGS = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
-TOLERATED_CONSOLE = ("/favicon.ico]",)
 NUMBER = re.compile(r"^\d+$")
 KEYS = {(1, 0): "ArrowRight", (-1, 0): "ArrowLeft", (0, 1): "ArrowDown", (0, -1): "ArrowUp"}
 
@@ -58,19 +59,8 @@ def shoot_both(page: Any, name: str) -> None:
     page.set_viewport_size(own)
 
 
-def assert_accessible(page: Any, where: str) -> None:
-    violations = run_axe(page)
-    assert not violations, describe_violations(where, violations)
-
-
 def assert_no_page_faults(watch: Watch, who: str) -> None:
-    assert watch.page_errors == [], f"script errors for {who}: {watch.page_errors}"
-    errors = [
-        e
-        for e in watch.console_errors
-        if not (e.startswith("Failed to load resource") and e.endswith(TOLERATED_CONSOLE))
-    ]
-    assert errors == [], f"console errors for {who}: {errors}"
+    breakout_page_faults(watch, who)
     assert watch.foreign() == [], watch.foreign()
 
 
