@@ -409,8 +409,10 @@ class Conversations:
             queued.discard(m)
             if m not in self._pos or self._area.get(m) is not None:
                 continue
-            close = self._close_to(m)
             conv = self._conv.get(m)
+            if conv is not None and (conv.locked or len(conv.members) >= self._max):
+                continue  # a locked or full bubble takes no one and merges with none: who is close does not matter
+            close = self._close_to(m)
             if conv is None:
                 target = next((c for _, n in close if (c := self._conv.get(n)) is not None and self._open(c)), None)
                 if target is not None:
@@ -423,8 +425,6 @@ class Conversations:
                     self._add(bubble, m)
                     self._add(bubble, partner)
                     push([m, partner])
-                continue
-            if conv.locked:
                 continue
             for _, n in close:
                 other = self._conv.get(n)

@@ -8,6 +8,7 @@ store), and turns the result into the acknowledgement ``{"ok": true, ...}`` or
 
 from __future__ import annotations
 
+import inspect
 import logging
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
@@ -33,6 +34,9 @@ log = logging.getLogger("werkstatt.gateway")
 # a handler answers with its acknowledgement's model, or with the model already dumped (for
 # acknowledgements too large to validate again on the way out, such as room.enter's presence)
 Handler = Callable[[LiveState, Connection, Any], Awaitable[BaseModel | dict[str, Any]]]
+# a volatile event's handler runs where the event is read, without a task (it must not await): its answer
+# goes out only to a client that asked for one
+VolatileHandler = Callable[[LiveState, Connection, Any], BaseModel | dict[str, Any]]
 
 EVERYONE = frozenset(Role)
 CONTRIBUTORS = frozenset({Role.ORGANIZER, Role.FACILITATOR, Role.PARTICIPANT})
@@ -48,7 +52,7 @@ class EventSpec:
     payload: type[p.Payload]
     ack: type[p.OkAck]
     roles: frozenset[Role]
-    handler: Handler
+    handler: Handler | VolatileHandler
     summary: str
     audited: bool = False  # the gateway writes the audit log entry once the handler succeeded
     # sent without an acknowledgement (``space.move``): what the rate limit refuses is dropped and counted
@@ -75,9 +79,13 @@ class Registry:
         """Register a handler. ``audited``: a facilitator's act that the gateway logs once it succeeded
         (handlers with details of their own call ``server.live.audit.audit`` themselves)."""
 
-        def register(handler: Handler, summary: str | None = None) -> Handler:
+        def register(handler: Any, summary: str | None = None) -> Any:
             if name in self.specs:
                 raise ValueError(f"event {name!r} registered twice")
+            if volatile == inspect.iscoroutinefunction(handler):
+                raise TypeError(
+                    f"event {name!r}: a volatile event's handler is a plain function, any other a coroutine"
+                )
             text = summary or (handler.__doc__ or "").strip()
             if not text:
                 raise ValueError(f"event {name!r} needs a summary for the protocol docs")
@@ -113,7 +121,7 @@ class Gateway:
         # connection takes them with its first event, not when it connects: most connections of a workshop
         # sit idle, and an idle one then holds none. They are gone with the last connection that holds them.
         self._limits: weakref.WeakValueDictionary[str, Limits] = weakref.WeakValueDictionary()
-        realtime.bind(self.connect, self.disconnect, self.event)
+        realtime.bind(self.connect, self.disconnect, self.event, self.event_now)
 
     # -- connecting ------------------------------------------------------------------------
 
@@ -193,14 +201,44 @@ class Gateway:
             return error_ack("unknown_event", f"There is no event {name[:60]!r}.")
         return await self.dispatch(spec, sid, tuple(args))
 
+    def event_now(self, sid: str, name: str, args: list[Any]) -> bool:
+        """A volatile event sent without asking for an acknowledgement (``space.move``), handled at once where
+        it is read: no task for each of the thousands a second a full space sends. False for any other event
+        (the endpoint then runs ``event``)."""
+        spec = self.registry.specs.get(name)
+        if spec is None or not spec.volatile:
+            return False
+        self._volatile(spec, sid, tuple(args))
+        return True
+
+    def _volatile(self, spec: EventSpec, sid: str, args: tuple[Any, ...]) -> dict[str, Any]:
+        conn = self.live.connections.get(sid)
+        if conn is None:
+            return error_ack("unauthenticated", "The connection is not authenticated.")
+        if not self._limits_of(conn).take(kind_of(spec.name)):
+            self.live.dropped[spec.name] += 1
+            return error_ack("rate_limited", "Too many events; slow down and retry.")
+        checked = self._checked(spec, conn, args)
+        if isinstance(checked, dict):
+            return checked
+        try:
+            result = spec.handler(self.live, conn, checked)
+        except DomainError as exc:
+            return error_ack(exc.code, exc.message)
+        except Exception:
+            log.exception("event %s from %s failed", spec.name, conn.sid)
+            return error_ack("internal", "The server failed to handle this event; the cause is logged.")
+        assert not inspect.isawaitable(result)
+        return result if isinstance(result, dict) else result.model_dump(mode="json")
+
     async def dispatch(self, spec: EventSpec, sid: str, args: tuple[Any, ...]) -> dict[str, Any]:
+        if spec.volatile:  # (a client that asks for an answer to one gets it)
+            return self._volatile(spec, sid, args)
         conn = self.live.connections.get(sid)
         if conn is None:
             return error_ack("unauthenticated", "The connection is not authenticated.")
         limits = self._limits_of(conn)
         if not limits.take(kind_of(spec.name)):
-            if spec.volatile:
-                self.live.dropped[spec.name] += 1
             return error_ack("rate_limited", "Too many events; slow down and retry.")
         if not limits.enter():
             return error_ack("too_many_in_flight", "Too many events wait for their answer; wait for them and retry.")
@@ -209,7 +247,8 @@ class Gateway:
         finally:
             limits.leave()
 
-    async def _dispatch(self, spec: EventSpec, conn: Connection, args: tuple[Any, ...]) -> dict[str, Any]:
+    def _checked(self, spec: EventSpec, conn: Connection, args: tuple[Any, ...]) -> p.Payload | dict[str, Any]:
+        """The payload, validated, if the connection may send the event; else the error to answer."""
         if len(args) > 1:
             return error_ack("invalid_payload", "Send exactly one JSON object as the payload.")
         raw = args[0] if args else {}
@@ -223,8 +262,15 @@ class Gateway:
             return error_ack("forbidden", f"A {conn.role.value} may not send {spec.name}.")
         if conn.projector and spec.name not in PROJECTOR_EVENTS:
             return error_ack("forbidden", f"A projector view only reads; it may not send {spec.name}.")
+        return payload
+
+    async def _dispatch(self, spec: EventSpec, conn: Connection, args: tuple[Any, ...]) -> dict[str, Any]:
+        checked = self._checked(spec, conn, args)
+        if isinstance(checked, dict):
+            return checked
+        payload = checked
         try:
-            result = await spec.handler(self.live, conn, payload)
+            result = await spec.handler(self.live, conn, payload)  # type: ignore[misc]  # not volatile: a coroutine
         except DomainError as exc:
             return error_ack(exc.code, exc.message)
         except Exception:

@@ -469,11 +469,13 @@ class RoomSpace:
                     shared[cell] = desk.moves_frame(block) if block else None
                 frame = shared[cell]
             if frame is not None:
-                write(sids, frame)
                 stats.writes += len(sids)
             lost_ones = gone.get(viewer)
-            if lost_ones:
-                write(sids, desk.frame("space.gone", {"members": lost_ones}))
+            if lost_ones:  # in the same write as the moves (one system call per connection and tick)
+                gone_frame = desk.frame("space.gone", {"members": lost_ones})
+                frame = gone_frame if frame is None else frame + gone_frame
+            if frame is not None:
+                write(sids, frame)
 
         # whoever the server placed or refused: their position
         corrected, self.corrected = self.corrected, set()

@@ -77,6 +77,7 @@ class Refused(Exception):
 ConnectHandler = Callable[[str, Mapping[str, str], Any], Awaitable[None]]
 DisconnectHandler = Callable[[str], Awaitable[None]]
 EventHandler = Callable[[str, str, list[Any]], Awaitable[Any]]
+ImmediateHandler = Callable[[str, str, list[Any]], bool]
 
 
 class Socket(WebSocketProtocol):
@@ -121,6 +122,7 @@ class RealtimeServer:
         self.on_connect: ConnectHandler | None = None  # set by ``bind`` once the store is open
         self.on_disconnect: DisconnectHandler | None = None
         self.on_event: EventHandler | None = None
+        self.on_event_now: ImmediateHandler | None = None
         self.origin_allowed = origin_allowed
         self.max_message_bytes = max_message_bytes
         self.send_buffer_limit = send_buffer_limit
@@ -145,9 +147,18 @@ class RealtimeServer:
             }
         )
 
-    def bind(self, on_connect: ConnectHandler, on_disconnect: DisconnectHandler, on_event: EventHandler) -> None:
-        """What to call when a client connects, leaves, or sends an event."""
+    def bind(
+        self,
+        on_connect: ConnectHandler,
+        on_disconnect: DisconnectHandler,
+        on_event: EventHandler,
+        on_event_now: ImmediateHandler | None = None,
+    ) -> None:
+        """What to call when a client connects, leaves, or sends an event. ``on_event_now``, when given, is
+        offered each event sent without an acknowledgement id first, where it is read: True when it handled it
+        (no task is spawned for it; see ``Gateway.event_now``)."""
         self.on_connect, self.on_disconnect, self.on_event = on_connect, on_disconnect, on_event
+        self.on_event_now = on_event_now
 
     def attach(self, app: web.Application) -> None:
         app.router.add_get(self.path, self.handle)
@@ -316,6 +327,13 @@ class RealtimeServer:
             return False
         ack_id, data = event
         if socket.connected:  # an event before the connect: nobody to answer
+            if ack_id is None and self.on_event_now is not None:
+                try:
+                    if self.on_event_now(socket.sid, data[0], data[1:]):
+                        return True
+                except Exception:
+                    log.exception("event %s from %s failed", data[0][:60], socket.sid)
+                    return True
             self._spawn(self._handle_event(socket, data[0], data[1:], ack_id))
         return True
 

@@ -285,6 +285,11 @@ async def test_a_move_through_a_wall_or_too_fast_is_corrected_and_nobody_else_se
     assert (await anna.wait_for_all("space.corrected", corrections + 2))[-1] == placed
     for off_map in ({"x": -1}, {"x": 6400}, {"dir": "north"}, {"moving": "yes"}, {"extra": 1}):
         assert await refused(anna, "space.move", {**through, **off_map}) == "invalid_payload"
+        await anna.sio.emit("space.move", {**through, **off_map})  # without asking: handled where it is read
+    await anna.sio.emit("space.move", [through, through])
+    await anna.sio.emit("space.move", "left")
+    await barrier(anna)
+    assert len(anna.received["space.corrected"]) == corrections + 2  # no answer, no correction: nothing changed
     await barrier(ben)
     assert items_of(ben, anna.member_id, seen) == []
 

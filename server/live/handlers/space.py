@@ -26,9 +26,9 @@ async def space_enter(live: LiveState, conn: Connection, _payload: p.SpaceEnter)
 
 
 @registry.on("space.move", payload=p.SpaceMove, ack=p.OkAck, roles=EVERYONE, volatile=True)
-async def space_move(live: LiveState, conn: Connection, payload: p.SpaceMove) -> dict[str, Any]:
+def space_move(live: LiveState, conn: Connection, payload: p.SpaceMove) -> dict[str, Any]:
     """Your position: send it at most every 200 ms while walking, and when you stop or turn, *without* asking
-    for an acknowledgement (volatile). The server checks the newest of each tick (100 ms) against your last
+    for an acknowledgement (volatile). The server checks the newest of each tick (50 ms) against your last
     accepted position; a refused one gets `space.corrected` (to you only). Its own rate budget: 10 a second,
     20 at once; beyond it moves are dropped without an answer."""
     live.space.move(conn, payload.x, payload.y, payload.dir, payload.moving)
