@@ -77,6 +77,22 @@ class Cells:
                     found |= there
         return found
 
+    def around_only(self, cell: Cell, other: Cell | None) -> list[str]:
+        """Everyone in the 3 × 3 cells around ``cell`` that are not also around ``other`` (all of them when
+        ``other`` is None): whom a member who went from one cell to the other came near, or left. Only the
+        cells that differ are looked at."""
+        col, row = cell
+        found: list[str] = []
+        members = self._members
+        for c in (col - 1, col, col + 1):
+            for r in (row - 1, row, row + 1):
+                if other is not None and abs(c - other[0]) <= 1 and abs(r - other[1]) <= 1:
+                    continue
+                there = members.get((c, r))
+                if there:
+                    found.extend(there)
+        return found
+
     def near(self, member_id: str) -> set[str]:
         """Everyone in the 3 × 3 cells around the member (the member included); empty for someone not placed."""
         cell = self._cell.get(member_id)

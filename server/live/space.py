@@ -38,6 +38,7 @@ from boards.errors import Conflict, InvalidInput, NotFound
 from boards.text import clean_text
 from rooms.members import Member
 from rooms.space.cells import Cells
+from rooms.space.cells import cell_of as cell_at
 from rooms.space.conversations import Conversation, ConversationChanged, Conversations
 from rooms.space.grid import tile_of
 from rooms.space.model import TILE, SpaceMap, Zone, ZoneKind
@@ -398,19 +399,20 @@ class RoomSpace:
         recell, self.recell = self.recell, {}
         watchers = self.watchers
         known = self.known
-        near = self.cells.near
+        cells = self.cells
         for member_id, stood in recell.items():
-            if member_id not in self.avatars:
+            cell = cells.cell(member_id)
+            if member_id not in self.avatars or cell is None:
                 continue
-            was = self.cells.near_point(*stood) if stood is not None else set()
-            now_near = near(member_id)
-            for viewer in was - now_near:
-                if viewer in watchers and viewer != member_id:
-                    seen = known[viewer]
-                    if member_id in seen and not self._sees_anyway(viewer, member_id):
-                        seen.discard(member_id)
-                        gone.setdefault(viewer, []).append(member_id)
-            for viewer in now_near - was:
+            old_cell = cell_at(*stood) if stood is not None else None
+            if old_cell is not None:
+                for viewer in cells.around_only(old_cell, cell):  # near where it stood, not near where it stands
+                    if viewer in watchers and viewer != member_id:
+                        seen = known[viewer]
+                        if member_id in seen and not self._sees_anyway(viewer, member_id):
+                            seen.discard(member_id)
+                            gone.setdefault(viewer, []).append(member_id)
+            for viewer in cells.around_only(cell, old_cell):
                 if viewer in watchers:
                     known[viewer].add(member_id)  # it moved: its entry is in the viewer's moves
             if member_id in watchers:

@@ -74,3 +74,21 @@ def test_near_matches_a_scan_of_everyone(moves: list[tuple[str, int, int, bool]]
         expected = {m for m, (mx, my) in where.items() if abs(mx // CELL_PX - cx) <= 1 and abs(my // CELL_PX - cy) <= 1}
         assert cells.near(member) == expected
         assert cells.near_point(x, y) == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 1600), st.integers(0, 1600)), max_size=40),
+    st.tuples(st.integers(0, 5), st.integers(0, 5)),
+    st.one_of(st.none(), st.tuples(st.integers(0, 5), st.integers(0, 5))),
+)
+def test_who_is_around_one_cell_and_not_another(
+    spots: list[tuple[int, int]], cell: tuple[int, int], other: tuple[int, int] | None
+) -> None:
+    """``around_only``: whom a walk from one cell to another brings near, or takes away (each once)."""
+    cells = Cells()
+    for n, (x, y) in enumerate(spots):
+        cells.place(f"m{n}", x, y)
+    only = cells.around_only(cell, other)
+    assert len(only) == len(set(only))
+    assert set(only) == cells.around(cell) - (cells.around(other) if other is not None else set())
