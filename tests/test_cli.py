@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -220,3 +221,15 @@ def test_serve_stops_when_migrating_fails(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "migrating the idea store failed" in result.stderr
     assert "listening" not in result.stdout
+
+
+def test_a_serving_node_tunes_the_collector() -> None:
+    """``serve`` calls ``tune_collector`` once started (in its own process: here a fresh interpreter)."""
+    code = (
+        "import gc, json, server.cli as c; before = gc.get_threshold(); c.tune_collector(); "
+        "print(json.dumps([before, gc.get_threshold(), gc.get_freeze_count()]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    before, after, frozen = json.loads(out)
+    assert before == [700, 10, 10] and after == [20_000, 20, 20]
+    assert frozen > 10_000  # what the server's modules made at import is out of the collector's passes

@@ -428,7 +428,9 @@ class RoomSpace:
             newly = now_seen - before_seen - moved.keys()
             if newly:
                 came[viewer] = newly
-            known[viewer] = now_seen
+            # the set kept, changed in place: a new one each review is young garbage for the collector to scan
+            before_seen -= lost
+            before_seen |= now_seen
 
         # the moves: one list per cell, shared by everyone there
         items = {member_id: move_item(member_id, self.avatars[member_id].pos) for member_id in moved}
