@@ -14,6 +14,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from tests.support import forget_served_apps
+
 try:
     import uvloop
 except ImportError:  # not on Windows, where werkstatt serve runs on asyncio's loop
@@ -35,6 +37,14 @@ def pytest_asyncio_loop_factories(
     if item.path.name in BOTH_LOOPS and uvloop is not None:
         return {"asyncio": asyncio.new_event_loop, "uvloop": uvloop.new_event_loop}
     return {"asyncio": asyncio.new_event_loop}
+
+
+@pytest.fixture(autouse=True)
+def _served_apps_go_with_their_test() -> Iterator[None]:
+    """No app outlives its test (``tests.support.forget_served_apps`` says why: held, they made
+    garbage collections stall the event loop for seconds)."""
+    yield
+    forget_served_apps()
 
 
 def missing(reason: str) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import aiohttp
 import socketio
-from aiohttp import web
+from aiohttp import web, web_app
 from aiohttp.test_utils import TestServer
 
 from boards.actors import Role
@@ -41,6 +41,20 @@ async def start_server(database: str, *, clock: Clock | None = None, **overrides
     server = GuardedTestServer(create_app(settings_for(database, **overrides), clock=clock), host="127.0.0.1")
     await server.start_server()
     return server
+
+
+def forget_served_apps() -> None:
+    """Let go of every app that served a request; conftest calls it after each test.
+
+    aiohttp (since 3.10.6, aio-libs/aiohttp#9158) keeps each handler it wrapped in the app's
+    middlewares in a process-wide cache (up to 1024 of them), and with it the app, and with the app its live state, store and engine: about
+    12,000 objects for an app that served one join. A process that serves one app holds one; the
+    test suite starts a server for almost every test, so by the middle of the suite several million
+    objects were kept, and each of CPython's full collections then stopped the event loop for 5 to
+    9 s on a loaded machine: long enough for a client's 5 s wait for an answer to run out.
+    ``test_websocket.py::test_a_closed_server_is_freed`` checks that nothing else keeps an app.
+    """
+    web_app._cached_build_middleware.cache_clear()
 
 
 def base_url(server: TestServer) -> str:

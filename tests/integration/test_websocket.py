@@ -11,10 +11,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import gc
 import json
 import os
 import socket
 import struct
+import weakref
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -25,7 +27,7 @@ from boards.actors import Role
 from server.keys import LIVE, REALTIME
 from server.transport.endpoint import Socket, event_frame
 from server.transport.websocket import BINARY, CLOSE, CONTINUATION, PING, PONG, TEXT
-from tests.support import base_url, join, make_event, participant, start_server, until
+from tests.support import base_url, forget_served_apps, join, make_event, participant, start_server, until
 
 PATH = "/socket.io/?EIO=4&transport=websocket"
 MAX_MESSAGE = 4096
@@ -295,6 +297,26 @@ async def test_aiohttp_lets_go_of_the_connection_and_shutting_down_closes_it(sql
     assert codes == [1001] * 5
     assert loop.time() - started < 2  # the clients answered the close: no waiting for a timeout
     assert server.app[LIVE].connections == {}
+
+
+async def test_a_closed_server_is_freed(sqlite_url: str) -> None:
+    """Once closed, nothing keeps the app that served a join and a websocket (nor its live state,
+    store and engine) but aiohttp's cache of handlers, which the suite empties after each test.
+    Kept, hundreds of them made garbage collections stop the event loop for seconds
+    (``tests.support.forget_served_apps``)."""
+    server = await start_server(sqlite_url)
+    member = await participant(server)
+    client = await RawClient.open(server)
+    await client.connect(member["token"])
+    closing = asyncio.ensure_future(server.close())
+    assert await client.closed_with() == 1001
+    await closing
+    client.writer.close()
+    app = weakref.ref(server.app)
+    del server
+    forget_served_apps()
+    gc.collect()
+    assert app() is None
 
 
 def enter(ack: int, padding: int = 0) -> bytes:
