@@ -25,7 +25,7 @@ from playwright.sync_api import expect
 from rooms.space.grid import find_path, tile_center, tile_of
 from rooms.space.maps import builtin
 from rooms.space.model import TILE, SpaceMap, Zone, ZoneKind
-from tests.browser.conftest import CHROMIUM_ARGS, DE, T_DE, Watch, join
+from tests.browser.conftest import CHROMIUM_ARGS, DE, T_DE, Watch, assert_focus_visible, join, tab_until
 from tests.browser.test_breakouts_browser import assert_accessible
 from tests.browser.test_breakouts_browser import assert_no_page_faults as breakout_page_faults
 
@@ -416,3 +416,25 @@ def test_going_to_someone_makes_a_bubble_which_its_members_lock(new_context: Any
     expect(ida.locator("#space-stage")).not_to_have_attribute("data-x", str(before[0]))
     expect(ida.locator("#space-conversation-summary")).to_have_text(DE["client.space.no_conversation"])
     expect(gustav.locator("#space-conversation-members")).not_to_contain_text("Ida")
+
+
+def test_a_keyboard_user_skips_the_space_to_the_ideas_board(new_context: Any, make_event: Any) -> None:
+    """The space's controls come before the board; its first stop is a link past them (laptop and phone)."""
+    links = make_event("Raum überspringen")
+    for viewport, name in ((LAPTOP, "Greta"), (PHONE, "Hanna")):
+        context, watch = new_context(viewport=viewport)
+        page = join(context, links["participant"], name)
+        expect(page.locator("#space")).to_be_visible()
+        page.locator("#room-heading").focus()
+        skip = tab_until(page, lambda info: info["id"] == "space-skip")
+        assert skip["text"] == DE["client.space.skip"]
+        expect(page.locator("#space-skip")).to_be_in_viewport()  # shown where it is, not off the page
+        if viewport is LAPTOP:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "space-skip-link-1366.png"))
+        page.keyboard.press("Enter")
+        expect(page.locator("#board-heading")).to_be_focused()
+        page.keyboard.press("Tab")
+        assert_focus_visible(page)
+        assert page.evaluate("() => document.activeElement.closest('.board-section') !== null")
+        assert_no_page_faults(watch, name)
