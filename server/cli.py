@@ -226,10 +226,10 @@ def _migrate_in_child(settings: Settings) -> bool:
 
 
 # The cyclic garbage collector's thresholds for a serving node: a young collection after 20,000 new objects
-# (Python's default is 700), the older generations after 20 of the one below (default 10). A node holds a large,
-# long-lived heap (connections, boards, a space's views) and makes little cyclic garbage; with the defaults a
-# space of 1,000 walking avatars spent a fifth of the node's CPU in the collector, in pauses of up to 85 ms
-# (docs/benchmarks.md, "The collector").
+# (CPython 3.11's default is 700), the older generations after 20 of the one below (its default 10). A node
+# holds a large, long-lived heap (connections, boards, a space's views) and makes little cyclic garbage; with
+# the defaults a space of 1,000 walking avatars spent a fifth of the node's CPU in the collector, in pauses of
+# up to 85 ms (docs/benchmarks.md, "Movement in one room's space: both targets met", the collector).
 COLLECTOR_THRESHOLDS = (20_000, 20, 20)
 
 

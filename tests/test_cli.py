@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from server.cli import COLLECTOR_THRESHOLDS
+
 
 def werkstatt(*args: str, cwd: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
     """``python -m server ARGS`` with no ``WERKSTATT_*`` variables from the caller's environment."""
@@ -223,13 +225,28 @@ def test_serve_stops_when_migrating_fails(tmp_path: Path) -> None:
     assert "listening" not in result.stdout
 
 
-def test_a_serving_node_tunes_the_collector() -> None:
-    """``serve`` calls ``tune_collector`` once started (in its own process: here a fresh interpreter)."""
-    code = (
-        "import gc, json, server.cli as c; before = gc.get_threshold(); c.tune_collector(); "
-        "print(json.dumps([before, gc.get_threshold(), gc.get_freeze_count()]))"
+def test_a_serving_node_tunes_the_collector(tmp_path: Path, db: str) -> None:
+    """``werkstatt serve`` freezes what it loaded and sets ``COLLECTOR_THRESHOLDS`` once it listens: here
+    a real ``serve`` in a fresh interpreter, which reports the collector's state from inside its running
+    loop and then stops itself as a service manager would (SIGTERM)."""
+    code = f"""
+import asyncio, gc, json, os, signal, sys
+import server.cli as cli
+tuned = cli.tune_collector
+def report():
+    tuned()
+    print("collector", json.dumps([gc.get_threshold(), gc.get_freeze_count()]), flush=True)
+    asyncio.get_running_loop().call_soon(os.kill, os.getpid(), signal.SIGTERM)  # once it waits for signals
+cli.tune_collector = report
+sys.exit(cli.main(["serve", "--port", "0", "--database", {db!r}]))
+"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WERKSTATT_")}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    before, after, frozen = json.loads(out)
-    assert before == [700, 10, 10] and after == [20_000, 20, 20]
-    assert frozen > 10_000  # what the server's modules made at import is out of the collector's passes
+    assert result.returncode == 0, result.stderr
+    (line,) = [line for line in result.stdout.splitlines() if line.startswith("collector ")]
+    thresholds, frozen = json.loads(line.removeprefix("collector "))
+    assert tuple(thresholds) == COLLECTOR_THRESHOLDS == (20_000, 20, 20)
+    assert frozen > 10_000  # what the node made to start (modules, app, engine) is out of the collector's passes
+    assert "listening on" in result.stdout  # it reported from a node that had started

@@ -38,6 +38,8 @@ def test_a_volatile_event_has_a_plain_handler_and_any_other_a_coroutine() -> Non
         on("x.move", payload=p.SpaceMove, ack=p.OkAck, roles=frozenset(Role), volatile=True)(post)
     with pytest.raises(TypeError, match="volatile"):
         on("x.post", payload=p.SpaceMove, ack=p.OkAck, roles=frozenset(Role))(move)
+    with pytest.raises(TypeError, match="audited"):
+        on("x.move", payload=p.SpaceMove, ack=p.OkAck, roles=frozenset(Role), volatile=True, audited=True)(move)
     on("x.move", payload=p.SpaceMove, ack=p.OkAck, roles=frozenset(Role), volatile=True)(move)
     on("x.post", payload=p.SpaceMove, ack=p.OkAck, roles=frozenset(Role))(post)
     assert [(s.name, s.volatile) for s in registry.specs.values()] == [("x.move", True), ("x.post", False)]

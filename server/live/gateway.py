@@ -86,6 +86,8 @@ class Registry:
                 raise TypeError(
                     f"event {name!r}: a volatile event's handler is a plain function, any other a coroutine"
                 )
+            if volatile and audited:
+                raise TypeError(f"event {name!r}: a volatile event is not audited (it is handled without a task)")
             text = summary or (handler.__doc__ or "").strip()
             if not text:
                 raise ValueError(f"event {name!r} needs a summary for the protocol docs")

@@ -30,7 +30,8 @@ def space_move(live: LiveState, conn: Connection, payload: p.SpaceMove) -> dict[
     """Your position: send it at most every 200 ms while walking, and when you stop or turn, *without* asking
     for an acknowledgement (volatile). The server checks the newest of each tick (50 ms) against your last
     accepted position; a refused one gets `space.corrected` (to you only). Its own rate budget: 10 a second,
-    20 at once; beyond it moves are dropped without an answer."""
+    20 at once; beyond it moves are dropped without an answer. It is handled as it is read, so it may overtake
+    an event of yours sent just before it that is still being handled."""
     live.space.move(conn, payload.x, payload.y, payload.dir, payload.moving)
     return _MOVED
 
