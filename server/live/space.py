@@ -375,8 +375,11 @@ class RoomSpace:
                     self.corrected.add(member_id)
                     continue
                 stats.moves += 1
-                if avatar.follows is not None:  # walking on one's own ends following
+                if avatar.follows is not None:  # walking on one's own ends following; the member's other tabs hear it
+                    leader = avatar.follows
                     self._unfollow(member_id)
+                    unfollowed = desk.frame("space.unfollowed", {"member_id": leader, "reason": "walked"})
+                    desk.write(self.watchers.get(member_id, ()), unfollowed)
                 # (who entered a zone counts for the next mover at once)
                 self._set(member_id, new, paced(avatar.at, at, avatar.pos, new))
                 moved[member_id] = None

@@ -199,7 +199,9 @@ class SpaceStatusChanged(Out):
 
 class SpaceUnfollowed(Out):
     member_id: str = Field(description="Whom you followed.")
-    reason: Literal["left"] = Field(description="`left`: they left the room's space (and the room).")
+    reason: Literal["left", "walked"] = Field(
+        description="`left`: they left the room's space (and the room); `walked`: you walked on your own (in another tab)."
+    )
 
 
 class ConversationChanged(Out):

@@ -350,7 +350,8 @@ export class SpaceSection {
   }
 
   /**
-   * Whom we followed left the room's space (`space.unfollowed`): the follow button goes up.
+   * Following ended (`space.unfollowed`): whom we followed left the room's space, or we walked on our
+   * own in another tab. The follow button goes up.
    *
    * @param {any} data
    */
@@ -358,7 +359,7 @@ export class SpaceSection {
     const leader = typeof data?.member_id === "string" ? data.member_id : null;
     if (!leader || this.model.following !== leader) return;
     this.model.following = null;
-    const name = this.model.people.get(leader)?.pseudonym;
+    const name = data.reason === "left" ? this.model.people.get(leader)?.pseudonym : undefined;
     this.hooks.say(name ? this.t("space.announce.follow_ended", { name }) : this.t("space.announce.not_following"));
     this.queueRender();
   }

@@ -388,6 +388,26 @@ async def test_follow_brings_you_along(people: dict[str, Any]) -> None:
     end = await walk(anna, start, 0, STEP, 6)  # 144 px down: cem is placed next to her again (within 2 tiles)
     await cem.wait_for("space.corrected", lambda d: abs(d["x"] - end["x"]) <= 64 and abs(d["y"] - end["y"]) <= 64)
     assert (await ok(cem, "space.follow", {"member_id": None}))["following"] is None
+
+
+async def test_walking_on_your_own_ends_following_and_your_tabs_hear_it(
+    server: TestServer, people: dict[str, Any]
+) -> None:
+    anna, cem = people["anna"], people["cem"]
+    other_tab = await connect(base_url(server), cem.token, cem.member_id)
+    await ok(other_tab, "room.enter")
+    await ok(other_tab, "space.enter")
+    await goto(anna, {"zone_id": "z6"})
+    placed = (await ok(cem, "space.follow", {"member_id": anna.member_id}))["position"]
+    await cem.wait_for("space.corrected", lambda d: d == placed)
+    await asyncio.sleep(0.3)  # (a step right after being placed is within the pace too; this is plain walking)
+    await walk(cem, placed, STEP, 0, 1)
+    unfollowed = {"member_id": anna.member_id, "reason": "walked"}
+    assert await other_tab.wait_for("space.unfollowed") == unfollowed
+    assert await cem.wait_for("space.unfollowed") == unfollowed
+    assert (await ok(other_tab, "space.follow", {"member_id": None}))["following"] is None
+    assert anna.received["space.unfollowed"] == []
+    await gone(other_tab)
     assert await refused(cem, "space.follow", {"member_id": cem.member_id}) == "invalid_input"
     assert await refused(cem, "space.follow", {"member_id": "mb_nobody"}) == "not_found"
     assert await refused(cem, "space.follow", {}) == "invalid_payload"
