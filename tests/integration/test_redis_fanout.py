@@ -189,13 +189,18 @@ async def test_the_reader_reconnects_after_its_connection_is_killed(
     await a.fanout.publish(room, "after", {})
     assert await until(lambda: len(there.events) == 2)
     assert there.events == [["before", {}], ["after", {}]]
-    # and the publishing connection: the next batch after its loss reconnects it
-    await kill(admin, a.fanout.names[0])
-    for n in range(20):
-        await a.fanout.publish(room, "again", {"n": n})
-        if await until(lambda: len(there.events) > 2, within=0.2):
-            break
-    assert there.events[-1][0] == "again"
+    # and the publishing connection: a publish after its loss connects it again
+    with caplog.at_level(logging.WARNING, "werkstatt.redis"):
+        assert await kill(admin, a.fanout.names[0]) == 1
+        for n in range(50):
+            await a.fanout.publish(room, "again", {"n": n})
+            if await until(lambda: len(there.events) > 2, within=0.1):
+                break
+    assert "the Redis connection for publishing was lost" in caplog.text
+    again = [data["n"] for name, data in there.events[2:] if name == "again"]
+    assert again and again == sorted(again)
+    await a.fanout.publish(room, "last", {})
+    assert await until(lambda: there.events[-1] == ["last", {}])
 
 
 async def test_a_malformed_message_is_logged_and_dropped_and_the_reader_goes_on(
