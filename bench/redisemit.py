@@ -43,6 +43,7 @@ TEXT = "Mehr Sitzbänke und Schatten am Marktplatz, dazu ein Trinkbrunnen für h
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--emits", type=int, default=2000, help="emits measured per phase (default 2,000)")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds the emits are measured in (default 5)")
     parser.add_argument("--rooms", type=int, default=10, help="rooms of the spread (default 10)")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0", help="the Redis (default 127.0.0.1:6379)")
 
@@ -143,15 +144,20 @@ async def socketio_connect(server: Any, rooms: list[str], count: int) -> None:
             await server.manager.enter_room(sid, "/", room)
 
 
-async def measure(emits: int, emit: Callable[[int], Awaitable[None]]) -> float:
+async def timed(emits: int, emit: Callable[[int], Awaitable[None]], first: int = 0) -> float:
     """CPU µs per emit of this process (``emit`` awaits every delivery)."""
-    for n in range(min(200, emits)):  # warm up
-        await emit(-n - 1)
     gc.collect()
     started = time.process_time()
-    for n in range(emits):
+    for n in range(first, first + emits):
         await emit(n)
     return (time.process_time() - started) / emits * 1e6
+
+
+async def measure(emits: int, emit: Callable[[int], Awaitable[None]]) -> float:
+    """``timed`` after a warm-up of up to 200 emits."""
+    for n in range(min(200, emits)):
+        await emit(-n - 1)
+    return await timed(emits, emit)
 
 
 async def redis_cpu(admin: aioredis.Redis) -> float:
@@ -168,96 +174,109 @@ async def until_subscribed(admin: aioredis.Redis, channel: bytes, count: int) ->
     raise RuntimeError(f"the nodes did not subscribe to {channel!r}")
 
 
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
+    """The four paths are set up side by side and measured in ``--rounds`` rounds, one after the other in
+    each round, so that what else the machine does meanwhile falls on all four alike; each figure is the
+    median of its rounds (``*_rounds`` has them all)."""
     clients = args.clients or 50
-    emits = args.emits
+    rounds = max(1, args.rounds)
+    per_round = max(1, args.emits // rounds)
     room = f"room:{secrets.token_hex(6)}"
     admin = aioredis.Redis.from_url(args.redis)
-    result: dict[str, Any] = {"clients_per_node": clients, "emits": emits, "rooms": args.rooms}
-    lost = 0
+    result: dict[str, Any] = {"clients_per_node": clients, "emits": per_round * rounds, "rounds": rounds}
+    sent = 0  # emits of each path, warm-up included: every one must reach 2 × clients connections
+    werkstatt_nodes: list[RedisFanout] = []
+    channel = f"socketio-bench-{secrets.token_hex(4)}"  # AsyncRedisManager's one channel, of both nodes
+    managers = [CountingRedisManager(args.redis, channel=channel) for _ in range(2)]
     try:
-        # -- werkstatt, in-process -----------------------------------------------------------
         one, one_tally = werkstatt_node(None)
         await werkstatt_connect(one, one_tally, [room], 2 * clients)
+        (a, a_tally), (b, b_tally) = werkstatt_node(args.redis), werkstatt_node(args.redis)
+        werkstatt_nodes += [cast(RedisFanout, a), cast(RedisFanout, b)]
+        for node in werkstatt_nodes:
+            await node.start()
+        await werkstatt_connect(a, a_tally, [room], clients)
+        await werkstatt_connect(b, b_tally, [room], clients)
+        sio_one, sio_one_tally = await socketio_node(async_manager.AsyncManager())
+        await socketio_connect(sio_one, [room], 2 * clients)
+        (sio_a, sio_a_tally), (sio_b, sio_b_tally) = [await socketio_node(m) for m in managers]
+        await until_subscribed(admin, channel.encode(), 2)
+        await socketio_connect(sio_a, [room], clients)
+        await socketio_connect(sio_b, [room], clients)
 
-        async def emit_one(n: int) -> None:
+        async def werkstatt_inprocess(n: int) -> None:
             done = one_tally.expect(2 * clients)
             await one.publish(room, "board.changed", payload(n))
             await done
 
-        result["werkstatt_inprocess_us"] = round(await measure(emits, emit_one), 2)
+        async def werkstatt_crossnode(n: int) -> None:
+            here, there = a_tally.expect(clients), b_tally.expect(clients)
+            await a.publish(room, "board.changed", payload(n))
+            await here
+            await there
 
-        # -- werkstatt, two nodes through Redis ----------------------------------------------
-        (a, a_tally), (b, b_tally) = werkstatt_node(args.redis), werkstatt_node(args.redis)
-        ra, rb = cast(RedisFanout, a), cast(RedisFanout, b)
-        await ra.start()
-        await rb.start()
-        try:
-            await werkstatt_connect(a, a_tally, [room], clients)
-            await werkstatt_connect(b, b_tally, [room], clients)
-
-            async def emit_two(n: int) -> None:
-                here, there = a_tally.expect(clients), b_tally.expect(clients)
-                await a.publish(room, "board.changed", payload(n))
-                await here
-                await there
-
-            cpu = await redis_cpu(admin)
-            result["werkstatt_crossnode_us"] = round(await measure(emits, emit_two), 2)
-            result["werkstatt_redis_cpu_us"] = round((await redis_cpu(admin) - cpu) / (emits + 200) * 1e6, 2)
-            lost += 2 * clients * (emits + min(200, emits)) - a_tally.messages - b_tally.messages
-        finally:
-            await ra.close()
-            await rb.close()
-
-        # -- python-socketio, in-process -----------------------------------------------------
-        sio_one, sio_one_tally = await socketio_node(async_manager.AsyncManager())
-        await socketio_connect(sio_one, [room], 2 * clients)
-
-        async def sio_emit_one(n: int) -> None:
+        async def asyncredismanager_inprocess(n: int) -> None:
             done = sio_one_tally.expect(2 * clients)
             await sio_one.emit("board.changed", payload(n), room=room)
             await done
 
-        result["asyncredismanager_inprocess_us"] = round(await measure(emits, sio_emit_one), 2)
+        async def asyncredismanager_crossnode(n: int) -> None:
+            here, there = sio_a_tally.expect(clients), sio_b_tally.expect(clients)
+            await sio_a.emit("board.changed", payload(n), room=room)
+            await here
+            await there
 
-        # -- python-socketio, two nodes through Redis ----------------------------------------
-        channel = f"socketio-bench-{secrets.token_hex(4)}"
-        managers = [CountingRedisManager(args.redis, channel=channel) for _ in range(2)]
-        (sio_a, sio_a_tally), (sio_b, sio_b_tally) = [await socketio_node(m) for m in managers]
-        try:
-            await until_subscribed(admin, channel.encode(), 2)
-            await socketio_connect(sio_a, [room], clients)
-            await socketio_connect(sio_b, [room], clients)
+        paths: dict[str, Callable[[int], Awaitable[None]]] = {
+            "werkstatt_inprocess": werkstatt_inprocess,
+            "werkstatt_crossnode": werkstatt_crossnode,
+            "asyncredismanager_inprocess": asyncredismanager_inprocess,
+            "asyncredismanager_crossnode": asyncredismanager_crossnode,
+        }
+        warmup = min(200, per_round)
+        for emit in paths.values():
+            for n in range(warmup):
+                await emit(-n - 1)
+        sent += warmup
+        figures: dict[str, list[float]] = {name: [] for name in paths}
+        redis_figures: dict[str, list[float]] = {name: [] for name in paths if name.endswith("crossnode")}
+        for round_ in range(rounds):
+            for name, emit in paths.items():
+                cpu = await redis_cpu(admin)
+                figures[name].append(await timed(per_round, emit, round_ * per_round))
+                if name in redis_figures:
+                    redis_figures[name].append((await redis_cpu(admin) - cpu) / per_round * 1e6)
+            sent += per_round
+        for name, values in figures.items():
+            result[f"{name}_us"] = round(median(values), 2)
+        for name in ("werkstatt", "asyncredismanager"):
+            extra = [c - i for c, i in zip(figures[f"{name}_crossnode"], figures[f"{name}_inprocess"], strict=True)]
+            result[f"{name}_us"] = round(median(extra), 2)
+            result[f"{name}_us_rounds"] = [round(value, 2) for value in extra]
+            result[f"{name}_redis_cpu_us"] = round(median(redis_figures[f"{name}_crossnode"]), 2)
+        tallies = (one_tally, a_tally, b_tally, sio_one_tally, sio_a_tally, sio_b_tally)
+        lost = 4 * 2 * clients * sent - sum(tally.messages for tally in tallies)
 
-            async def sio_emit_two(n: int) -> None:
-                here, there = sio_a_tally.expect(clients), sio_b_tally.expect(clients)
-                await sio_a.emit("board.changed", payload(n), room=room)
-                await here
-                await there
-
-            cpu = await redis_cpu(admin)
-            result["asyncredismanager_crossnode_us"] = round(await measure(emits, sio_emit_two), 2)
-            result["asyncredismanager_redis_cpu_us"] = round((await redis_cpu(admin) - cpu) / (emits + 200) * 1e6, 2)
-            lost += 2 * clients * (emits + min(200, emits)) - sio_a_tally.messages - sio_b_tally.messages
-
-            # -- the spread: the second node has connections in one room of ``--rooms`` ------
-            spread = await spread_socketio(args, sio_a, sio_a_tally, sio_b, sio_b_tally, managers[1], clients)
-        finally:
-            for manager in managers:
-                manager.thread.cancel()
-                await asyncio.gather(manager.thread, return_exceptions=True)
-                if manager.redis is not None:
-                    await manager.redis.aclose()
+        # -- the spread: the second node has connections in one room of ``--rooms`` --------------
+        result.update(await spread_socketio(args, sio_a, sio_a_tally, sio_b, sio_b_tally, managers[1], clients))
         result.update(await spread_werkstatt(args, clients))
-        result.update(spread)
     finally:
+        for manager in managers:
+            thread = getattr(manager, "thread", None)  # its listening task, once initialised
+            if thread is not None:
+                thread.cancel()
+                await asyncio.gather(thread, return_exceptions=True)
+            if manager.redis is not None:
+                await manager.redis.aclose()
+        for node in werkstatt_nodes:
+            await node.close()
         await admin.aclose()
 
-    result["werkstatt_us"] = round(result["werkstatt_crossnode_us"] - result["werkstatt_inprocess_us"], 2)
-    result["asyncredismanager_us"] = round(
-        result["asyncredismanager_crossnode_us"] - result["asyncredismanager_inprocess_us"], 2
-    )
     result["ratio"] = round(result["asyncredismanager_us"] / max(result["werkstatt_us"], 0.01), 1)
     result["lost"] = lost
     print(
@@ -293,6 +312,7 @@ async def spread_werkstatt(args: argparse.Namespace, clients: int) -> dict[str, 
 
         us = await measure(args.emits, emit)
         return {
+            "rooms": args.rooms,
             "spread_emits": args.emits + min(200, args.emits),
             "spread_werkstatt_us": round(us, 2),
             "spread_werkstatt_second_node_messages": rb.received - before,

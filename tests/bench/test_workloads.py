@@ -146,8 +146,9 @@ def test_store(database: str) -> None:
 def test_redis_emit(redis_url: str) -> None:
     """Both fan-outs across two nodes, small: every connection of both nodes got every emit (lost), and a
     node receives only the rooms it has connections in, where AsyncRedisManager's receives every message."""
+    small = ("--clients", "5", "--emits", "100", "--rounds", "3", "--redis", redis_url)
     done = subprocess.run(
-        [sys.executable, "-m", "bench", "redis-emit", "--clients", "5", "--emits", "100", "--redis", redis_url],
+        [sys.executable, "-m", "bench", "redis-emit", *small],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -158,7 +159,9 @@ def test_redis_emit(redis_url: str) -> None:
     assert result["lost"] == 0
     for key in ("werkstatt_inprocess_us", "werkstatt_crossnode_us", "asyncredismanager_inprocess_us", "ratio"):
         assert result[key] > 0, key
-    assert result["werkstatt_us"] == round(result["werkstatt_crossnode_us"] - result["werkstatt_inprocess_us"], 2)
+    for name in ("werkstatt", "asyncredismanager"):  # the median of the rounds' extra CPU
+        rounds = result[f"{name}_us_rounds"]
+        assert len(rounds) == 3 and min(rounds) <= result[f"{name}_us"] <= max(rounds)
     emits = result["spread_emits"]  # warm-up included; one in ``rooms`` goes to the room the second node has
     assert result["spread_werkstatt_second_node_messages"] == emits // result["rooms"]
     assert result["spread_asyncredismanager_second_node_messages"] == emits
