@@ -44,6 +44,9 @@ TEXT = "Mehr Sitzbänke und Schatten am Marktplatz, dazu ein Trinkbrunnen für h
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--emits", type=int, default=2000, help="emits measured per phase (default 2,000)")
     parser.add_argument("--rounds", type=int, default=5, help="rounds the emits are measured in (default 5)")
+    parser.add_argument(
+        "--burst", type=int, default=100, help="emits sent one after the other before awaiting them (default 100)"
+    )
     parser.add_argument("--rooms", type=int, default=10, help="rooms of the spread (default 10)")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0", help="the Redis (default 127.0.0.1:6379)")
 
@@ -232,35 +235,77 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await here
             await there
 
+        burst = max(1, min(args.burst, per_round))
+
+        def bursts(
+            tallies: tuple[Tally, ...], emit: Callable[[int], Awaitable[None]]
+        ) -> Callable[[int], Awaitable[None]]:
+            """``burst`` emits one after the other, then every delivery awaited: a busy node's pace."""
+
+            async def emit_burst(n: int) -> None:
+                done = [tally.expect(clients * burst * (2 if len(tallies) == 1 else 1)) for tally in tallies]
+                for k in range(burst):
+                    await emit(n * burst + k)
+                for arrived in done:
+                    await arrived
+
+            return emit_burst
+
+        async def werkstatt_inprocess_send(n: int) -> None:
+            await one.publish(room, "board.changed", payload(n))
+
+        async def werkstatt_crossnode_send(n: int) -> None:
+            await a.publish(room, "board.changed", payload(n))
+
+        async def asyncredismanager_inprocess_send(n: int) -> None:
+            await sio_one.emit("board.changed", payload(n), room=room)
+
+        async def asyncredismanager_crossnode_send(n: int) -> None:
+            await sio_a.emit("board.changed", payload(n), room=room)
+
         paths: dict[str, Callable[[int], Awaitable[None]]] = {
             "werkstatt_inprocess": werkstatt_inprocess,
             "werkstatt_crossnode": werkstatt_crossnode,
             "asyncredismanager_inprocess": asyncredismanager_inprocess,
             "asyncredismanager_crossnode": asyncredismanager_crossnode,
+            "burst_werkstatt_inprocess": bursts((one_tally,), werkstatt_inprocess_send),
+            "burst_werkstatt_crossnode": bursts((a_tally, b_tally), werkstatt_crossnode_send),
+            "burst_asyncredismanager_inprocess": bursts((sio_one_tally,), asyncredismanager_inprocess_send),
+            "burst_asyncredismanager_crossnode": bursts((sio_a_tally, sio_b_tally), asyncredismanager_crossnode_send),
         }
         warmup = min(200, per_round)
-        for emit in paths.values():
-            for n in range(warmup):
-                await emit(-n - 1)
-        sent += warmup
+        for name, emit in paths.items():
+            if name.startswith("burst_"):
+                await emit(-1)
+            else:
+                for n in range(warmup):
+                    await emit(-n - 1)
+        sent += warmup + burst
         figures: dict[str, list[float]] = {name: [] for name in paths}
         redis_figures: dict[str, list[float]] = {name: [] for name in paths if name.endswith("crossnode")}
         for round_ in range(rounds):
             for name, emit in paths.items():
                 cpu = await redis_cpu(admin)
-                figures[name].append(await timed(per_round, emit, round_ * per_round))
+                if name.startswith("burst_"):
+                    calls = per_round // burst
+                    figures[name].append(await timed(calls, emit, round_ * calls) / burst)
+                    sent_now = calls * burst
+                else:
+                    figures[name].append(await timed(per_round, emit, round_ * per_round))
+                    sent_now = per_round
                 if name in redis_figures:
-                    redis_figures[name].append((await redis_cpu(admin) - cpu) / per_round * 1e6)
-            sent += per_round
+                    redis_figures[name].append((await redis_cpu(admin) - cpu) / sent_now * 1e6)
+            sent += per_round + (per_round // burst) * burst
         for name, values in figures.items():
             result[f"{name}_us"] = round(median(values), 2)
-        for name in ("werkstatt", "asyncredismanager"):
+        result["burst"] = burst
+        for name in ("werkstatt", "asyncredismanager", "burst_werkstatt", "burst_asyncredismanager"):
             extra = [c - i for c, i in zip(figures[f"{name}_crossnode"], figures[f"{name}_inprocess"], strict=True)]
             result[f"{name}_us"] = round(median(extra), 2)
             result[f"{name}_us_rounds"] = [round(value, 2) for value in extra]
             result[f"{name}_redis_cpu_us"] = round(median(redis_figures[f"{name}_crossnode"]), 2)
         tallies = (one_tally, a_tally, b_tally, sio_one_tally, sio_a_tally, sio_b_tally)
-        lost = 4 * 2 * clients * sent - sum(tally.messages for tally in tallies)
+        lost = 4 * 2 * clients * sent - sum(tally.messages for tally in tallies)  # each tally counts 2 paths
 
         # -- the spread: the second node has connections in one room of ``--rooms`` --------------
         result.update(await spread_socketio(args, sio_a, sio_a_tally, sio_b, sio_b_tally, managers[1], clients))
@@ -278,10 +323,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         await admin.aclose()
 
     result["ratio"] = round(result["asyncredismanager_us"] / max(result["werkstatt_us"], 0.01), 1)
+    result["burst_ratio"] = round(result["burst_asyncredismanager_us"] / max(result["burst_werkstatt_us"], 0.01), 1)
     result["lost"] = lost
     print(
         f"extra CPU per emit across two nodes: werkstatt {result['werkstatt_us']} µs, "
-        f"AsyncRedisManager {result['asyncredismanager_us']} µs ({result['ratio']}×)",
+        f"AsyncRedisManager {result['asyncredismanager_us']} µs ({result['ratio']}×); in bursts of {burst}: "
+        f"{result['burst_werkstatt_us']} µs and {result['burst_asyncredismanager_us']} µs ({result['burst_ratio']}×)",
         flush=True,
     )
     return result

@@ -3,12 +3,13 @@ however the connection cuts them into reads; and the envelope of ``Forms``."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 from redis.exceptions import RedisError
 
-from server.transport.redisfanout import MalformedMessage, forms_body, parse_messages, read_forms
+from server.transport.redisfanout import MalformedMessage, Subscription, forms_body, parse_messages, read_forms
 
 STREAM = (
     b"*3\r\n$9\r\nsubscribe\r\n$14\r\nwerkstatt:room\r\n:1\r\n"
@@ -41,6 +42,33 @@ def test_messages_cut_anywhere_are_read_whole_and_in_order(cut: int) -> None:
 
 def test_messages_read_a_byte_at_a_time() -> None:
     assert read_in([STREAM[i : i + 1] for i in range(len(STREAM))]) == MESSAGES
+
+
+class Transport(asyncio.Transport):
+    def __init__(self) -> None:
+        super().__init__()
+        self.aborted = False
+
+    def set_protocol(self, protocol: asyncio.BaseProtocol) -> None:
+        self.protocol = protocol
+
+    def abort(self) -> None:
+        self.aborted = True
+
+
+@pytest.mark.parametrize("cuts", [(), (5,), (40, 41), (60, 90, 150), tuple(range(1, len(STREAM)))])
+async def test_the_subscription_delivers_what_arrives_however_it_is_cut(cuts: tuple[int, ...]) -> None:
+    out: list[list[Any]] = []
+    transport = Transport()
+    subscription = Subscription(transport, out.append)
+    assert transport.protocol is subscription
+    for start, stop in zip((0, *cuts), (*cuts, len(STREAM)), strict=True):
+        subscription.data_received(STREAM[start:stop])
+    assert out == MESSAGES and not subscription.buffer
+    subscription.data_received(b"-ERR not a message\r\n")
+    assert transport.aborted  # connected again by the fan-out's reader, once the connection is lost
+    subscription.connection_lost(None)
+    assert subscription.lost.done()
 
 
 @pytest.mark.parametrize(

@@ -22,8 +22,8 @@ Publishes of one node go out on one connection in call order (written at once; q
 while the connection is lost or full), and Redis delivers the messages of one connection in
 order: a node receives another's messages of a channel in the order they were published. The
 publishing connection asks for no replies (``CLIENT REPLY OFF``): a publish is not waited for, as
-a local one is not. The subscribing connection's messages are read and split here, not by
-redis-py's parser (``read_messages``: a few µs a message instead of about 25).
+a local one is not. The subscribing connection's messages are split and delivered where they
+arrive, not by redis-py's parser (``Subscription``: a few µs a message instead of about 25).
 
 While Redis is unreachable, each node goes on serving its own connections; what was published
 meanwhile does not reach the other nodes (a client converges with ``sync``). Both connections
@@ -88,7 +88,7 @@ class RedisFanout(FrameFanout):
         if len(self.node) != 8:
             raise ValueError("a node id has 8 bytes")
         name = f"werkstatt-{self.node.hex()}"
-        # RESP2: the reader below reads its pub/sub messages itself (``read_messages``)
+        # RESP2: the subscription splits its pub/sub messages itself (``Subscription``)
         self._pool = ConnectionPool.from_url(url, protocol=2)
         self._publisher = self._connection(f"{name}-pub")
         self._subscriber = self._connection(f"{name}-sub")
@@ -100,6 +100,7 @@ class RedisFanout(FrameFanout):
         self._out: asyncio.StreamWriter | None = None  # the publishing connection's stream, while it is usable
         self._out_eof: asyncio.StreamReader | None = None  # (it answers nothing: at its end when Redis closed it)
         self._out_full = False
+        self._subscription: Subscription | None = None
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._reader: asyncio.Task[None] | None = None
@@ -158,7 +159,12 @@ class RedisFanout(FrameFanout):
         self._out_eof, self._out = self._publisher._reader, self._publisher._writer
 
     async def _connect_subscriber(self) -> None:
+        """redis-py opens the connection; then a ``Subscription`` takes its transport over, so that what
+        Redis sends is split and delivered where it arrives, with no task woken per message."""
         await self._subscriber.connect()
+        writer = self._subscriber._writer
+        assert writer is not None
+        self._subscription = Subscription(writer.transport, self._received)
         async with self._commands:
             if self._subscribed:
                 await self._subscriber.send_command(
@@ -333,20 +339,22 @@ class RedisFanout(FrameFanout):
     # -- receiving -------------------------------------------------------------------------------
 
     async def _read(self) -> None:
-        """Read the subscribed channels and write what other nodes published to this node's members."""
+        """Keep the subscription: while it lasts, its protocol writes what other nodes published to this
+        node's members; when it is lost, connect again with backoff and subscribe to what is needed."""
         backoff = BACKOFF_FIRST
         while True:
             try:
-                if not self._subscriber.is_connected:
+                if self._subscription is None or self._subscription.lost.done():
+                    await self._subscriber.disconnect(nowait=True)
                     await self._connect_subscriber()
                     log.info("subscribed to Redis again (%d channels)", len(self._subscribed))
+                assert self._subscription is not None
                 backoff = BACKOFF_FIRST
-                stream = self._subscriber._reader
-                assert stream is not None
-                await read_messages(stream, self._received)
+                await self._subscription.lost
                 raise ConnectionError("Redis closed the connection")
             except (RedisError, OSError) as exc:
                 log.warning("the Redis subscription was lost (%s); reconnecting in %g s", exc, backoff)
+                self._subscription = None
                 await self._subscriber.disconnect(nowait=True)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, BACKOFF_MAX)
@@ -387,21 +395,41 @@ class RedisFanout(FrameFanout):
         super().write(connection_ids, frame)
 
 
-async def read_messages(stream: asyncio.StreamReader, received: Callable[[list[Any]], None]) -> None:
-    """Hand every pub/sub message read from a subscribed RESP2 connection to ``received`` (as a list:
-    ``[b"message", channel, data]``, ``[b"subscribe", channel, count]`` …) until the connection ends.
+class Subscription(asyncio.Protocol):
+    """The subscribing connection's protocol once redis-py opened it: every pub/sub message that arrives is
+    handed to ``received`` at once (as a list: ``[b"message", channel, data]``, ``[b"subscribe", channel,
+    count]`` …). redis-py's parser reads a message with a line read per element and a task switch per
+    message (about 25 µs); this splits what arrived in one go (a few µs a message)."""
 
-    redis-py's parser reads a message with a line read per element and a task switch per message (about
-    25 µs); this reads what arrived at once and splits it, so that a message costs a few µs."""
-    buffer = bytearray()
-    while chunk := await stream.read(1 << 16):
-        buffer += chunk
-        done = parse_messages(buffer, received)
-        if done:
-            del buffer[:done]
+    def __init__(self, transport: asyncio.BaseTransport, received: Callable[[list[Any]], None]) -> None:
+        self.transport = transport
+        self.received = received
+        self.buffer = bytearray()
+        self.lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        transport.set_protocol(self)
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            if self.buffer:
+                self.buffer += data
+                del self.buffer[: parse_messages(self.buffer, self.received)]
+            else:  # the usual case: whole messages, parsed where they arrived
+                done = parse_messages(data, self.received)
+                if done < len(data):
+                    self.buffer += data[done:]
+        except RedisError:
+            log.exception("Redis sent what is not a pub/sub message; connecting again")
+            self.transport.abort()  # type: ignore[attr-defined]
+
+    def eof_received(self) -> bool:
+        return False  # the transport closes itself
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.lost.done():
+            self.lost.set_result(None)
 
 
-def parse_messages(buffer: bytearray, received: Callable[[list[Any]], None]) -> int:
+def parse_messages(buffer: bytes | bytearray, received: Callable[[list[Any]], None]) -> int:
     """Hand every whole message at the start of ``buffer`` to ``received``; how many bytes they took."""
     done, end = 0, len(buffer)
     while done < end:
@@ -438,7 +466,7 @@ def parse_messages(buffer: bytearray, received: Callable[[list[Any]], None]) -> 
     return done
 
 
-def _number(buffer: bytearray, at: int, line: int) -> int:
+def _number(buffer: bytes | bytearray, at: int, line: int) -> int:
     try:
         return int(buffer[at + 1 : line])
     except ValueError:

@@ -159,7 +159,8 @@ def test_redis_emit(redis_url: str) -> None:
     assert result["lost"] == 0
     for key in ("werkstatt_inprocess_us", "werkstatt_crossnode_us", "asyncredismanager_inprocess_us", "ratio"):
         assert result[key] > 0, key
-    for name in ("werkstatt", "asyncredismanager"):  # the median of the rounds' extra CPU
+    assert result["burst_werkstatt_us"] > 0 and result["burst_ratio"] > 0
+    for name in ("werkstatt", "asyncredismanager", "burst_werkstatt"):  # the median of the rounds' extra CPU
         rounds = result[f"{name}_us_rounds"]
         assert len(rounds) == 3 and min(rounds) <= result[f"{name}_us"] <= max(rounds)
     emits = result["spread_emits"]  # warm-up included; one in ``rooms`` goes to the room the second node has
