@@ -29,8 +29,9 @@ REDIS_URL = os.environ.get("WERKSTATT_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
 # The tests of the websocket under the Socket.IO endpoint run on both event loops: asyncio's
 # and uvloop, which `werkstatt serve` runs on (their transports differ in what the endpoint
-# relies on: taking a connection over, pausing reading, closing with bytes unsent).
-BOTH_LOOPS = {"test_websocket.py", "test_realtime.py", "test_send_budget.py"}
+# relies on: taking a connection over, pausing reading, closing with bytes unsent); so do the tests of
+# the Redis fan-out, which takes redis-py's connection over too.
+BOTH_LOOPS = {"test_websocket.py", "test_realtime.py", "test_send_budget.py", "test_redis_fanout.py"}
 
 
 def pytest_asyncio_loop_factories(
