@@ -86,6 +86,15 @@ def fresh(kind: str = "room") -> str:
     return f"{kind}:{secrets.token_hex(6)}"
 
 
+async def one_each(a: Node, b: Node) -> tuple[str, Recording, Recording]:
+    """A fresh room with one connection of each node in it."""
+    room = fresh()
+    here, there = a.connect("a1"), b.connect("b1")
+    await a.fanout.subscribe(here.sid, room)
+    await b.fanout.subscribe(there.sid, room)
+    return room, here, there
+
+
 async def subscribers(admin: aioredis.Redis, channel: str) -> int:
     ((_name, count),) = await admin.pubsub_numsub(redis_channel(channel))
     return int(count)
@@ -174,10 +183,7 @@ async def test_the_reader_reconnects_after_its_connection_is_killed(
     nodes: tuple[Node, Node], admin: aioredis.Redis, caplog: pytest.LogCaptureFixture
 ) -> None:
     a, b = nodes
-    room = fresh()
-    here, there = a.connect("a1"), b.connect("b1")
-    await a.fanout.subscribe(here.sid, room)
-    await b.fanout.subscribe(there.sid, room)
+    room, _here, there = await one_each(a, b)
     await a.fanout.publish(room, "before", {})
     assert await until(lambda: len(there.events) == 1)
     _publisher, subscriber = b.fanout.names
@@ -207,10 +213,7 @@ async def test_a_malformed_message_is_logged_and_dropped_and_the_reader_goes_on(
     nodes: tuple[Node, Node], admin: aioredis.Redis, caplog: pytest.LogCaptureFixture
 ) -> None:
     a, b = nodes
-    room = fresh()
-    here, there = a.connect("a1"), b.connect("b1")
-    await a.fanout.subscribe(here.sid, room)
-    await b.fanout.subscribe(there.sid, room)
+    room, here, there = await one_each(a, b)
     header = b"W1" + b"\0" * 8
     with caplog.at_level(logging.WARNING, "werkstatt.redis"):
         for junk in (b"garbage", b"W1", header + b"?x", header + FORMS + b"\x00\x01\xff\xff\xff\xff", header + FORMS):
