@@ -7,11 +7,13 @@ import asyncio
 import json
 import logging
 import secrets
+import socket
 from collections.abc import AsyncIterator
 from typing import Any, cast
 
 import pytest
 import redis.asyncio as aioredis
+import redis.exceptions
 
 from boards.actors import Role
 from server.transport import jsoncodec
@@ -262,3 +264,11 @@ async def test_two_app_nodes_on_one_database_deliver_a_board_change_to_each_othe
         await client.disconnect()
     await first.close()
     await second.close()
+
+
+async def test_a_node_does_not_start_without_the_redis_it_was_given(sqlite_url: str) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(redis.exceptions.ConnectionError):
+        await start_server(sqlite_url, redis=f"redis://127.0.0.1:{port}/0")
