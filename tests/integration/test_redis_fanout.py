@@ -272,3 +272,21 @@ async def test_a_node_does_not_start_without_the_redis_it_was_given(sqlite_url: 
         port = probe.getsockname()[1]
     with pytest.raises(redis.exceptions.ConnectionError):
         await start_server(sqlite_url, redis=f"redis://127.0.0.1:{port}/0")
+
+
+async def test_a_channel_joined_while_the_subscription_is_lost_is_subscribed_once_it_is_back(
+    nodes: tuple[Node, Node], admin: aioredis.Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    a, b = nodes
+    room, _here, _there = await one_each(a, b)
+    later = fresh()
+    sender, joining = a.connect("a2"), b.connect("b2")
+    await a.fanout.subscribe(sender.sid, later)
+    with caplog.at_level(logging.INFO, "werkstatt.redis"):
+        assert await kill(admin, b.fanout.names[1]) == 1
+        assert await until(lambda: "the Redis subscription was lost" in caplog.text)
+        await b.fanout.subscribe(joining.sid, later)  # returns once Redis confirmed it, after the reconnection
+        assert "subscribed to Redis again" in caplog.text
+    assert await subscribers(admin, later) == 2 and await subscribers(admin, room) == 2
+    await a.fanout.publish(later, "later", {})
+    assert await until(lambda: joining.events == [["later", {}]])
