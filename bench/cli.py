@@ -30,6 +30,11 @@ WORKLOADS: dict[str, tuple[str, str]] = {
         "bench.movement",
         "N avatars walking in one room's space, 5 moves a second each, beside a naive relay to everyone",
     ),
+    "redis-emit": (
+        "bench.redisemit",
+        "the extra CPU per emit across two nodes through Redis: werkstatt's fan-out and python-socketio's "
+        "AsyncRedisManager, each against its in-process path (no server process; needs Redis)",
+    ),
     "store": (
         "bench.store",
         "the idea store with 100,000 ideas: the console's search and list, exporting 10,000 ideas (no server)",

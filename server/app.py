@@ -37,6 +37,7 @@ from server.store.idea_store import IdeaStore
 from server.transport.endpoint import RealtimeServer
 from server.transport.fanout import FrameFanout
 from server.transport.guard import ConnectionGuard
+from server.transport.redisfanout import RedisFanout
 from server.web import imports
 from server.web.async_boards import routes as async_routes
 from server.web.audit import routes as audit_routes
@@ -129,8 +130,9 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
         engine.dispose()
         raise
     store = IdeaStore(engine)
+    fanout: FrameFanout | None = None
     try:
-        fanout = FrameFanout(app[REALTIME])
+        fanout = await _start_fanout(app)
         live = LiveState(store=store, fanout=fanout, clock=app[CLOCK])
         fanout.recipient = live.recipient
         live.votes = VoteDesk(live)
@@ -147,6 +149,8 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
             board = await live.load(board_id)
             live.votes.arm(board.id, board.event_id, board.open_session())
     except BaseException:
+        if isinstance(fanout, RedisFanout):
+            await fanout.close()
         await store.close()  # its threads and connections
         raise
     yield
@@ -155,4 +159,21 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     await live.facilitation.close()
     await live.space.close()
     await live.close()
+    if isinstance(fanout, RedisFanout):
+        await fanout.close()
     await store.close()
+
+
+async def _start_fanout(app: web.Application) -> FrameFanout:
+    """In-process on one node; with ``redis`` set, also to and from the other nodes through Redis
+    (only the fan-out: live state stays each node's own, see docs/running.md)."""
+    redis_url = app[SETTINGS].redis
+    if redis_url is None:
+        return FrameFanout(app[REALTIME])
+    fanout = RedisFanout(app[REALTIME], redis_url.get_secret_value())
+    try:
+        await fanout.start()
+    except BaseException:
+        await fanout.close()
+        raise
+    return fanout

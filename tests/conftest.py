@@ -1,6 +1,6 @@
 """Shared fixtures: the idea store on SQLite and on PostgreSQL, and a real server; the event loops.
 
-Outside CI a missing PostgreSQL skips its tests with the reason; with ``CI=true`` it fails.
+Outside CI a missing PostgreSQL or Redis skips its tests with the reason; with ``CI=true`` it fails.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import redis
 
 from tests.support import forget_served_apps
 
@@ -23,12 +24,14 @@ except ImportError:  # not on Windows, where werkstatt serve runs on asyncio's l
 
 IN_CI = os.environ.get("CI") == "true"
 PG_ADMIN = os.environ.get("WERKSTATT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("WERKSTATT_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
 
 # The tests of the websocket under the Socket.IO endpoint run on both event loops: asyncio's
 # and uvloop, which `werkstatt serve` runs on (their transports differ in what the endpoint
-# relies on: taking a connection over, pausing reading, closing with bytes unsent).
-BOTH_LOOPS = {"test_websocket.py", "test_realtime.py", "test_send_budget.py"}
+# relies on: taking a connection over, pausing reading, closing with bytes unsent); so do the tests of
+# the Redis fan-out, which takes redis-py's connection over too.
+BOTH_LOOPS = {"test_websocket.py", "test_realtime.py", "test_send_budget.py", "test_redis_fanout.py"}
 
 
 def pytest_asyncio_loop_factories(
@@ -61,6 +64,16 @@ def pg_server() -> str:
     except (OSError, psycopg.Error) as exc:
         missing(f"PostgreSQL is not reachable at {PG_ADMIN}: {exc}")
     return PG_ADMIN
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The Redis the fan-out across nodes is tested with (nodes' channels are named by fresh ids)."""
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    except (OSError, redis.RedisError) as exc:
+        missing(f"Redis is not reachable at {REDIS_URL}: {exc}")
+    return REDIS_URL
 
 
 async def _admin(pg_server: str, statement: str) -> None:

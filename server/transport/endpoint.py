@@ -123,6 +123,9 @@ class RealtimeServer:
         self.on_disconnect: DisconnectHandler | None = None
         self.on_event: EventHandler | None = None
         self.on_event_now: ImmediateHandler | None = None
+        # called with a channel's name when its last connection on this node left it, however it left
+        # (a fan-out across nodes stops listening to it then: ``server.transport.redisfanout``)
+        self.on_channel_closed: Callable[[str], None] | None = None
         self.origin_allowed = origin_allowed
         self.max_message_bytes = max_message_bytes
         self.send_buffer_limit = send_buffer_limit
@@ -182,7 +185,7 @@ class RealtimeServer:
             if members is not None:
                 members.pop(sid, None)
                 if not members:
-                    del self.channels[channel]
+                    self._close_channel(channel)
 
     def members(self, channel: str) -> list[Socket]:
         """The sockets in a channel (a copy: writing to one may drop it)."""
@@ -214,8 +217,13 @@ class RealtimeServer:
             if members is not None:
                 members.pop(socket.sid, None)
                 if not members:
-                    del self.channels[channel]
+                    self._close_channel(channel)
         socket.channels.clear()
+
+    def _close_channel(self, channel: str) -> None:
+        del self.channels[channel]
+        if self.on_channel_closed is not None:
+            self.on_channel_closed(channel)
 
     # -- opening a connection ------------------------------------------------------------------
 

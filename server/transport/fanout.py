@@ -1,7 +1,8 @@
 """Fan-out: how a message reaches every connection in a channel.
 
-Everything that sends to many goes through this interface, so that a faster path (or one
-across nodes through Redis) replaces the implementation and nothing else.
+Everything that sends to many goes through this interface, so that a faster path, or one
+across nodes (``server.transport.redisfanout.RedisFanout``, with ``--redis``), replaces the
+implementation and nothing else.
 
 A message that looks different to different viewers (an anonymous board, a hidden idea, a
 moderator's view) travels as ``Forms``: its public form, its moderators' form and the forms
@@ -70,7 +71,8 @@ class Fanout(Protocol):
 
     def write(self, connection_ids: Iterable[str], frame: bytes) -> None:
         """A frame prepared once (``event_frame``) to these connections of this node, at once and without
-        waiting: for what runs outside any task, such as the space's tick (``server.live.space``)."""
+        waiting: for what runs outside any task, such as the space's tick (``server.live.space``). Never
+        to other nodes, whatever the implementation: a connection id is this node's."""
         ...
 
 

@@ -27,7 +27,7 @@ def bench(*args: str) -> dict[str, Any]:
 def test_help_lists_the_workloads() -> None:
     done = subprocess.run([sys.executable, "-m", "bench", "--help"], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0
-    for name in ("voting", "join", "fanout", "idle", "breakout", "store", "movement"):
+    for name in ("voting", "join", "fanout", "idle", "breakout", "store", "movement", "redis-emit"):
         assert name in done.stdout
 
 
@@ -141,3 +141,28 @@ def test_store(database: str) -> None:
     for key in ("search_p95_ms", "list_p95_ms", "export_csv_s", "export_xlsx_s"):
         assert isinstance(result[key], float) and result[key] > 0, key
     assert result["search_hits_median"] > 0  # the searches find something: the vocabulary and the stems agree
+
+
+def test_redis_emit(redis_url: str) -> None:
+    """Both fan-outs across two nodes, small: every connection of both nodes got every emit (lost), and a
+    node receives only the rooms it has connections in, where AsyncRedisManager's receives every message."""
+    small = ("--clients", "5", "--emits", "100", "--rounds", "3", "--redis", redis_url)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "redis-emit", *small],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["lost"] == 0
+    for key in ("werkstatt_inprocess_us", "werkstatt_crossnode_us", "asyncredismanager_inprocess_us", "ratio"):
+        assert result[key] > 0, key
+    assert result["burst_werkstatt_us"] > 0 and result["burst_ratio"] > 0
+    for name in ("werkstatt", "asyncredismanager", "burst_werkstatt"):  # the median of the rounds' extra CPU
+        rounds = result[f"{name}_us_rounds"]
+        assert len(rounds) == 3 and min(rounds) <= result[f"{name}_us"] <= max(rounds)
+    emits = result["spread_emits"]  # warm-up included; one in ``rooms`` goes to the room the second node has
+    assert result["spread_werkstatt_second_node_messages"] == emits // result["rooms"]
+    assert result["spread_asyncredismanager_second_node_messages"] == emits
