@@ -4,6 +4,7 @@ however the connection cuts them into reads; and the envelope of ``Forms``."""
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any
 
 import pytest
@@ -94,3 +95,56 @@ def test_cut_forms_are_refused(cut: int) -> None:
     body = forms_body([b"public", b"moderated"], 0, 1, {"m-1": 1})
     with pytest.raises(MalformedMessage):
         read_forms(body[:-cut], 0)
+
+
+async def test_what_a_real_redis_sends_is_read_as_redis_py_reads_it(redis_url: str) -> None:
+    """The oracle: the bytes a real Redis sends a subscriber — binary payloads of every size, with CR, LF
+    and "$"/"*" inside, empty ones, channels subscribed and left — read by ``parse_messages`` and by
+    redis-py's own RESP2 parser give the same messages."""
+    import random
+
+    import redis.asyncio as aioredis
+    from redis._parsers import _AsyncRESP2Parser
+
+    rng = random.Random(7)
+    payloads = [b"", b"\r\n", b"*3\r\n$7\r\n", b"W1" + bytes(range(256))]
+    payloads += [bytes(rng.getrandbits(8) for _ in range(rng.choice((1, 13, 300, 5000, 70_000)))) for _ in range(40)]
+    fresh = os.urandom(6).hex().encode()
+    channels = [b"werkstatt:room:" + fresh, b"werkstatt:event:\xc3\xa4\r\n" + fresh, b"werkstatt:mods:" + fresh]
+    host, port = redis_url.removeprefix("redis://").split("/")[0].split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+
+    def command(*parts: bytes) -> bytes:
+        return b"*%d\r\n" % len(parts) + b"".join(b"$%d\r\n%s\r\n" % (len(p), p) for p in parts)
+
+    writer.write(command(b"SUBSCRIBE", *channels))
+    publisher = aioredis.Redis.from_url(redis_url)
+    received = bytearray()
+    while received.count(b"subscribe\r\n") < len(channels):
+        received += await asyncio.wait_for(reader.read(65536), 5)
+    expected = 0
+    for n, payload in enumerate(payloads):
+        expected += await publisher.publish(channels[n % len(channels)], payload)
+    writer.write(command(b"UNSUBSCRIBE", channels[0]))
+    total = len(channels) + expected + 1  # subscribed, the messages, unsubscribed
+    ours: list[list[Any]] = []
+    buffer = bytearray(received)
+    while True:
+        del buffer[: parse_messages(buffer, ours.append)]
+        if len(ours) >= total:
+            break
+        chunk = await asyncio.wait_for(reader.read(65536), 5)
+        received += chunk
+        buffer += chunk
+    writer.close()
+    await publisher.aclose()
+
+    stream = asyncio.StreamReader()
+    stream.feed_data(bytes(received))
+    stream.feed_eof()
+    parser = _AsyncRESP2Parser(socket_read_size=65536)
+    parser._stream = stream
+    parser._connected = True
+    theirs = [await parser.read_response(disable_decoding=True) for _ in range(total)]
+    assert ours == theirs
+    assert [m[2] for m in ours if m[0] == b"message"] == payloads
