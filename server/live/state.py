@@ -175,14 +175,16 @@ class LiveState:
         gets, nothing meant for its member or for moderators, and is nobody's arrival.
         """
         self.connections[conn.sid] = conn
-        await self.fanout.subscribe(conn.sid, room_channel(conn.room_id))
-        await self.fanout.subscribe(conn.sid, event_channel(conn.event_id))
-        if conn.projector:
-            return
-        await self.fanout.subscribe(conn.sid, member_channel(conn.member.id))
-        if conn.role.moderates:
-            await self.fanout.subscribe(conn.sid, moderators_channel(conn.event_id))
-        self._arrive(conn)
+        channels = [room_channel(conn.room_id), event_channel(conn.event_id)]
+        if not conn.projector:
+            channels.append(member_channel(conn.member.id))
+            if conn.role.moderates:
+                channels.append(moderators_channel(conn.event_id))
+        # joined together after any wait (across nodes, for the channels' subscriptions), and nothing awaited
+        # after: no message of these channels reaches the connection before the endpoint's connect answer
+        await self.fanout.subscribe_many([(conn.sid, channel) for channel in channels])
+        if not conn.projector:
+            self._arrive(conn)
 
     def detach(self, sid: str) -> Connection | None:
         """Forget a closed connection; the member's leaving and the board's viewers are announced."""
@@ -291,8 +293,7 @@ class LiveState:
         # what each arrival is told, read before they join the rooms' channels: nothing of the new
         # room reaches them before its room.moved (no await between the joins and the sends)
         views = {room_id: await self.room_view(rooms[room_id], reason) for room_id in arrivals}
-        for conn in moving:
-            await self.fanout.subscribe(conn.sid, room_channel(conn.room_id))
+        await self.fanout.subscribe_many([(conn.sid, room_channel(conn.room_id)) for conn in moving])
         for room_id, members in arrivals.items():
             await self.fanout.publish_each([member_channel(m) for m in members], "room.moved", views[room_id])
         return sum(len(members) for members in arrivals.values())

@@ -49,6 +49,12 @@ class Forms:
 class Fanout(Protocol):
     async def subscribe(self, connection_id: str, channel: str) -> None: ...
 
+    async def subscribe_many(self, joins: Sequence[tuple[str, str]]) -> None:
+        """Each (connection, channel) joins: whatever waiting there is (for another node's messages of a
+        channel) comes before the first join, and the joins follow one another without an await, so
+        nothing reaches a connection before what the caller sends next."""
+        ...
+
     async def unsubscribe(self, connection_id: str, channel: str) -> None: ...
 
     async def publish(self, channel: str, event: str, data: Any) -> None: ...
@@ -88,6 +94,10 @@ class FrameFanout:
 
     async def subscribe(self, connection_id: str, channel: str) -> None:
         self.server.join(connection_id, channel)
+
+    async def subscribe_many(self, joins: Sequence[tuple[str, str]]) -> None:
+        for connection_id, channel in joins:
+            self.server.join(connection_id, channel)
 
     async def unsubscribe(self, connection_id: str, channel: str) -> None:
         self.server.leave(connection_id, channel)

@@ -177,25 +177,41 @@ class RedisFanout(FrameFanout):
         """The first connection of this node in a channel joins once Redis confirmed the subscription
         (or after ``SUBSCRIBE_WAIT`` without Redis): what another node publishes after this returns
         reaches it. No await follows the join (as on one node)."""
-        self._joining[channel] = self._joining.get(channel, 0) + 1  # the channel is not given up meanwhile
+        await self.subscribe_many([(connection_id, channel)])
+
+    async def subscribe_many(self, joins: Sequence[tuple[str, str]]) -> None:
+        """Every channel that is new here is subscribed and confirmed first (all at once); then the
+        connections join, one after the other, without an await between them or after them: nothing
+        reaches one of them before what its caller sends next (a connect's ``40``, ``room.moved``)."""
+        channels = list(dict.fromkeys(channel for _sid, channel in joins))
+        for channel in channels:
+            self._joining[channel] = self._joining.get(channel, 0) + 1  # not given up meanwhile
         try:
-            if channel not in self._subscribed:
-                self._subscribed.add(channel)
-                self._pending[channel] = asyncio.get_running_loop().create_future()
-                await self._command("SUBSCRIBE", channel)
-            pending = self._pending.get(channel)
-            if pending is not None:
-                try:
-                    await asyncio.wait_for(asyncio.shield(pending), SUBSCRIBE_WAIT)
-                except TimeoutError:
-                    log.warning("Redis did not confirm the subscription to %s; joining without it", channel)
+            for channel in channels:
+                if channel not in self._subscribed:
+                    self._subscribed.add(channel)
+                    self._pending[channel] = asyncio.get_running_loop().create_future()
+                    await self._command("SUBSCRIBE", channel)
+            waiting = [(c, p) for c in channels if (p := self._pending.get(c)) is not None]
+            if waiting:
+                _done, late = await asyncio.wait(
+                    [asyncio.ensure_future(asyncio.shield(p)) for _c, p in waiting], timeout=SUBSCRIBE_WAIT
+                )
+                for task in late:
+                    task.cancel()
+                for channel, pending in waiting:
+                    if not pending.done():
+                        log.warning("Redis did not confirm the subscription to %s; joining without it", channel)
         finally:
-            self._joining[channel] -= 1
-            if not self._joining[channel]:
-                del self._joining[channel]
-        self.server.join(connection_id, channel)
-        if channel not in self.server.channels:  # the connection was gone: nobody needs the channel here
-            self._channel_closed(channel)
+            for channel in channels:
+                self._joining[channel] -= 1
+                if not self._joining[channel]:
+                    del self._joining[channel]
+        for connection_id, channel in joins:
+            self.server.join(connection_id, channel)
+        for channel in channels:
+            if channel not in self.server.channels:  # its connections were gone: nobody needs the channel here
+                self._channel_closed(channel)
 
     def subscribed(self) -> set[str]:
         """The channels this node listens to in Redis."""

@@ -290,3 +290,36 @@ async def test_a_channel_joined_while_the_subscription_is_lost_is_subscribed_onc
     assert await subscribers(admin, later) == 2 and await subscribers(admin, room) == 2
     await a.fanout.publish(later, "later", {})
     assert await until(lambda: joining.events == [["later", {}]])
+
+
+async def test_a_connection_joining_several_channels_gets_nothing_before_its_joins_are_done(
+    nodes: tuple[Node, Node],
+) -> None:
+    """``subscribe_many`` (a connect joins its room, event and member channels): every subscription new to
+    the node is confirmed first, and the joins follow without an await — so nothing of the first channel
+    reaches the connection while the node still waits for Redis to confirm the others (the endpoint sends
+    its connect answer, ``40``, right after: nothing may come before it)."""
+    a, b = nodes
+    room = fresh()
+    talker = a.connect("a1")
+    await a.fanout.subscribe(talker.sid, room)
+    stop = asyncio.Event()
+
+    async def talk() -> None:  # another node's room, busy: a message every turn of the loop
+        n = 0
+        while not stop.is_set():
+            n += 1
+            await a.fanout.publish(room, "board.changed", {"seq": n})
+            await asyncio.sleep(0)
+
+    talking = asyncio.create_task(talk())
+    arriving = b.connect("b1")
+    for _ in range(5):
+        await asyncio.sleep(0.01)
+    channels = [room, fresh("event"), fresh("member")]
+    await b.fanout.subscribe_many([(arriving.sid, channel) for channel in channels])
+    assert arriving.frames == []  # what the caller sends next is the first thing the connection gets
+    assert all(arriving.sid in b.server.channels[channel] for channel in channels)
+    assert await until(lambda: len(arriving.events) >= 3)  # and the room's messages come after it
+    stop.set()
+    await talking
