@@ -9,15 +9,30 @@ moderator's view) travels as ``Forms``: its public form, its moderators' form an
 of the few members who see it as their own. The fan-out picks each recipient's form by the
 member and role of the connection, never by a list of socket ids, so the same ``Forms`` can
 be carried to another node and chosen there.
+
+Nodes also tell each other what changed in the state they share (``tell``, ``on_told``): a board
+committed on one node is outdated in the others' caches, a breakout round moves members whose
+connections are on other nodes. One node has nobody to tell. A node's words reach the others in
+the order they were said, and in order with what it publishes to channels: a node hears that a
+board changed before it writes that board's changes to its own connections.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from server.transport.endpoint import RealtimeServer, event_frame
+
+log = logging.getLogger("werkstatt.fanout")
+
+# what a node does when another tells it something: runs where it is read (no await); work that must wait
+# starts a task of its own
+Told = Callable[[Any], None]
+# told by a node's own fan-out when it hears the others again after losing Redis: what they said meanwhile is lost
+RESUMED = "_resumed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +96,14 @@ class Fanout(Protocol):
         to other nodes, whatever the implementation: a connection id is this node's."""
         ...
 
+    async def tell(self, topic: str, data: Any) -> None:
+        """Tell every other node (JSON ``data`` under a ``topic``), in order with what this node publishes."""
+        ...
+
+    def on_told(self, topic: str, handler: Told) -> None:
+        """What this node does when another tells it something under ``topic``."""
+        ...
+
 
 class FrameFanout:
     """One node: each form is encoded once and written to every recipient's transport.
@@ -91,6 +114,26 @@ class FrameFanout:
     def __init__(self, server: RealtimeServer, recipient: Callable[[str], Recipient] | None = None) -> None:
         self.server = server
         self.recipient = recipient or (lambda _sid: PUBLIC_RECIPIENT)
+        self.listeners: dict[str, Told] = {}
+
+    async def tell(self, topic: str, data: Any) -> None:
+        """One node: there is nobody to tell."""
+
+    def on_told(self, topic: str, handler: Told) -> None:
+        if topic in self.listeners:
+            raise ValueError(f"a node already listens to {topic!r}")
+        self.listeners[topic] = handler
+
+    def told(self, topic: str, data: Any) -> None:
+        """Another node said ``data`` under ``topic``: its listener runs (a fault is logged, not raised)."""
+        handler = self.listeners.get(topic)
+        if handler is None:
+            log.warning("nothing here listens to %r", topic[:60])
+            return
+        try:
+            handler(data)
+        except Exception:
+            log.exception("acting on %r from another node failed", topic[:60])
 
     async def subscribe(self, connection_id: str, channel: str) -> None:
         self.server.join(connection_id, channel)

@@ -14,6 +14,8 @@ this node.
 Messages (after ``MAGIC``, the 8-byte node id and a kind byte)::
 
     F  frames                         written to every member as they are
+    T  JSON [topic, data]             what a node tells the others (``tell``), on ``werkstatt:_nodes``,
+                                      which every node listens to for as long as it runs
     V  H n, n × (I length, frame),    the distinct frames of a Forms, then which is
        H public, H moderated,         the public one, the moderators' one and each
        H m, m × (H length, member id, H frame)    member's own
@@ -44,18 +46,20 @@ import struct
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import orjson
 from redis.asyncio import ConnectionPool
 from redis.asyncio.connection import AbstractConnection
 from redis.exceptions import RedisError
 
 from server.transport.endpoint import RealtimeServer, event_frame
-from server.transport.fanout import Forms, FrameFanout, Recipient
+from server.transport.fanout import RESUMED, Forms, FrameFanout, Recipient
 
 log = logging.getLogger("werkstatt.redis")
 
 PREFIX = b"werkstatt:"
 MAGIC = b"W1"
-FRAMES, FORMS = b"F", b"V"
+FRAMES, FORMS, TOLD = b"F", b"V", b"T"
+NODES = "_nodes"  # the channel every node listens to: what nodes tell each other (no werkstatt channel starts so)
 HEADER = len(MAGIC) + 8 + 1  # magic, node id, kind
 SUBSCRIBE_WAIT = 2.0  # seconds a first subscription waits for Redis before its connection joins anyway
 OUTBOX_LIMIT = 100_000  # messages waiting for the Redis connection; past this they are dropped (and logged)
@@ -92,7 +96,7 @@ class RedisFanout(FrameFanout):
         self._pool = ConnectionPool.from_url(url, protocol=2)
         self._publisher = self._connection(f"{name}-pub")
         self._subscriber = self._connection(f"{name}-sub")
-        self._subscribed: set[str] = set()  # channels subscribed in Redis (or asked for)
+        self._subscribed: set[str] = {NODES}  # channels subscribed in Redis (or asked for); the nodes' always
         self._pending: dict[str, asyncio.Future[None]] = {}  # first subscriptions waiting for Redis's answer
         self._joining: dict[str, int] = {}  # connections waiting for a channel's subscription, by channel
         self._commands = asyncio.Lock()  # subscribe and unsubscribe go out in the order they were asked for
@@ -125,7 +129,9 @@ class RedisFanout(FrameFanout):
         """Connect both connections; raises when Redis cannot be reached (a node does not start without
         the Redis it was told to use). Once started, a lost connection is reconnected with backoff."""
         await self._connect_publisher()
+        listening = self._pending[NODES] = asyncio.get_running_loop().create_future()
         await self._connect_subscriber()
+        await asyncio.wait_for(listening, SUBSCRIBE_WAIT)  # from here on this node hears what the others tell
         self._reader = asyncio.get_running_loop().create_task(self._read())
         self._writer = asyncio.get_running_loop().create_task(self._write())
 
@@ -218,7 +224,7 @@ class RedisFanout(FrameFanout):
         return set(self._subscribed)
 
     def _channel_closed(self, channel: str) -> None:
-        if channel in self._subscribed:
+        if channel in self._subscribed and channel != NODES:
             self._spawn(self._unsubscribe(channel))
 
     async def _unsubscribe(self, channel: str) -> None:
@@ -278,6 +284,9 @@ class RedisFanout(FrameFanout):
         members = {member_id: frame_of(form) for member_id, form in forms.members.items()}
         self._write_forms(channel, frames[public], frames[moderated], {m: frames[i] for m, i in members.items()})
         self._send(channel, self.node_header(FORMS), forms_body(frames, public, moderated, members))
+
+    async def tell(self, topic: str, data: Any) -> None:
+        self._send(NODES, self.node_header(TOLD), orjson.dumps([topic, data]))
 
     def node_header(self, kind: bytes) -> bytes:
         return MAGIC + self.node + kind
@@ -364,6 +373,8 @@ class RedisFanout(FrameFanout):
                     await self._subscriber.disconnect(nowait=True)
                     await self._connect_subscriber()
                     log.info("subscribed to Redis again (%d channels)", len(self._subscribed))
+                    if RESUMED in self.listeners:  # what the others told meanwhile is lost: caches are doubtful
+                        self.told(RESUMED, None)
                 assert self._subscription is not None
                 backoff = BACKOFF_FIRST
                 await self._subscription.lost
@@ -403,6 +414,14 @@ class RedisFanout(FrameFanout):
             self._write_local(channel, data[HEADER:])
         elif kind == FORMS:
             self._write_forms(channel, *read_forms(data, HEADER))
+        elif kind == TOLD and channel == NODES:
+            try:
+                topic, said = orjson.loads(data[HEADER:])
+            except (orjson.JSONDecodeError, ValueError, TypeError) as exc:
+                raise MalformedMessage("what a node told is not [topic, data]") from exc
+            if not isinstance(topic, str):
+                raise MalformedMessage("a topic is a string")
+            self.told(topic, said)
         else:
             raise MalformedMessage(f"unknown kind {kind!r}")
 

@@ -18,7 +18,7 @@ import redis.exceptions
 from boards.actors import Role
 from server.transport import jsoncodec
 from server.transport.endpoint import RealtimeServer, Socket
-from server.transport.fanout import Forms, Recipient
+from server.transport.fanout import RESUMED, Forms, Recipient
 from server.transport.redisfanout import FORMS, RedisFanout, redis_channel
 from tests.support import base_url, join_and_connect, make_event, start_server, until
 
@@ -323,3 +323,78 @@ async def test_a_connection_joining_several_channels_gets_nothing_before_its_joi
     assert await until(lambda: len(arriving.events) >= 3)  # and the room's messages come after it
     stop.set()
     await talking
+
+
+async def test_what_a_node_tells_reaches_every_other_node_once_in_order_with_its_publishes(
+    nodes: tuple[Node, Node], redis_url: str
+) -> None:
+    a, b = nodes
+    c = Node(redis_url)
+    await c.fanout.start()
+    try:
+        heard: dict[str, list[tuple[str, Any]]] = {"a": [], "b": [], "c": []}
+        for name, node in (("a", a), ("b", b), ("c", c)):
+            for topic in ("board", "moves"):
+                node.fanout.on_told(topic, lambda data, name=name, topic=topic: heard[name].append((topic, data)))
+        room = fresh()
+        there = b.connect("b1")
+        await b.fanout.subscribe(there.sid, room)
+        # b writes the room's change to its connection only after it heard of the change: on its own connection
+        # the order shows it (each listener notes how many frames its connection had when it heard)
+        seen_when_told: list[int] = []
+        b.fanout.listeners["board"] = lambda data: seen_when_told.append(len(there.events))
+        for n in range(20):
+            await a.fanout.tell("board", {"id": "b1", "seq": n})
+            await a.fanout.publish(room, "board.changed", {"seq": n})
+        await a.fanout.tell("moves", [["m1", "r1"]])
+        assert await until(lambda: len(heard["c"]) == 21 and len(there.events) == 20)
+        assert heard["c"] == [*(("board", {"id": "b1", "seq": n}) for n in range(20)), ("moves", [["m1", "r1"]])]
+        assert seen_when_told == list(range(20))  # the n-th word came before the n-th change, after the one before
+        assert heard["a"] == []  # a node does not hear itself
+        assert await until(lambda: heard["b"] == [("moves", [["m1", "r1"]])])
+    finally:
+        await c.fanout.close()
+
+
+async def test_what_no_werkstatt_node_could_have_said_is_dropped_and_the_node_goes_on(
+    nodes: tuple[Node, Node], admin: aioredis.Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    a, b = nodes
+    heard: list[Any] = []
+    b.fanout.on_told("board", heard.append)
+    b.fanout.on_told("fails", lambda _data: 1 / 0)
+    header = b"W1" + b"\x01" * 8 + b"T"
+    with caplog.at_level(logging.WARNING, logger="werkstatt"):
+        for body in (b"not json", b'{"a": 1}', b"[1, 2]", b'["board"]', b'["nobody listens", 1]', b'["fails", 1]'):
+            await admin.publish(redis_channel("_nodes"), header + body)
+        await a.fanout.tell("board", {"after": "the bad ones"})
+        assert await until(lambda: heard == [{"after": "the bad ones"}])
+    assert "nothing here listens" in caplog.text and "failed" in caplog.text
+    with pytest.raises(ValueError):
+        b.fanout.on_told("board", heard.append)  # one listener a topic
+
+
+async def test_a_node_listens_to_the_others_for_as_long_as_it_runs(nodes: tuple[Node, Node], admin: aioredis.Redis) -> None:
+    a, b = nodes
+    room = fresh()
+    conn = b.connect("b1")
+    await b.fanout.subscribe(conn.sid, room)
+    b.server.leave(conn.sid, room)
+    b.fanout._channel_closed(room)
+    b.fanout._channel_closed("_nodes")  # no connection is ever in it: it is not given up like a room
+    assert await until(lambda: room not in b.fanout.subscribed())
+    assert "_nodes" in b.fanout.subscribed() and await subscribers(admin, "_nodes") >= 2
+
+
+async def test_a_node_that_lost_redis_hears_it_lost_words_and_then_hears_the_others_again(
+    nodes: tuple[Node, Node], admin: aioredis.Redis
+) -> None:
+    a, b = nodes
+    resumed: list[None] = []
+    heard: list[Any] = []
+    b.fanout.on_told(RESUMED, resumed.append)
+    b.fanout.on_told("board", heard.append)
+    assert await kill(admin, b.fanout.names[1]) == 1
+    assert await until(lambda: resumed == [None], within=10)  # its caches may be outdated: it drops them
+    await a.fanout.tell("board", {"seq": 1})
+    assert await until(lambda: heard == [{"seq": 1}])
