@@ -374,7 +374,9 @@ async def test_what_no_werkstatt_node_could_have_said_is_dropped_and_the_node_go
         b.fanout.on_told("board", heard.append)  # one listener a topic
 
 
-async def test_a_node_listens_to_the_others_for_as_long_as_it_runs(nodes: tuple[Node, Node], admin: aioredis.Redis) -> None:
+async def test_a_node_listens_to_the_others_for_as_long_as_it_runs(
+    nodes: tuple[Node, Node], admin: aioredis.Redis
+) -> None:
     a, b = nodes
     room = fresh()
     conn = b.connect("b1")
