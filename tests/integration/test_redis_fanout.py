@@ -377,7 +377,7 @@ async def test_what_no_werkstatt_node_could_have_said_is_dropped_and_the_node_go
 async def test_a_node_listens_to_the_others_for_as_long_as_it_runs(
     nodes: tuple[Node, Node], admin: aioredis.Redis
 ) -> None:
-    a, b = nodes
+    _a, b = nodes
     room = fresh()
     conn = b.connect("b1")
     await b.fanout.subscribe(conn.sid, room)
