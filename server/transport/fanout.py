@@ -135,6 +135,61 @@ class FrameFanout:
             except Exception:
                 log.exception("acting on %r from another node failed", topic[:60])
 
+    async def subscribe(self, connection_id: str, channel: str) -> None:
+        self.server.join(connection_id, channel)
+
+    async def subscribe_many(self, joins: Sequence[tuple[str, str]]) -> None:
+        for connection_id, channel in joins:
+            self.server.join(connection_id, channel)
+
+    async def unsubscribe(self, connection_id: str, channel: str) -> None:
+        self.server.leave(connection_id, channel)
+
+    async def publish(self, channel: str, event: str, data: Any) -> None:
+        data_frame = event_frame(event, data)
+        send = self.server.send
+        for socket in self.server.members(channel):
+            send(socket, data_frame)
+
+    async def publish_all(self, channel: str, event: str, items: Sequence[Any]) -> None:
+        """Several messages in one write per connection (one system call instead of several)."""
+        frames = b"".join(event_frame(event, item) for item in items)
+        send = self.server.send
+        for socket in self.server.members(channel):
+            send(socket, frames)
+
+    async def publish_each(self, channels: Sequence[str], event: str, data: Any) -> None:
+        data_frame = event_frame(event, data)
+        send = self.server.send
+        for channel in channels:
+            for socket in self.server.members(channel):
+                send(socket, data_frame)
+
+    def connections(self, channel: str) -> list[str]:
+        return [socket.sid for socket in self.server.members(channel)]
+
+    def write(self, connection_ids: Iterable[str], frame: bytes) -> None:
+        sockets = self.server.sockets
+        send = self.server.send
+        for sid in connection_ids:
+            socket = sockets.get(sid)
+            if socket is not None and socket.connected:
+                send(socket, frame)
+
+    async def publish_forms(self, channel: str, event: str, forms: Forms) -> None:
+        encoded: dict[int, bytes] = {}  # by the form's identity: each form is encoded once
+
+        def frame_of(form: Any) -> bytes:
+            key = id(form)
+            if key not in encoded:
+                encoded[key] = event_frame(event, form)
+            return encoded[key]
+
+        send = self.server.send
+        recipient = self.recipient
+        for socket in self.server.members(channel):
+            send(socket, frame_of(forms.for_(recipient(socket.sid))))
+
 
 def event_channel(event_id: str) -> str:
     return f"event:{event_id}"
