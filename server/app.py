@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from importlib.resources import files
 
 from aiohttp import web
+from redis.asyncio import Redis
 
 from server.clock import Clock, SystemClock
 from server.keys import (
@@ -131,9 +132,12 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
         raise
     store = IdeaStore(engine)
     fanout: FrameFanout | None = None
+    live: LiveState | None = None
     try:
         fanout = await _start_fanout(app)
         live = LiveState(store=store, fanout=fanout, clock=app[CLOCK])
+        if settings.redis is not None:  # the live state that nodes share (presence, timers, …) beside the fan-out
+            live.redis = Redis.from_url(settings.redis.get_secret_value())
         fanout.recipient = live.recipient
         live.votes = VoteDesk(live)
         live.breakouts = BreakoutDesk(live)
@@ -151,6 +155,8 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     except BaseException:
         if isinstance(fanout, RedisFanout):
             await fanout.close()
+        if live is not None and live.redis is not None:
+            await live.redis.aclose()
         await store.close()  # its threads and connections
         raise
     yield
@@ -161,12 +167,14 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     await live.close()
     if isinstance(fanout, RedisFanout):
         await fanout.close()
+    if live.redis is not None:
+        await live.redis.aclose()
     await store.close()
 
 
 async def _start_fanout(app: web.Application) -> FrameFanout:
     """In-process on one node; with ``redis`` set, also to and from the other nodes through Redis
-    (only the fan-out: live state stays each node's own, see docs/running.md)."""
+    (what nodes tell each other about their shared state too, ``Fanout.tell``)."""
     redis_url = app[SETTINGS].redis
     if redis_url is None:
         return FrameFanout(app[REALTIME])

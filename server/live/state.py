@@ -25,6 +25,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from redis.asyncio import Redis
+
 from boards.actors import Actor, Role
 from boards.commands import Command
 from boards.domain_events import BoardEvent
@@ -122,6 +124,8 @@ class LiveState:
     store: IdeaStore
     fanout: Fanout
     clock: Clock = field(default_factory=SystemClock)  # the time board commands carry (server.clock)
+    # the Redis that nodes share their ephemeral state in (set by the app with ``redis``); None on one node
+    redis: Redis | None = None
     connections: dict[str, Connection] = field(default_factory=dict)
     presence: dict[str, Presence] = field(default_factory=lambda: defaultdict(Presence))  # per room
     boards: dict[str, Board] = field(default_factory=dict)
