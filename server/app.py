@@ -30,6 +30,7 @@ from server.live.facilitation import Facilitation
 from server.live.gateway import Gateway
 from server.live.handlers import registry
 from server.live.space import SpaceDesk
+from server.live.space_nodes import SpaceNodes
 from server.live.state import LiveState
 from server.ratelimit import Buckets, LoginLimit
 from server.settings import Settings
@@ -143,6 +144,8 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
         live.breakouts = BreakoutDesk(live)
         live.facilitation = Facilitation(live)
         live.space = SpaceDesk(live)
+        if live.redis is not None and isinstance(fanout, RedisFanout):  # one room's space on one node at a time
+            live.space.nodes = SpaceNodes(live.space, live.redis, fanout)
         live.space.set_ice_servers(server.client() for server in settings.ice_servers)
         live.disconnect = app[REALTIME].disconnect  # member.remove closes the removed member's connections
         Gateway(app[REALTIME], live, settings, registry)

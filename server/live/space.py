@@ -30,7 +30,7 @@ import asyncio
 import logging
 import math
 import random
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +58,7 @@ from server.store.idea_store import Room
 from server.transport.endpoint import event_frame
 
 if TYPE_CHECKING:
+    from server.live.space_nodes import Remote, SpaceNodes
     from server.live.state import Connection, LiveState
 
 log = logging.getLogger("werkstatt.space")
@@ -173,8 +174,13 @@ class RoomSpace:
         self.recell: dict[str, tuple[int, int] | None] = {}  # who changed cell: where they stood before
         self.corrected: set[str] = set()
         self.review: set[str] = set()  # members whose view to compute again (their follow changed)
+        self.retell: set[str] = set()  # members to be told their conversation, changed or not (a new view)
         self.handle: asyncio.TimerHandle | None = None
         self.last_tick = -TICK_S  # loop time the last tick began
+        # where frames for the members' connections go: this node's (the fan-out's ``write``); with several
+        # nodes, also to the members on other nodes (``server.live.space_nodes``)
+        self.write: Callable[[Sequence[str], bytes], None] = desk.write
+        self.remote: Remote | None = None  # the room's members on other nodes, when this node runs its space
         self.listed = tuple(z for z in self.space.zones if z.kind in LISTED_ZONES)
 
     # -- placing ---------------------------------------------------------------------------
@@ -220,12 +226,13 @@ class RoomSpace:
         else:
             self.taken.pop(tile, None)
 
-    def add(self, member_id: str, now: float) -> None:
-        """A member arrives: at a spawn point."""
+    def add(self, member_id: str, now: float, pos: Position | None = None, status: str = "available") -> None:
+        """A member arrives: at a spawn point (or where they stood when another node ran the space)."""
         if member_id in self.avatars:
             return
-        pos = spawn_position(self.space, self.desk.rng, self.taken)
-        self.avatars[member_id] = Avatar(member_id, pos, now)
+        if pos is None:
+            pos = spawn_position(self.space, self.desk.rng, self.taken)
+        self.avatars[member_id] = Avatar(member_id, pos, now, status)
         tile = tile_of(pos.x, pos.y)
         self.taken[tile] = self.taken.get(tile, 0) + 1
         self.xy[member_id] = (pos.x, pos.y)
@@ -267,7 +274,7 @@ class RoomSpace:
                 self.review.add(follower)
                 # their client still shows them following: un-press its follow button
                 unfollowed = self.desk.frame("space.unfollowed", {"member_id": member_id, "reason": "left"})
-                self.desk.write(self.watchers.get(follower, ()), unfollowed)
+                self.write(self.watchers.get(follower, ()), unfollowed)
         old = self.conversation_of.pop(member_id, None)
         self._tell_conversations(self.conversations.remove(member_id))
         if old is not None and old.zone_id is not None:
@@ -276,7 +283,7 @@ class RoomSpace:
         for viewer, known in self.known.items():
             if member_id in known:
                 known.discard(member_id)
-                self.desk.write(self.watchers.get(viewer, ()), gone)
+                self.write(self.watchers.get(viewer, ()), gone)
 
     # -- following ---------------------------------------------------------------------------
 
@@ -356,6 +363,7 @@ class RoomSpace:
             self.recell.clear()
             self.corrected.clear()
             self.review.clear()
+            self.retell.clear()
 
     def _tick(self, now: float) -> None:
         desk = self.desk
@@ -379,7 +387,7 @@ class RoomSpace:
                     leader = avatar.follows
                     self._unfollow(member_id)
                     unfollowed = desk.frame("space.unfollowed", {"member_id": leader, "reason": "walked"})
-                    desk.write(self.watchers.get(member_id, ()), unfollowed)
+                    self.write(self.watchers.get(member_id, ()), unfollowed)
                 # (who entered a zone counts for the next mover at once)
                 self._set(member_id, new, paced(avatar.at, at, avatar.pos, new))
                 moved[member_id] = None
@@ -392,6 +400,8 @@ class RoomSpace:
         # conversations
         changes = self.conversations.update(self.xy, list(moved)) if moved else []  # its own finer grid
         self._tell_conversations(changes)
+        if self.retell:
+            self._retell({change.member_id for change in changes})
         review = self.review
         self.review = set()
         review.update(change.member_id for change in changes)
@@ -444,7 +454,7 @@ class RoomSpace:
             if cell is not None:
                 by_cell.setdefault(cell, []).append(item)
         shared: dict[tuple[int, int], bytes | None] = {}
-        write = desk.write
+        write = self.write
         for viewer, sids in watchers.items():
             if not sids:
                 continue
@@ -516,9 +526,18 @@ class RoomSpace:
             sids = self.watchers.get(change.member_id)
             if sids:
                 frame = self.desk.frame("conversation.changed", {"conversation": conversation_out(change.conversation)})
-                self.desk.write(sids, frame)
+                self.write(sids, frame)
         if zones:
             self.desk.zones_changed(self.room.id)
+
+    def _retell(self, told: set[str]) -> None:
+        """Tell whoever has a new view of the space (another node runs it now) their conversation, changed or not."""
+        retell, self.retell = self.retell, set()
+        for member_id in retell - told:
+            sids = self.watchers.get(member_id)
+            if sids:
+                conv = self.conversations.of(member_id)
+                self.write(sids, self.desk.frame("conversation.changed", {"conversation": conversation_out(conv)}))
 
     # -- what space.enter and space.zones tell -----------------------------------------------
 
@@ -547,7 +566,14 @@ class RoomSpace:
 
 
 class SpaceDesk:
-    """Every room's space on this node (``LiveState.space``)."""
+    """Every room's space on this node (``LiveState.space``).
+
+    With several nodes (``nodes``, set by the app with ``--redis``: ``server.live.space_nodes``) one node runs
+    each room's space, in ``rooms`` as here; a node whose members are in a room another node runs forwards their
+    events there and writes what comes back to their connections. The events' work is the same either way:
+    the ``do_…`` methods, called here or, for a member on another node, by ``SpaceNodes`` on the node that runs
+    the space; what they answer is JSON.
+    """
 
     def __init__(self, live: LiveState, *, maps: MapSource | None = None, seed: int | None = None) -> None:
         self.live = live
@@ -555,6 +581,7 @@ class SpaceDesk:
         self.rooms: dict[str, RoomSpace] = {}
         self.rng = random.Random(seed)
         self.stats = SpaceStats()
+        self.nodes: SpaceNodes | None = None  # the spaces across nodes (set by the app with ``--redis``)
         self._loading: dict[str, asyncio.Future[RoomMap]] = {}
         self._zones = Throttle(ZONES_INTERVAL, self._announce_zones)
         self._ice: list[dict[str, Any]] = []
@@ -563,6 +590,8 @@ class SpaceDesk:
         self._ice = list(servers)
 
     async def close(self) -> None:
+        if self.nodes is not None:  # the rooms this node runs go on elsewhere, where they stood
+            await self.nodes.close()
         for room in self.rooms.values():
             if room.handle is not None:
                 room.handle.cancel()
@@ -580,6 +609,9 @@ class SpaceDesk:
 
     def write(self, sids: Iterable[str], frame: bytes) -> None:
         self.live.fanout.write(sids, frame)
+
+    def settings_frame(self) -> bytes:
+        return self.frame("space.settings", {"ice_servers": self._ice})
 
     def schedule(self, room: RoomSpace) -> None:
         """The room's next tick: ``TICK_S`` after the last one began (a steady cadence however long a tick
@@ -603,6 +635,11 @@ class SpaceDesk:
             loading.add_done_callback(lambda _f: self._loading.pop(room.id, None))
         return await asyncio.shield(loading)
 
+    def here(self, room_id: str) -> list[str]:
+        """The members present in a room through this node's connections, in order of arrival."""
+        presence = self.live.presence.get(room_id)
+        return list(presence.members) if presence is not None else []
+
     async def room_space(self, room: Room) -> RoomSpace:
         """The room's space, made on first use with everyone present in the room at spawn points (after the map
         loaded: whoever left meanwhile is not placed; when nobody is left, the space is not kept)."""
@@ -613,39 +650,65 @@ class SpaceDesk:
         space = self.rooms.get(room.id)
         if space is None:
             space = RoomSpace(self, room, room_map)
-            present = self.live.present(room.id)
+            present = self.here(room.id)
             if not present:
                 # everyone left while the map loaded (or a projector view asks): a space nobody is in is
                 # not kept, as ``leave`` drops the last one's (the caller finds the asker not in it)
                 return space
             self.rooms[room.id] = space
             now = asyncio.get_running_loop().time()
-            for entry in present:
-                space.add(entry["id"], now)
+            for member_id in present:
+                space.add(member_id, now)
         return space
 
     def arrive(self, room_id: str, member_id: str) -> None:
         """A member arrived in a room (``LiveState``): at a spawn point of its space, if it has one yet."""
         space = self.rooms.get(room_id)
         if space is not None:
-            space.add(member_id, asyncio.get_running_loop().time())
+            if space.remote is not None:
+                space.remote.add(member_id)  # where they stood, if another node ran the space a moment ago
+            else:
+                space.add(member_id, asyncio.get_running_loop().time())
+        elif self.nodes is not None:
+            self.nodes.arrive(room_id, member_id)
 
     def leave(self, room_id: str, member_id: str) -> None:
         """A member left a room (their last connection there closed or moved)."""
         space = self.rooms.get(room_id)
         if space is None:
+            if self.nodes is not None:
+                self.nodes.leave(room_id, member_id)
             return
+        if space.remote is not None and space.remote.nodes_of.get(member_id):
+            return  # a tab of theirs on another node keeps the avatar
+        self.remove(space, member_id)
+
+    def remove(self, space: RoomSpace, member_id: str) -> None:
+        """A member is out of the room's space; a space nobody is in is not kept."""
         space.remove(member_id)
+        if space.remote is not None:
+            space.remote.forget(member_id)
         if not space.avatars:
-            if space.handle is not None:
-                space.handle.cancel()
-            del self.rooms[room_id]
+            self.drop(space)
+
+    def drop(self, space: RoomSpace) -> None:
+        if space.handle is not None:
+            space.handle.cancel()
+            space.handle = None
+        if self.rooms.get(space.room.id) is space:
+            del self.rooms[space.room.id]
+            if space.remote is not None:
+                space.remote.dropped()
 
     def unwatch(self, room_id: str, member_id: str, sid: str) -> None:
         """A connection closed or left the room: it no longer shows the room's space."""
         space = self.rooms.get(room_id)
-        sids = space.watchers.get(member_id) if space is not None else None
-        if space is None or sids is None or sid not in sids:
+        if space is None:
+            if self.nodes is not None:
+                self.nodes.unwatch(room_id, member_id, sid)
+            return
+        sids = space.watchers.get(member_id)
+        if sids is None or sid not in sids:
             return
         sids.remove(sid)
         if not sids:
@@ -656,9 +719,16 @@ class SpaceDesk:
 
     async def enter(self, conn: Connection, room: Room) -> dict[str, Any]:
         """The connection shows the room's space from now on: what ``space.enter`` answers."""
-        space = await self.room_space(room)
+        found = await self.room_space(room) if self.nodes is None else await self.nodes.place(room)
         if conn.room_id != room.id or conn.sid not in self.live.connections:
             raise Conflict("You moved to another room meanwhile; enter its space.", code="not_in_space")
+        if not isinstance(found, RoomSpace):  # another node runs it (or nobody is in it)
+            answer = await found.enter(conn) if found is not None else None
+            if answer is None:
+                raise Conflict("You are not in this room's space.", code="not_in_space")
+            self.write([conn.sid], self.settings_frame())
+            return answer
+        space = found
         member_id = conn.member.id
         if member_id not in space.avatars:  # (arrived while the map loaded, or not present: a projector view)
             raise Conflict("You are not in this room's space.", code="not_in_space")
@@ -666,11 +736,15 @@ class SpaceDesk:
         if conn.sid not in sids:
             sids.append(conn.sid)
         space.known[member_id] = space.interest(member_id)
-        self.write([conn.sid], self.frame("space.settings", {"ice_servers": self._ice}))
+        self.write([conn.sid], self.settings_frame())
+        return self.view(space, member_id)
+
+    def view(self, space: RoomSpace, member_id: str) -> dict[str, Any]:
+        """What ``space.enter`` answers a member of the room's space."""
         avatar = space.avatars[member_id]
         return {
             "ok": True,
-            "room_id": room.id,
+            "room_id": space.room.id,
             "map_url": space.map.url,
             "me": space.avatar_out(avatar),
             "avatars": [space.avatar_out(a) for a in space.avatars.values()],
@@ -679,113 +753,164 @@ class SpaceDesk:
             "following": avatar.follows,
         }
 
-    def _mine(self, conn: Connection) -> tuple[RoomSpace, Avatar]:
-        space = self.rooms.get(conn.room_id)
-        avatar = space.avatars.get(conn.member.id) if space is not None else None
-        if space is None or avatar is None:
-            raise Conflict("Enter the room's space first (space.enter).", code="not_in_space")
-        return space, avatar
-
     def move(self, conn: Connection, x: int, y: int, direction: str, moving: bool) -> None:
         """Note a move for the room's next tick (the newest per member counts). No await, no store."""
         space = self.rooms.get(conn.room_id)
-        if space is None or conn.member.id not in space.avatars:
+        if space is None:
+            if self.nodes is not None:  # to the node that runs the room's space
+                self.nodes.move(conn.room_id, conn.member.id, x, y, direction, moving)
             return
-        if conn.member.id in space.pending:
+        self.note_move(space, conn.member.id, x, y, direction, moving)
+
+    def note_move(self, space: RoomSpace, member_id: str, x: int, y: int, direction: str, moving: bool) -> None:
+        if member_id not in space.avatars:
+            return
+        if member_id in space.pending:
             self.stats.coalesced += 1
-        space.pending[conn.member.id] = (
-            Position(x, y, Direction(direction), moving),
-            asyncio.get_running_loop().time(),
-        )
+        space.pending[member_id] = (Position(x, y, Direction(direction), moving), asyncio.get_running_loop().time())
         self.schedule(space)
 
-    def goto(self, conn: Connection, member_id: str | None, zone_id: str | None) -> Position:
-        space, avatar = self._mine(conn)
+    async def goto(self, conn: Connection, member_id: str | None, zone_id: str | None) -> dict[str, Any]:
+        """Where the server placed the member (``position_out``)."""
+        position: dict[str, Any] = await self._ask(conn, "goto", member_id, zone_id)
+        return position
+
+    async def follow(self, conn: Connection, member_id: str | None) -> dict[str, Any]:
+        """``{following, position}``."""
+        followed: dict[str, Any] = await self._ask(conn, "follow", member_id)
+        return followed
+
+    async def locate(self, conn: Connection, member_id: str) -> dict[str, Any]:
+        position: dict[str, Any] = await self._ask(conn, "locate", member_id)
+        return position
+
+    async def set_status(self, conn: Connection, status: str) -> None:
+        await self._ask(conn, "status", status)
+
+    async def lock(self, conn: Connection, locked: bool) -> dict[str, Any] | None:
+        """The member's conversation afterwards (``conversation_out``)."""
+        conversation: dict[str, Any] | None = await self._ask(conn, "lock", locked)
+        return conversation
+
+    async def chat(self, conn: Connection, text: str) -> None:
+        member: Member = conn.member
+        await self._ask(conn, "chat", {"id": member.id, "pseudonym": member.pseudonym, "colour": member.colour}, text)
+
+    async def signal(self, conn: Connection, to: str, data: dict[str, Any]) -> None:
+        await self._ask(conn, "signal", to, data)
+
+    async def _ask(self, conn: Connection, op: str, *args: Any) -> Any:
+        """Do ``op`` for the connection's member where the room's space runs: here, at once; or on another node."""
+        space = self.rooms.get(conn.room_id)
+        if space is not None:
+            return self.do(space, conn.member.id, op, args)
+        proxy = self.nodes.proxy(conn.room_id) if self.nodes is not None else None
+        if proxy is None:
+            raise Conflict("Enter the room's space first (space.enter).", code="not_in_space")
+        return await proxy.call(op, conn.member.id, list(args))
+
+    def do(self, space: RoomSpace, member_id: str, op: str, args: Sequence[Any]) -> Any:
+        """An event's work on the room's space, for one of its members (here or on another node)."""
+        work = _OPS.get(op)
+        if work is None:
+            raise InvalidInput(f"No such space operation {op[:40]!r}.")
+        return work(self, space, member_id, *args)
+
+    @staticmethod
+    def _mine(space: RoomSpace, member_id: str) -> Avatar:
+        avatar = space.avatars.get(member_id)
+        if avatar is None:
+            raise Conflict("Enter the room's space first (space.enter).", code="not_in_space")
+        return avatar
+
+    def do_goto(self, space: RoomSpace, me: str, member_id: str | None, zone_id: str | None) -> dict[str, Any]:
+        avatar = self._mine(space, me)
         if member_id is not None:
             target = space.avatars.get(member_id)
-            if target is None or member_id == conn.member.id:
+            if target is None or member_id == me:
                 raise NotFound("No such member in this room's space.")
             point = (target.pos.x, target.pos.y)
         else:
-            assert zone_id is not None
+            if zone_id is None:
+                raise InvalidInput("Name a member or a zone to go to.")
             zone = space.zone(zone_id)
             limit = capacity(zone)
-            if limit is not None and space.occupancy_for(conn.member.id).get(zone.id, 0) >= limit:
+            if limit is not None and space.occupancy_for(me).get(zone.id, 0) >= limit:
                 raise ZoneFull(f"{zone.name or zone.kind.value.capitalize()} is full.")
             rect = zone.rect
             point = (rect.x + rect.w // 2, rect.y + rect.h // 2)
-        pos = goto_position(space.space, avatar.pos, point, space.taken, occupancy=space.occupancy_for(conn.member.id))
-        space.follow(conn.member.id, None)
-        space.place(conn.member.id, pos, asyncio.get_running_loop().time())
-        return pos
+        pos = goto_position(space.space, avatar.pos, point, space.taken, occupancy=space.occupancy_for(me))
+        space.follow(me, None)
+        space.place(me, pos, asyncio.get_running_loop().time())
+        return position_out(pos)
 
-    def follow(self, conn: Connection, member_id: str | None) -> tuple[str | None, Position]:
-        space, avatar = self._mine(conn)
+    def do_follow(self, space: RoomSpace, me: str, member_id: str | None) -> dict[str, Any]:
+        avatar = self._mine(space, me)
         if member_id is None:
-            space.follow(conn.member.id, None)
-            return None, avatar.pos
-        if member_id == conn.member.id:
+            space.follow(me, None)
+            return {"following": None, "position": position_out(avatar.pos)}
+        if member_id == me:
             raise InvalidInput("You cannot follow yourself.")
         target = space.avatars.get(member_id)
         if target is None:
             raise NotFound("No such member in this room's space.")
         point = (target.pos.x, target.pos.y)
-        pos = goto_position(space.space, avatar.pos, point, space.taken, occupancy=space.occupancy_for(conn.member.id))
-        space.follow(conn.member.id, member_id)
-        space.place(conn.member.id, pos, asyncio.get_running_loop().time())
-        return member_id, pos
+        pos = goto_position(space.space, avatar.pos, point, space.taken, occupancy=space.occupancy_for(me))
+        space.follow(me, member_id)
+        space.place(me, pos, asyncio.get_running_loop().time())
+        return {"following": member_id, "position": position_out(pos)}
 
-    def locate(self, conn: Connection, member_id: str) -> Position:
+    def do_locate(self, space: RoomSpace, me: str, member_id: str) -> dict[str, Any]:
         """Where a member of the room's space stands (however far from the asker)."""
-        space, _avatar = self._mine(conn)
+        self._mine(space, me)
         target = space.avatars.get(member_id)
         if target is None:
             raise NotFound("No such member in this room's space.")
-        return target.pos
+        return position_out(target.pos)
 
-    def set_status(self, conn: Connection, status: str) -> None:
-        space, avatar = self._mine(conn)
+    def do_status(self, space: RoomSpace, me: str, status: str) -> None:
+        avatar = self._mine(space, me)
+        if status not in STATUSES:
+            raise InvalidInput("No such status.")
         if avatar.status == status:
             return
         avatar.status = status
         frame = self.frame("space.status", {"member_id": avatar.member_id, "status": status})
         for sids in space.watchers.values():
-            self.write(sids, frame)
+            space.write(sids, frame)
 
-    def lock(self, conn: Connection, locked: bool) -> Conversation | None:
-        space, _avatar = self._mine(conn)
-        space._tell_conversations(space.conversations.lock(conn.member.id, locked))
-        return space.conversations.of(conn.member.id)
+    def do_lock(self, space: RoomSpace, me: str, locked: bool) -> dict[str, Any] | None:
+        self._mine(space, me)
+        space._tell_conversations(space.conversations.lock(me, bool(locked)))
+        return conversation_out(space.conversations.of(me))
 
-    def chat(self, conn: Connection, text: str) -> None:
-        space, _avatar = self._mine(conn)
-        conv = space.conversations.of(conn.member.id)
+    def do_chat(self, space: RoomSpace, me: str, author: dict[str, Any], text: str) -> None:
+        self._mine(space, me)
+        conv = space.conversations.of(me)
         if conv is None:
             raise Conflict("You are in no conversation.", code="not_in_conversation")
         text = clean_text(text, label="The message", min_len=1, max_len=BUBBLE_TEXT_MAX, multiline=True)
-        member: Member = conn.member
         frame = self.frame(
             "bubble.message",
             {
                 "conversation_id": conv.id,
-                "author": {"id": member.id, "pseudonym": member.pseudonym, "colour": member.colour},
+                "author": {"id": me, "pseudonym": author["pseudonym"], "colour": author["colour"]},
                 "text": text,
             },
         )
         for member_id in sorted(conv.members):
-            self.write(space.watchers.get(member_id, ()), frame)
+            space.write(space.watchers.get(member_id, ()), frame)
 
-    def signal(self, conn: Connection, to: str, data: dict[str, Any]) -> None:
+    def do_signal(self, space: RoomSpace, me: str, to: str, data: dict[str, Any]) -> None:
         """Relay WebRTC signalling within a conversation, or between a stage and its room."""
-        space, _avatar = self._mine(conn)
-        sender = conn.member.id
-        allowed = to != sender and to in space.avatars
-        if allowed and not space.conversations.together(sender, to):
+        self._mine(space, me)
+        allowed = to != me and to in space.avatars
+        if allowed and not space.conversations.together(me, to):
             stage = space.conversations.stage()
-            allowed = sender in stage or to in stage
+            allowed = me in stage or to in stage
         if not allowed:
             raise Conflict("You can only call members of your conversation.", code="not_in_conversation")
-        self.write(space.watchers.get(to, ()), self.frame("rtc.signal", {"from": sender, "data": data}))
+        space.write(space.watchers.get(to, ()), self.frame("rtc.signal", {"from": me, "data": data}))
 
     # -- space.zones -----------------------------------------------------------------------
 
@@ -798,4 +923,15 @@ class SpaceDesk:
             return
         frame = self.frame("space.zones", {"zones": space.zones_out(full=False)})
         for sids in space.watchers.values():
-            self.write(sids, frame)
+            space.write(sids, frame)
+
+
+_OPS: dict[str, Callable[..., Any]] = {
+    "goto": SpaceDesk.do_goto,
+    "follow": SpaceDesk.do_follow,
+    "locate": SpaceDesk.do_locate,
+    "status": SpaceDesk.do_status,
+    "lock": SpaceDesk.do_lock,
+    "chat": SpaceDesk.do_chat,
+    "signal": SpaceDesk.do_signal,
+}

@@ -524,5 +524,7 @@ ERROR_CODES: dict[str, str] = {
     "not_in_conversation": "`rtc.signal` to someone not in your conversation (nor between a stage and its "
     "room), or `bubble.chat` while you are in no conversation.",
     "not_in_space": "You are not in the room's space yet (`space.enter` first), or the member is not in it.",
+    "space_moving": "The server that ran the room's space stopped and another one is taking it over; retry in a "
+    "moment.",
     "internal": "The server failed; it logged the cause. Nothing was changed.",
 }

@@ -19,6 +19,8 @@ Messages (after ``MAGIC``, the 8-byte node id and a kind byte)::
     V  H n, n × (I length, frame),    the distinct frames of a Forms, then which is
        H public, H moderated,         the public one, the moderators' one and each
        H m, m × (H length, member id, H frame)    member's own
+    R  bytes                          a node's own message (``post``) on a channel other nodes ``listen`` to,
+                                      not one of connections (a room space's inbox, ``server.live.space_nodes``)
 
 Publishes of one node go out on one connection in call order (written at once; queued in order
 while the connection is lost or full), and Redis delivers the messages of one connection in
@@ -58,7 +60,7 @@ log = logging.getLogger("werkstatt.redis")
 
 PREFIX = b"werkstatt:"
 MAGIC = b"W1"
-FRAMES, FORMS, TOLD = b"F", b"V", b"T"
+FRAMES, FORMS, TOLD, RAW = b"F", b"V", b"T", b"R"
 NODES = "_nodes"  # the channel every node listens to: what nodes tell each other (no werkstatt channel starts so)
 HEADER = len(MAGIC) + 8 + 1  # magic, node id, kind
 SUBSCRIBE_WAIT = 2.0  # seconds a first subscription waits for Redis before its connection joins anyway
@@ -68,6 +70,11 @@ BACKOFF_FIRST, BACKOFF_MAX = 0.1, 5.0
 
 _H = struct.Struct("!H")
 _I = struct.Struct("!I")
+
+
+# what a node does with a message another node posted to a channel it listens to: (the sender's node id, the
+# message); runs where it is read (no await)
+Heard = Callable[[bytes, bytes], None]
 
 
 class MalformedMessage(ValueError):
@@ -97,6 +104,7 @@ class RedisFanout(FrameFanout):
         self._publisher = self._connection(f"{name}-pub")
         self._subscriber = self._connection(f"{name}-sub")
         self._subscribed: set[str] = {NODES}  # channels subscribed in Redis (or asked for); the nodes' always
+        self._listeners: dict[str, Heard] = {}  # channels this node listens to itself (``listen``)
         self._pending: dict[str, asyncio.Future[None]] = {}  # first subscriptions waiting for Redis's answer
         self._joining: dict[str, int] = {}  # connections waiting for a channel's subscription, by channel
         self._commands = asyncio.Lock()  # subscribe and unsubscribe go out in the order they were asked for
@@ -219,17 +227,47 @@ class RedisFanout(FrameFanout):
             if channel not in self.server.channels:  # its connections were gone: nobody needs the channel here
                 self._channel_closed(channel)
 
+    async def listen(self, channel: str, heard: Heard) -> None:
+        """Hear what other nodes ``post`` to ``channel`` (a channel of the node's own, with no connections in it),
+        from when this returns (once Redis confirmed the subscription, or after ``SUBSCRIBE_WAIT``) until
+        ``unlisten``."""
+        self._listeners[channel] = heard
+        if channel not in self._subscribed:
+            self._subscribed.add(channel)
+            self._pending[channel] = asyncio.get_running_loop().create_future()
+            await self._command("SUBSCRIBE", channel)
+        pending = self._pending.get(channel)
+        if pending is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(pending), SUBSCRIBE_WAIT)
+            except TimeoutError:
+                log.warning("Redis did not confirm the subscription to %s; listening without it", channel)
+
+    def unlisten(self, channel: str) -> None:
+        if self._listeners.pop(channel, None) is not None:
+            self._channel_closed(channel)
+
+    def post(self, channel: str, message: bytes) -> None:
+        """A message to the nodes that listen to ``channel`` (not to this one), in order with this node's
+        publishes, without waiting."""
+        self._send(channel, self.node_header(RAW), message)
+
     def subscribed(self) -> set[str]:
         """The channels this node listens to in Redis."""
         return set(self._subscribed)
 
     def _channel_closed(self, channel: str) -> None:
-        if channel in self._subscribed and channel != NODES:
+        if channel in self._subscribed and channel != NODES and channel not in self._listeners:
             self._spawn(self._unsubscribe(channel))
 
     async def _unsubscribe(self, channel: str) -> None:
         async with self._commands:
-            if channel in self.server.channels or channel in self._joining or channel not in self._subscribed:
+            if (
+                channel in self.server.channels
+                or channel in self._joining
+                or channel in self._listeners
+                or channel not in self._subscribed
+            ):
                 return  # joined again meanwhile, or about to be
             self._subscribed.discard(channel)
             await self._send_command("UNSUBSCRIBE", channel)
@@ -414,6 +452,10 @@ class RedisFanout(FrameFanout):
             self._write_local(channel, data[HEADER:])
         elif kind == FORMS:
             self._write_forms(channel, *read_forms(data, HEADER))
+        elif kind == RAW:
+            heard = self._listeners.get(channel)
+            if heard is not None:  # (else it came after this node stopped listening)
+                heard(data[2:10], data[HEADER:])
         elif kind == TOLD and channel == NODES:
             try:
                 topic, said = orjson.loads(data[HEADER:])

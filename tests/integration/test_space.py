@@ -369,8 +369,8 @@ async def test_the_last_seats_of_a_zone_go_to_who_takes_them_first_within_one_ti
         )
     inside = {"x": 30 * 32 + 16, "y": 5 * 32 + 16}  # the private zone's lowest row
     below = {"x": inside["x"], "y": inside["y"] + 32}  # the tile below it, outside
-    desk.goto(conns[anna.member_id], None, "z2")
-    desk.goto(conns[ben.member_id], None, "z2")
+    desk.do_goto(space, anna.member_id, None, "z2")
+    desk.do_goto(space, ben.member_id, None, "z2")
     space.place(cem.member_id, Position(below["x"], below["y"]), asyncio.get_running_loop().time() - 1)
     desk.move(conns[cem.member_id], inside["x"], inside["y"], "up", False)
     await cem.wait_for("space.corrected", lambda d: d["x"] == below["x"] and d["y"] == below["y"])

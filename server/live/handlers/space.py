@@ -9,7 +9,6 @@ from typing import Any
 from server import protocol as p
 from server.live.gateway import CONTRIBUTORS, EVERYONE
 from server.live.handlers.common import registry
-from server.live.space import conversation_out, position_out
 from server.live.state import Connection, LiveState
 
 _MOVED: dict[str, Any] = {"ok": True}  # what a move answers, were it asked (the client asks for nothing)
@@ -41,8 +40,8 @@ async def space_goto(live: LiveState, conn: Connection, payload: p.SpaceGoto) ->
     """Go next to a member of your room, or into a zone: the server finds a free tile there that you can
     reach and places you (`unreachable` if there is none; `zone_full` for a full table or private zone).
     Ends following."""
-    pos = live.space.goto(conn, payload.member_id, payload.zone_id)
-    return p.SpaceGotoAck(position=p.PositionOut.model_validate(position_out(pos)))
+    position = await live.space.goto(conn, payload.member_id, payload.zone_id)
+    return p.SpaceGotoAck(position=p.PositionOut.model_validate(position))
 
 
 @registry.on("space.follow", payload=p.SpaceFollow, ack=p.SpaceFollowAck, roles=EVERYONE)
@@ -50,22 +49,24 @@ async def space_follow(live: LiveState, conn: Connection, payload: p.SpaceFollow
     """Follow a member of your room (you are placed next to them, and again whenever they walk away;
     `space.corrected` tells your tabs), or stop (`member_id: null`). Walking yourself ends it, and so does
     their leaving the room."""
-    following, pos = live.space.follow(conn, payload.member_id)
-    return p.SpaceFollowAck(following=following, position=p.PositionOut.model_validate(position_out(pos)))
+    followed = await live.space.follow(conn, payload.member_id)
+    return p.SpaceFollowAck(
+        following=followed["following"], position=p.PositionOut.model_validate(followed["position"])
+    )
 
 
 @registry.on("space.locate", payload=p.SpaceLocate, ack=p.SpaceLocateAck, roles=EVERYONE)
 async def space_locate(live: LiveState, conn: Connection, payload: p.SpaceLocate) -> p.SpaceLocateAck:
     """Where a member of your room's space stands now, however far (the list view's "show": the map centres
     on them and says where they are). `not_found` when they are not in the room's space."""
-    pos = live.space.locate(conn, payload.member_id)
-    return p.SpaceLocateAck(member_id=payload.member_id, position=p.PositionOut.model_validate(position_out(pos)))
+    position = await live.space.locate(conn, payload.member_id)
+    return p.SpaceLocateAck(member_id=payload.member_id, position=p.PositionOut.model_validate(position))
 
 
 @registry.on("space.status", payload=p.SpaceStatus, ack=p.SpaceStatusAck, roles=EVERYONE)
 async def space_status(live: LiveState, conn: Connection, payload: p.SpaceStatus) -> p.SpaceStatusAck:
     """Your status in the space: `available`, `away` or `hand`. The room's space gets `space.status`."""
-    live.space.set_status(conn, payload.status)
+    await live.space.set_status(conn, payload.status)
     return p.SpaceStatusAck(status=payload.status)
 
 
@@ -73,15 +74,15 @@ async def space_status(live: LiveState, conn: Connection, payload: p.SpaceStatus
 async def bubble_lock(live: LiveState, conn: Connection, payload: p.BubbleLock) -> p.ConversationAck:
     """Lock your bubble (nobody new joins it) or unlock it; its members get `conversation.changed`.
     `no_bubble` unless you are in a bubble."""
-    conv = live.space.lock(conn, payload.locked)
-    return p.ConversationAck.model_validate({"conversation": conversation_out(conv)})
+    conversation = await live.space.lock(conn, payload.locked)
+    return p.ConversationAck.model_validate({"conversation": conversation})
 
 
 @registry.on("bubble.chat", payload=p.BubbleChat, ack=p.OkAck, roles=CONTRIBUTORS)
 async def bubble_chat(live: LiveState, conn: Connection, payload: p.BubbleChat) -> p.OkAck:
     """A text message to your conversation (not stored): its members (you too) get `bubble.message`.
     `not_in_conversation` when you are in none."""
-    live.space.chat(conn, payload.text)
+    await live.space.chat(conn, payload.text)
     return p.OkAck()
 
 
@@ -90,5 +91,5 @@ async def rtc_signal(live: LiveState, conn: Connection, payload: p.RtcSignal) ->
     """WebRTC signalling for audio and video: an offer, answer, ICE candidate or `bye` for `to`, relayed as
     sent (`rtc.signal` with `from`). Only to a member of your conversation, or between a stage and anyone in
     its room; else `not_in_conversation` and nothing is relayed."""
-    live.space.signal(conn, payload.to, payload.data.model_dump(mode="json", exclude_unset=True))
+    await live.space.signal(conn, payload.to, payload.data.model_dump(mode="json", exclude_unset=True))
     return p.OkAck()
