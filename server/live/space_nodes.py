@@ -488,6 +488,7 @@ class RoomProxy:
     async def enter(self, conn: Connection) -> dict[str, Any] | None:
         member_id, sid = conn.member.id, conn.sid
         live = self.nodes.desk.live
+        shown: list[str] = []
 
         def answered(ok: bool, _result: Any) -> None:  # where the answer is read: before the frames after it
             if not ok:
@@ -497,6 +498,7 @@ class RoomProxy:
                 if sid not in sids:
                     sids.append(sid)
                 self.entering[sid] = []  # written once the answer is
+                shown.append(sid)
             elif member_id not in self.watchers:
                 self.post(["w", member_id, False])
 
@@ -507,7 +509,7 @@ class RoomProxy:
             left = self.opening.pop(member_id) - 1
             if left:
                 self.opening[member_id] = left
-        if sid not in self.entering:
+        if not shown:
             raise Conflict("You moved to another room meanwhile; enter its space.", code="not_in_space")
         asyncio.get_running_loop().call_soon(self.entered, sid)
         return view
@@ -600,6 +602,8 @@ class SpaceNodes:
         over at once), and it follows none any more."""
         if self._beat is not None:
             self._beat.cancel()
+        for placing in list(self._placing.values()):
+            placing.cancel()
         releasing = list(self._releasing.values())
         for task in list(self._tasks):
             if task not in releasing:
@@ -671,7 +675,6 @@ class SpaceNodes:
 
     async def _placed(self, room: Room, claim: bool, proxy: RoomProxy | None) -> RoomSpace | RoomProxy | None:
         try:
-            self._start()
             releasing = self._releasing.get(room.id)
             if releasing is not None:  # this node's last lease of the room first
                 await asyncio.wait([releasing])
@@ -693,6 +696,7 @@ class SpaceNodes:
     async def _make(self, room: Room, proxy: RoomProxy | None) -> RoomSpace | None:
         """Take the room's lease and make its space with this node's members (and those of the nodes that say
         hello, once told); None when another node took the lease first."""
+        self._start()
         room_id = room.id
         token = f"{self.node}:{next(self.numbers)}"
         self._making[room_id] = []
@@ -740,6 +744,7 @@ class SpaceNodes:
             if proxy.owner != owner:
                 self._switch(proxy, owner)
             return proxy
+        self._start()
         proxy = self.proxies[room_id] = RoomProxy(self, room_id, owner)
         await self.fanout.listen(outbox_channel(room_id), proxy.heard)
         if self.proxies.get(room_id) is not proxy:

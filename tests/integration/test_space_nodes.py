@@ -150,12 +150,13 @@ async def test_a_room_with_its_members_on_one_node_sends_nothing_through_redis(
     watch = admin.pubsub()
     await watch.psubscribe(redis_channel("space-*"))  # whatever any node says about any space
     try:
-        start = await goto(ben, {"zone_id": "z6"})
+        near = await goto(anna, {"zone_id": "z6"})
+        start = await goto(ben, {"member_id": anna.member_id})
+        await ben.wait_for("conversation.changed", conversation_with(anna.member_id, ben.member_id))
         end = await walk(ben, start, 0, STEP, 3)
         await anna.wait_for("space.moves", at(end)(ben.member_id))
-        near = await goto(anna, {"member_id": ben.member_id})
-        await ben.wait_for("space.moves", at(near)(anna.member_id))
-        await ben.wait_for("conversation.changed", conversation_with(anna.member_id, ben.member_id))
+        back = await walk(anna, near, 0, STEP, 2)
+        await ben.wait_for("space.moves", at(back)(anna.member_id))
         room_id = next(iter(desk(first).rooms))
         assert nodes(second).proxies == {} and desk(second).rooms == {}
         remote = desk(first).rooms[room_id].remote
@@ -289,8 +290,9 @@ async def test_what_no_node_could_have_said_on_a_spaces_inbox_is_dropped_and_the
         ):
             await admin.publish(channel, stranger + bad)
         await admin.publish(channel, b"no header at all")
-        start = await goto(ben, {"zone_id": "z6"})  # the space goes on for both nodes
-        await anna.wait_for("space.moves", at(start)(ben.member_id))
+        await goto(anna, {"zone_id": "z6"})  # the space goes on for both nodes
+        near = await goto(ben, {"member_id": anna.member_id})
+        await anna.wait_for("space.moves", at(near)(ben.member_id))
         assert "malformed message" in caplog.text
     finally:
         for client in clients.values():
