@@ -38,6 +38,13 @@ the relay falling behind is what the baseline shows).
 
 ``--sweep`` runs 100, 250, 500 and 1,000 clients (or ``--sweep N,N,…``), printing each run's
 line; ``--chart FILE.png`` draws p99 against the number of clients, werkstatt and baseline.
+
+``--nodes 2`` runs werkstatt as two nodes on one SQLite file and the Redis of ``--redis``: the first
+half of the clients joins and connects to the first node, whose first member enters the space first
+(so that node runs the room's space, ``server.live.space_nodes``), the other half to the second node;
+half of the timed clients are on each. ``node2_p50_ms`` … are the arrivals at the second node's timed
+clients alone (every move of a member there goes to the first node and back, every move of the first
+node's members comes through Redis), ``node2_cpu_s`` and ``node2_rss_mb`` its process' figures.
 """
 
 from __future__ import annotations
@@ -66,7 +73,7 @@ from typing import Any
 from bench.client import SioClient, gather_limited, http_session, loads
 from bench.crowd import Crowd, assemble, connect_only, disband, expect_ok, quiesce
 from bench.peers import PeerProcess
-from bench.process import raise_file_limit
+from bench.process import ServerProcess, raise_file_limit
 from bench.stats import Meter, latency_figures, ms
 from bench.walker import Grounds, Walker, centre
 from bench.workshop import workshop
@@ -115,6 +122,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"run once per number of clients (default {SWEEP}); each run prints its line",
     )
     parser.add_argument("--chart", type=Path, metavar="FILE.png", help="draw p99 against N into this PNG")
+    parser.add_argument(
+        "--nodes", type=int, choices=(1, 2), default=1, help="werkstatt nodes, the clients split between them"
+    )
+    parser.add_argument(
+        "--redis", default="redis://127.0.0.1:6379/0", help="the Redis of two nodes (default the local one)"
+    )
 
 
 # -- what the clients send and receive ------------------------------------------------------------
@@ -411,25 +424,70 @@ async def _enter(crowd: Crowd) -> list[dict[str, Any]]:
         await expect_ok(client, "room.enter")
         return await expect_ok(client, "space.enter")
 
-    answers = await gather_limited([functools.partial(one, i) for i in range(len(crowd))], 50)
+    first = await one(0)  # (with two nodes: the first node runs the room's space)
+    answers = [first, *await gather_limited([functools.partial(one, i) for i in range(1, len(crowd))], 50)]
     failed = [a for a in answers if isinstance(a, BaseException)]
     if failed:
         raise RuntimeError(f"{len(failed)} of {len(crowd)} could not enter the space: {failed[0]!r}")
     return answers
 
 
+@asynccontextmanager
+async def second_node(ws: Any, nodes: int, keep: bool) -> AsyncIterator[ServerProcess | None]:
+    """With two nodes: another server on the workshop's database and Redis; stopped afterwards."""
+    if nodes < 2:
+        yield None
+        return
+    workdir = Path(tempfile.mkdtemp(prefix="werkstatt-bench-node2-"))
+    node = ServerProcess(workdir, env=dict(ws.server.env), db_file=ws.server.db_path)
+    try:
+        await node.start()
+        yield node
+    finally:
+        await node.stop()
+        if keep:
+            print(f"kept {workdir} (the second node's server.log)", flush=True)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
 async def measure_werkstatt(args: argparse.Namespace, grounds: Grounds, rng: random.Random) -> dict[str, Any]:
     book = Book()
-    receivers = [Receiver(book, sampled=i < args.sample) for i in range(args.clients)]
+    on_first = args.clients if args.nodes < 2 else (args.clients + 1) // 2  # the first node's clients
+    timed = (
+        set(range(args.sample))
+        if args.nodes < 2
+        else {
+            *range(min(on_first, (args.sample + 1) // 2)),
+            *range(on_first, min(args.clients, on_first + args.sample // 2)),
+        }
+    )
+    receivers = [Receiver(book, sampled=i in timed) for i in range(args.clients)]
     errors: dict[str, int] = {}
-    async with workshop(keep=args.keep) as ws, http_session() as http:
+    env = {"WERKSTATT_REDIS": args.redis} if args.nodes > 1 else None
+    async with (
+        workshop(keep=args.keep, env=env) as ws,
+        second_node(ws, args.nodes, args.keep) as node2,
+        http_session() as http,
+    ):
 
         def prepare(i: int, client: SioClient, member: dict[str, Any]) -> None:
             receivers[i].set_member(member["member_id"])
             client.on_packet("space.moves", receivers[i])
 
-        print(f"setting up: {args.clients} participants", flush=True)
-        crowd = await assemble(http, ws.base, ws.links["participant"], args.clients, prepare=prepare)
+        print(f"setting up: {args.clients} participants on {args.nodes} node(s)", flush=True)
+        crowd = await assemble(http, ws.base, ws.links["participant"], on_first, prepare=prepare)
+        if node2 is not None:
+            rest = await assemble(
+                http,
+                node2.base,
+                ws.links["participant"],
+                args.clients - on_first,
+                prefix="Teilnehmerin",
+                prepare=lambda i, client, member: prepare(on_first + i, client, member),
+            )
+            crowd = Crowd(crowd.members + rest.members, crowd.retries + rest.retries, crowd.seconds + rest.seconds)
+        servers = [ws.server] if node2 is None else [ws.server, node2]
         answers = await _enter(crowd)
         movers = []
         for (client, member), answer, receiver in zip(crowd, answers, receivers, strict=True):
@@ -440,7 +498,7 @@ async def measure_werkstatt(args: argparse.Namespace, grounds: Grounds, rng: ran
             mover = Mover(client, member["member_id"], Walker(grounds, *start), receiver)
             client.on("space.corrected", mover.corrected)
             movers.append(mover)
-        print(f"  settled after {await quiesce(ws.server):.1f} s", flush=True)
+        print(f"  settled after {sum([await quiesce(s) for s in servers]):.1f} s", flush=True)
 
         warmup = time.perf_counter()
         for mover in movers:
@@ -448,14 +506,17 @@ async def measure_werkstatt(args: argparse.Namespace, grounds: Grounds, rng: ran
         longest = max(len(m.walker.route) for m in movers) * STEP_S + 2 * STEP_S
         print(f"warm-up: everyone walks to a random tile (up to {longest:.1f} s)", flush=True)
         await drive(movers, None, rng, min(longest, args.warmup), until_arrived=True)
-        print(f"  settled after {await quiesce(ws.server):.1f} s", flush=True)
+        print(f"  settled after {sum([await quiesce(s) for s in servers]):.1f} s", flush=True)
         warmup_s = time.perf_counter() - warmup
         refused_warmup = sum(m.refused for m in movers)
 
         print(f"measuring: {args.clients} avatars wander for {args.duration:g} s, 5 moves a second each", flush=True)
         meter = Meter(ws.server, profile=args.profile)
+        meter2 = Meter(node2) if node2 is not None else None
         with no_collector_pauses():
             meter.start()
+            if meter2 is not None:
+                meter2.start()
             book.first_send = time.perf_counter()
             book.mode = MEASURE
             lag = await drive(movers, book, rng, args.duration)
@@ -471,6 +532,9 @@ async def measure_werkstatt(args: argparse.Namespace, grounds: Grounds, rng: ran
             lag = max(lag, last_lag)
             expected = near()
             figures = meter.stop()
+            if meter2 is not None:
+                second = meter2.stop()
+                figures |= {"node2_cpu_s": second["server_cpu_s"], "node2_rss_mb": second["server_rss_mb"]}
         lost_kinds = lost_pairs(receivers, movers, expected)
         lost = sum(lost_kinds.values())
         final = {m.member: (m.walker.x, m.walker.y) for m in movers}
@@ -478,7 +542,7 @@ async def measure_werkstatt(args: argparse.Namespace, grounds: Grounds, rng: ran
         lost_viewers = sum(1 for r in receivers if any(r.last.get(m) != final[m] for m in expected[r.me]))
         closed = sum(1 for c in crowd.clients if c.closed)
         await disband(crowd.clients)
-        server_errors = ws.server.log_errors()
+        server_errors = [line for server in servers for line in server.log_errors()]
 
     refused = sum(m.refused for m in movers) - refused_warmup
     for code, count in (
@@ -491,6 +555,11 @@ async def measure_werkstatt(args: argparse.Namespace, grounds: Grounds, rng: ran
         if count:
             errors[code] = count
     latencies = [t for r in receivers if r.sampled for t in r.latencies]
+    if args.nodes > 1:  # the arrivals at the second node's clients alone
+        second_node_latencies = [t for r in receivers[on_first:] if r.sampled for t in r.latencies]
+        on_node2 = {f"node2_{k}": v for k, v in latency_figures(second_node_latencies).items()}
+    else:
+        on_node2 = {}
     delivered = sum(r.delivered for r in receivers)
     span = book.last_arrival - book.first_send
     return {
@@ -502,6 +571,8 @@ async def measure_werkstatt(args: argparse.Namespace, grounds: Grounds, rng: ran
         "recipients_per_move": round(delivered / book.moves, 1) if book.moves else None,
         "expected_near_mean": round(sum(len(v) for v in expected.values()) / max(1, len(expected)), 1),
         **latency_figures(latencies),
+        **on_node2,
+        "nodes": args.nodes,
         "latency_clients": sum(1 for r in receivers if r.sampled),
         "timed_deliveries": len(latencies),
         "unmatched": sum(r.unmatched for r in receivers),

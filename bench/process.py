@@ -77,6 +77,7 @@ class ServerProcess:
     env: dict[str, str] = field(default_factory=dict)
     port: int = 0
     proc: asyncio.subprocess.Process | None = None
+    db_file: Path | None = None  # another node's database (two nodes on one SQLite file); else its own
 
     @property
     def database(self) -> str:
@@ -84,7 +85,7 @@ class ServerProcess:
 
     @property
     def db_path(self) -> Path:
-        return self.workdir / "bench.db"
+        return self.db_file or self.workdir / "bench.db"
 
     @property
     def log_path(self) -> Path:

@@ -70,6 +70,9 @@ STATUSES = ("available", "away", "hand")
 BUBBLE_TEXT_MAX = 500
 # the zones the list view lists with the people in them: each holds one conversation
 LISTED_ZONES = (ZoneKind.TABLE, ZoneKind.PRIVATE, ZoneKind.STAGE)
+# first in a member's watchers (``RoomSpace.watchers``) when they show the space on another node (then the
+# rest, if any, are this node's connections): ``server.live.space_nodes.Remote`` routes what is written to them
+ELSEWHERE = "\x00"
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +126,42 @@ def conversation_out(conv: Conversation | None) -> dict[str, Any] | None:
         "members": sorted(conv.members),
         "locked": conv.locked,
     }
+
+
+def block_of(by_cell: Mapping[tuple[int, int], list[list[Any]]], cell: tuple[int, int]) -> list[list[Any]]:
+    """The moves of a cell and the 8 around it."""
+    col, row = cell
+    block: list[list[Any]] = []
+    for c in (col - 1, col, col + 1):
+        for r in (row - 1, row, row + 1):
+            there = by_cell.get((c, r))
+            if there:
+                block.extend(there)
+    return block
+
+
+def view_frame(
+    desk: SpaceDesk,
+    by_cell: Mapping[tuple[int, int], list[list[Any]]],
+    cell: tuple[int, int],
+    extra: list[list[Any]],
+    gone: list[str] | None,
+    shared: dict[tuple[int, int], bytes | None],
+) -> bytes | None:
+    """What a viewer in ``cell`` gets of a tick: the moves of the 3 × 3 cells around it (one frame per cell,
+    kept in ``shared`` for everyone there), or with ``extra`` items its own frame; ``space.gone`` for ``gone``
+    in the same write (one system call per connection and tick)."""
+    if extra:
+        frame: bytes | None = desk.moves_frame([*block_of(by_cell, cell), *extra])
+    else:
+        if cell not in shared:
+            block = block_of(by_cell, cell)
+            shared[cell] = desk.moves_frame(block) if block else None
+        frame = shared[cell]
+    if gone:
+        gone_frame = desk.frame("space.gone", {"members": gone})
+        frame = gone_frame if frame is None else frame + gone_frame
+    return frame
 
 
 class _Without(Mapping[str, int]):
@@ -454,7 +493,8 @@ class RoomSpace:
             if cell is not None:
                 by_cell.setdefault(cell, []).append(item)
         shared: dict[tuple[int, int], bytes | None] = {}
-        write = self.write
+        write = desk.write
+        elsewhere: list[list[Any]] = []  # the views of those who show the space on other nodes
         for viewer, sids in watchers.items():
             if not sids:
                 continue
@@ -478,21 +518,17 @@ class RoomSpace:
                 avatar = self.avatars.get(other)
                 if avatar is not None:
                     extra.append(move_item(other, avatar.pos))
-            if extra:
-                frame: bytes | None = desk.moves_frame([*self._block(by_cell, cell), *extra])
-            else:
-                if cell not in shared:
-                    block = self._block(by_cell, cell)
-                    shared[cell] = desk.moves_frame(block) if block else None
-                frame = shared[cell]
+            lost_ones = gone.get(viewer)
+            if sids[0][0] == ELSEWHERE:  # the nodes where they show the space make their frames
+                elsewhere.append([viewer, cell[0], cell[1], extra, lost_ones])
+                if len(sids) == 1:
+                    continue
+            frame = view_frame(desk, by_cell, cell, extra, lost_ones, shared)
             if frame is not None:
                 stats.writes += len(sids)
-            lost_ones = gone.get(viewer)
-            if lost_ones:  # in the same write as the moves (one system call per connection and tick)
-                gone_frame = desk.frame("space.gone", {"members": lost_ones})
-                frame = gone_frame if frame is None else frame + gone_frame
-            if frame is not None:
                 write(sids, frame)
+        if elsewhere and self.remote is not None:
+            self.remote.views(by_cell, elsewhere)
 
         # whoever the server placed or refused: their position
         corrected, self.corrected = self.corrected, set()
@@ -500,18 +536,7 @@ class RoomSpace:
             avatar = self.avatars.get(member_id)
             tabs = watchers.get(member_id)
             if avatar is not None and tabs:
-                write(tabs, desk.frame("space.corrected", position_out(avatar.pos)))
-
-    @staticmethod
-    def _block(by_cell: Mapping[tuple[int, int], list[list[Any]]], cell: tuple[int, int]) -> list[list[Any]]:
-        col, row = cell
-        block: list[list[Any]] = []
-        for c in (col - 1, col, col + 1):
-            for r in (row - 1, row, row + 1):
-                there = by_cell.get((c, r))
-                if there:
-                    block.extend(there)
-        return block
+                self.write(tabs, desk.frame("space.corrected", position_out(avatar.pos)))
 
     def _tell_conversations(self, changes: Iterable[ConversationChanged]) -> None:
         zones = False

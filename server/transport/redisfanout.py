@@ -33,9 +33,10 @@ While Redis is unreachable, each node goes on serving its own connections; what 
 meanwhile does not reach the other nodes (a client converges with ``sync``). Both connections
 are opened again with backoff, and the channels still needed are subscribed again.
 
-What this does not carry: live state (boards' caches, presence, vote budgets, the space, timers)
-is still each node's own, so several nodes serve one workshop correctly only once that state is
-shared too (docs/running.md says what works across nodes today).
+What this does not carry: live state (boards' caches, presence, vote budgets, timers) is still
+each node's own, so several nodes serve one workshop correctly only once that state is shared too
+(docs/running.md says what works across nodes today). The space has a protocol of its own on
+channels of the nodes' own (``listen``, ``post``; ``server.live.space_nodes``).
 """
 
 from __future__ import annotations
