@@ -32,10 +32,13 @@ STEP = 24  # px per move: 120 px/s at 5 moves a second, under the 160 px/s the r
 EVERY = 0.2
 
 
-@pytest.fixture
-async def server(sqlite_url: str) -> AsyncIterator[TestServer]:
+@pytest.fixture(params=["one node", "one node with Redis"])
+async def server(sqlite_url: str, request: pytest.FixtureRequest) -> AsyncIterator[TestServer]:
+    """One node; and one node with Redis, where the room's space is this node's (its lease, its positions in
+    Redis) and everything must behave alike (``tests/integration/test_space_nodes.py``: several nodes)."""
     ice = '[{"urls": ["turn:turn.example.org:3478"], "username": "werkstatt", "credential": "s3cret"}]'
-    srv = await start_server(sqlite_url, join_burst_per_address=1000, ice_servers=ice)
+    redis = request.getfixturevalue("redis_url") if request.param == "one node with Redis" else None
+    srv = await start_server(sqlite_url, join_burst_per_address=1000, ice_servers=ice, redis=redis)
     srv.app[LIVE].space.maps = map_source
     yield srv
     await srv.close()
