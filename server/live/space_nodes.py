@@ -385,6 +385,11 @@ class Remote:
                     "node %s has not been heard from in room %s's space; its members leave", node, self.space.room.id
                 )
                 for member_id in [m for m, nodes in self.nodes_of.items() if node in nodes]:
+                    avatar = self.space.avatars.get(member_id)
+                    if avatar is not None:  # were the node only slow, they come back where they stood
+                        pos = avatar.pos
+                        self.stood[member_id] = [pos.x, pos.y, pos.dir.value, avatar.status, avatar.follows]
+                        self.stood_until = now + RESTORE_S
                     if not self.closed:
                         self.left(node, member_id)
 

@@ -18,7 +18,7 @@ from aiohttp.test_utils import TestServer
 from boards.actors import Role
 from server.keys import LIVE
 from server.live.space import SpaceDesk
-from server.live.space_nodes import SpaceNodes, inbox_channel, lease_key
+from server.live.space_nodes import SpaceNodes, inbox_channel, lease_key, positions_key
 from server.transport.redisfanout import MAGIC, RAW, redis_channel
 from tests.integration.team import gone, ok, refused
 from tests.integration.test_space import CANDIDATE, OFFER, STEP, at, conversation_with, goto, walk
@@ -245,7 +245,13 @@ async def test_when_the_node_running_a_space_dies_its_lease_expires_and_the_othe
         await goto(cem, {"member_id": ben.member_id})
         await cem.wait_for("conversation.changed", conversation_with(ben.member_id, cem.member_id))
         room_id = next(iter(desk(first).rooms))
-        await asyncio.sleep(0.5)  # a round of the lease writes the positions
+        for _ in range(250):  # a round of the lease writes the positions
+            stored = await admin.hget(positions_key(room_id), ben.member_id)
+            if stored is not None and orjson.loads(stored)[:2] == [start["x"], start["y"]]:
+                break
+            await asyncio.sleep(0.02)
+        else:
+            raise AssertionError("ben's position was not written to Redis")
 
         async def dies() -> None:  # renews nothing, releases nothing, says nothing
             beat = nodes(first)._beat
@@ -255,7 +261,6 @@ async def test_when_the_node_running_a_space_dies_its_lease_expires_and_the_othe
         monkeypatch.setattr(nodes(first), "close", dies)
         await gone(anna)
         await first.close()
-        assert await admin.get(lease_key(room_id)) is not None  # held still, by nobody
         assert await until(lambda: room_id in desk(second).rooms, within=10)
         space = desk(second).rooms[room_id]
         assert (space.avatars[ben.member_id].pos.x, space.avatars[ben.member_id].pos.y) == (start["x"], start["y"])
@@ -297,3 +302,44 @@ async def test_what_no_node_could_have_said_on_a_spaces_inbox_is_dropped_and_the
     finally:
         for client in clients.values():
             await gone(client)
+
+
+async def test_a_node_that_lost_redis_a_while_gets_its_members_views_anew(
+    pair: tuple[TestServer, TestServer], admin: aioredis.Redis
+) -> None:
+    """What was said while a node's subscription was lost is lost: once it hears again, the node running the
+    space sends its members there their view anew (who is near, their conversation)."""
+    _first, second = pair
+    clients = await people(pair, ("anna", 0), ("ben", 1))
+    anna, ben = clients["anna"], clients["ben"]
+    try:
+        near = await goto(anna, {"zone_id": "z6"})
+        start = await goto(ben, {"member_id": anna.member_id})
+        both = conversation_with(anna.member_id, ben.member_id)
+        await ben.wait_for("conversation.changed", both)
+        await barrier(ben)
+        told = len(ben.received["conversation.changed"])
+        seen = len(ben.received["space.moves"])
+
+        _publisher, subscriber = second.app[LIVE].fanout.names
+        assert await kill(admin, subscriber) == 1
+        again = await ben.wait_for_all("conversation.changed", told + 1)
+        assert both(again[-1])  # told again, unchanged
+        await ben.wait_for_all("space.moves", seen + 1)  # and who is near: anna where she stands
+        assert any(
+            item[0] == anna.member_id and (item[1], item[2]) == (near["x"], near["y"])
+            for frame in ben.received["space.moves"][seen:]
+            for item in frame["moves"]
+        )
+        end = await walk(ben, start, 0, STEP, 2)
+        await anna.wait_for("space.moves", at(end)(ben.member_id))
+    finally:
+        for client in clients.values():
+            await gone(client)
+
+
+async def kill(admin: aioredis.Redis, name: str) -> int:
+    ids = [c["id"] for c in await admin.client_list() if c.get("name") == name]
+    for client_id in ids:
+        await admin.client_kill_filter(_id=client_id)
+    return len(ids)
