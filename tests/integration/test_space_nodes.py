@@ -18,7 +18,7 @@ from aiohttp.test_utils import TestServer
 from boards.actors import Role
 from server.keys import LIVE
 from server.live.space import SpaceDesk
-from server.live.space_nodes import SpaceNodes, inbox_channel, lease_key, positions_key
+from server.live.space_nodes import SpaceNodes, inbox_channel, lease_key, node_of, positions_key
 from server.transport.redisfanout import MAGIC, RAW, redis_channel
 from tests.integration.team import gone, ok, refused
 from tests.integration.test_space import CANDIDATE, OFFER, STEP, at, conversation_with, goto, walk
@@ -88,7 +88,7 @@ async def test_members_on_two_nodes_walk_talk_and_signal_in_one_space(
         assert set(desk(first).rooms) == {room_id} and desk(second).rooms == {}  # one node runs the space
         assert set(nodes(second).proxies) == {room_id}
         owner = await admin.get(lease_key(room_id))
-        assert owner is not None and owner.decode().startswith(nodes(first).node)
+        assert node_of(owner) == nodes(first).node
         entered = await ok(ben, "space.enter")  # (again: ben's second look) everyone, from the one space
         assert sorted(a["id"] for a in entered["avatars"]) == sorted(c.member_id for c in (anna, ben, cem))
 
@@ -267,7 +267,7 @@ async def test_when_the_node_running_a_space_dies_its_lease_expires_and_the_othe
         end = await walk(ben, start, 0, STEP, 2)
         await cem.wait_for("space.moves", at(end)(ben.member_id))
         owner = await admin.get(lease_key(room_id))
-        assert owner is not None and owner.decode().startswith(nodes(second).node)
+        assert node_of(owner) == nodes(second).node
     finally:
         for client in clients.values():
             await gone(client)
@@ -321,7 +321,7 @@ async def test_a_node_that_lost_redis_a_while_gets_its_members_views_anew(
         told = len(ben.received["conversation.changed"])
         seen = len(ben.received["space.moves"])
 
-        _publisher, subscriber = second.app[LIVE].fanout.names
+        _publisher, subscriber = nodes(second).fanout.names
         assert await kill(admin, subscriber) == 1
         again = await ben.wait_for_all("conversation.changed", told + 1)
         assert both(again[-1])  # told again, unchanged
