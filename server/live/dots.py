@@ -21,7 +21,7 @@ from boards.model import Board
 from boards.rules import SYSTEM, apply_vote, decide_vote
 from boards.voting import Ballots, VoteSession, VoteStatus
 from server.live.serializer import Pending, Serializer
-from server.live.state import Connection, LiveState
+from server.live.state import DOTS_TOLD, Connection, LiveState
 from server.transport.fanout import member_channel, room_channel
 
 log = logging.getLogger("werkstatt.votes")
@@ -45,6 +45,18 @@ def my_dots(session: VoteSession, ballots: Ballots, member_id: str) -> dict[str,
     mine = ballots.of(member_id)
     used = sum(mine.values())
     return {"session_id": session.id, "dots": dict(mine), "used": used, "remaining": session.budget - used}
+
+
+def told_dots(board_id: str, session_id: str, accepted: list[tuple[_Queued, DotsChanged]]) -> dict[str, Any]:
+    """What the other nodes are told of a committed batch of dots: each voter's count on each idea before and after."""
+    changed: dict[tuple[str, str], list[int]] = {}
+    for _item, event in accepted:
+        key = (event.actor.member_id, event.idea_id)
+        if key in changed:
+            changed[key][1] = event.count
+        else:
+            changed[key] = [event.count - event.delta, event.count]
+    return {"id": board_id, "session": session_id, "dots": [[m, i, *counts] for (m, i), counts in changed.items()]}
 
 
 @dataclass
@@ -125,6 +137,8 @@ class VoteDesk:
                 except BaseException:
                     self.live.forget(board_id)  # the applied dots were not committed
                     raise
+                if accepted:  # the other nodes' copies take these dots before their progress is sent
+                    await self.live.fanout.tell(DOTS_TOLD, told_dots(board_id, accepted[0][1].session_id, accepted))
                 for item, refusal in refused:
                     if not item.answered:
                         item.refuse(refusal)

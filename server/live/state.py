@@ -33,6 +33,7 @@ from boards.domain_events import BoardEvent
 from boards.errors import Conflict, DomainError, NotFound
 from boards.model import Board
 from boards.rules import apply, decide
+from boards.voting import Ballots
 from rooms.members import Member
 from rooms.presence import Presence
 from server.clock import Clock, SystemClock
@@ -42,6 +43,7 @@ from server.live.throttle import Throttle
 from server.live.views import MODERATOR, PUBLIC, AckOf, Viewer, member_out, project, record, shown, special_members
 from server.store.idea_store import Event, IdeaStore, Room
 from server.transport.fanout import (
+    RESUMED,
     Fanout,
     Forms,
     Recipient,
@@ -60,6 +62,11 @@ if TYPE_CHECKING:  # server.live.dots, .breakouts and .facilitation build on thi
 log = logging.getLogger("werkstatt.live")
 
 COMMIT_RETRIES = 3
+# what a node tells the others of the boards it committed (``Fanout.tell``): their copies are outdated
+BOARD_TOLD = "board"  # {"id", "seq"}: the board's changes up to seq are committed
+DOTS_TOLD = "board.dots"  # {"id", "session", "dots": [[member, idea, count before, count after], …]}
+EVENT_TOLD = "event"  # {"id"}: the event's settings, fields or members changed
+ROOM_BOARDS_TOLD = "room.boards"  # {"id"}: a board was added to the room
 ANNOUNCE_INTERVAL = 0.25  # seconds: presence and board viewers are announced at most this often
 
 
@@ -144,6 +151,7 @@ class LiveState:
     _rooms: dict[str, Room] = field(default_factory=dict)  # every room this node has seen, by id
     _board_ids: dict[str, list[str]] = field(default_factory=dict)
     _locks: dict[str, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
+    _telling: set[asyncio.Future[None]] = field(default_factory=set)
     _serializer: Serializer[BoardCommand, BoardOutcome] = field(init=False)
     announce_interval: float = ANNOUNCE_INTERVAL
     # presence: each member as ``presence.changed`` shows them, in order of arrival, per room
@@ -159,6 +167,12 @@ class LiveState:
         self._serializer = Serializer(self._commit_batch, name="board")
         self._presence_throttle = Throttle(self.announce_interval, self._announce_presence)
         self._viewers_throttle = Throttle(self.announce_interval, self._announce_viewers)
+        # what other nodes committed makes this node's copies outdated (several nodes, ``Fanout.tell``)
+        self.fanout.on_told(BOARD_TOLD, self._board_told)
+        self.fanout.on_told(DOTS_TOLD, self._dots_told)
+        self.fanout.on_told(EVENT_TOLD, self._event_told)
+        self.fanout.on_told(ROOM_BOARDS_TOLD, self._room_boards_told)
+        self.fanout.on_told(RESUMED, self._resumed)
 
     async def close(self) -> None:
         await self._serializer.close()
@@ -433,7 +447,11 @@ class LiveState:
 
     def forget_event(self, event_id: str) -> None:
         """Drop what is cached of an event whose settings or fields changed (boards' columns too), or whose
-        members' personal data were erased (their pseudonyms, chat and questions too)."""
+        members' personal data were erased (their pseudonyms, chat and questions too); the other nodes drop theirs."""
+        self._forget_event(event_id)
+        self._tell(EVENT_TOLD, {"id": event_id})
+
+    def _forget_event(self, event_id: str) -> None:
         for board_id in [b.id for b in self.boards.values() if b.event_id == event_id]:
             self.forget(board_id)
         self._events.pop(event_id, None)
@@ -469,6 +487,51 @@ class LiveState:
 
     def board_added(self, room_id: str) -> None:
         self._board_ids.pop(room_id, None)
+        self._tell(ROOM_BOARDS_TOLD, {"id": room_id})
+
+    # -- what other nodes committed ---------------------------------------------------------------
+
+    def _tell(self, topic: str, data: Any) -> None:
+        """Tell the other nodes without waiting (for callers that are not coroutines): the fan-out queues it
+        in order with what this node publishes next."""
+        told = asyncio.ensure_future(self.fanout.tell(topic, data))
+        if not told.done():
+            self._telling.add(told)
+            told.add_done_callback(self._telling.discard)
+
+    def _board_told(self, data: Any) -> None:
+        board = self.boards.get(data["id"])
+        if board is not None and board.seq < data["seq"]:
+            self.forget(board.id)  # loaded again, as committed, when next used
+
+    def _dots_told(self, data: Any) -> None:
+        """Dots another node committed: applied to this node's copy when it holds each voter's count they were
+        decided on, else the copy is dropped (loaded again, as committed, when next used)."""
+        board = self.boards.get(data["id"])
+        if board is None:
+            return
+        ballots = board.ballots.get(data["session"])
+        for member_id, idea_id, before, after in data["dots"]:
+            held = ballots.of(member_id).get(idea_id, 0) if ballots is not None else 0
+            if held != before or data["session"] not in board.sessions:
+                self.forget(board.id)
+                return
+            if ballots is None:
+                ballots = board.ballots.setdefault(data["session"], Ballots())
+            ballots.set(member_id, idea_id, after)
+
+    def _event_told(self, data: Any) -> None:
+        self._forget_event(data["id"])
+
+    def _room_boards_told(self, data: Any) -> None:
+        self._board_ids.pop(data["id"], None)
+
+    def _resumed(self, _data: Any) -> None:
+        """Redis came back: what the other nodes told meanwhile is lost, so nothing cached of theirs is trusted."""
+        self.boards.clear()
+        self._board_ids.clear()
+        self._events.clear()
+        self.members.clear()
 
     def forget(self, board_id: str) -> None:
         """Drop a cached board: it is loaded again from the store when next used."""
@@ -569,6 +632,8 @@ class LiveState:
                 except BaseException:
                     self.forget(board_id)
                     raise
+                if events:  # the other nodes hear of it before its changes reach their connections
+                    await self.fanout.tell(BOARD_TOLD, {"id": board.id, "seq": board.seq})
                 await self.send_changes(board.event_id, board.room_id, records)
                 for pending, _events, _records, seq, item_view in decided:
                     pending.answer(BoardOutcome(seq, item_view))  # unless its caller went away meanwhile
