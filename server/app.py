@@ -151,7 +151,7 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
         app[LIVE] = live
         for board_id in await store.boards_with_open_votes():  # timers survive a restart
             board = await live.load(board_id)
-            live.votes.arm(board.id, board.event_id, board.open_session())
+            live.votes.arm(board.id, board.event_id, board.open_session(), tell=False)  # every node arms them
     except BaseException:
         if isinstance(fanout, RedisFanout):
             await fanout.close()

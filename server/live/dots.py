@@ -27,6 +27,7 @@ from server.transport.fanout import member_channel, room_channel
 log = logging.getLogger("werkstatt.votes")
 
 PROGRESS_INTERVAL_S = 0.5
+VOTE_TIMER_TOLD = "vote.timer"  # {"board", "event"}: a node armed a vote's timer; the others arm it too
 BATCH_RETRIES = 3
 
 
@@ -66,10 +67,12 @@ class VoteDesk:
     dirty: set[str] = field(default_factory=set)  # boards whose progress changed
     timers: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     flusher: asyncio.Task[None] | None = None
+    _arming: set[asyncio.Future[None]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         # every dot that waits goes into the next batch: a voting burst is a few commits, not thousands
         self.serializer = Serializer(self._commit, name="dots of board", max_batch=100_000)
+        self.live.fanout.on_told(VOTE_TIMER_TOLD, self._timer_told)
 
     async def dot(self, board_id: str, conn: Connection, command: CastDot | RemoveDot) -> dict[str, Any]:
         """Place or take back one dot; returns the voter's dots once committed."""
@@ -220,14 +223,31 @@ class VoteDesk:
 
     # -- timers ------------------------------------------------------------------------------
 
-    def arm(self, board_id: str, event_id: str, session: VoteSession | None) -> None:
-        """Close the vote when its timer runs out, if it is open and has one (idempotent)."""
+    def arm(self, board_id: str, event_id: str, session: VoteSession | None, *, tell: bool = True) -> None:
+        """Close the vote when its timer runs out, if it is open and has one (idempotent); ``tell``: the other
+        nodes arm it too, so that it closes when this node is gone (whichever node closes it first, the others'
+        close finds it closed: the board's sequence lets one commit)."""
         if session is None or session.status is not VoteStatus.OPEN or session.ends_at is None:
             return
         old = self.timers.pop(session.id, None)
         if old is not None:
             old.cancel()
         self.timers[session.id] = asyncio.create_task(self._expire(board_id, event_id, session.id))
+        if tell:
+            self.live.tell_others(VOTE_TIMER_TOLD, {"board": board_id, "event": event_id})
+
+    def _timer_told(self, data: Any) -> None:
+        task = asyncio.ensure_future(self._arm_stored(data["board"], data["event"]))
+        self._arming.add(task)
+        task.add_done_callback(self._arming.discard)
+
+    async def _arm_stored(self, board_id: str, event_id: str) -> None:
+        """Another node armed a vote's timer: arm it here too, as the board is committed."""
+        try:
+            board = await self.live.load(board_id)
+        except NotFound:
+            return
+        self.arm(board.id, event_id, board.open_session(), tell=False)
 
     async def _expire(self, board_id: str, event_id: str, session_id: str) -> None:
         while True:
@@ -249,6 +269,6 @@ class VoteDesk:
 
     async def close(self) -> None:
         await self.serializer.close()
-        for task in [*self.timers.values(), *([self.flusher] if self.flusher else [])]:
+        for task in [*self.timers.values(), *self._arming, *([self.flusher] if self.flusher else [])]:
             task.cancel()
         self.timers.clear()

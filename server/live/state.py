@@ -449,7 +449,7 @@ class LiveState:
         """Drop what is cached of an event whose settings or fields changed (boards' columns too), or whose
         members' personal data were erased (their pseudonyms, chat and questions too); the other nodes drop theirs."""
         self._forget_event(event_id)
-        self._tell(EVENT_TOLD, {"id": event_id})
+        self.tell_others(EVENT_TOLD, {"id": event_id})
 
     def _forget_event(self, event_id: str) -> None:
         for board_id in [b.id for b in self.boards.values() if b.event_id == event_id]:
@@ -487,11 +487,11 @@ class LiveState:
 
     def board_added(self, room_id: str) -> None:
         self._board_ids.pop(room_id, None)
-        self._tell(ROOM_BOARDS_TOLD, {"id": room_id})
+        self.tell_others(ROOM_BOARDS_TOLD, {"id": room_id})
 
     # -- what other nodes committed ---------------------------------------------------------------
 
-    def _tell(self, topic: str, data: Any) -> None:
+    def tell_others(self, topic: str, data: Any) -> None:
         """Tell the other nodes without waiting (for callers that are not coroutines): the fan-out queues it
         in order with what this node publishes next."""
         told = asyncio.ensure_future(self.fanout.tell(topic, data))

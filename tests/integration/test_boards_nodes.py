@@ -142,3 +142,37 @@ async def test_the_vote_progress_counts_dots_committed_on_the_other_node(nodes: 
     progress = await fac.wait_for("vote.progress", lambda p: p["cast"] != 2)
     assert progress["cast"] == 3
     await close_all(fac, here, there)
+
+
+async def test_a_vote_timer_closes_the_vote_once_when_the_node_that_opened_it_is_gone(
+    pg_url: str, redis_url: str
+) -> None:
+    opener = await start_server(pg_url, redis=redis_url)
+    others = [await start_server(pg_url, redis=redis_url) for _ in range(2)]
+    try:
+        event, links = await make_event(opener.app)
+        fac = await join_and_connect(base_url(opener), links[Role.FACILITATOR], "Fatma")
+        board_id = (await ok(fac, "room.enter"))["boards"][0]["id"]
+        watchers = [
+            await join_and_connect(base_url(node), links[Role.PARTICIPANT], f"Wer {n}") for n, node in enumerate(others)
+        ]
+        idea = await ok(
+            watchers[0], "board.idea.create", {"board_id": board_id, "field_id": event.fields[0].id, "text": "I"}
+        )
+        await ok(fac, "board.phase", {"board_id": board_id, "phase": "vote"})
+        session = (await ok(fac, "vote.open", {"board_id": board_id, "duration_s": 10}))["session"]
+        dot = {"board_id": board_id, "session_id": session["id"], "idea_id": idea["idea"]["id"]}
+        for node in others:  # both other nodes armed the timer
+            assert await until(lambda node=node: session["id"] in node.app[LIVE].votes.timers)
+        await fac.disconnect()
+        await opener.close()  # gone before the timer runs out
+        closed = [await w.wait_for("board.changed", lambda c: c["type"] == "vote.closed", timeout=20) for w in watchers]
+        assert [c["session"]["status"] for c in closed] == ["closed", "closed"]
+        assert (await watchers[1].call("vote.cast", dot))["error"]["code"] == "vote_closed"
+        await asyncio.sleep(0.5)  # any second close would have been sent with the first
+        for w in watchers:  # closed once, though both nodes' timers ran out
+            assert [c["type"] for c in w.received["board.changed"]].count("vote.closed") == 1
+            await w.disconnect()
+    finally:
+        for node in (opener, *others):
+            await node.close()  # (closing twice does nothing)
