@@ -21,14 +21,14 @@ from boards.model import Board
 from boards.rules import SYSTEM, apply_vote, decide_vote
 from boards.voting import Ballots, VoteSession, VoteStatus
 from server.live.serializer import Pending, Serializer
-from server.live.state import DOTS_TOLD, Connection, LiveState
+from server.live.state import DOTS_TOLD, Connection, LiveState, contention_pause
 from server.transport.fanout import member_channel, room_channel
 
 log = logging.getLogger("werkstatt.votes")
 
 PROGRESS_INTERVAL_S = 0.5
 VOTE_TIMER_TOLD = "vote.timer"  # {"board", "event"}: a node armed a vote's timer; the others arm it too
-BATCH_RETRIES = 3
+BATCH_RETRIES = 10  # as for a board's other commands (``server.live.state.COMMIT_RETRIES``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +90,8 @@ class VoteDesk:
         fresh = False
         stale = 0
         while stale < BATCH_RETRIES:
+            if stale:
+                await asyncio.sleep(contention_pause(stale))
             async with self.live.board(board_id, None, fresh=fresh) as board:
                 accepted: list[tuple[_Queued, DotsChanged]] = []
                 refused: list[tuple[_Queued, Exception]] = []

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -61,13 +62,21 @@ if TYPE_CHECKING:  # server.live.dots, .breakouts and .facilitation build on thi
 
 log = logging.getLogger("werkstatt.live")
 
-COMMIT_RETRIES = 3
+# a batch that finds the board committed meanwhile by another node is decided again on the stored board, after a
+# random pause that doubles each time (``contention_pause``): nodes that keep meeting on one board take turns
+COMMIT_RETRIES = 10
 # what a node tells the others of the boards it committed (``Fanout.tell``): their copies are outdated
 BOARD_TOLD = "board"  # {"id", "seq"}: the board's changes up to seq are committed
 DOTS_TOLD = "board.dots"  # {"id", "session", "dots": [[member, idea, count before, count after], …]}
 EVENT_TOLD = "event"  # {"id"}: the event's settings, fields or members changed
 ROOM_BOARDS_TOLD = "room.boards"  # {"id"}: a board was added to the room
 ANNOUNCE_INTERVAL = 0.25  # seconds: presence and board viewers are announced at most this often
+
+
+def contention_pause(attempt: int) -> float:
+    """Seconds to wait before deciding again after the ``attempt``-th lost race for a board with another node: at
+    random up to 4 ms, 8, 16 … 128 ms (full jitter, so that the nodes that met do not meet again)."""
+    return random.uniform(0, 0.002 * 2 ** min(attempt, 6))
 
 
 @dataclass(slots=True)
@@ -577,6 +586,8 @@ class LiveState:
         fresh = any(pending.command.fresh for pending in batch)
         stale = 0
         while stale < COMMIT_RETRIES:  # a redo without a faulty command does not count
+            if stale:
+                await asyncio.sleep(contention_pause(stale))
             async with self.board(board_id, None, fresh=fresh) as board:
                 decided: list[
                     tuple[Pending[BoardCommand, BoardOutcome], list[BoardEvent], list[dict[str, Any]], int, Any]
