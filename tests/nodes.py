@@ -14,6 +14,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
 from bench.process import ServerProcess, free_port, wait_until_healthy
 from boards.actors import Role
 from server.store.db import create_engine, migrate
@@ -70,6 +73,51 @@ async def nodes(count: int, database_url: str, redis_url: str, workdir: Path) ->
     finally:
         for node in started:
             await node.stop()
+
+
+@dataclass
+class RedisProcess:
+    """A Redis of the test's own (``redis-server`` on a free port, nothing persisted), to stop and start again."""
+
+    port: int = 0
+    proc: asyncio.subprocess.Process | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    async def start(self) -> None:
+        self.port = self.port or free_port()
+        self.proc = await asyncio.create_subprocess_exec(
+            *["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=asyncio.subprocess.DEVNULL,
+        )
+        client = Redis.from_url(self.url)
+        try:
+            for _ in range(200):
+                try:
+                    await client.ping()
+                    return
+                except (RedisError, OSError):
+                    await asyncio.sleep(0.05)
+            raise RuntimeError(f"redis-server did not answer on port {self.port}")
+        finally:
+            await client.aclose()
+
+    async def stop(self) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.send_signal(signal.SIGKILL)
+            await self.proc.wait()
+
+
+@asynccontextmanager
+async def own_redis() -> AsyncIterator[RedisProcess]:
+    redis = RedisProcess()
+    await redis.start()
+    try:
+        yield redis
+    finally:
+        await redis.stop()
 
 
 @asynccontextmanager

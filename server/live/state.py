@@ -43,7 +43,9 @@ from server.live.serializer import Pending, Serializer
 from server.live.throttle import Throttle
 from server.live.views import MODERATOR, PUBLIC, AckOf, Viewer, member_out, project, record, shown, special_members
 from server.store.idea_store import Event, IdeaStore, Room
+from server.transport.endpoint import event_frame
 from server.transport.fanout import (
+    LOST,
     RESUMED,
     Fanout,
     Forms,
@@ -182,6 +184,7 @@ class LiveState:
         self.fanout.on_told(EVENT_TOLD, self._event_told)
         self.fanout.on_told(ROOM_BOARDS_TOLD, self._room_boards_told)
         self.fanout.on_told(RESUMED, self._resumed)
+        self.fanout.on_told(LOST, self._lost)
 
     async def close(self) -> None:
         await self._serializer.close()
@@ -536,11 +539,17 @@ class LiveState:
         self._board_ids.pop(data["id"], None)
 
     def _resumed(self, _data: Any) -> None:
-        """Redis came back: what the other nodes told meanwhile is lost, so nothing cached of theirs is trusted."""
+        """Redis came back: what the other nodes told meanwhile is lost, so nothing cached of theirs is trusted;
+        this node's connections are told to sync (``node.link``)."""
         self.boards.clear()
         self._board_ids.clear()
         self._events.clear()
         self.members.clear()
+        self.fanout.write(list(self.connections), event_frame("node.link", {"linked": True}))
+
+    def _lost(self, _data: Any) -> None:
+        """Redis is gone: this node's connections are told that what other nodes' people do does not reach them."""
+        self.fanout.write(list(self.connections), event_frame("node.link", {"linked": False}))
 
     def forget(self, board_id: str) -> None:
         """Drop a cached board: it is loaded again from the store when next used."""

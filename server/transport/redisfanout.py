@@ -52,7 +52,7 @@ from redis.asyncio.connection import AbstractConnection
 from redis.exceptions import RedisError
 
 from server.transport.endpoint import RealtimeServer, event_frame
-from server.transport.fanout import RESUMED, Forms, FrameFanout, Recipient
+from server.transport.fanout import LOST, RESUMED, Forms, FrameFanout, Recipient
 
 log = logging.getLogger("werkstatt.redis")
 
@@ -109,6 +109,7 @@ class RedisFanout(FrameFanout):
         self._tasks: set[asyncio.Task[None]] = set()
         self._reader: asyncio.Task[None] | None = None
         self._writer: asyncio.Task[None] | None = None
+        self.linked = True  # while the subscription to Redis holds: this node hears the others
         self.dropped = 0  # publishes given up while Redis could not take them
         self.received = 0  # messages read from Redis (this node's own included)
         server.on_channel_closed = self._channel_closed
@@ -373,6 +374,7 @@ class RedisFanout(FrameFanout):
                     await self._subscriber.disconnect(nowait=True)
                     await self._connect_subscriber()
                     log.info("subscribed to Redis again (%d channels)", len(self._subscribed))
+                    self.linked = True
                     if RESUMED in self.listeners:  # what the others told meanwhile is lost: caches are doubtful
                         self.told(RESUMED, None)
                 assert self._subscription is not None
@@ -381,6 +383,10 @@ class RedisFanout(FrameFanout):
                 raise ConnectionError("Redis closed the connection")
             except (RedisError, OSError) as exc:
                 log.warning("the Redis subscription was lost (%s); reconnecting in %g s", exc, backoff)
+                if self.linked:
+                    self.linked = False
+                    if LOST in self.listeners:
+                        self.told(LOST, None)
                 self._subscription = None
                 await self._subscriber.disconnect(nowait=True)
                 await asyncio.sleep(backoff)

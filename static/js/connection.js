@@ -11,7 +11,12 @@
 import { Outbox } from "./outbox.js";
 import { CLIENT_EVENTS } from "./protocol.js";
 
-/** @typedef {"connecting" | "online" | "offline" | "refused"} ConnState */
+/**
+ * `reconnecting`: the socket is open, but its server lost the link to the other servers of a workshop run on
+ * several (`node.link`); what others do does not arrive meanwhile.
+ *
+ * @typedef {"connecting" | "online" | "offline" | "refused" | "reconnecting"} ConnState
+ */
 /** @typedef {{ok: boolean, error?: {code: string, message: string}, [key: string]: any}} Ack */
 /** @typedef {import("./outbox.js").IdeaPost} IdeaPost */
 
@@ -118,6 +123,13 @@ export class Connection {
     for (const [event, handler] of this.handlers) socket.on(event, handler);
     socket.on("connect", () => {
       this._ready(++this.generation);
+    });
+    socket.on("node.link", (/** @type {{linked: boolean}} */ link) => {
+      if (!link?.linked) {
+        if (this.state === "online" || this.state === "connecting") this._setState("reconnecting");
+      } else if (socket.connected) {
+        this._ready(++this.generation); // what others did meanwhile: enter and resync as after a reconnect
+      }
     });
     socket.on("disconnect", (/** @type {string} */ reason) => {
       this.generation += 1;

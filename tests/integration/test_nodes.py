@@ -14,7 +14,7 @@ import pytest
 import socketio.exceptions
 
 from boards.actors import Role
-from tests.nodes import NodeProcess, make_event, nodes, store_of
+from tests.nodes import NodeProcess, make_event, nodes, own_redis, store_of
 from tests.support import Client, connect, join, join_and_connect
 
 pytestmark = pytest.mark.timeout(180)
@@ -205,5 +205,53 @@ async def test_a_node_killed_during_a_voting_burst_loses_no_acknowledged_dot_and
             assert (await ok(rejoined[0], "vote.cast", {**dot, "idea_id": ideas[19]}))["dots"]["used"] == (
                 stored[rejoined[0].member_id] + 1
             )
+        finally:
+            await disconnect_all(clients)
+
+
+async def test_a_redis_restart_keeps_each_node_serving_its_clients_who_see_it_and_converge_afterwards(
+    pg_url: str, tmp_path: Path
+) -> None:
+    event, links = await make_event(pg_url)
+    async with own_redis() as redis, nodes(2, pg_url, redis.url, tmp_path) as (first, second):
+        here = await join_and_connect(first.base, links[Role.PARTICIPANT], "Hier")
+        there = await join_and_connect(second.base, links[Role.PARTICIPANT], "Dort")
+        clients = [here, there]
+        try:
+            board_id = (await ok(here, "room.enter"))["boards"][0]["id"]
+            await ok(there, "room.enter")
+            field = event.fields[0].id
+
+            async def post(client: Client, text: str) -> dict[str, Any]:
+                return await ok(client, "board.idea.create", {"board_id": board_id, "field_id": field, "text": text})
+
+            before = await post(here, "vorher")
+            await there.wait_for("board.changed", lambda c: c["seq"] == before["seq"])
+
+            await redis.stop()
+            for client in clients:  # each is told that what the other node's people do does not reach it now
+                assert await client.wait_for("node.link") == {"linked": False}
+            # each node goes on serving its own clients: changes are acknowledged (stored) and reach its own
+            during_here = await post(here, "hier, während Redis fehlt")
+            await here.wait_for("board.changed", lambda c: c["seq"] == during_here["seq"])
+            during_there = await post(there, "dort, während Redis fehlt")
+            await there.wait_for("board.changed", lambda c: c["seq"] == during_there["seq"])
+            assert during_there["seq"] == during_here["seq"] + 1  # one sequence: the database decides
+
+            await redis.start()  # on the same port
+            for client in clients:
+                assert await client.wait_for("node.link", lambda link: link["linked"], timeout=20) == {"linked": True}
+            # as the page does on node.link: sync from what it has; both end up with everything acknowledged
+            texts = []
+            for client in clients:
+                seen = max(c["seq"] for c in client.received["board.changed"])
+                synced = await ok(client, "board.sync", {"board_id": board_id, "since": seen})
+                assert synced["seq"] == during_there["seq"]
+                snapshot = await ok(client, "board.sync", {"board_id": board_id})
+                texts.append(sorted(idea["text"] for idea in snapshot["snapshot"]["ideas"]))
+            assert texts[0] == texts[1] == sorted(["vorher", "hier, während Redis fehlt", "dort, während Redis fehlt"])
+            # and the fan-out across the nodes works again
+            after = await post(there, "nachher")
+            await here.wait_for("board.changed", lambda c: c["seq"] == after["seq"])
         finally:
             await disconnect_all(clients)
