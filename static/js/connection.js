@@ -245,8 +245,13 @@ export class Connection {
     const answered = new Promise((resolve) => {
       this.waiters.set(payload.client_id, resolve);
     });
-    if (this.state === "online") this._flush();
+    if (this.usable) this._flush();
     return /** @type {Promise<Ack>} */ (answered);
+  }
+
+  /** Whether the server takes requests now: online, or reconnecting to the other servers (it stores what it gets). */
+  get usable() {
+    return this.state === "online" || this.state === "reconnecting";
   }
 
   /** Whether an idea is waiting for the connection. */
@@ -268,7 +273,7 @@ export class Connection {
           // Still connected but no answer in time: try again a little later.
           if (err instanceof TransportError && err.reason === "timeout") {
             setTimeout(() => {
-              if (this.state === "online") this._flush();
+              if (this.usable) this._flush();
             }, this.retryMs);
           }
         },

@@ -102,7 +102,7 @@ test("online only after onReady (enter + sync) resolved, on every connect", asyn
 
 test("a server that lost its link to the others shows reconnecting, and resyncs when it is back", async () => {
   let readies = 0;
-  const { socket, states } = setUp(async () => {
+  const { connection, socket, states } = setUp(async () => {
     readies += 1;
   });
   socket.connect();
@@ -113,6 +113,8 @@ test("a server that lost its link to the others shows reconnecting, and resyncs 
   assert.equal(socket.connected, true); // the socket itself stays open
   socket.fire("node.link", { linked: false });
   assert.equal(states.filter((s) => s === "reconnecting").length, 1);
+  connection.post({ board_id: "b", field_id: "f", text: "Während der Störung" }); // the server still takes it
+  assert.equal(socket.of("board.idea.create").length, 1);
   socket.fire("node.link", { linked: true });
   await tick();
   assert.equal(readies, 2); // entered and synced again, as after a reconnect
