@@ -284,7 +284,8 @@ class LiveState:
         return await self.move_members([(member_id, room)], reason) > 0
 
     async def move_members(self, moves: Sequence[tuple[str, Room]], reason: str) -> int:
-        """Move every connection of these members on this node to their rooms; how many members moved.
+        """Move every connection of these members on this node to their rooms; how many members moved
+        (another node moves its own: ``server.live.breakouts`` tells it to).
 
         A moved connection views no board any more. Those who stay in a room hear at once who
         left it and who arrived (``presence.changed``, before the arrivals join its channel); each
@@ -324,8 +325,11 @@ class LiveState:
         # room reaches them before its room.moved (no await between the joins and the sends)
         views = {room_id: await self.room_view(rooms[room_id], reason) for room_id in arrivals}
         await self.fanout.subscribe_many([(conn.sid, room_channel(conn.room_id)) for conn in moving])
-        for room_id, members in arrivals.items():
-            await self.fanout.publish_each([member_channel(m) for m in members], "room.moved", views[room_id])
+        for room_id, members in arrivals.items():  # to this node's connections of them: each node moves its own
+            self.fanout.write(
+                [conn.sid for m in members for conn in self.connections_of(m)],
+                event_frame("room.moved", views[room_id]),
+            )
         return sum(len(members) for members in arrivals.values())
 
     async def room_view(self, room: Room, reason: str | None = None) -> dict[str, Any]:
