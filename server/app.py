@@ -152,6 +152,7 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
         for board_id in await store.boards_with_open_votes():  # timers survive a restart
             board = await live.load(board_id)
             live.votes.arm(board.id, board.event_id, board.open_session(), tell=False)  # every node arms them
+        await live.facilitation.start()  # with several nodes: the timers the others started fire here too
     except BaseException:
         if isinstance(fanout, RedisFanout):
             await fanout.close()

@@ -73,6 +73,7 @@ DOTS_TOLD = "board.dots"  # {"id", "session", "dots": [[member, idea, count befo
 EVENT_TOLD = "event"  # {"id"}: the event's settings, fields or members changed
 ROOM_BOARDS_TOLD = "room.boards"  # {"id"}: a board was added to the room
 ANNOUNCE_INTERVAL = 0.25  # seconds: presence and board viewers are announced at most this often
+PRESENTED, PRESENTED_KEPT = "werkstatt:presented:", 24 * 3600  # a room's presented board in Redis; seconds kept
 
 
 def contention_pause(attempt: int) -> float:
@@ -343,7 +344,7 @@ class LiveState:
             "room": {"id": room.id, "name": room.name, "kind": room.kind},
             "presence": self.present(room.id),
             "boards": summaries,
-            "presented": self.presented_board(room.id),
+            "presented": await self.presented_board(room.id),
         }
         if reason is not None:
             view["reason"] = reason
@@ -378,16 +379,25 @@ class LiveState:
         )
 
     # -- the presented board: what the room's projector shows (not stored) -------------------
+    # (several nodes: in Redis, ``werkstatt:presented:<room>``, kept a day after it was last presented)
 
-    def presented_board(self, room_id: str) -> str | None:
+    async def presented_board(self, room_id: str) -> str | None:
         """The board a facilitator or organizer of the room last viewed or presented, if any."""
+        if self.redis is not None:
+            held = await self.redis.get(PRESENTED + room_id)
+            return held.decode() if isinstance(held, bytes) else held
         return self._presented.get(room_id)
 
     async def present_board(self, room_id: str, board_id: str) -> None:
         """Make ``board_id`` the room's presented board; the room hears of a change (``board.presented``)."""
-        if self._presented.get(room_id) == board_id:
+        if self.redis is not None:
+            before = await self.redis.set(PRESENTED + room_id, board_id, ex=PRESENTED_KEPT, get=True)
+            if (before.decode() if isinstance(before, bytes) else before) == board_id:
+                return
+        elif self._presented.get(room_id) == board_id:
             return
-        self._presented[room_id] = board_id
+        else:
+            self._presented[room_id] = board_id
         await self.fanout.publish(room_channel(room_id), "board.presented", {"board_id": board_id})
 
     def viewers(self, board_id: str) -> list[dict[str, Any]]:
