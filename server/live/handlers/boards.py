@@ -108,7 +108,7 @@ async def board_view(live: LiveState, conn: Connection, payload: p.BoardView) ->
     live.viewers_changed(conn.room_id, payload.board_id)
     if conn.role.moderates and in_room:  # the room's projector follows its facilitators (on its own boards)
         await live.present_board(conn.room_id, payload.board_id)
-    return p.ViewAck(viewers=[p.BoardViewer.model_validate(v) for v in live.viewers(payload.board_id)])
+    return p.ViewAck(viewers=[p.BoardViewer.model_validate(v) for v in await live.board_viewers(payload.board_id)])
 
 
 @registry.on("board.present", payload=p.BoardPresent, ack=p.PresentAck, roles=MODERATORS, audited=True)
