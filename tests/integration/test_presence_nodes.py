@@ -150,6 +150,27 @@ async def test_board_viewers_are_everyone_viewing_on_either_node(pg_url: str, re
         await close(anna)
 
 
+async def test_the_vote_progress_counts_the_voters_on_either_node(pg_url: str, redis_url: str) -> None:
+    async with two_nodes(pg_url, redis_url) as (a, b):
+        event, links = await make_event(a.app)
+        fac = await join_and_connect(base_url(a), links[Role.FACILITATOR], "Fatma")
+        anna = await join_and_connect(base_url(a), links[Role.PARTICIPANT], "Anna")
+        ben = await join_and_connect(base_url(b), links[Role.PARTICIPANT], "Ben")
+        board_id = (await fac.call("room.enter"))["boards"][0]["id"]
+        await fac.wait_for("presence.changed", arrives(ben.member_id))
+        idea = {"board_id": board_id, "field_id": event.fields[0].id, "text": "Sitzbänke"}
+        assert (await anna.call("board.idea.create", idea))["ok"]
+        assert (await fac.call("board.phase", {"board_id": board_id, "phase": "vote"}))["ok"]
+        opened = await fac.call("vote.open", {"board_id": board_id, "budget": 5, "cap": 3})
+        assert opened["ok"], opened
+        state = await fac.call("vote.state", {"board_id": board_id})
+        assert state["progress"]["left"] == 10, "Anna's five dots and Ben's, though Ben is on the other node"
+        await ben.disconnect()
+        await fac.wait_for("presence.changed", lambda d: ben.member_id in d["left"])
+        assert (await fac.call("vote.state", {"board_id": board_id}))["progress"]["left"] == 5
+        await close(fac, anna)
+
+
 async def wanda_on_a_sees_rita_on_b(a: TestServer, b: TestServer) -> tuple[Client, Client]:
     """Wanda on node A and Rita on node B view the plenary's board: Wanda has seen Rita arrive and view it."""
     _event, links = await make_event(a.app)

@@ -49,7 +49,7 @@ async def snapshot(live: LiveState, conn: Connection, board: Board) -> p.BoardSn
             "comments": snapshot_comments(board, authors, conn.viewer),
             "sessions": [session_out(s) for s in board.sessions.values()],
             "my_dots": _my_dots(conn, session, ballots),
-            "progress": live.votes.progress(board, session) if session else None,
+            "progress": await live.votes.progress(board, session) if session else None,
             "window_state": window.state(live.clock.now()).value if (window := board.settings.window) else None,
         }
     )
