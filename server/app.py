@@ -138,6 +138,7 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
         live = LiveState(store=store, fanout=fanout, clock=app[CLOCK])
         if settings.redis is not None:  # the live state that nodes share (presence, timers, …) beside the fan-out
             live.redis = Redis.from_url(settings.redis.get_secret_value())
+            await live.share_presence(settings.presence_ttl_s)
         fanout.recipient = live.recipient
         live.votes = VoteDesk(live)
         live.breakouts = BreakoutDesk(live)
@@ -154,6 +155,8 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
             live.votes.arm(board.id, board.event_id, board.open_session(), tell=False)  # every node arms them
         await live.facilitation.start()  # with several nodes: the timers the others started fire here too
     except BaseException:
+        if live is not None:
+            await live.close()
         if isinstance(fanout, RedisFanout):
             await fanout.close()
         if live is not None and live.redis is not None:

@@ -14,6 +14,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from boards.actors import Role
 from boards.commands import CastDot, CloseVote, RemoveDot
 from boards.domain_events import DotsChanged
 from boards.errors import Conflict, DomainError, NotFound
@@ -189,11 +190,11 @@ class VoteDesk:
 
     # -- progress --------------------------------------------------------------------------
 
-    def progress(self, board: Board, session: VoteSession) -> dict[str, Any]:
+    async def progress(self, board: Board, session: VoteSession) -> dict[str, Any]:
+        """How far the vote is: ``left`` counts the dots still to place by the voters present in the
+        board's room (on every node)."""
         ballots = board.ballots.get(session.id) or Ballots()
-        voters = {
-            c.member.id for c in self.live.connections.values() if c.room_id == board.room_id and session.admits(c.role)
-        }
+        voters = {m["id"] for m in await self.live.room_presence(board.room_id) if session.admits(Role(m["role"]))}
         left = sum(max(session.budget - ballots.used(m), 0) for m in voters)
         return {
             "board_id": board.id,
@@ -220,7 +221,7 @@ class VoteDesk:
                 session = board.open_session()
                 if session is not None:
                     await self.live.fanout.publish(
-                        room_channel(board.room_id), "vote.progress", self.progress(board, session)
+                        room_channel(board.room_id), "vote.progress", await self.progress(board, session)
                     )
 
     # -- timers ------------------------------------------------------------------------------
