@@ -121,7 +121,8 @@ def test_two_pages_on_two_nodes_show_a_redis_outage_and_are_in_step_again_after_
     path = urlsplit(links["participant"]).path
     ada = join(page_on(browser, first), f"{first.base}{path}", "Ada")
     bo = join(page_on(browser, second, viewport={"width": 390, "height": 844}), f"{second.base}{path}", "Bo")
-    for page in (ada, bo):
+    for page in (ada, bo):  # each page lists both, whichever node the other is on
+        expect(page.locator("#presence-count")).to_have_text("2")
         open_post_form(page)
 
     ada.get_by_label(DE["client.board.text"]).fill("Vor der Störung")

@@ -44,7 +44,7 @@ def board_state(snapshot: dict[str, Any]) -> dict[str, str]:
     return {idea["id"]: idea["text"] for idea in snapshot["ideas"]}
 
 
-async def test_three_nodes_serve_one_workshop_and_every_client_sees_the_same_board_and_vote(
+async def test_three_nodes_serve_one_workshop_and_every_client_sees_the_same_state(
     pg_url: str, redis_url: str, tmp_path: Path
 ) -> None:
     event, links = await make_event(pg_url)
@@ -53,7 +53,8 @@ async def test_three_nodes_serve_one_workshop_and_every_client_sees_the_same_boa
         people = [await join_and_connect(running[n % 3].base, links[Role.PARTICIPANT], f"Person {n}") for n in range(6)]
         everyone = [fac, *people]
         try:
-            board_id = (await ok(fac, "room.enter"))["boards"][0]["id"]
+            entered = await ok(fac, "room.enter")
+            board_id, entered_plenary = entered["boards"][0]["id"], entered["room"]["id"]
             for person in people:
                 await ok(person, "room.enter")
             # the board: everyone posts at once, on whichever node they are
@@ -113,6 +114,46 @@ async def test_three_nodes_serve_one_workshop_and_every_client_sees_the_same_boa
             for person, tab in zip(people, tabs, strict=True):  # both tabs of a member: one ballot
                 mine = [(await ok(c, "vote.state", {"board_id": board_id}))["my_dots"] for c in (person, tab)]
                 assert mine[0] == mine[1] and mine[0]["used"] == accepted[person.member_id]
+
+            # who is here: everyone, once, on every node (a member's two tabs are one presence)
+            for client in everyone:
+                present = (await ok(client, "room.enter"))["presence"]
+                assert sorted(m["id"] for m in present) == sorted({c.member_id for c in everyone})
+
+            # the chat: everyone writes at once; every client gets every message, and the history is one
+            said = await asyncio.gather(*(ok(p, "chat.send", {"text": f"Hallo von {n}"}) for n, p in enumerate(people)))
+            ids = {ack["message"]["id"] for ack in said}
+            for client in everyone:
+                await client.wait_for_all("chat.message", len(ids))
+                assert {m["id"] for m in client.received["chat.message"]} == ids
+            histories = [[m["id"] for m in (await ok(c, "chat.history"))["messages"]] for c in everyone]
+            assert all(h == histories[0] for h in histories) and set(histories[0]) == ids
+
+            # breakouts: three rooms opened on one node; everyone, on any node, in the room the round says
+            rooms = [{"name": f"Tisch {n + 1}"} for n in range(3)]
+            created = await ok(fac, "breakout.create", {"rooms": rooms, "mode": "automatic"})
+            opened = await ok(fac, "breakout.open", {"round_id": created["round"]["id"]})
+            placement = opened["round"]["placement"]
+            assert set(placement) == {p.member_id for p in people}
+            for client in [*people, *tabs]:
+                moved = await client.wait_for("room.moved", lambda d: d["reason"] == "breakout_open")
+                assert moved["room"]["id"] == placement[client.member_id]
+            for room_id in set(placement.values()):  # a room's chat reaches those in it, on any node, and no one else
+                inside = [c for c in people if placement[c.member_id] == room_id]
+                ack = await ok(inside[0], "chat.send", {"text": f"Im Raum {room_id}"})
+                for client in [*people, *tabs]:
+                    if placement[client.member_id] == room_id:
+                        await client.wait_for("chat.message", lambda m, i=ack["message"]["id"]: m["id"] == i)
+                entered = await ok(inside[-1], "room.enter")
+                assert entered["room"]["id"] == room_id
+                assert sorted(m["id"] for m in entered["presence"]) == sorted(c.member_id for c in inside)
+            await ok(fac, "breakout.close", {"round_id": created["round"]["id"], "now": True})
+            for client in [*people, *tabs]:
+                back = await client.wait_for("room.moved", lambda d: d["reason"] == "breakout_close")
+                assert back["room"]["id"] == entered_plenary
+            for client in everyone:  # nobody heard a room's chat they were not in
+                rooms_heard = {m["room_id"] for m in client.received["chat.message"]}
+                assert rooms_heard <= {entered_plenary, placement.get(client.member_id, entered_plenary)}
         finally:
             await disconnect_all(everyone)
 
