@@ -31,9 +31,11 @@ While Redis is unreachable, each node goes on serving its own connections; what 
 meanwhile does not reach the other nodes (a client converges with ``sync``). Both connections
 are opened again with backoff, and the channels still needed are subscribed again.
 
-What this does not carry: live state (boards' caches, presence, vote budgets, the space, timers)
-is still each node's own, so several nodes serve one workshop correctly only once that state is
-shared too (docs/running.md says what works across nodes today).
+Besides the channels, every node listens to ``werkstatt:_nodes`` for as long as it runs: what nodes tell
+each other (``tell``: a board committed, a round changed, a timer started) so that their copies of the
+shared state follow. While the subscription is lost, ``LOST`` is told on this node; when it is back,
+``RESUMED`` (what the others said meanwhile is lost: each part drops or reads again what it holds).
+docs/running.md "Several nodes" says what each part shares and how.
 """
 
 from __future__ import annotations
