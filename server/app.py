@@ -139,6 +139,7 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
         live = LiveState(store=store, fanout=fanout, clock=app[CLOCK])
         if settings.redis is not None:  # the live state that nodes share (presence, timers, …) beside the fan-out
             live.redis = Redis.from_url(settings.redis.get_secret_value())
+            await live.share_presence(settings.presence_ttl_s)
         fanout.recipient = live.recipient
         live.votes = VoteDesk(live)
         live.breakouts = BreakoutDesk(live)
@@ -154,8 +155,11 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
         app[LIVE] = live
         for board_id in await store.boards_with_open_votes():  # timers survive a restart
             board = await live.load(board_id)
-            live.votes.arm(board.id, board.event_id, board.open_session())
+            live.votes.arm(board.id, board.event_id, board.open_session(), tell=False)  # every node arms them
+        await live.facilitation.start()  # with several nodes: the timers the others started fire here too
     except BaseException:
+        if live is not None:
+            await live.close()
         if isinstance(fanout, RedisFanout):
             await fanout.close()
         if live is not None and live.redis is not None:

@@ -67,6 +67,14 @@ class Settings(BaseModel):
         "or `postgresql://user@host/db`.",
     )
     redis: SecretStr | None = Field(None, description="Redis URL for running several nodes (unused on one node).")
+    presence_ttl_s: float = Field(
+        10.0,
+        ge=0.5,
+        le=300,
+        description="With `redis`: seconds a node's presence (who is in which room, who views which board) "
+        "outlives its last heartbeat, which it sends every third of this. When a node stops without "
+        "removing its presence, the other nodes announce its members as gone after at most this and a third.",
+    )
     public_url: str | None = Field(
         None,
         description="Base URL printed in links, e.g. `https://werkstatt.example.org`; defaults to http://HOST:PORT.",

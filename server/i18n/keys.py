@@ -42,6 +42,7 @@ RUNTIME_KEYS = (
     N_("client.conn.online"),
     N_("client.conn.offline"),
     N_("client.conn.refused"),
+    N_("client.conn.reconnecting"),
     # the space (static/js/space-*.js): zones by kind t(`space.zone.${kind}`), t(`space.zone_numbered.${kind}`),
     # t(`space.kind.${kind}`) (rooms.space.model.ZoneKind, those a person stands in); where a conversation is
     # t(`space.place.${kind}`); statuses t(`space.status.${status}`); media errors t(`space.${code}`)

@@ -8,6 +8,11 @@ holds), each is committed, then applied to the node's copy, fanned out and answe
 What goes out: ``chat.message`` to the room; ``chat.hidden`` to the room in the forms its readers may see (a
 hidden message only for facilitators, organizers and its author); ``chat.silenced`` to the member concerned and
 the event's facilitators and organizers.
+
+Several nodes: each keeps its own copy. A copy without the messages posted elsewhere does no harm (hiding one of
+them reloads the chat), but one that missed a hiding or a silence would show a wrong state (``silenced`` in
+``chat.history`` and ``facilitation.state``) or take a hiding for done. So a node that hid or silenced tells the
+others (``chat.outdated``), which drop their copy of the event's chat (``server.live.copies``).
 """
 
 from __future__ import annotations
@@ -19,10 +24,13 @@ from boards.errors import NotFound
 from rooms import chat as rules
 from rooms.chat import Chat, Message
 from server import protocol as p
+from server.live.copies import Copies, drop_when_told
 from server.live.lookup import author, members_of
 from server.live.serializer import Pending, Serializer
 from server.live.state import Connection, LiveState
 from server.transport.fanout import Forms, member_channel, moderators_channel, room_channel
+
+CHANGED = "chat.outdated"  # what a node tells the others when it hid a message or silenced someone: {"event_id"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,15 +42,19 @@ class ChatCommand:
 @dataclass
 class ChatDesk:
     live: LiveState
-    chats: dict[str, Chat] = field(default_factory=dict)  # by event: the node's copy, as committed
+    chats: Copies[Chat] = field(default_factory=Copies)  # by event: the node's copy, as committed
     serializer: Serializer[ChatCommand, list[rules.ChatEvent]] = field(init=False)
 
     def __post_init__(self) -> None:
         self.serializer = Serializer(self._run_batch, name="chat of event")
+        drop_when_told(self.live, CHANGED, self.chats)
 
     async def chat(self, event_id: str) -> Chat:
         if event_id not in self.chats:
-            self.chats[event_id] = await self.live.store.load_chat(event_id)
+            count = self.chats.count(event_id)
+            loaded = await self.live.store.load_chat(event_id)
+            self.chats.keep(event_id, loaded, count)
+            return loaded
         return self.chats[event_id]
 
     async def silenced(self, event_id: str, member_id: str) -> bool:
@@ -53,8 +65,9 @@ class ChatDesk:
         return await self.serializer.submit(conn.event_id, ChatCommand(conn, command))
 
     async def _run_batch(self, event_id: str, batch: list[Pending[ChatCommand, list[rules.ChatEvent]]]) -> None:
+        count = self.chats.count(event_id)
         state = replace(await self.chat(event_id), silenced=await self.live.store.silenced(event_id))
-        self.chats[event_id] = state
+        self.chats.keep(event_id, state, count)
         for pending in batch:
             if pending.answered:
                 continue
@@ -66,7 +79,8 @@ class ChatDesk:
                     if not isinstance(command, rules.HideMessage):
                         raise
                     # perhaps posted on another node since this node loaded the chat
-                    state = self.chats[event_id] = await self.live.store.load_chat(event_id)
+                    state = await self.live.store.load_chat(event_id)
+                    self.chats.keep(event_id, state, count)
                     events = rules.decide(state, conn.actor, command)
                 for event in events:
                     await self._commit(event_id, event)
@@ -75,9 +89,11 @@ class ChatDesk:
                 continue
             for event in events:
                 state = rules.apply(state, event)
-            self.chats[event_id] = state
+            self.chats.keep(event_id, state, count)
             for event in events:
                 await self._send(event_id, event)
+            if self.live.redis is not None and any(not isinstance(e, rules.MessagePosted) for e in events):
+                await self.live.fanout.tell(CHANGED, {"event_id": event_id})  # others' copies missed it
             pending.answer(events)
 
     async def _commit(self, event_id: str, event: rules.ChatEvent) -> None:

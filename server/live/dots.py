@@ -14,6 +14,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from boards.actors import Role
 from boards.commands import CastDot, CloseVote, RemoveDot
 from boards.domain_events import DotsChanged
 from boards.errors import Conflict, DomainError, NotFound
@@ -21,13 +22,14 @@ from boards.model import Board
 from boards.rules import SYSTEM, apply_vote, decide_vote
 from boards.voting import Ballots, VoteSession, VoteStatus
 from server.live.serializer import Pending, Serializer
-from server.live.state import Connection, LiveState
+from server.live.state import DOTS_TOLD, Connection, LiveState, contention_pause
 from server.transport.fanout import member_channel, room_channel
 
 log = logging.getLogger("werkstatt.votes")
 
 PROGRESS_INTERVAL_S = 0.5
-BATCH_RETRIES = 3
+VOTE_TIMER_TOLD = "vote.timer"  # {"board", "event"}: a node armed a vote's timer; the others arm it too
+BATCH_RETRIES = 10  # as for a board's other commands (``server.live.state.COMMIT_RETRIES``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,18 @@ def my_dots(session: VoteSession, ballots: Ballots, member_id: str) -> dict[str,
     return {"session_id": session.id, "dots": dict(mine), "used": used, "remaining": session.budget - used}
 
 
+def told_dots(board_id: str, session_id: str, accepted: list[tuple[_Queued, DotsChanged]]) -> dict[str, Any]:
+    """What the other nodes are told of a committed batch of dots: each voter's count on each idea before and after."""
+    changed: dict[tuple[str, str], list[int]] = {}
+    for _item, event in accepted:
+        key = (event.actor.member_id, event.idea_id)
+        if key in changed:
+            changed[key][1] = event.count
+        else:
+            changed[key] = [event.count - event.delta, event.count]
+    return {"id": board_id, "session": session_id, "dots": [[m, i, *counts] for (m, i), counts in changed.items()]}
+
+
 @dataclass
 class VoteDesk:
     live: LiveState
@@ -54,10 +68,12 @@ class VoteDesk:
     dirty: set[str] = field(default_factory=set)  # boards whose progress changed
     timers: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     flusher: asyncio.Task[None] | None = None
+    _arming: set[asyncio.Future[None]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         # every dot that waits goes into the next batch: a voting burst is a few commits, not thousands
         self.serializer = Serializer(self._commit, name="dots of board", max_batch=100_000)
+        self.live.fanout.on_told(VOTE_TIMER_TOLD, self._timer_told)
 
     async def dot(self, board_id: str, conn: Connection, command: CastDot | RemoveDot) -> dict[str, Any]:
         """Place or take back one dot; returns the voter's dots once committed."""
@@ -75,6 +91,8 @@ class VoteDesk:
         fresh = False
         stale = 0
         while stale < BATCH_RETRIES:
+            if stale:
+                await asyncio.sleep(contention_pause(stale))
             async with self.live.board(board_id, None, fresh=fresh) as board:
                 accepted: list[tuple[_Queued, DotsChanged]] = []
                 refused: list[tuple[_Queued, Exception]] = []
@@ -125,6 +143,8 @@ class VoteDesk:
                 except BaseException:
                     self.live.forget(board_id)  # the applied dots were not committed
                     raise
+                if accepted:  # the other nodes' copies take these dots before their progress is sent
+                    await self.live.fanout.tell(DOTS_TOLD, told_dots(board_id, accepted[0][1].session_id, accepted))
                 for item, refusal in refused:
                     if not item.answered:
                         item.refuse(refusal)
@@ -170,11 +190,11 @@ class VoteDesk:
 
     # -- progress --------------------------------------------------------------------------
 
-    def progress(self, board: Board, session: VoteSession) -> dict[str, Any]:
+    async def progress(self, board: Board, session: VoteSession) -> dict[str, Any]:
+        """How far the vote is: ``left`` counts the dots still to place by the voters present in the
+        board's room (on every node)."""
         ballots = board.ballots.get(session.id) or Ballots()
-        voters = {
-            c.member.id for c in self.live.connections.values() if c.room_id == board.room_id and session.admits(c.role)
-        }
+        voters = {m["id"] for m in await self.live.room_presence(board.room_id) if session.admits(Role(m["role"]))}
         left = sum(max(session.budget - ballots.used(m), 0) for m in voters)
         return {
             "board_id": board.id,
@@ -201,19 +221,36 @@ class VoteDesk:
                 session = board.open_session()
                 if session is not None:
                     await self.live.fanout.publish(
-                        room_channel(board.room_id), "vote.progress", self.progress(board, session)
+                        room_channel(board.room_id), "vote.progress", await self.progress(board, session)
                     )
 
     # -- timers ------------------------------------------------------------------------------
 
-    def arm(self, board_id: str, event_id: str, session: VoteSession | None) -> None:
-        """Close the vote when its timer runs out, if it is open and has one (idempotent)."""
+    def arm(self, board_id: str, event_id: str, session: VoteSession | None, *, tell: bool = True) -> None:
+        """Close the vote when its timer runs out, if it is open and has one (idempotent); ``tell``: the other
+        nodes arm it too, so that it closes when this node is gone (whichever node closes it first, the others'
+        close finds it closed: the board's sequence lets one commit)."""
         if session is None or session.status is not VoteStatus.OPEN or session.ends_at is None:
             return
         old = self.timers.pop(session.id, None)
         if old is not None:
             old.cancel()
         self.timers[session.id] = asyncio.create_task(self._expire(board_id, event_id, session.id))
+        if tell:
+            self.live.tell_others(VOTE_TIMER_TOLD, {"board": board_id, "event": event_id})
+
+    def _timer_told(self, data: Any) -> None:
+        task = asyncio.ensure_future(self._arm_stored(data["board"], data["event"]))
+        self._arming.add(task)
+        task.add_done_callback(self._arming.discard)
+
+    async def _arm_stored(self, board_id: str, event_id: str) -> None:
+        """Another node armed a vote's timer: arm it here too, as the board is committed."""
+        try:
+            board = await self.live.load(board_id)
+        except NotFound:
+            return
+        self.arm(board.id, event_id, board.open_session(), tell=False)
 
     async def _expire(self, board_id: str, event_id: str, session_id: str) -> None:
         while True:
@@ -235,6 +272,6 @@ class VoteDesk:
 
     async def close(self) -> None:
         await self.serializer.close()
-        for task in [*self.timers.values(), *([self.flusher] if self.flusher else [])]:
+        for task in [*self.timers.values(), *self._arming, *([self.flusher] if self.flusher else [])]:
             task.cancel()
         self.timers.clear()

@@ -10,6 +10,11 @@ the store's key holds one upvote per member), applies it, fans it out and answer
 question is never sent; ``mine`` is true only in the author's own form; whether one upvoted is told only to the
 member who changed it and the author (null for the rest, who keep what they knew); a hidden question reaches
 only facilitators, organizers and its author.
+
+Several nodes: a batch reads the stored questions anyway, but the copy ``current`` gives (the pinned question,
+with its votes, in ``facilitation.state``) would be outdated after a change on another node. So a node that
+changed questions tells the others (``questions.outdated``), which drop their copy of the event's questions
+(``server.live.copies``).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from rooms import questions
 from rooms.members import Member
 from rooms.questions import Question, Questions
 from server import protocol as p
+from server.live.copies import Copies, drop_when_told
 from server.live.lookup import author, members_of
 from server.live.serializer import Pending, Serializer
 from server.live.state import Connection, LiveState
@@ -29,6 +35,7 @@ from server.transport.fanout import Forms, event_channel
 
 NOBODY = Actor("", Role.PARTICIPANT)  # a reader who asked nothing and upvoted nothing
 A_MODERATOR = Actor("", Role.FACILITATOR)
+CHANGED = "questions.outdated"  # what a node tells the others when it changed an event's questions: {"event_id"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,23 +53,29 @@ class QuestionOutcome:
 @dataclass
 class QuestionDesk:
     live: LiveState
-    states: dict[str, Questions] = field(default_factory=dict)  # by event: the node's copy, as last committed
+    states: Copies[Questions] = field(default_factory=Copies)  # by event: the node's copy, as last committed
     serializer: Serializer[QuestionCommand, QuestionOutcome] = field(init=False)
 
     def __post_init__(self) -> None:
         self.serializer = Serializer(self._run_batch, name="questions of event")
+        drop_when_told(self.live, CHANGED, self.states)
 
     async def current(self, event_id: str) -> Questions:
         """The node's copy (loaded once), for what is read often: the pinned question after a reconnect."""
         if event_id not in self.states:
-            self.states[event_id] = await self.live.store.load_questions(event_id)
+            count = self.states.count(event_id)
+            loaded = await self.live.store.load_questions(event_id)
+            self.states.keep(event_id, loaded, count)
+            return loaded
         return self.states[event_id]
 
     async def run(self, conn: Connection, command: questions.Command) -> QuestionOutcome:
         return await self.serializer.submit(conn.event_id, QuestionCommand(conn, command))
 
     async def _run_batch(self, event_id: str, batch: list[Pending[QuestionCommand, QuestionOutcome]]) -> None:
-        state = self.states[event_id] = await self.live.store.load_questions(event_id)
+        count = self.states.count(event_id)
+        state = await self.live.store.load_questions(event_id)
+        self.states.keep(event_id, state, count)
         for pending in batch:
             if pending.answered:
                 continue
@@ -78,8 +91,10 @@ class QuestionDesk:
                 continue
             for event in events:
                 state = questions.apply(state, event)
-                self.states[event_id] = state
+                self.states.keep(event_id, state, count)
                 await self._send(event_id, conn, state, event)
+            if events and self.live.redis is not None:
+                await self.live.fanout.tell(CHANGED, {"event_id": event_id})  # others' copies are outdated
             pending.answer(QuestionOutcome(state, events))
 
     async def _commit(self, event_id: str, before: Questions, event: questions.QuestionEvent) -> None:

@@ -1,6 +1,12 @@
 """What a node holds in memory: connections and the room each is in, presence per room, and a
 cache of its live boards.
 
+Presence is each node's own (its connections' members, ``present``, and who views which board,
+``viewers``); with several nodes (``redis``) every node also writes its changes to Redis and reads
+everyone's from there (``server.live.presence``): ``room_presence`` and ``board_viewers`` are
+everyone's, on any node, and a member arrives with their first tab on any node and leaves with
+their last. On one node they are this node's, as ever, and Redis is not used.
+
 A connection is in one room at a time: the plenary, or a breakout room while a round is open.
 ``move_member`` moves every connection of a member (their tabs) to another room: the room's
 channel is left and the other joined, the presence of both rooms is announced, and the member
@@ -18,14 +24,18 @@ chosen by member and role (``server.transport.fanout.Forms``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import random
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from boards.actors import Actor, Role
 from boards.commands import Command
@@ -33,15 +43,20 @@ from boards.domain_events import BoardEvent
 from boards.errors import Conflict, DomainError, NotFound
 from boards.model import Board
 from boards.rules import apply, decide
+from boards.voting import Ballots
 from rooms.members import Member
 from rooms.presence import Presence
 from server.clock import Clock, SystemClock
 from server.live.limits import Limits
+from server.live.presence import Changed, SharedPresence, merge_viewers, viewer_json
 from server.live.serializer import Pending, Serializer
 from server.live.throttle import Throttle
 from server.live.views import MODERATOR, PUBLIC, AckOf, Viewer, member_out, project, record, shown, special_members
 from server.store.idea_store import Event, IdeaStore, Room
+from server.transport.endpoint import event_frame
 from server.transport.fanout import (
+    LOST,
+    RESUMED,
     Fanout,
     Forms,
     Recipient,
@@ -59,8 +74,25 @@ if TYPE_CHECKING:  # server.live.dots, .breakouts and .facilitation build on thi
 
 log = logging.getLogger("werkstatt.live")
 
-COMMIT_RETRIES = 3
+# a member's arrival in (or leave of) a room on this node, and whether Redis found it one on every node
+_Shared = tuple[str, str, "asyncio.Future[Any]"]
+
+# a batch that finds the board committed meanwhile by another node is decided again on the stored board, after a
+# random pause that doubles each time (``contention_pause``): nodes that keep meeting on one board take turns
+COMMIT_RETRIES = 10
+# what a node tells the others of the boards it committed (``Fanout.tell``): their copies are outdated
+BOARD_TOLD = "board"  # {"id", "seq"}: the board's changes up to seq are committed
+DOTS_TOLD = "board.dots"  # {"id", "session", "dots": [[member, idea, count before, count after], …]}
+EVENT_TOLD = "event"  # {"id"}: the event's settings, fields or members changed
+ROOM_BOARDS_TOLD = "room.boards"  # {"id"}: a board was added to the room
 ANNOUNCE_INTERVAL = 0.25  # seconds: presence and board viewers are announced at most this often
+PRESENTED, PRESENTED_KEPT = "werkstatt:presented:", 24 * 3600  # a room's presented board in Redis; seconds kept
+
+
+def contention_pause(attempt: int) -> float:
+    """Seconds to wait before deciding again after the ``attempt``-th lost race for a board with another node: at
+    random up to 4 ms, 8, 16 … 128 ms (full jitter, so that the nodes that met do not meet again)."""
+    return random.uniform(0, 0.002 * 2 ** min(attempt, 6))
 
 
 @dataclass(slots=True)
@@ -126,6 +158,8 @@ class LiveState:
     clock: Clock = field(default_factory=SystemClock)  # the time board commands carry (server.clock)
     # the Redis that nodes share their ephemeral state in (set by the app with ``redis``); None on one node
     redis: Redis | None = None
+    # presence on every node, in ``redis`` (``share_presence``); None on one node
+    shared_presence: SharedPresence | None = None
     connections: dict[str, Connection] = field(default_factory=dict)
     presence: dict[str, Presence] = field(default_factory=lambda: defaultdict(Presence))  # per room
     boards: dict[str, Board] = field(default_factory=dict)
@@ -144,6 +178,7 @@ class LiveState:
     _rooms: dict[str, Room] = field(default_factory=dict)  # every room this node has seen, by id
     _board_ids: dict[str, list[str]] = field(default_factory=dict)
     _locks: dict[str, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
+    _telling: set[asyncio.Future[None]] = field(default_factory=set)
     _serializer: Serializer[BoardCommand, BoardOutcome] = field(init=False)
     announce_interval: float = ANNOUNCE_INTERVAL
     # presence: each member as ``presence.changed`` shows them, in order of arrival, per room
@@ -159,11 +194,42 @@ class LiveState:
         self._serializer = Serializer(self._commit_batch, name="board")
         self._presence_throttle = Throttle(self.announce_interval, self._announce_presence)
         self._viewers_throttle = Throttle(self.announce_interval, self._announce_viewers)
+        # what other nodes committed makes this node's copies outdated (several nodes, ``Fanout.tell``)
+        self.fanout.on_told(BOARD_TOLD, self._board_told)
+        self.fanout.on_told(DOTS_TOLD, self._dots_told)
+        self.fanout.on_told(EVENT_TOLD, self._event_told)
+        self.fanout.on_told(ROOM_BOARDS_TOLD, self._room_boards_told)
+        self.fanout.on_told(RESUMED, self._resumed)
+        self.fanout.on_told(LOST, self._lost)
+
+    async def share_presence(self, ttl: float) -> None:
+        """Share presence with the other nodes through ``redis`` (``server.live.presence``): a node's
+        entries expire ``ttl`` seconds after its last heartbeat, and the others announce its members left."""
+        assert self.redis is not None
+        shared = SharedPresence(self.redis, ttl=ttl, on_changed=self._shared_changed, here=self._here)
+        try:
+            await shared.start()
+        except BaseException:
+            await shared.close()
+            raise
+        self.shared_presence = shared
 
     async def close(self) -> None:
         await self._serializer.close()
+        shared = self.shared_presence
+        if shared is not None:  # its members leave with it: announced now, not dropped with what is due
+            self._shared_changed(await shared.remove())
+            try:
+                for room_id in list(self._touched):
+                    await self._announce_presence(room_id)
+                for board_id in list(self._viewed):
+                    await self._announce_viewers(board_id)
+            except Exception:
+                log.exception("announcing the presence this node takes along failed")
         await self._presence_throttle.close()
         await self._viewers_throttle.close()
+        if shared is not None:
+            await shared.close()
 
     # -- connections ----------------------------------------------------------------------
 
@@ -201,11 +267,17 @@ class LiveState:
             self._depart(conn)
         return conn
 
-    def _arrive(self, conn: Connection, *, announce: bool = True) -> bool:
-        """The connection is in its room's presence; True when its member just arrived there."""
+    def _arrive(self, conn: Connection, *, announce: bool = True, shared: list[_Shared] | None = None) -> bool:
+        """The connection is in its room's presence; True when its member just arrived there (on this node).
+
+        With several nodes, whether they arrived in the room at all (on no other node) is known once
+        Redis answered: announced then, or, without ``announce``, added to ``shared`` for the caller."""
         if self.presence[conn.room_id].connect(conn.member, conn.sid):
-            self._present[conn.room_id][conn.member.id] = member_out(conn.member).model_dump(mode="json")
-            if announce:
+            entry = self._present[conn.room_id][conn.member.id] = member_out(conn.member).model_dump(mode="json")
+            if self.shared_presence is not None:
+                arrived = self.shared_presence.arrive(conn.room_id, conn.member.id, orjson.dumps(entry).decode())
+                self._shared_transition(conn.room_id, conn.member.id, arrived, announce, shared)
+            elif announce:
                 self._presence_changed(conn.room_id, conn.member.id)
             space = getattr(self, "space", None)  # set by the app
             if space is not None:
@@ -213,8 +285,9 @@ class LiveState:
             return True
         return False
 
-    def _depart(self, conn: Connection, *, announce: bool = True) -> bool:
-        """The connection left its room's presence; True when it was its member's last there."""
+    def _depart(self, conn: Connection, *, announce: bool = True, shared: list[_Shared] | None = None) -> bool:
+        """The connection left its room's presence; True when it was its member's last there (on this
+        node; whether they left the room on every node is known later, as with ``_arrive``)."""
         space = getattr(self, "space", None)  # set by the app
         if space is not None:
             space.unwatch(conn.room_id, conn.member.id, conn.sid)
@@ -222,7 +295,10 @@ class LiveState:
             if space is not None:
                 space.leave(conn.room_id, conn.member.id)  # out of the room's space and its conversations
             self._present[conn.room_id].pop(conn.member.id, None)
-            if announce:
+            if self.shared_presence is not None:
+                left = self.shared_presence.leave(conn.room_id, conn.member.id)
+                self._shared_transition(conn.room_id, conn.member.id, left, announce, shared)
+            elif announce:
                 self._presence_changed(conn.room_id, conn.member.id)
             if not self._present[conn.room_id]:
                 del self._present[conn.room_id]
@@ -230,12 +306,54 @@ class LiveState:
             return True
         return False
 
+    def _shared_transition(
+        self, room_id: str, member_id: str, done: asyncio.Future[Any], announce: bool, shared: list[_Shared] | None
+    ) -> None:
+        """Redis will tell whether the member arrived in (or left) the room on every node."""
+        if shared is not None:
+            shared.append((room_id, member_id, done))
+        done.add_done_callback(lambda f: self._shared_done(room_id, member_id, f, announce and shared is None))
+
+    def _shared_done(self, room_id: str, member_id: str, done: asyncio.Future[Any], announce: bool) -> None:
+        # not written when Redis failed (it says so): this node writes its presence again once Redis answers
+        if not done.cancelled() and done.exception() is None and done.result() and announce:
+            self._presence_changed(room_id, member_id)
+
+    def _shared_changed(self, changed: Changed) -> None:
+        """Announce what Redis found changed: members who left with a node that stopped, or whose
+        presence this node wrote again; boards whose viewers changed with them."""
+        for room_id, members in changed.members.items():
+            for member_id in members:
+                self._presence_changed(room_id, member_id)
+        for board_id, room_id in changed.boards.items():
+            self.viewers_changed(room_id, board_id)
+
+    def _here(self) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+        """Every room's members on this node with their entries (JSON), and the boards its connections
+        view with their rooms: what this node writes to Redis again when its entries there were lost."""
+        rooms = {
+            room_id: {member_id: orjson.dumps(entry).decode() for member_id, entry in members.items()}
+            for room_id, members in self._present.items()
+        }
+        return rooms, {c.viewing: c.room_id for c in self.connections.values() if c.viewing is not None}
+
     def present(self, room_id: str) -> list[dict[str, Any]]:
-        """Everyone present in a room, in order of arrival, as ``room.enter`` lists them."""
+        """Everyone present in a room on this node, in order of arrival (``room_presence``: on every node)."""
         return list(self._present.get(room_id, {}).values())
 
+    async def room_presence(self, room_id: str) -> list[dict[str, Any]]:
+        """Everyone present in a room, in order of arrival, as ``room.enter`` lists them: on every node
+        with several (read after what this node wrote before), this node's on one."""
+        shared = self.shared_presence
+        if shared is not None:
+            try:
+                return await shared.room(room_id)
+            except RedisError as exc:
+                log.warning("presence of room %s not read from Redis (this node's only): %s", room_id, exc)
+        return self.present(room_id)
+
     def present_in_event(self, event_id: str) -> list[dict[str, Any]]:
-        """Everyone present in any room of the event (each once: a member is in one room)."""
+        """Everyone present in any room of the event on this node (each once: a member is in one room)."""
         return [
             m
             for room_id, members in self._present.items()
@@ -258,7 +376,8 @@ class LiveState:
         return await self.move_members([(member_id, room)], reason) > 0
 
     async def move_members(self, moves: Sequence[tuple[str, Room]], reason: str) -> int:
-        """Move every connection of these members on this node to their rooms; how many members moved.
+        """Move every connection of these members on this node to their rooms; how many members moved
+        (another node moves its own: ``server.live.breakouts`` tells it to).
 
         A moved connection views no board any more. Those who stay in a room hear at once who
         left it and who arrived (``presence.changed``, before the arrivals join its channel); each
@@ -269,6 +388,9 @@ class LiveState:
         left: dict[str, list[str]] = {}
         moving: list[Connection] = []
         rooms: dict[str, Room] = {}
+        # with several nodes: what Redis answers on whether they left (arrived in) a room on every node
+        departed: list[_Shared] | None = None if self.shared_presence is None else []
+        arrived: list[_Shared] | None = None if self.shared_presence is None else []
         for member_id, room in moves:
             self._rooms[room.id] = rooms[room.id] = room
             # never into another event's room, whatever asks for it
@@ -281,26 +403,51 @@ class LiveState:
                     self.viewers_changed(conn.room_id, conn.viewing)
                     conn.viewing = conn.editing = None
                 old = conn.room_id
-                if self._depart(conn, announce=False):
+                if self._depart(conn, announce=False, shared=departed):
                     left.setdefault(old, []).append(member_id)
                 conn.room_id = room.id
                 moving.append(conn)
             arrivals.setdefault(room.id, []).append(member_id)
+        if departed is not None:
+            left = await self._anywhere(departed)
         for room_id, members in left.items():
             await self.fanout.publish(room_channel(room_id), "presence.changed", {"joined": [], "left": members})
         joined: dict[str, list[dict[str, Any]]] = {}
         for conn in moving:
-            if self._arrive(conn, announce=False):
+            if self.connections.get(conn.sid) is not conn:  # closed while Redis answered
+                continue
+            if self._arrive(conn, announce=False, shared=arrived):
                 joined.setdefault(conn.room_id, []).append(self._present[conn.room_id][conn.member.id])
+        if arrived is not None:
+            joined = {
+                room_id: [present[m] for m in members if m in (present := self._present.get(room_id, {}))]
+                for room_id, members in (await self._anywhere(arrived)).items()
+            }
         for room_id, entries in joined.items():  # to those there before: the arrivals are not in yet
             await self.fanout.publish(room_channel(room_id), "presence.changed", {"joined": entries, "left": []})
         # what each arrival is told, read before they join the rooms' channels: nothing of the new
         # room reaches them before its room.moved (no await between the joins and the sends)
         views = {room_id: await self.room_view(rooms[room_id], reason) for room_id in arrivals}
         await self.fanout.subscribe_many([(conn.sid, room_channel(conn.room_id)) for conn in moving])
-        for room_id, members in arrivals.items():
-            await self.fanout.publish_each([member_channel(m) for m in members], "room.moved", views[room_id])
+        for room_id, members in arrivals.items():  # to this node's connections of them: each node moves its own
+            self.fanout.write(
+                [conn.sid for m in members for conn in self.connections_of(m)],
+                event_frame("room.moved", views[room_id]),
+            )
         return sum(len(members) for members in arrivals.values())
+
+    @staticmethod
+    async def _anywhere(changes: list[_Shared]) -> dict[str, list[str]]:
+        """Per room, the members whose arrival (or leave) on this node Redis found was one on every node."""
+        rooms: dict[str, list[str]] = {}
+        for room_id, member_id, done in changes:
+            try:
+                happened = await done
+            except RedisError:
+                happened = True  # Redis did not answer: as on one node
+            if happened:
+                rooms.setdefault(room_id, []).append(member_id)
+        return rooms
 
     async def room_view(self, room: Room, reason: str | None = None) -> dict[str, Any]:
         """What a member sees of a room on entering it: the room, who is there, its boards, the
@@ -311,9 +458,9 @@ class LiveState:
             summaries.append({"id": board.id, "title": board.title, "seq": board.seq})
         view: dict[str, Any] = {
             "room": {"id": room.id, "name": room.name, "kind": room.kind},
-            "presence": self.present(room.id),
+            "presence": await self.room_presence(room.id),
             "boards": summaries,
-            "presented": self.presented_board(room.id),
+            "presented": await self.presented_board(room.id),
         }
         if reason is not None:
             view["reason"] = reason
@@ -328,11 +475,39 @@ class LiveState:
         announcement, as they are now: present (``joined``) or not (``left``). Not the net change:
         someone who read the list in between (``room.enter``) may have seen a state between the two."""
         changed = self._touched.pop(room_id, {})
+        if self.shared_presence is not None and changed:
+            await self._announce_shared_presence(room_id, list(changed))
+            return
         present = self._present.get(room_id, {})
         joined = [present[m] for m in changed if m in present]
         left = [m for m in changed if m not in present]
         if joined or left:
             await self.fanout.publish(room_channel(room_id), "presence.changed", {"joined": joined, "left": left})
+
+    async def _announce_shared_presence(self, room_id: str, changed: list[str]) -> None:
+        """With several nodes, the members' presence is read from Redis: on any node (``joined``) or on
+        none (``left``). Another node may announce the same members meanwhile, from what it read before
+        or after: when their presence changed again between this read and this announcement, it is
+        announced once more, so that the last announcement a client gets is not an outdated one."""
+        shared = self.shared_presence
+        assert shared is not None
+        try:
+            state = await shared.state(room_id, changed)
+        except RedisError as exc:
+            log.warning("presence of room %s not read from Redis: %s", room_id, exc)
+            present = self._present.get(room_id, {})  # this node's: it writes its presence again later
+            state = [(orjson.dumps(present[m]) if m in present else None, None) for m in changed]
+        joined = [orjson.loads(entry) for entry, _number in state if entry is not None]
+        left = [m for m, (entry, _number) in zip(changed, state, strict=True) if entry is None]
+        if joined or left:
+            await self.fanout.publish(room_channel(room_id), "presence.changed", {"joined": joined, "left": left})
+        try:
+            now = await shared.numbers(room_id, changed)
+        except RedisError:
+            return
+        for member_id, (_entry, number), number_now in zip(changed, state, now, strict=True):
+            if number != number_now:
+                self._presence_changed(room_id, member_id)
 
     def viewers_changed(self, room_id: str, board_id: str) -> None:
         """Someone began or stopped viewing a board, or changed the idea they edit."""
@@ -343,26 +518,72 @@ class LiveState:
         room_id = self._viewed.pop(board_id, None)
         if room_id is None:  # announced already by a flush that ran meanwhile
             return
-        await self.fanout.publish(
-            room_channel(room_id), "board.presence", {"board_id": board_id, "viewers": self.viewers(board_id)}
-        )
+        shared = self.shared_presence
+        if shared is None:
+            await self.fanout.publish(
+                room_channel(room_id), "board.presence", {"board_id": board_id, "viewers": self.viewers(board_id)}
+            )
+            return
+        # with several nodes: this node's viewers are written to Redis and everyone's read back at once;
+        # announced once more when they changed again before this announcement went out (as presence)
+        here = self.viewers(board_id)
+        try:
+            version, others = await shared.viewers(board_id, room_id, [(v["member_id"], viewer_json(v)) for v in here])
+        except RedisError as exc:
+            log.warning("viewers of board %s not shared through Redis: %s", board_id, exc)
+            version, others = None, []
+        viewers = self._merge_viewers(board_id, here, others)
+        await self.fanout.publish(room_channel(room_id), "board.presence", {"board_id": board_id, "viewers": viewers})
+        if version is not None:
+            with contextlib.suppress(RedisError):
+                if await shared.version(board_id) != version:
+                    self.viewers_changed(room_id, board_id)
 
     # -- the presented board: what the room's projector shows (not stored) -------------------
+    # (several nodes: in Redis, ``werkstatt:presented:<room>``, kept a day after it was last presented)
 
-    def presented_board(self, room_id: str) -> str | None:
+    async def presented_board(self, room_id: str) -> str | None:
         """The board a facilitator or organizer of the room last viewed or presented, if any."""
+        if self.redis is not None:
+            held = await self.redis.get(PRESENTED + room_id)
+            return held.decode() if isinstance(held, bytes) else held
         return self._presented.get(room_id)
 
     async def present_board(self, room_id: str, board_id: str) -> None:
         """Make ``board_id`` the room's presented board; the room hears of a change (``board.presented``)."""
-        if self._presented.get(room_id) == board_id:
+        if self.redis is not None:
+            before = await self.redis.set(PRESENTED + room_id, board_id, ex=PRESENTED_KEPT, get=True)
+            if (before.decode() if isinstance(before, bytes) else before) == board_id:
+                return
+        elif self._presented.get(room_id) == board_id:
             return
-        self._presented[room_id] = board_id
+        else:
+            self._presented[room_id] = board_id
         await self.fanout.publish(room_channel(room_id), "board.presented", {"board_id": board_id})
 
+    async def board_viewers(self, board_id: str) -> list[dict[str, Any]]:
+        """Who views a board, as ``viewers``, on every node (with several: those on this node as they
+        are now, the others' as they last wrote them)."""
+        here = self.viewers(board_id)
+        shared = self.shared_presence
+        if shared is None:
+            return here
+        try:
+            _version, others = await shared.viewers(board_id, "", None)
+        except RedisError as exc:
+            log.warning("viewers of board %s not read from Redis (this node's only): %s", board_id, exc)
+            return here
+        return self._merge_viewers(board_id, here, others)
+
+    def _merge_viewers(
+        self, board_id: str, here: list[dict[str, Any]], others: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        board = self.boards.get(board_id)
+        return merge_viewers(here, others, anonymous=board is not None and board.settings.anonymous)
+
     def viewers(self, board_id: str) -> list[dict[str, Any]]:
-        """Who views a board, one entry per member, with the idea they edit — except on an
-        anonymous board, where who edits an idea would tell who wrote it."""
+        """Who views a board on this node (``board_viewers``: on every node), one entry per member, with
+        the idea they edit — except on an anonymous board, where who edits an idea would tell who wrote it."""
         board = self.boards.get(board_id)
         anonymous = board is None or board.settings.anonymous
         seen: dict[str, dict[str, Any]] = {}
@@ -433,7 +654,11 @@ class LiveState:
 
     def forget_event(self, event_id: str) -> None:
         """Drop what is cached of an event whose settings or fields changed (boards' columns too), or whose
-        members' personal data were erased (their pseudonyms, chat and questions too)."""
+        members' personal data were erased (their pseudonyms, chat and questions too); the other nodes drop theirs."""
+        self._forget_event(event_id)
+        self.tell_others(EVENT_TOLD, {"id": event_id})
+
+    def _forget_event(self, event_id: str) -> None:
         for board_id in [b.id for b in self.boards.values() if b.event_id == event_id]:
             self.forget(board_id)
         self._events.pop(event_id, None)
@@ -469,6 +694,57 @@ class LiveState:
 
     def board_added(self, room_id: str) -> None:
         self._board_ids.pop(room_id, None)
+        self.tell_others(ROOM_BOARDS_TOLD, {"id": room_id})
+
+    # -- what other nodes committed ---------------------------------------------------------------
+
+    def tell_others(self, topic: str, data: Any) -> None:
+        """Tell the other nodes without waiting (for callers that are not coroutines): the fan-out queues it
+        in order with what this node publishes next."""
+        told = asyncio.ensure_future(self.fanout.tell(topic, data))
+        if not told.done():
+            self._telling.add(told)
+            told.add_done_callback(self._telling.discard)
+
+    def _board_told(self, data: Any) -> None:
+        board = self.boards.get(data["id"])
+        if board is not None and board.seq < data["seq"]:
+            self.forget(board.id)  # loaded again, as committed, when next used
+
+    def _dots_told(self, data: Any) -> None:
+        """Dots another node committed: applied to this node's copy when it holds each voter's count they were
+        decided on, else the copy is dropped (loaded again, as committed, when next used)."""
+        board = self.boards.get(data["id"])
+        if board is None:
+            return
+        ballots = board.ballots.get(data["session"])
+        for member_id, idea_id, before, after in data["dots"]:
+            held = ballots.of(member_id).get(idea_id, 0) if ballots is not None else 0
+            if held != before or data["session"] not in board.sessions:
+                self.forget(board.id)
+                return
+            if ballots is None:
+                ballots = board.ballots.setdefault(data["session"], Ballots())
+            ballots.set(member_id, idea_id, after)
+
+    def _event_told(self, data: Any) -> None:
+        self._forget_event(data["id"])
+
+    def _room_boards_told(self, data: Any) -> None:
+        self._board_ids.pop(data["id"], None)
+
+    def _resumed(self, _data: Any) -> None:
+        """Redis came back: what the other nodes told meanwhile is lost, so nothing cached of theirs is trusted;
+        this node's connections are told to sync (``node.link``)."""
+        self.boards.clear()
+        self._board_ids.clear()
+        self._events.clear()
+        self.members.clear()
+        self.fanout.write(list(self.connections), event_frame("node.link", {"linked": True}))
+
+    def _lost(self, _data: Any) -> None:
+        """Redis is gone: this node's connections are told that what other nodes' people do does not reach them."""
+        self.fanout.write(list(self.connections), event_frame("node.link", {"linked": False}))
 
     def forget(self, board_id: str) -> None:
         """Drop a cached board: it is loaded again from the store when next used."""
@@ -514,6 +790,8 @@ class LiveState:
         fresh = any(pending.command.fresh for pending in batch)
         stale = 0
         while stale < COMMIT_RETRIES:  # a redo without a faulty command does not count
+            if stale:
+                await asyncio.sleep(contention_pause(stale))
             async with self.board(board_id, None, fresh=fresh) as board:
                 decided: list[
                     tuple[Pending[BoardCommand, BoardOutcome], list[BoardEvent], list[dict[str, Any]], int, Any]
@@ -569,6 +847,8 @@ class LiveState:
                 except BaseException:
                     self.forget(board_id)
                     raise
+                if events:  # the other nodes hear of it before its changes reach their connections
+                    await self.fanout.tell(BOARD_TOLD, {"id": board.id, "seq": board.seq})
                 await self.send_changes(board.event_id, board.room_id, records)
                 for pending, _events, _records, seq, item_view in decided:
                     pending.answer(BoardOutcome(seq, item_view))  # unless its caller went away meanwhile

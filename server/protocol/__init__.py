@@ -178,6 +178,7 @@ from server.protocol.rooms import (  # noqa: F401
     BoardSummary,
     EventOut,
     FieldOut,
+    NodeLink,
     PresenceChanged,
     RoomEnter,
     RoomEnterAck,
@@ -258,6 +259,12 @@ SERVER_EVENTS: dict[str, tuple[type[Out], str]] = {
     "vote.progress": (
         VoteProgress,
         "The open vote's progress, at most twice a second while dots change; tallies only when not blind.",
+    ),
+    "node.link": (
+        NodeLink,
+        "Sent only where several servers share a workshop (through Redis): the client's server lost its link to "
+        "the others (`linked` false; show that the connection is being restored) or has it back (`linked` true; "
+        "resync as after a reconnect). Your own connection stays open meanwhile.",
     ),
     "presence.changed": (
         PresenceChanged,

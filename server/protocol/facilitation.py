@@ -210,7 +210,10 @@ class MemberRemove(Payload):
 
 class RemoveAck(OkAck):
     member_id: str
-    disconnected: int = Field(description="How many of the member's connections were closed.")
+    disconnected: int = Field(
+        description="How many of the member's connections were closed (with several nodes: those on the node that "
+        "answered; the other nodes close theirs too)."
+    )
 
 
 class MemberRemoved(Out):

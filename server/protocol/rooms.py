@@ -65,3 +65,11 @@ class RoomMoved(Out):
 class PresenceChanged(Out):
     joined: list[MemberOut] = Field(description="Members present now whose presence changed (they arrived).")
     left: list[str] = Field(description="Ids of members not present now whose presence changed (they left).")
+
+
+class NodeLink(Out):
+    linked: bool = Field(
+        description="False: the server lost its link to the other servers of this installation; what happens on them "
+        "does not reach you meanwhile, and what you do reaches only those on yours (it is stored all the same). "
+        "True: the link is back: sync what you show (enter the room again, `board.sync` from your `seq`)."
+    )

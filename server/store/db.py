@@ -69,12 +69,18 @@ def _alembic_config() -> Config:
     return config
 
 
+MIGRATION_LOCK = 0x7765726B  # "werk": the PostgreSQL advisory lock a migration holds until it commits
+
+
 async def migrate(engine: sa.Engine) -> None:
-    """Bring the schema up to the newest migration (idempotent)."""
+    """Bring the schema up to the newest migration (idempotent); on PostgreSQL under an advisory lock, so that
+    several nodes starting at once do not migrate at once (the second finds the schema up to date)."""
     from alembic import command
 
     def upgrade() -> None:
         with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":  # nodes that start together migrate one after the other
+                connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             config = _alembic_config()
             config.attributes["connection"] = connection
             command.upgrade(config, "head")

@@ -31,7 +31,9 @@ log = logging.getLogger("werkstatt.fanout")
 # what a node does when another tells it something: runs where it is read (no await); work that must wait
 # starts a task of its own
 Told = Callable[[Any], None]
-# told by a node's own fan-out when it hears the others again after losing Redis: what they said meanwhile is lost
+# told by a node's own fan-out when it lost Redis (the other nodes' messages do not reach it, nor its theirs) …
+LOST = "_lost"
+# … and when it hears the others again after losing Redis: what they said meanwhile is lost
 RESUMED = "_resumed"
 
 

@@ -33,10 +33,13 @@ While Redis is unreachable, each node goes on serving its own connections; what 
 meanwhile does not reach the other nodes (a client converges with ``sync``). Both connections
 are opened again with backoff, and the channels still needed are subscribed again.
 
-What this does not carry: live state (boards' caches, presence, vote budgets, timers) is still
-each node's own, so several nodes serve one workshop correctly only once that state is shared too
-(docs/running.md says what works across nodes today). The space has a protocol of its own on
-channels of the nodes' own (``listen``, ``post``; ``server.live.space_nodes``).
+Besides the channels, every node listens to ``werkstatt:_nodes`` for as long as it runs: what nodes tell
+each other (``tell``: a board committed, a round changed, a timer started) so that their copies of the
+shared state follow. While the subscription is lost, ``LOST`` is told on this node; when it is back,
+``RESUMED`` (what the others said meanwhile is lost: each part drops or reads again what it holds).
+A node may also listen to channels of its own (``listen``; others ``post`` to them): the space's protocol
+between the node that runs a room's space and the others (``server.live.space_nodes``).
+docs/running.md "Several nodes" says what each part shares and how.
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ from redis.asyncio.connection import AbstractConnection
 from redis.exceptions import RedisError
 
 from server.transport.endpoint import RealtimeServer, event_frame
-from server.transport.fanout import RESUMED, Forms, FrameFanout, Recipient
+from server.transport.fanout import LOST, RESUMED, Forms, FrameFanout, Recipient
 
 log = logging.getLogger("werkstatt.redis")
 
@@ -118,6 +121,7 @@ class RedisFanout(FrameFanout):
         self._tasks: set[asyncio.Task[None]] = set()
         self._reader: asyncio.Task[None] | None = None
         self._writer: asyncio.Task[None] | None = None
+        self.linked = True  # while the subscription to Redis holds: this node hears the others
         self.dropped = 0  # publishes given up while Redis could not take them
         self.received = 0  # messages read from Redis (this node's own included)
         server.on_channel_closed = self._channel_closed
@@ -412,6 +416,7 @@ class RedisFanout(FrameFanout):
                     await self._subscriber.disconnect(nowait=True)
                     await self._connect_subscriber()
                     log.info("subscribed to Redis again (%d channels)", len(self._subscribed))
+                    self.linked = True
                     if RESUMED in self.listeners:  # what the others told meanwhile is lost: caches are doubtful
                         self.told(RESUMED, None)
                 assert self._subscription is not None
@@ -420,6 +425,10 @@ class RedisFanout(FrameFanout):
                 raise ConnectionError("Redis closed the connection")
             except (RedisError, OSError) as exc:
                 log.warning("the Redis subscription was lost (%s); reconnecting in %g s", exc, backoff)
+                if self.linked:
+                    self.linked = False
+                    if LOST in self.listeners:
+                        self.told(LOST, None)
                 self._subscription = None
                 await self._subscriber.disconnect(nowait=True)
                 await asyncio.sleep(backoff)

@@ -11,7 +11,12 @@
 import { Outbox } from "./outbox.js";
 import { CLIENT_EVENTS } from "./protocol.js";
 
-/** @typedef {"connecting" | "online" | "offline" | "refused"} ConnState */
+/**
+ * `reconnecting`: the socket is open, but its server lost the link to the other servers of a workshop run on
+ * several (`node.link`); what others do does not arrive meanwhile.
+ *
+ * @typedef {"connecting" | "online" | "offline" | "refused" | "reconnecting"} ConnState
+ */
 /** @typedef {{ok: boolean, error?: {code: string, message: string}, [key: string]: any}} Ack */
 /** @typedef {import("./outbox.js").IdeaPost} IdeaPost */
 
@@ -118,6 +123,13 @@ export class Connection {
     for (const [event, handler] of this.handlers) socket.on(event, handler);
     socket.on("connect", () => {
       this._ready(++this.generation);
+    });
+    socket.on("node.link", (/** @type {{linked: boolean}} */ link) => {
+      if (!link?.linked) {
+        if (this.state === "online" || this.state === "connecting") this._setState("reconnecting");
+      } else if (socket.connected) {
+        this._ready(++this.generation); // what others did meanwhile: enter and resync as after a reconnect
+      }
     });
     socket.on("disconnect", (/** @type {string} */ reason) => {
       this.generation += 1;
@@ -233,8 +245,13 @@ export class Connection {
     const answered = new Promise((resolve) => {
       this.waiters.set(payload.client_id, resolve);
     });
-    if (this.state === "online") this._flush();
+    if (this.usable) this._flush();
     return /** @type {Promise<Ack>} */ (answered);
+  }
+
+  /** Whether the server takes requests now: online, or reconnecting to the other servers (it stores what it gets). */
+  get usable() {
+    return this.state === "online" || this.state === "reconnecting";
   }
 
   /** Whether an idea is waiting for the connection. */
@@ -256,7 +273,7 @@ export class Connection {
           // Still connected but no answer in time: try again a little later.
           if (err instanceof TransportError && err.reason === "timeout") {
             setTimeout(() => {
-              if (this.state === "online") this._flush();
+              if (this.usable) this._flush();
             }, this.retryMs);
           }
         },

@@ -1092,7 +1092,7 @@ class RoomPage {
     showError(this.postError, this.postText, "");
     this.postForm.setAttribute("aria-busy", "true");
     this.postText.readOnly = true;
-    if (connection.state !== "online") this.postStatus.textContent = t("board.queued");
+    if (!connection.usable) this.postStatus.textContent = t("board.queued");
     try {
       /** @type {{board_id: string, field_id: string, text: string, title?: string, tags?: string[], colour?: string}} */
       const post = { board_id: live.state.boardId, field_id: this.postField.value, text: this.postText.value };

@@ -100,6 +100,37 @@ test("online only after onReady (enter + sync) resolved, on every connect", asyn
   assert.equal(readies, 2);
 });
 
+test("a server that lost its link to the others shows reconnecting, and resyncs when it is back", async () => {
+  let readies = 0;
+  const { connection, socket, states } = setUp(async () => {
+    readies += 1;
+  });
+  socket.connect();
+  await tick();
+  assert.equal(states.at(-1), "online");
+  socket.fire("node.link", { linked: false });
+  assert.equal(states.at(-1), "reconnecting");
+  assert.equal(socket.connected, true); // the socket itself stays open
+  socket.fire("node.link", { linked: false });
+  assert.equal(states.filter((s) => s === "reconnecting").length, 1);
+  connection.post({ board_id: "b", field_id: "f", text: "Während der Störung" }); // the server still takes it
+  assert.equal(socket.of("board.idea.create").length, 1);
+  socket.fire("node.link", { linked: true });
+  await tick();
+  assert.equal(readies, 2); // entered and synced again, as after a reconnect
+  assert.equal(states.at(-1), "online");
+  socket.drop();
+  socket.fire("node.link", { linked: false }); // offline says more than that
+  assert.equal(states.at(-1), "offline");
+});
+
+test("the reconnecting state is shown in words", () => {
+  const el = { dataset: {}, textContent: "" };
+  renderState(el, "reconnecting", (key) => `«${key}»`);
+  assert.equal(el.dataset.state, "reconnecting");
+  assert.equal(el.textContent, "«conn.reconnecting»");
+});
+
 test("an unauthenticated refusal shows as refused and stays so", () => {
   const { socket, states } = setUp();
   const err = Object.assign(new Error("refused"), { data: { code: "unauthenticated", message: "Unknown token" } });

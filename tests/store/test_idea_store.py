@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 
@@ -46,6 +47,16 @@ async def test_migrations_are_idempotent(database_url: str) -> None:
         assert await schema_revision(engine) == head_revision() == newest
     finally:
         engine.dispose()
+
+
+async def test_nodes_that_start_together_on_one_postgresql_migrate_one_after_the_other(pg_url: str) -> None:
+    engines = [create_engine(pg_url) for _ in range(4)]  # four nodes, each with its own pool
+    try:
+        await asyncio.gather(*(migrate(engine) for engine in engines))  # without the lock: duplicate tables
+        assert await schema_revision(engines[0]) == head_revision()
+    finally:
+        for engine in engines:
+            engine.dispose()
 
 
 async def test_an_event_comes_with_fields_plenary_board_and_three_distinct_links(store: IdeaStore) -> None:

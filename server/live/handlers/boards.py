@@ -49,7 +49,7 @@ async def snapshot(live: LiveState, conn: Connection, board: Board) -> p.BoardSn
             "comments": snapshot_comments(board, authors, conn.viewer),
             "sessions": [session_out(s) for s in board.sessions.values()],
             "my_dots": _my_dots(conn, session, ballots),
-            "progress": live.votes.progress(board, session) if session else None,
+            "progress": await live.votes.progress(board, session) if session else None,
             "window_state": window.state(live.clock.now()).value if (window := board.settings.window) else None,
         }
     )
@@ -108,7 +108,7 @@ async def board_view(live: LiveState, conn: Connection, payload: p.BoardView) ->
     live.viewers_changed(conn.room_id, payload.board_id)
     if conn.role.moderates and in_room:  # the room's projector follows its facilitators (on its own boards)
         await live.present_board(conn.room_id, payload.board_id)
-    return p.ViewAck(viewers=[p.BoardViewer.model_validate(v) for v in live.viewers(payload.board_id)])
+    return p.ViewAck(viewers=[p.BoardViewer.model_validate(v) for v in await live.board_viewers(payload.board_id)])
 
 
 @registry.on("board.present", payload=p.BoardPresent, ack=p.PresentAck, roles=MODERATORS, audited=True)

@@ -18,7 +18,7 @@ from server.live.views import is_public
 
 
 async def _out(live: LiveState, conn: Connection, rnd: b.BreakoutRound) -> p.RoundOut:
-    names = await live.breakouts.members(conn.event_id) if conn.role.moderates else None
+    names = await live.breakouts.members(conn.event_id, rnd) if conn.role.moderates else None
     return p.RoundOut.model_validate(round_out(rnd, conn.member.id, conn.role.moderates, names))
 
 
@@ -28,7 +28,7 @@ async def _run(live: LiveState, conn: Connection, round_id: str, command: b.Brea
 
 
 async def _current(live: LiveState, conn: Connection, round_id: str) -> b.BreakoutRound:
-    rnd = await live.breakouts.current(conn.event_id)
+    rnd = await live.breakouts.current(conn.event_id, round_id)
     if rnd is None or rnd.id != round_id:
         raise NotFound("That breakout round is not the current one.", code="no_such_round")
     return rnd
@@ -68,7 +68,7 @@ async def breakout_assign(live: LiveState, conn: Connection, payload: p.Breakout
     for member_id in payload.placement or {}:
         await live.member(conn.event_id, member_id)  # NotFound for someone not in the event
     history = await _history_in(live, conn.event_id, rnd)
-    members = live.breakouts.present_participants(conn.event_id)
+    members = await live.breakouts.everyone_present(conn.event_id)
     command = b.Assign(
         mode=b.Mode(payload.mode),
         seed=live.breakouts.seed(payload.seed),
@@ -131,7 +131,7 @@ async def breakout_open(live: LiveState, conn: Connection, payload: p.BreakoutOp
     the preview are placed balanced, and so are participants who arrive later (not in self-select, where
     they choose). Facilitators stay in the plenary and may visit any room."""
     rnd = await _current(live, conn, payload.round_id)
-    present = live.breakouts.present_participants(conn.event_id)
+    present = await live.breakouts.everyone_present(conn.event_id)
     ack = await _run(live, conn, rnd.id, b.Open(utcnow(), present))
     await audit(live, conn, "breakout.open", rnd.id, {"placed": len(ack.round.placement or {})})
     return ack
@@ -175,7 +175,7 @@ async def breakout_help_answer(live: LiveState, conn: Connection, payload: p.Bre
     room_id = ack.round.placement.get(payload.member_id) if ack.round.placement else None
     if payload.visit and room_id is not None:
         rnd = await _current(live, conn, payload.round_id)
-        await live.move_member(conn.member.id, live.breakouts.room_of(rnd, room_id), "visit")
+        await live.breakouts.visit(conn.event_id, conn.member.id, live.breakouts.room_of(rnd, room_id))
     return ack
 
 
@@ -189,7 +189,7 @@ async def breakout_visit(live: LiveState, conn: Connection, payload: p.BreakoutV
         if rnd is None or rnd.status not in (b.RoundStatus.OPEN, b.RoundStatus.CLOSING):
             raise NotFound("No breakout round is open.", code="not_open")
         room = live.breakouts.room_of(rnd, payload.room_id)
-    await live.move_member(conn.member.id, room, "visit")
+    await live.breakouts.visit(conn.event_id, conn.member.id, room)
     await audit(live, conn, "breakout.visit", room.id)
     return p.VisitAck(room_id=room.id)
 
@@ -207,7 +207,7 @@ async def breakout_rotate(live: LiveState, conn: Connection, payload: p.Breakout
     hosts stay), with a preview in which everyone else moves on and meets people they have not met."""
     rnd = await _current(live, conn, payload.round_id)
     history = await _history_in(live, conn.event_id, rnd)
-    members = live.breakouts.present_participants(conn.event_id)
+    members = await live.breakouts.everyone_present(conn.event_id)
     new = await live.breakouts.rotate(rnd, history, members)
     await audit(live, conn, "breakout.rotate", new.id, {"after": rnd.id})
     return p.RoundAck(round=await _out(live, conn, new))

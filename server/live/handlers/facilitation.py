@@ -10,6 +10,7 @@ from server import protocol as p
 from server.ids import utcnow
 from server.live.agenda import agenda_out
 from server.live.audit import audit
+from server.live.facilitation import spotlight_out
 from server.live.gateway import EVERYONE, MODERATORS
 from server.live.handlers.common import registry
 from server.live.lookup import author, room_of
@@ -45,12 +46,12 @@ async def facilitation_state(
     return p.FacilitationStateAck(
         room_id=conn.room_id,
         agenda=agenda_out(await desk.agenda.agenda(conn.event_id)),
-        event_timer=p.TimerOut.model_validate(desk.timers.timer(conn.event_id, None).to_wire()),
+        event_timer=p.TimerOut.model_validate((await desk.timers.timer(conn.event_id, None)).to_wire()),
         room_timer=None
         if in_plenary
-        else p.TimerOut.model_validate(desk.timers.timer(conn.event_id, conn.room_id).to_wire()),
-        spotlight=desk.spotlight_out(conn.event_id),
-        hands=await desk.hands.out(conn.event_id, desk.hands.queue(conn.room_id)),
+        else p.TimerOut.model_validate((await desk.timers.timer(conn.event_id, conn.room_id)).to_wire()),
+        spotlight=spotlight_out(await desk.current_spotlight(conn.event_id)),
+        hands=await desk.hands.out(conn.event_id, await desk.hands.queue(conn.event_id, conn.room_id)),
         pinned=pinned,
         silenced=await desk.chat.silenced(conn.event_id, conn.member.id),
     )
@@ -104,14 +105,13 @@ def _rooms_in_use(live: LiveState, event_id: str, *, breakouts_only: bool) -> li
 @registry.on("board.spotlight", payload=p.BoardSpotlight, ack=p.SpotlightAck, roles=MODERATORS)
 async def board_spotlight(live: LiveState, conn: Connection, payload: p.BoardSpotlight) -> p.SpotlightAck:
     """Put a board of the event in the spotlight: every client's view follows it (`board.spotlight` to the
-    whole event), participants in other rooms read it. Null ends the spotlight. Held in memory, like the
-    presented board; `facilitation.state` tells it after a reconnect."""
-    desk = live.facilitation
-    before = desk.spotlights.get(conn.event_id)
-    if await desk.spotlight(conn, payload.board_id):
-        target = payload.board_id or (before.board_id if before else None)
+    whole event), participants in other rooms read it. Null ends the spotlight. Not stored, like the
+    presented board (several nodes share it in Redis); `facilitation.state` tells it after a reconnect."""
+    change = await live.facilitation.spotlight(conn, payload.board_id)
+    if change.changed:
+        target = payload.board_id or (change.before.board_id if change.before else None)
         await audit(live, conn, "board.spotlight", target, {"on": payload.board_id is not None})
-    return p.SpotlightAck(spotlight=desk.spotlight_out(conn.event_id))
+    return p.SpotlightAck(spotlight=spotlight_out(change.after))
 
 
 @registry.on("member.remove", payload=p.MemberRemove, ack=p.RemoveAck, roles=MODERATORS)

@@ -38,7 +38,7 @@ async def hand_lower(live: LiveState, conn: Connection, payload: p.HandLower) ->
     member_id = payload.member_id or conn.member.id
     room_id = payload.room_id
     if room_id is None and member_id != conn.member.id and conn.role.moderates:
-        raised = desk.rooms_raised(conn.event_id, member_id)
+        raised = await desk.rooms_raised(conn.event_id, member_id)
         room_id = raised[0] if raised else None
     room_id = await _room(live, conn, room_id)
     outcome = await desk.change(conn, room_id, hands.LowerHand(utcnow(), member_id))

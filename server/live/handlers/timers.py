@@ -75,4 +75,5 @@ async def timer_reset(live: LiveState, conn: Connection, payload: p.TimerReset) 
 async def timer_state(live: LiveState, conn: Connection, payload: p.TimerState) -> p.TimerAck:
     """The event's timer, or a room's (`room_id`), as it is now."""
     scope = await _scope(live, conn, payload.room_id)
-    return p.TimerAck(timer=p.TimerOut.model_validate(live.facilitation.timers.timer(conn.event_id, scope).to_wire()))
+    timer = await live.facilitation.timers.timer(conn.event_id, scope)
+    return p.TimerAck(timer=p.TimerOut.model_validate(timer.to_wire()))

@@ -105,6 +105,6 @@ async def vote_state(live: LiveState, conn: Connection, payload: p.VoteState) ->
             {
                 "sessions": [session_out(s) for s in board.sessions.values()],
                 "my_dots": my_dots(session, ballots, conn.member.id) if session and ballots is not None else None,
-                "progress": live.votes.progress(board, session) if session else None,
+                "progress": await live.votes.progress(board, session) if session else None,
             }
         )
