@@ -34,7 +34,8 @@ stops it writes them, releases the lease and says so (``space.released``); when 
 node with members in the room then takes the lease (a proxy checks it every ``RENEW_S``), loads the map and the
 positions, and puts everyone where they stood (whoever is added within ``RESTORE_S``; the others at spawn
 points); each member who shows the space is sent what is near them and their conversation, as after
-``space.enter``. Calls in flight to an owner that went away are answered ``space_moving``.
+``space.enter``. Calls in flight to an owner that went away, or while this node's subscription to Redis
+is lost, are answered ``space_moving``.
 
 Messages on a room's inbox are JSON lists: ``["h", fresh, [[member, watching], …]]``, ``["a", member]``,
 ``["l", member]``, ``["w", member, false]``, ``["m", [[member, x, y, dir, moving], …]]``,
@@ -61,7 +62,7 @@ from boards.errors import Conflict, DomainError
 from rooms.space.movement import Direction, Position
 from server.live.space import ELSEWHERE, STATUSES, RoomSpace, view_frame
 from server.store.idea_store import Room
-from server.transport.fanout import RESUMED
+from server.transport.fanout import LOST, RESUMED
 from server.transport.redisfanout import RedisFanout
 
 if TYPE_CHECKING:
@@ -661,6 +662,7 @@ class SpaceNodes:
         self._release = redis.register_script(_RELEASE)
         fanout.on_told(OWNER, self._told_owner)
         fanout.on_told(RELEASED, self._told_released)
+        fanout.on_told(LOST, self._lost)
         fanout.on_told(RESUMED, self._resumed)
 
     async def close(self) -> None:
@@ -951,6 +953,11 @@ class SpaceNodes:
             self._spawn(self._take_over(proxy))
         else:
             self._close_proxy(proxy)
+
+    def _lost(self, _data: Any) -> None:
+        """This node hears nothing from Redis a while: calls waiting for an owner's answer fail now."""
+        for proxy in self.proxies.values():
+            proxy.fail_calls()
 
     def _resumed(self, _data: Any) -> None:
         """Redis was lost a while: what was said meanwhile is lost. The owners hear who is here anew, and the
