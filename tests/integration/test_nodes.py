@@ -14,6 +14,7 @@ import pytest
 import socketio.exceptions
 
 from boards.actors import Role
+from tests.integration.test_space import at, goto
 from tests.nodes import NodeProcess, make_event, nodes, own_redis, store_of
 from tests.support import Client, connect, join, join_and_connect
 
@@ -154,6 +155,32 @@ async def test_three_nodes_serve_one_workshop_and_every_client_sees_the_same_sta
             for client in everyone:  # nobody heard a room's chat they were not in
                 rooms_heard = {m["room_id"] for m in client.received["chat.message"]}
                 assert rooms_heard <= {entered_plenary, placement.get(client.member_id, entered_plenary)}
+
+            # the space: everyone enters it, on three nodes; two on different nodes walk to each other, each sees the
+            # other arrive, and they are in one conversation; everyone locates him at the same place
+            members = {c.member_id for c in everyone}
+            for client in everyone:
+                await ok(client, "space.enter")
+
+            async def sees_everyone(client: Client) -> bool:  # (the nodes' arrivals reach the space's node)
+                for _ in range(100):
+                    if {a["id"] for a in (await ok(client, "space.enter"))["avatars"]} == members:
+                        return True
+                    await asyncio.sleep(0.05)
+                return False
+
+            assert all([await sees_everyone(client) for client in everyone])
+            first, second = people[0], people[1]  # on node 0 and node 1
+            there = await goto(second, {"member_id": first.member_id})
+            await first.wait_for("space.moves", at(there)(second.member_id))
+            pair = {first.member_id, second.member_id}
+            for client in (first, second):  # (others who stand near are in it too)
+                await client.wait_for(
+                    "conversation.changed",
+                    lambda d: d["conversation"] is not None and pair <= set(d["conversation"]["members"]),
+                )
+            located = [await ok(c, "space.locate", {"member_id": second.member_id}) for c in everyone]
+            assert {(p["position"]["x"], p["position"]["y"]) for p in located} == {(there["x"], there["y"])}
         finally:
             await disconnect_all(everyone)
 
