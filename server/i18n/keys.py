@@ -180,6 +180,7 @@ RUNTIME_KEYS = (
     N_("client.error.no_bubble"),
     N_("client.error.not_in_space"),
     N_("client.error.not_in_conversation"),
+    N_("client.error.space_moving"),
     N_("client.error.board_closed"),
     # the organizers' review status on an idea card: t(`review.status.${status}`) (boards.curation.ReviewStatus)
     N_("client.review.status.under_review"),

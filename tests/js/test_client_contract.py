@@ -124,7 +124,7 @@ def test_state_and_role_messages_are_complete() -> None:
 
     for language in LANGUAGES:
         messages = catalog(language)
-        for state in ("connecting", "online", "offline", "refused"):
+        for state in ("connecting", "online", "offline", "refused", "reconnecting"):
             assert f"client.conn.{state}" in messages
         for role in Role:
             assert f"client.role.{role.value}" in messages
