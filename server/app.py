@@ -138,7 +138,8 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
         fanout = await _start_fanout(app)
         live = LiveState(store=store, fanout=fanout, clock=app[CLOCK])
         if settings.redis is not None:  # the live state that nodes share (presence, timers, …) beside the fan-out
-            live.redis = Redis.from_url(settings.redis.get_secret_value())
+            # a Redis that does not answer (a lost network, not a refused connection) fails a read in 2 s, not never
+            live.redis = Redis.from_url(settings.redis.get_secret_value(), socket_timeout=2, socket_connect_timeout=2)
             await live.share_presence(settings.presence_ttl_s)
         fanout.recipient = live.recipient
         live.votes = VoteDesk(live)

@@ -543,22 +543,30 @@ class LiveState:
     # (several nodes: in Redis, ``werkstatt:presented:<room>``, kept a day after it was last presented)
 
     async def presented_board(self, room_id: str) -> str | None:
-        """The board a facilitator or organizer of the room last viewed or presented, if any."""
+        """The board a facilitator or organizer of the room last viewed or presented, if any (with several
+        nodes as Redis holds it; while Redis cannot be read, as this node last knew it)."""
         if self.redis is not None:
-            held = await self.redis.get(PRESENTED + room_id)
-            return held.decode() if isinstance(held, bytes) else held
+            try:
+                held = await self.redis.get(PRESENTED + room_id)
+            except RedisError as exc:
+                log.warning("the presented board of room %s not read from Redis (this node's): %s", room_id, exc)
+            else:
+                return held.decode() if isinstance(held, bytes) else held
         return self._presented.get(room_id)
 
     async def present_board(self, room_id: str, board_id: str) -> None:
         """Make ``board_id`` the room's presented board; the room hears of a change (``board.presented``)."""
+        before = self._presented.get(room_id)
+        self._presented[room_id] = board_id  # (with several nodes: what this node falls back on without Redis)
         if self.redis is not None:
-            before = await self.redis.set(PRESENTED + room_id, board_id, ex=PRESENTED_KEPT, get=True)
-            if (before.decode() if isinstance(before, bytes) else before) == board_id:
-                return
-        elif self._presented.get(room_id) == board_id:
+            try:
+                held = await self.redis.set(PRESENTED + room_id, board_id, ex=PRESENTED_KEPT, get=True)
+            except RedisError as exc:
+                log.warning("the presented board of room %s not written to Redis: %s", room_id, exc)
+            else:
+                before = held.decode() if isinstance(held, bytes) else held if isinstance(held, str) else None
+        if before == board_id:
             return
-        else:
-            self._presented[room_id] = board_id
         await self.fanout.publish(room_channel(room_id), "board.presented", {"board_id": board_id})
 
     async def board_viewers(self, board_id: str) -> list[dict[str, Any]]:

@@ -304,6 +304,12 @@ async def test_a_redis_restart_keeps_each_node_serving_its_clients_who_see_it_an
             await here.wait_for("board.changed", lambda c: c["seq"] == during_here["seq"])
             during_there = await post(there, "dort, während Redis fehlt")
             await there.wait_for("board.changed", lambda c: c["seq"] == during_there["seq"])
+            # and someone who joins meanwhile gets in and is shown the room and its board (as this node has it:
+            # the other node's change reaches it when Redis is back)
+            late = await join_and_connect(first.base, links[Role.PARTICIPANT], "Spät")
+            clients.append(late)
+            entered = await ok(late, "room.enter")
+            assert [b["id"] for b in entered["boards"]] == [board_id]
             assert during_there["seq"] == during_here["seq"] + 1  # one sequence: the database decides
 
             await redis.start()  # on the same port
