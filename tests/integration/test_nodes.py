@@ -156,8 +156,9 @@ async def test_three_nodes_serve_one_workshop_and_every_client_sees_the_same_sta
                 rooms_heard = {m["room_id"] for m in client.received["chat.message"]}
                 assert rooms_heard <= {entered_plenary, placement.get(client.member_id, entered_plenary)}
 
-            # the space: everyone enters it, on three nodes; two on different nodes walk to each other, each sees the
-            # other arrive, and they are in one conversation; everyone locates him at the same place
+            # the space: everyone enters it, on three nodes; one walks to another on a different node, who sees him
+            # arrive, and everyone locates him at the same place (conversations across nodes: test_space_nodes.py;
+            # here people stand crowded at the spawn point, where a bubble may be full)
             members = {c.member_id for c in everyone}
             for client in everyone:
                 await ok(client, "space.enter")
@@ -173,12 +174,6 @@ async def test_three_nodes_serve_one_workshop_and_every_client_sees_the_same_sta
             first, second = people[0], people[1]  # on node 0 and node 1
             there = await goto(second, {"member_id": first.member_id})
             await first.wait_for("space.moves", at(there)(second.member_id))
-            pair = {first.member_id, second.member_id}
-            for client in (first, second):  # (others who stand near are in it too)
-                await client.wait_for(
-                    "conversation.changed",
-                    lambda d: d["conversation"] is not None and pair <= set(d["conversation"]["members"]),
-                )
             located = [await ok(c, "space.locate", {"member_id": second.member_id}) for c in everyone]
             assert {(p["position"]["x"], p["position"]["y"]) for p in located} == {(there["x"], there["y"])}
         finally:
