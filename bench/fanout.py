@@ -175,14 +175,16 @@ async def send_on_schedule(
     acks: list[float],
     prefix: str = "post",
     retried: dict[str, int] | None = None,
+    answered: array | None = None,
 ) -> float:
     """Send ``event`` with ``payload(k)`` for each k of ``numbers`` at ``start + k / rate``, whether
     or not earlier ones were answered (an open loop: a slow server does not slow the offered rate
     down). ``sent[k]`` is when it went out, ``ok[k]`` whether it was acknowledged with ``ok``,
-    ``acks`` the latencies to the acknowledgement (one that answers ``stale_board`` is sent again
-    as the protocol asks, timed from its first send, and counted in ``retried`` under ``prefix``);
-    refusals and missing acknowledgements are counted in ``errors`` under ``prefix``. Returns how
-    late a send was at worst."""
+    ``acks`` the latencies to the acknowledgements (also by k in ``answered`` when given, 0 where
+    none came). One answered ``stale_board`` is sent again as the protocol asks, timed from its
+    first send, and counted in ``retried`` under ``prefix``; refusals and missing
+    acknowledgements are counted in ``errors`` under ``prefix``. Returns how late a send was at
+    worst."""
     loop = asyncio.get_running_loop()
     lag = 0.0
 
@@ -198,7 +200,10 @@ async def send_on_schedule(
         except ClientError:
             errors[f"{prefix}_timeout"] = errors.get(f"{prefix}_timeout", 0) + 1
             return
-        acks.append(time.perf_counter() - sent[k])
+        took = time.perf_counter() - sent[k]
+        acks.append(took)
+        if answered is not None:
+            answered[k] = took
         if ack.get("ok"):
             ok[k] = True
         else:

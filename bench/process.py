@@ -47,6 +47,15 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime (fields 14, 15)
 
 
+def loop_seconds(pid: int) -> tuple[float, float]:
+    """The main thread's (the event loop's) seconds on a CPU, and its seconds runnable but waiting
+    for one, from ``/proc/PID/task/PID/schedstat`` (nanoseconds; the scheduler's statistics). On
+    a CPU plus waiting for one close to the wall time: the loop never idled (the first in its own
+    work, the second because the machine's cores were busy with other processes)."""
+    fields = Path(f"/proc/{pid}/task/{pid}/schedstat").read_text().split()
+    return int(fields[0]) / 1e9, int(fields[1]) / 1e9
+
+
 def memory_mb(pid: int) -> dict[str, float]:
     """``VmRSS`` and ``VmHWM`` (peak RSS) of a process in MiB, from ``/proc/PID/status``."""
     values: dict[str, float] = {}
@@ -203,6 +212,9 @@ class ServerProcess:
 
     def memory_mb(self) -> dict[str, float]:
         return memory_mb(self.pid)
+
+    def loop_seconds(self) -> tuple[float, float]:
+        return loop_seconds(self.pid)
 
     def reset_peak_memory(self) -> bool:
         return reset_peak_memory(self.pid)

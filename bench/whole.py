@@ -88,7 +88,7 @@ from bench.movement import (
 )
 from bench.movement import Receiver as MoveReceiver
 from bench.process import postgres_cpu, redis_cpu
-from bench.stats import Meter, latency_figures, ms
+from bench.stats import Meter, latency_figures, ms, percentile
 from bench.voting import Tally, cast_dots, verify
 from bench.walker import Grounds, Walker
 from bench.workshop import Workshop, workshop
@@ -118,6 +118,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--chat-rate", type=float, default=5.0, help="chat messages a second (default 5)")
     parser.add_argument("--dots", type=int, default=10, help="dots each participant places in the vote (10)")
     parser.add_argument("--rooms", type=int, default=50, help="breakout rooms (default 50)")
+    parser.add_argument("--walkers", type=int, help="participants who walk (default: half of them)")
     parser.add_argument("--sample", type=int, default=50, help="receivers whose moves are timed (default 50)")
     parser.add_argument("--warmup", type=float, default=60.0, help="at most this long the walk to random tiles (60)")
     parser.add_argument("--drain", type=float, default=30.0, help="the longest wait for what is due (default 30)")
@@ -333,6 +334,7 @@ class Stream:
     ok: list[bool] = field(init=False)
     by: list[int] = field(init=False)  # the sender's index
     room: list[str] = field(init=False)  # the room it went to
+    answered: array = field(init=False)  # the latency to its acknowledgement (0: none came)
     acks: list[float] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
     retried: dict[str, int] = field(default_factory=dict)  # sent again after stale_board
@@ -343,6 +345,7 @@ class Stream:
         self.ok = [False] * self.size
         self.by = [-1] * self.size
         self.room = [""] * self.size
+        self.answered = array("d", bytes(8 * self.size))
 
     async def send(
         self,
@@ -374,6 +377,7 @@ class Stream:
                 acks=self.acks,
                 prefix=self.prefix,
                 retried=self.retried,
+                answered=self.answered,
             )
 
         lags = await asyncio.gather(*(one(j, person) for j, person in enumerate(senders)))
@@ -381,6 +385,10 @@ class Stream:
 
     def acknowledged(self, numbers: range) -> list[int]:
         return [k for k in numbers if self.ok[k]]
+
+    def latencies(self, numbers: range) -> list[float]:
+        """To the acknowledgements of ``numbers`` (those that came)."""
+        return [self.answered[k] for k in numbers if self.answered[k]]
 
     @property
     def unanswered(self) -> int:
@@ -395,6 +403,7 @@ class Run:
 
     def __init__(self, ws: Workshop, args: argparse.Namespace) -> None:
         self.ws, self.args, self.n = ws, args, args.clients
+        self.walking = self.n // 2 if args.walkers is None else max(0, min(self.n, args.walkers))
         self.rng = random.Random(args.seed)
         self.grounds = Grounds(load_space(MAP))
         self.ideas = Stream(max(1, round(args.idea_rate * args.duration)), "post")
@@ -420,6 +429,18 @@ class Run:
         self.preview: dict[str, str] = {}
         self.placement: dict[str, str] = {}
         self.in_room: dict[int, str] = {}
+        # the start of each phase: its name, the time, the nodes' CPU seconds and their event loops' (on a
+        # CPU, waiting for one), each one's timed moves so far
+        self.marks: list[tuple[str, float, tuple[float, float, float], list[int]]] = []
+
+    def mark(self, phase: str) -> None:
+        loops = [node.loop_seconds() for node in self.ws.nodes]
+        cpu = (
+            sum(node.cpu_seconds() for node in self.ws.nodes),
+            sum(on for on, _waiting in loops),
+            sum(waiting for _on, waiting in loops),
+        )
+        self.marks.append((phase, time.perf_counter(), cpu, [len(p.moves.latencies) for p in self.everyone]))
 
     def say(self, text: str) -> None:
         print(f"  {time.perf_counter() - self.began:5.1f} s  {text}", flush=True)
@@ -439,7 +460,7 @@ class Run:
             chat=Chat(self.chat.size, self.chat_progress),
             moves=moves,
             breakout=Participant(member_id, self.tracker),
-            walks=(i // nodes) % 2 == 0,  # every other participant of each node
+            walks=walks(i, self.n, nodes, self.walking),
         )
         self.prepared[i] = person
         client.on_packet("board.changed", person.board)
@@ -504,6 +525,7 @@ class Run:
     async def collect(self) -> None:
         """Walking begins (until ``stand_still``); ideas and chat for ``--duration`` seconds."""
         args = self.args
+        self.mark("collect")
         self.book.first_send = time.perf_counter()
         self.book.mode = MEASURE
         self.walk_started = time.perf_counter()
@@ -530,6 +552,7 @@ class Run:
     async def vote(self) -> None:
         """The voting burst, walking and chat going on; then the reveal."""
         args = self.args
+        self.mark("vote")
         self.phase[0] = VOTE
         voted_on = await idea_ids(self.facilitator, self.board_id)
         self.say(f"vote: {self.n} × {args.dots} dots over {args.duration:g} s, walking and chat go on")
@@ -568,6 +591,7 @@ class Run:
     async def stand_still(self) -> None:
         """The walkers stop: a last step each, then (at most ``--drain`` s) until everyone holds the
         last position of every walker near them."""
+        self.mark("stand_still")
         self.say("the walkers stop")
         self.walk.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -593,6 +617,7 @@ class Run:
     async def breakout(self) -> None:
         """A round of ``--rooms`` rooms opened, chat in the rooms, the round closed at once."""
         args = self.args
+        self.mark("breakout")
         self.say(f"breakout: {args.rooms} rooms")
         rooms = [{"name": f"Raum {k + 1:03d}"} for k in range(args.rooms)]
         created = await expect_ok(self.facilitator, "breakout.create", {"rooms": rooms, "mode": "automatic"})
@@ -627,6 +652,7 @@ class Run:
         else:
             await self.tracker.wait(CLOSE, args.drain)
         await self.followups.settle()
+        self.mark("end")
         self.say("done")
 
     async def facilitator_call(self, event: str, payload: dict[str, Any]) -> dict[str, Any] | None:
@@ -706,6 +732,38 @@ class Run:
         ]
         return ideas, chat
 
+    def phases(self, opened: list[float]) -> dict[str, dict[str, float | None]]:
+        """Each phase's length, the nodes' CPU seconds in it, and the p99 of what happened in it."""
+        found: dict[str, dict[str, float | None]] = {}
+        for (name, began, cpu, timed), (_next, ended, cpu_after, timed_after) in zip(
+            self.marks, self.marks[1:], strict=False
+        ):
+            moves = [
+                t for p, a, b in zip(self.everyone, timed, timed_after, strict=True) for t in p.moves.latencies[a:b]
+            ]
+            found[name] = {
+                "wall_s": round(ended - began, 2),
+                "server_cpu_s": round(cpu_after[0] - cpu[0], 2),
+                "loop_cpu_s": round(cpu_after[1] - cpu[1], 2),
+                "loop_wait_s": round(cpu_after[2] - cpu[2], 2),
+                "move_p99_ms": ms(percentile(moves, 99)),
+            }
+        chat = {
+            "collect": range(self.chat_phase),
+            "vote": range(self.chat_phase, 2 * self.chat_phase),
+            "breakout": range(2 * self.chat_phase, self.chat.size),
+        }
+        for name, numbers in chat.items():
+            if name in found:
+                found[name]["chat_p99_ms"] = ms(percentile(self.chat.latencies(numbers), 99))
+        if "collect" in found:
+            found["collect"]["idea_p99_ms"] = ms(percentile(self.ideas.acks, 99))
+        if "vote" in found:
+            found["vote"]["dot_ack_p99_ms"] = ms(percentile(self.tally.latencies, 99))
+        if "breakout" in found:
+            found["breakout"]["breakout_open_p99_ms"] = ms(percentile(opened, 99))
+        return found
+
     def result(self, meter: Meter, shared: dict[str, float | None], disconnected: int) -> dict[str, Any]:
         ws, args, figures = self.ws, self.args, meter.figures
         checked_votes = verify(ws.server.database, self.session_id, self.tally, None)
@@ -766,6 +824,7 @@ class Run:
             **latency_figures(chat_delivery, "chat_delivery_"),
             **latency_figures(checked_rooms["closed"], "breakout_close_"),
             **latency_figures(reveal, "reveal_"),
+            "phases": self.phases(checked_rooms["opened"]),
             "lost": sum(lost.values()),
             **{f"lost_{kind}": lost[kind] for kind in KINDS},
             "lost_across_nodes": across,
@@ -799,6 +858,17 @@ BREAKOUT_CHECKS = (
     "duplicates",
     "unexpected_moves",
 )
+
+
+def walks(i: int, clients: int, nodes: int, walkers: int) -> bool:
+    """Whether participant i walks: ``walkers`` of ``clients`` in all, spread evenly over the nodes
+    (participant i is on node i mod nodes) and over each node's participants (half: every other
+    one of each node)."""
+    node, j = i % nodes, i // nodes  # its node, and its place among that node's participants
+    before = sum(len(range(k, clients, nodes)) for k in range(node))
+    here = len(range(node, clients, nodes))
+    mine = (before + here) * walkers // clients - before * walkers // clients  # this node's walkers
+    return (j + 1) * mine // here > j * mine // here
 
 
 def chat_text(k: int) -> dict[str, Any]:

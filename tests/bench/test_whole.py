@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import orjson
+import pytest
 
 from bench.fanout import MARK, Progress, Receiver
-from bench.whole import COLLECT, LATER, VOTE, Board, Chat, chat_text, parse_first_board, scan_first_board
+from bench.whole import COLLECT, LATER, VOTE, Board, Chat, chat_text, parse_first_board, scan_first_board, walks
 
 
 def packet(event: str, payload: object) -> bytes:
@@ -54,3 +55,15 @@ def test_the_first_board_of_a_move_is_found_without_parsing_everyone_present() -
     assert scan_first_board(packet("room.moved", moved)) == parse_first_board(packet("room.moved", moved)) == "b_9"
     empty = {**moved, "boards": []}
     assert scan_first_board(packet("room.moved", empty)) is None is parse_first_board(packet("room.moved", empty))
+
+
+@pytest.mark.parametrize(
+    ("clients", "nodes", "walkers", "per_node"),
+    [(30, 1, 15, [15]), (30, 2, 15, [7, 8]), (1000, 2, 500, [250, 250]), (31, 2, 10, [5, 5]), (9, 2, 9, [5, 4])],
+)
+def test_walkers_are_spread_over_the_nodes(clients: int, nodes: int, walkers: int, per_node: list[int]) -> None:
+    walking = [i for i in range(clients) if walks(i, clients, nodes, walkers)]
+    assert len(walking) == walkers
+    assert [sum(1 for i in walking if i % nodes == node) for node in range(nodes)] == per_node
+    if walkers * 2 == clients and nodes == 1:  # half: every other one
+        assert walking == list(range(1, clients, 2))
