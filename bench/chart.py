@@ -5,7 +5,8 @@ output of runs can be fed in, e.g. ``python -m bench fanout --clients 250 >> run
 and draws one panel per workload found: the p50/p95/p99 latencies against the number of
 clients on a logarithmic scale (for ``fanout`` also the p99 of its peers, ``--peer``; for
 ``voting`` the reveal and the acknowledgement of a dot, for ``idle`` the server's memory and
-its peers').
+its peers', for ``workshop`` the p99 of each kind of interaction, one line per number of nodes,
+and its target).
 Repeated runs at one number of clients are drawn as their median, each run as a dot;
 ``--keys`` picks the figures to draw. Needs matplotlib (the ``bench`` extra).
 """
@@ -52,6 +53,17 @@ SERIES: dict[str, tuple[str, list[tuple[str, str]], bool]] = {
         ],
         True,
     ),
+    "workshop": (
+        "p99 latency, ms",
+        [
+            ("idea_p99_ms", "idea ack"),
+            ("dot_ack_p99_ms", "dot ack"),
+            ("move_p99_ms", "move"),
+            ("breakout_open_p99_ms", "breakout open"),
+            ("chat_p99_ms", "chat ack"),
+        ],
+        True,
+    ),
     "idle": (
         "server RSS, MB",
         [
@@ -62,6 +74,19 @@ SERIES: dict[str, tuple[str, list[tuple[str, str]], bool]] = {
         False,
     ),
 }
+
+
+TARGETS: dict[str, tuple[float, str]] = {"workshop": (250.0, "target: every p99 < 250 ms on one node")}
+
+
+def suffix(result: dict[str, Any]) -> str:
+    """What tells runs of one workload apart within its panel: compression (idle), nodes (workshop)."""
+    if result["workload"] == "idle":
+        return " (compression offered)" if result.get("compress") else " (no compression)"
+    if result["workload"] == "workshop":
+        nodes = int(result.get("nodes") or 1)
+        return f" ({nodes} node{'s' if nodes > 1 else ''})"
+    return ""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -101,15 +126,13 @@ def panels(
     for result in results:
         workload = result["workload"]
         _label, series, _log = SERIES[workload]
-        suffix = (
-            "" if workload != "idle" else (" (compression offered)" if result.get("compress") else " (no compression)")
-        )
+        tail = suffix(result)
         for key, label in series:
             if keys is not None and key not in keys:
                 continue
             value = result.get(key)
             if isinstance(value, int | float):
-                found[workload][label + suffix].append((int(result["clients"]), float(value)))
+                found[workload][label + tail].append((int(result["clients"]), float(value)))
     pick = sorted if every_run else medians
     return {w: {label: pick(points) for label, points in lines.items()} for w, lines in found.items()}
 
@@ -146,6 +169,9 @@ def draw(results: list[dict[str, Any]], output: Path, title: str, keys: set[str]
             every = runs[workload][original]
             if len(every) > len(points):  # repeated runs: each as a small dot beside the median
                 ax.scatter([x for x, _y in every], [y for _x, y in every], s=10, color=line.get_color(), alpha=0.5)
+        if workload in TARGETS:
+            value, label = TARGETS[workload]
+            ax.axhline(value, color="grey", linestyle="--", linewidth=1, label=label)
         if log:
             ax.set_yscale("log")
             ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _pos: f"{v:g}"))

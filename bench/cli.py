@@ -35,6 +35,11 @@ WORKLOADS: dict[str, tuple[str, str]] = {
         "the extra CPU per emit across two nodes through Redis: werkstatt's fan-out and python-socketio's "
         "AsyncRedisManager, each against its in-process path (no server process; needs Redis)",
     ),
+    "workshop": (
+        "bench.whole",
+        "a whole workshop on one node or two: half walking in the space, ideas, a voting burst, chat, a breakout "
+        "round of 50 rooms; the p99 of each kind of interaction, what was lost, CPU and memory per node",
+    ),
     "store": (
         "bench.store",
         "the idea store with 100,000 ideas: the console's search and list, exporting 10,000 ideas (no server)",

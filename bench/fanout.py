@@ -26,6 +26,7 @@ import json
 import math
 import time
 from array import array
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -156,11 +157,15 @@ class Receiver:
             self.progress.add()
 
 
-async def _post(
+RETRIED = "stale_board"  # "the board changed meanwhile on another node; retry" (several nodes only)
+RETRIES = 10
+
+
+async def send_on_schedule(
     client: SioClient,
+    event: str,
     numbers: range,
-    board_id: str,
-    field_ids: list[str],
+    payload: Callable[[int], dict[str, Any]],
     *,
     start: float,
     rate: float,
@@ -168,37 +173,60 @@ async def _post(
     ok: list[bool],
     errors: dict[str, int],
     acks: list[float],
+    prefix: str = "post",
+    retried: dict[str, int] | None = None,
+    answered: array | None = None,
 ) -> float:
-    """Post at the scheduled times whether or not earlier posts were answered (an open loop:
-    a slow server does not slow the offered rate down); returns the latest send's lag."""
+    """Send ``event`` with ``payload(k)`` for each k of ``numbers`` at ``start + k / rate``, whether
+    or not earlier ones were answered (an open loop: a slow server does not slow the offered rate
+    down). ``sent[k]`` is when it went out, ``ok[k]`` whether it was acknowledged with ``ok``,
+    ``acks`` the latencies to the acknowledgements (also by k in ``answered`` when given, 0 where
+    none came). One answered ``stale_board`` is sent again as the protocol asks, timed from its
+    first send, and counted in ``retried`` under ``prefix``; refusals and missing
+    acknowledgements are counted in ``errors`` under ``prefix``. Returns how late a send was at
+    worst."""
     loop = asyncio.get_running_loop()
     lag = 0.0
 
-    async def one(k: int, payload: dict[str, Any]) -> None:
+    async def one(k: int, body: dict[str, Any]) -> None:
         try:
-            ack = await client.call("board.idea.create", payload)
+            ack = await client.call(event, body)
+            for _retry in range(RETRIES):
+                if ack.get("ok") or ack.get("error", {}).get("code") != RETRIED:
+                    break
+                if retried is not None:
+                    retried[prefix] = retried.get(prefix, 0) + 1
+                ack = await client.call(event, body)
         except ClientError:
-            errors["post_timeout"] = errors.get("post_timeout", 0) + 1
+            errors[f"{prefix}_timeout"] = errors.get(f"{prefix}_timeout", 0) + 1
             return
-        acks.append(time.perf_counter() - sent[k])
+        took = time.perf_counter() - sent[k]
+        acks.append(took)
+        if answered is not None:
+            answered[k] = took
         if ack.get("ok"):
             ok[k] = True
         else:
-            code = f"post_{ack.get('error', {}).get('code', '?')}"
+            code = f"{prefix}_{ack.get('error', {}).get('code', '?')}"
             errors[code] = errors.get(code, 0) + 1
 
-    posts = []
+    sends = []
     for k in numbers:
         due = start + k / rate
         delay = due - loop.time()
         if delay > 0:
             await asyncio.sleep(delay)
         lag = max(lag, loop.time() - due)
-        payload = {"board_id": board_id, "field_id": field_ids[k % len(field_ids)], "text": f"{MARK}{k:07d}"}
+        body = payload(k)
         sent[k] = time.perf_counter()
-        posts.append(asyncio.create_task(one(k, payload)))
-    await asyncio.gather(*posts)
+        sends.append(asyncio.create_task(one(k, body)))
+    await asyncio.gather(*sends)
     return lag
+
+
+def idea(board_id: str, field_ids: list[str]) -> Callable[[int], dict[str, Any]]:
+    """The payload of the workload's idea number k: its text is MARK and k."""
+    return lambda k: {"board_id": board_id, "field_id": field_ids[k % len(field_ids)], "text": f"{MARK}{k:07d}"}
 
 
 async def _measure(target: Target, args: argparse.Namespace, *, profile: str | None = None) -> dict[str, Any]:
@@ -229,11 +257,11 @@ async def _measure(target: Target, args: argparse.Namespace, *, profile: str | N
         start = asyncio.get_running_loop().time()
         lags = await asyncio.gather(
             *(
-                _post(
+                send_on_schedule(
                     crowd[j][0],
+                    "board.idea.create",
                     range(j, changes, posters),
-                    board_id,
-                    field_ids,
+                    idea(board_id, field_ids),
                     start=start,
                     rate=args.rate,
                     sent=sent,

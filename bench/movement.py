@@ -356,17 +356,26 @@ def missing(receivers: list[Receiver], movers: list[Mover], expected: dict[str, 
     return sum(lost_pairs(receivers, movers, expected).values())
 
 
-def lost_pairs(receivers: list[Receiver], movers: list[Mover], expected: dict[str, set[str]] | None) -> dict[str, int]:
-    """The pairs ``missing`` counts, by what the client holds of the member: an older position
-    (``stale``) or none since it began to look (``unseen``)."""
+def missing_pairs(
+    receivers: list[Receiver], movers: list[Mover], expected: dict[str, set[str]] | None
+) -> Iterator[tuple[Receiver, str, bool]]:
+    """The pairs ``missing`` counts: each client, the member whose last position it does not
+    hold, and whether it holds an older one (True) or none since it began to look (False)."""
     final = {m.member: (m.walker.x, m.walker.y) for m in movers}
     everyone = set(final)
-    found = {"stale": 0, "unseen": 0}
     for r in receivers:
         for member in expected[r.me] if expected is not None else everyone - {r.me}:
             held = r.last.get(member)
             if held != final[member]:
-                found["unseen" if held is None else "stale"] += 1
+                yield r, member, held is not None
+
+
+def lost_pairs(receivers: list[Receiver], movers: list[Mover], expected: dict[str, set[str]] | None) -> dict[str, int]:
+    """The pairs ``missing`` counts, by what the client holds of the member: an older position
+    (``stale``) or none since it began to look (``unseen``)."""
+    found = {"stale": 0, "unseen": 0}
+    for _r, _member, stale in missing_pairs(receivers, movers, expected):
+        found["stale" if stale else "unseen"] += 1
     return found
 
 
@@ -418,7 +427,7 @@ def load_space(name: str) -> SpaceMap:
     return space
 
 
-async def _enter(crowd: Crowd) -> list[dict[str, Any]]:
+async def enter_space(crowd: Crowd) -> list[dict[str, Any]]:
     async def one(i: int) -> dict[str, Any]:
         client = crowd[i][0]
         await expect_ok(client, "room.enter")
@@ -488,7 +497,7 @@ async def measure_werkstatt(args: argparse.Namespace, grounds: Grounds, rng: ran
             )
             crowd = Crowd(crowd.members + rest.members, crowd.retries + rest.retries, crowd.seconds + rest.seconds)
         servers = [ws.server] if node2 is None else [ws.server, node2]
-        answers = await _enter(crowd)
+        answers = await enter_space(crowd)
         movers = []
         for (client, member), answer, receiver in zip(crowd, answers, receivers, strict=True):
             start = own_position(answer, member["member_id"])

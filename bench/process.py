@@ -1,7 +1,8 @@
 """The server under test, as a separate process whose CPU time and memory can be read.
 
 It is started the way an operator starts it (``python -m server serve``) on a free port
-with its own SQLite file, and read through ``/proc`` (Linux): CPU seconds from
+with its own SQLite file (or the database and Redis it is given: several nodes of one
+workshop), and read through ``/proc`` (Linux): CPU seconds from
 ``/proc/PID/stat`` (user + system), memory from ``/proc/PID/status`` (``VmRSS`` now,
 ``VmHWM`` the peak).
 """
@@ -46,6 +47,15 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime (fields 14, 15)
 
 
+def loop_seconds(pid: int) -> tuple[float, float]:
+    """The main thread's (the event loop's) seconds on a CPU, and its seconds runnable but waiting
+    for one, from ``/proc/PID/task/PID/schedstat`` (nanoseconds; the scheduler's statistics). On
+    a CPU plus waiting for one close to the wall time: the loop never idled (the first in its own
+    work, the second because the machine's cores were busy with other processes)."""
+    fields = Path(f"/proc/{pid}/task/{pid}/schedstat").read_text().split()
+    return int(fields[0]) / 1e9, int(fields[1]) / 1e9
+
+
 def memory_mb(pid: int) -> dict[str, float]:
     """``VmRSS`` and ``VmHWM`` (peak RSS) of a process in MiB, from ``/proc/PID/status``."""
     values: dict[str, float] = {}
@@ -71,6 +81,67 @@ def generator_cpu() -> float:
     return time.process_time()
 
 
+POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def fresh_postgres(prefix: str = "werkstatt_bench") -> tuple[str, Callable[[], None]]:
+    """A fresh, empty database on the PostgreSQL at 127.0.0.1:5432: its URL, and what drops it."""
+    import sqlalchemy as sa
+
+    name = f"{prefix}_{os.getpid()}"
+    admin = sa.create_engine(
+        POSTGRES_ADMIN.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return f"{POSTGRES_ADMIN.rsplit('/', 1)[0]}/{name}", drop
+
+
+def postgres_cpu(url: str) -> dict[int, float]:
+    """CPU seconds of each PostgreSQL backend connected to the database of ``url`` (the nodes'
+    pooled connections), by process id, read from ``/proc`` (the database runs on this machine)."""
+    import sqlalchemy as sa
+
+    from server.settings import sqlalchemy_url
+
+    engine = sa.create_engine(sqlalchemy_url(url), poolclass=sa.NullPool)
+    try:
+        with engine.connect() as conn:
+            pids = conn.execute(
+                sa.text(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalars()
+            found = {}
+            for pid in pids:
+                try:
+                    found[int(pid)] = cpu_seconds(int(pid))
+                except OSError:  # gone meanwhile, or not on this machine
+                    continue
+    finally:
+        engine.dispose()
+    return found
+
+
+async def redis_cpu(url: str) -> float:
+    """The Redis server's CPU seconds (``INFO cpu``: user + system), whoever used it."""
+    import redis.asyncio as aioredis
+
+    admin = aioredis.Redis.from_url(url)
+    try:
+        info = await admin.info("cpu")
+    finally:
+        await admin.aclose()
+    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+
+
 @dataclass
 class ServerProcess:
     workdir: Path
@@ -78,10 +149,12 @@ class ServerProcess:
     port: int = 0
     proc: asyncio.subprocess.Process | None = None
     db_file: Path | None = None  # another node's database (two nodes on one SQLite file); else its own
+    database_url: str | None = None  # None: an SQLite file of its own in ``workdir``
+    redis: str | None = None  # ``--redis``: the fan-out across nodes
 
     @property
     def database(self) -> str:
-        return f"sqlite:///{self.db_path}"
+        return self.database_url or f"sqlite:///{self.db_path}"
 
     @property
     def db_path(self) -> Path:
@@ -128,6 +201,7 @@ class ServerProcess:
                 *[sys.executable, "-m", "server", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
                 "--database",
                 self.database,
+                *(["--redis", self.redis] if self.redis else []),
                 stdout=log,
                 stderr=asyncio.subprocess.STDOUT,
                 env=self._environment(),
@@ -139,6 +213,9 @@ class ServerProcess:
 
     def memory_mb(self) -> dict[str, float]:
         return memory_mb(self.pid)
+
+    def loop_seconds(self) -> tuple[float, float]:
+        return loop_seconds(self.pid)
 
     def reset_peak_memory(self) -> bool:
         return reset_peak_memory(self.pid)

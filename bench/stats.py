@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import shutil
 import signal
 import subprocess
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.process import ServerProcess, generator_cpu
+from bench.process import ServerProcess, generator_cpu, loop_seconds
 
 # The generator shares the machine with the server: past this share of one core it may
 # itself be the bottleneck, and latencies it reports include its own queueing.
@@ -44,41 +45,68 @@ def latency_figures(seconds: Sequence[float], prefix: str = "") -> dict[str, flo
 
 @dataclass
 class Meter:
-    """Wall time and the CPU seconds of server and generator between ``start`` and ``stop``."""
+    """Wall time and the CPU seconds of server and generator between ``start`` and ``stop``.
+
+    ``more``: further nodes of the same deployment, measured alike: then ``server_cpu_s`` is the
+    nodes' sum, ``server_rss_mb`` the largest node's peak, and ``per_node`` has each node's own
+    (with its event loop's seconds on a CPU and waiting for one, ``loop_cpu_s`` and ``loop_wait_s``)."""
 
     server: ServerProcess
     started: float = 0.0
     reset_peak: bool = True  # measure the peak RSS of this phase only
     profile: str | None = None  # record the server with py-spy into this file (.svg, .json or raw stacks)
+    more: Sequence[ServerProcess] = ()
     _profiler: subprocess.Popen[bytes] | None = None
     figures: dict[str, Any] = field(default_factory=dict)
-    _server_cpu: float = 0.0
+    per_node: list[dict[str, float]] = field(default_factory=list)  # each node's cpu_s and rss_mb
+    _server_cpu: list[float] = field(default_factory=list)
+    _loops: list[tuple[float, float]] = field(default_factory=list)
     _generator_cpu: float = 0.0
+    _generator_wait: float = 0.0
+
+    @property
+    def nodes(self) -> list[ServerProcess]:
+        return [self.server, *self.more]
 
     def start(self) -> None:
         if self.reset_peak:
-            self.server.reset_peak_memory()
+            for node in self.nodes:
+                node.reset_peak_memory()
         if self.profile:
             self._profiler = start_profiler(self.server.pid, self.profile)
         self.started = time.perf_counter()
-        self._server_cpu = self.server.cpu_seconds()
+        self._server_cpu = [node.cpu_seconds() for node in self.nodes]
+        self._loops = [node.loop_seconds() for node in self.nodes]
         self._generator_cpu = generator_cpu()
+        self._generator_wait = loop_seconds(os.getpid())[1]
 
     def stop(self) -> dict[str, Any]:
         wall = time.perf_counter() - self.started
-        server_cpu = self.server.cpu_seconds() - self._server_cpu
+        cpu = [node.cpu_seconds() - before for node, before in zip(self.nodes, self._server_cpu, strict=True)]
+        loops = [
+            (on - on_before, waiting - waiting_before)
+            for (on, waiting), (on_before, waiting_before) in zip(
+                (node.loop_seconds() for node in self.nodes), self._loops, strict=True
+            )
+        ]
         gen_cpu = generator_cpu() - self._generator_cpu
-        memory = self.server.memory_mb()
+        gen_wait = loop_seconds(os.getpid())[1] - self._generator_wait
+        # the peak of the measured phase (of the whole run where the kernel cannot reset it)
+        rss = [node.memory_mb().get("VmHWM", 0.0) for node in self.nodes]
         if self._profiler is not None:
             self._profiler.send_signal(signal.SIGINT)  # py-spy writes its output and exits
             self._profiler.wait(60)
             print(f"profile of the server written to {self.profile}", flush=True)
+        self.per_node = [
+            {"cpu_s": round(c, 2), "rss_mb": round(r, 1), "loop_cpu_s": round(on, 2), "loop_wait_s": round(waiting, 2)}
+            for c, r, (on, waiting) in zip(cpu, rss, loops, strict=True)
+        ]
         self.figures = {
             "wall_s": round(wall, 2),
-            "server_cpu_s": round(server_cpu, 2),
-            # the peak of the measured phase (of the whole run where the kernel cannot reset it)
-            "server_rss_mb": round(memory.get("VmHWM", 0.0), 1),
+            "server_cpu_s": round(sum(cpu), 2),
+            "server_rss_mb": round(max(rss), 1),
             "generator_cpu_s": round(gen_cpu, 2),
+            "generator_wait_s": round(gen_wait, 2),  # its loop runnable, waiting for a CPU
             "generator_busy": gen_cpu / wall > GENERATOR_BUSY_SHARE if wall > 0 else False,
         }
         return self.figures

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
-import os
 import random
 import tempfile
 import time
@@ -32,6 +31,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bench.process import fresh_postgres
 from bench.stats import latency_figures
 from boards.curation import ReviewStatus
 from server.i18n.catalogs import Translator
@@ -318,21 +318,6 @@ def _list_filters(rng: random.Random, n: int) -> list[IdeaFilter]:
     return [kinds[i % len(kinds)]() for i in range(n)]
 
 
-async def _postgres_database() -> tuple[str, Callable[[], None]]:
-    name = f"werkstatt_bench_{os.getpid()}"
-    admin = sa.create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return f"postgresql://postgres@127.0.0.1:5432/{name}", drop
-
-
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     rng = random.Random(args.seed)
     cleanup: Callable[[], None] = lambda: None  # noqa: E731
@@ -341,7 +326,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         tmp = tempfile.TemporaryDirectory(prefix="werkstatt-bench-store-")
         url = f"sqlite:///{Path(tmp.name) / 'store.db'}"
     elif args.database == "postgresql":
-        url, cleanup = await _postgres_database()
+        url, cleanup = fresh_postgres()
     else:
         url = args.database
     engine = create_engine(url)

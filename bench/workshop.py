@@ -3,6 +3,10 @@
 An organizer account is made with the CLI, then the organizer logs in over HTTP (the
 CSRF cookie and hidden field of ``/login``), creates an event with the form, and reads its
 invitation links (``/j/<token>``) off the event page.
+
+By default the server keeps its idea store in an SQLite file of its own. ``workshop`` can
+also start several nodes (``werkstatt serve`` processes) on one database and one Redis, as a
+deployment of several nodes runs: the event is made on the first; every node serves it.
 """
 
 from __future__ import annotations
@@ -12,14 +16,14 @@ import re
 import secrets
 import shutil
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
 
-from bench.process import ServerProcess, raise_file_limit
+from bench.process import ServerProcess, fresh_postgres, raise_file_limit
 
 FIELDS = ("Mobilität", "Bildung", "Digitale Verwaltung", "Umwelt und Klima")
 ORGANIZER = "bench"
@@ -34,6 +38,7 @@ class Workshop:
     server: ServerProcess
     event_id: str
     links: dict[str, str]  # role → the join link's token
+    nodes: tuple[ServerProcess, ...] = field(default=())  # every node, the first is ``server``
 
     @property
     def base(self) -> str:
@@ -81,8 +86,19 @@ async def create_event(base: str, password: str, title: str = "Bench-Werkstatt")
 
 
 @asynccontextmanager
-async def workshop(*, keep: bool = False, env: dict[str, str] | None = None) -> AsyncIterator[Workshop]:
-    """A fresh server (own SQLite file) with one event; stopped afterwards."""
+async def workshop(
+    *,
+    keep: bool = False,
+    env: dict[str, str] | None = None,
+    nodes: int = 1,
+    database: str | None = None,
+    redis: str | None = None,
+) -> AsyncIterator[Workshop]:
+    """Fresh server nodes with one event; stopped afterwards.
+
+    ``database``: None for an SQLite file of the (single) node's own, ``postgresql`` for a fresh
+    database on 127.0.0.1:5432 (dropped afterwards), or any database URL. ``redis``: the URL every
+    node is started with (``--redis``). Several nodes need a database they can share."""
     raise_file_limit()
     workdir = Path(tempfile.mkdtemp(prefix="werkstatt-bench-"))
     # the crowd joins from one address at hundreds a second, and holds thousands of connections from it:
@@ -92,16 +108,31 @@ async def workshop(*, keep: bool = False, env: dict[str, str] | None = None) -> 
         "WERKSTATT_JOIN_BURST_PER_LINK": "1000000",
         "WERKSTATT_MAX_CONNECTIONS_PER_ADDRESS": "0",
     }
-    server = ServerProcess(workdir, env={**unlimited, **(env or {})})
+    drop: Callable[[], None] = lambda: None  # noqa: E731
+    url = database
+    if database == "postgresql":
+        url, drop = fresh_postgres()
+    if nodes > 1 and url is None:
+        raise ValueError("several nodes need a database they share (PostgreSQL)")
+    if nodes > 1:  # as several nodes are run: the schema brought up to date once (organizer create does)
+        unlimited["WERKSTATT_MIGRATE_ON_START"] = "false"
+    servers = []
+    for n in range(nodes):
+        node_dir = workdir if n == 0 else workdir / f"node{n + 1}"
+        node_dir.mkdir(exist_ok=True)
+        servers.append(ServerProcess(node_dir, env={**unlimited, **(env or {})}, database_url=url, redis=redis))
     password = secrets.token_urlsafe(16)
     try:
-        await server.create_organizer(ORGANIZER, password)
-        await server.start()
-        event_id, links = await create_event(server.base, password)
-        yield Workshop(server=server, event_id=event_id, links=links)
+        await servers[0].create_organizer(ORGANIZER, password)
+        for server in servers:
+            await server.start()
+        event_id, links = await create_event(servers[0].base, password)
+        yield Workshop(server=servers[0], event_id=event_id, links=links, nodes=tuple(servers))
     finally:
-        await server.stop()
+        for server in servers:
+            await server.stop()
         if keep:
-            print(f"kept {workdir} (server.log, bench.db)", flush=True)
+            print(f"kept {workdir} (server.log, bench.db)" + (f" and the database {url}" if url else ""), flush=True)
         else:
+            drop()
             shutil.rmtree(workdir, ignore_errors=True)

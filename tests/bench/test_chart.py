@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bench.chart import panels, read_results
+from bench.chart import draw, panels, read_results
 
 
 def test_result_lines_become_series(tmp_path: Path) -> None:
@@ -38,3 +38,16 @@ def test_repeated_runs_are_drawn_as_their_median_and_keys_select_lines() -> None
     ]
     drawn = panels(results, {"p99_ms", "peer_p99_ms"})
     assert drawn == {"fanout": {"p99": [(1000, 40.0)], "Node.js Socket.IO relay p99": [(1000, 56.0)]}}
+
+
+def test_workshop_runs_are_drawn_per_number_of_nodes(tmp_path: Path) -> None:
+    figures = {"idea_p99_ms": 80.0, "dot_ack_p99_ms": 120.0, "move_p99_ms": 90.0, "chat_p99_ms": 40.0}
+    results = [
+        {"workload": "workshop", "clients": 1000, "nodes": 1, **figures, "breakout_open_p99_ms": 300.0},
+        {"workload": "workshop", "clients": 250, "nodes": 2, **figures, "breakout_open_p99_ms": None},
+    ]
+    drawn = panels(results)["workshop"]
+    assert drawn["breakout open (1 node)"] == [(1000, 300.0)] and "breakout open (2 nodes)" not in drawn
+    assert drawn["dot ack (1 node)"] == [(1000, 120.0)] and drawn["dot ack (2 nodes)"] == [(250, 120.0)]
+    output = draw(results, tmp_path / "workshop.png", "a whole workshop")
+    assert output.read_bytes().startswith(b"\x89PNG")

@@ -34,13 +34,13 @@ def told(acked: dict[tuple[str, str], int]) -> Tally:
 
 def test_agreement_is_clean(tmp_path: Path) -> None:
     db = database(tmp_path / "a.db", [("m1", "i1", 2), ("m2", "i1", 1)])
-    checked = verify(db, "vs", told({("m1", "i1"): 2, ("m2", "i1"): 1}), [{"idea_id": "i1", "dots": 3}])
+    checked = verify(f"sqlite:///{db}", "vs", told({("m1", "i1"): 2, ("m2", "i1"): 1}), [{"idea_id": "i1", "dots": 3}])
     assert checked["lost"] == 0 and checked["violations"] == 0 and checked["stored_dots"] == 3
 
 
 def test_lost_and_unacknowledged_dots(tmp_path: Path) -> None:
     db = database(tmp_path / "b.db", [("m1", "i1", 1), ("m2", "i2", 2)])
-    checked = verify(db, "vs", told({("m1", "i1"): 2, ("m2", "i2"): 1}), None)
+    checked = verify(f"sqlite:///{db}", "vs", told({("m1", "i1"): 2, ("m2", "i2"): 1}), None)
     assert checked["lost"] == 1  # m1 was told of two dots, one is stored
     assert checked["stored_not_acknowledged"] == 1 and checked["violations"] == 1  # m2 has one it was refused
 
@@ -48,7 +48,7 @@ def test_lost_and_unacknowledged_dots(tmp_path: Path) -> None:
 def test_budget_cap_and_tally_violations(tmp_path: Path) -> None:
     votes = [("m1", "i1", 3), ("m1", "i2", 2)]  # over the cap of 2 and over the budget of 4
     db = database(tmp_path / "c.db", votes)
-    checked = verify(db, "vs", told({("m1", "i1"): 3, ("m1", "i2"): 2}), [{"idea_id": "i1", "dots": 2}])
+    checked = verify(f"sqlite:///{db}", "vs", told({("m1", "i1"): 3, ("m1", "i2"): 2}), [{"idea_id": "i1", "dots": 2}])
     assert checked["over_cap"] == 1 and checked["over_budget"] == 1
     assert checked["tally_mismatch"] == 2  # i1 revealed with 2 instead of 3, i2 missing from the results
     assert checked["violations"] == 4

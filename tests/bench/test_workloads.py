@@ -27,7 +27,7 @@ def bench(*args: str) -> dict[str, Any]:
 def test_help_lists_the_workloads() -> None:
     done = subprocess.run([sys.executable, "-m", "bench", "--help"], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0
-    for name in ("voting", "join", "fanout", "idle", "breakout", "store", "movement", "redis-emit"):
+    for name in ("voting", "join", "fanout", "idle", "breakout", "store", "movement", "redis-emit", "workshop"):
         assert name in done.stdout
 
 
@@ -166,3 +166,45 @@ def test_redis_emit(redis_url: str) -> None:
     emits = result["spread_emits"]  # warm-up included; one in ``rooms`` goes to the room the second node has
     assert result["spread_werkstatt_second_node_messages"] == emits // result["rooms"]
     assert result["spread_asyncredismanager_second_node_messages"] == emits
+
+
+WORKSHOP_P99 = ("idea_p99_ms", "dot_ack_p99_ms", "move_p99_ms", "breakout_open_p99_ms", "chat_p99_ms")
+SMALL_WORKSHOP = ("--clients", "30", "--duration", "2", "--rooms", "5", "--warmup", "5")
+
+
+def test_workshop_on_one_node(pg_server: str) -> None:
+    """A small whole workshop on one node (PostgreSQL, the default): every kind of interaction measured,
+    nothing lost, every dot in the database, everyone in their breakout room and back."""
+    result = bench("workshop", *SMALL_WORKSHOP)
+    assert result["lost"] == 0 and result["violations"] == 0 and result["errors"] == 0, result["error_codes"]
+    for key in WORKSHOP_P99:
+        assert isinstance(result[key], float) and result[key] > 0, key
+    assert result["database"] == "postgresql" and result["nodes"] == 1
+    assert result["walkers"] == 15 and result["moves"] > 15 * 9  # 2 s at 5 Hz, and a last step each
+    assert result["ideas"] == 40 and result["chat_messages"] == 25  # 20/s and 5/s for 2 s; 5/s for 1 s in the rooms
+    assert result["dots_acknowledged"] + result["dots_refused"] == 30 * 10
+    assert result["timed_moves"] > 0 and result["move_clients"] == 30
+    assert result["breakout_close_p99_ms"] is not None and result["reveal_p99_ms"] is not None
+    assert [node["clients"] for node in result["per_node"]] == [30]
+    assert result["node_cpu_s"][0] > 0 and result["node_rss_mb"][0] > 0 and result["postgres_cpu_s"] > 0
+
+
+def test_workshop_on_two_nodes(pg_server: str, redis_url: str) -> None:
+    """The same on two nodes over one PostgreSQL and one Redis, clients spread over both: each node is
+    measured, every kind of interaction is timed, ideas and chat reach everyone across the nodes, and
+    whatever is lost is lost between the nodes (each node alone loses nothing)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "workshop", *SMALL_WORKSHOP, "--drain", "5", "--nodes", "2",
+         "--redis", redis_url, "--json"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    result = json.loads(done.stdout)  # --json: the result alone on standard output
+    assert done.returncode == (1 if result["lost"] or result["violations"] or result["errors"] else 0)
+    assert result["nodes"] == 2 and result["redis"] is True
+    assert [node["clients"] for node in result["per_node"]] == [15, 15]
+    assert all(node["cpu_s"] > 0 and node["rss_mb"] > 0 for node in result["per_node"])
+    assert result["redis_cpu_s"] is not None
+    for key in WORKSHOP_P99:
+        assert isinstance(result[key], float) and result[key] > 0, key
+    assert result["lost_ideas"] == 0 and result["lost_chat"] == 0  # the fan-out across nodes
+    assert result["lost"] == result["lost_across_nodes"]
