@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,6 +93,40 @@ async def assemble(
     if crowd.retries:
         print(f"  the server failed {crowd.retries} joins or connects; tried again", flush=True)
     return crowd
+
+
+async def assemble_across(
+    http: aiohttp.ClientSession,
+    bases: Sequence[str],
+    link: str,
+    count: int,
+    *,
+    prepare: Prepare | None = None,
+    compress: bool = False,
+) -> Crowd:
+    """``assemble`` over several nodes of one deployment: participant i joins and connects through
+    node i mod len(bases); the crowd in the order of i (``prepare`` gets that i)."""
+    nodes = len(bases)
+    crowds = []
+    for k, base in enumerate(bases):
+
+        def placed(j: int, client: SioClient, member: dict[str, Any], k: int = k) -> None:
+            if prepare is not None:
+                prepare(j * nodes + k, client, member)
+
+        crowds.append(
+            await assemble(
+                http,
+                base,
+                link,
+                len(range(k, count, nodes)),
+                prefix="Teilnehmer" if nodes == 1 else f"Teilnehmer {k + 1}",
+                prepare=placed,
+                compress=compress,
+            )
+        )
+    members = [crowds[i % nodes][i // nodes] for i in range(count)]
+    return Crowd(members, sum(c.retries for c in crowds), sum(c.seconds for c in crowds))
 
 
 async def connect_only(

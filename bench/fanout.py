@@ -15,6 +15,13 @@ broadcast (``floor_p99_ms`` …), all in the same result line; a peer that canno
 is reported as ``peer_skipped``/``floor_skipped`` with the reason. ``--sweep 250,500,1000``
 repeats the whole run for each number of clients, printing each run's line, and
 ``--chart FILE.png`` draws p99 against N for werkstatt and each peer.
+
+``--nodes 2`` runs werkstatt as two nodes on a fresh PostgreSQL database and the Redis of
+``--redis``; participant i joins and connects through node i mod 2, so posters and watchers are on
+both. Each idea is committed by its poster's node and reaches the other node's participants through
+Redis; ``node2_p99_ms`` … are the arrivals at the second node's participants alone, ``per_node``
+each node's CPU and memory, ``post_retries`` the posts a node answered with ``stale_board`` (the
+other node had committed to the board meanwhile) that were sent again.
 """
 
 from __future__ import annotations
@@ -47,6 +54,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--posters", type=int, help=f"participants who post (default: one per {PER_POSTER_RATE:g} ideas per second)"
     )
     parser.add_argument("--drain", type=float, default=30.0, help="seconds to wait for late deliveries (default 30)")
+    parser.add_argument(
+        "--nodes",
+        type=int,
+        choices=(1, 2),
+        default=1,
+        help="werkstatt nodes, participant i on node i mod 2 (default 1)",
+    )
+    parser.add_argument(
+        "--redis", default="redis://127.0.0.1:6379/0", help="the Redis of two nodes (default the local one)"
+    )
     peering.add_arguments(parser)
     parser.add_argument(
         "--sweep",
@@ -245,14 +262,15 @@ async def _measure(target: Target, args: argparse.Namespace, *, profile: str | N
         enter = await expect_ok(crowd[0][0], "room.enter")
         board_id = enter["boards"][0]["id"]
         field_ids = [f["id"] for f in enter["event"]["fields"]]
-        print(f"  settled after {await quiesce(target.process):.1f} s", flush=True)
+        print(f"  settled after {sum([await quiesce(node) for node in target.nodes]):.1f} s", flush=True)
 
         print(f"fan-out: {changes} ideas at {args.rate:g}/s by {posters} posters to {args.clients}", flush=True)
         sent = array("d", bytes(8 * changes))
         ok = [False] * changes
         errors: dict[str, int] = {}
+        retried: dict[str, int] = {}
         acks: list[float] = []
-        meter = Meter(target.process, profile=profile)
+        meter = Meter(target.process, profile=profile, more=target.more)
         meter.start()
         start = asyncio.get_running_loop().time()
         lags = await asyncio.gather(
@@ -268,6 +286,7 @@ async def _measure(target: Target, args: argparse.Namespace, *, profile: str | N
                     ok=ok,
                     errors=errors,
                     acks=acks,
+                    retried=retried,
                 )
                 for j in range(posters)
             )
@@ -283,13 +302,16 @@ async def _measure(target: Target, args: argparse.Namespace, *, profile: str | N
         await disband([c for c, _m in crowd])
 
     latencies: list[float] = []
+    by_node: list[list[float]] = [[] for _ in target.nodes]  # the arrivals at each node's participants
     first = min((sent[k] for k in range(changes) if ok[k]), default=0.0)
     last_arrival = first
-    for r in receivers:
+    for i, r in enumerate(receivers):
+        mine = by_node[i % len(by_node)]
         for k in range(changes):
             t = r.arrived[k]
             if t and ok[k]:
                 latencies.append(t - sent[k])
+                mine.append(t - sent[k])
                 last_arrival = max(last_arrival, t)
     delivered = len(latencies)
     missing = expected - delivered
@@ -300,7 +322,7 @@ async def _measure(target: Target, args: argparse.Namespace, *, profile: str | N
         errors["out_of_order_or_duplicate"] = disorder
     if closed:
         errors["disconnected"] = closed
-    server_errors = target.process.log_errors()
+    server_errors = [line for node in target.nodes for line in node.log_errors()]
     if server_errors:
         errors["server_log"] = len(server_errors)
     span = last_arrival - first
@@ -317,11 +339,26 @@ async def _measure(target: Target, args: argparse.Namespace, *, profile: str | N
         "expected_deliveries": expected,
         **latency_figures(latencies),
         "post_ack_p99_ms": ms(percentile(acks, 99)),
+        "post_retries": retried.get("post", 0),  # stale_board answers sent again (several nodes only)
         "send_lag_max_ms": ms(max(lags)),  # how late the generator sent a post at worst
         "deliveries_per_s": round(delivered / span, 1) if span > 0 else None,
         "errors": sum(errors.values()),
         "error_codes": errors,
         **figures,
+        **across_nodes(by_node, meter, target),
+    }
+
+
+def across_nodes(by_node: list[list[float]], meter: Meter, target: Target) -> dict[str, Any]:
+    """With several nodes: how many, the latency figures of the arrivals at the second node's
+    participants (every idea a first-node participant posts reaches them through Redis, and theirs
+    is committed on the second node), and each node's CPU and memory."""
+    if len(by_node) < 2:
+        return {}
+    return {
+        "nodes": len(target.nodes),
+        **latency_figures(by_node[1], "node2_"),
+        "per_node": meter.per_node,
     }
 
 

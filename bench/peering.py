@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 import aiohttp
 
-from bench.crowd import Crowd, Prepare, assemble, connect_only
+from bench.crowd import Crowd, Prepare, assemble_across, connect_only
 from bench.peers import PEERS, PeerSkipped, peer
 from bench.process import ServerProcess
 from bench.workshop import workshop
@@ -34,6 +34,11 @@ class Target:
     process: ServerProcess
     base: str
     connect: Callable[[aiohttp.ClientSession, Prepare | None], Awaitable[Crowd]]
+    more: tuple[ServerProcess, ...] = ()  # further nodes of werkstatt's deployment (``--nodes``)
+
+    @property
+    def nodes(self) -> tuple[ServerProcess, ...]:
+        return (self.process, *self.more)
 
 
 class Measure(Protocol):
@@ -71,14 +76,20 @@ def peer_names(spec: str) -> list[str]:
 
 async def run_werkstatt(measure: Measure, args: argparse.Namespace) -> dict[str, Any]:
     """``measure`` against werkstatt: a fresh server and workshop, a crowd that joins with the
-    participants' link (``assemble``); ``--profile`` samples the server."""
-    async with workshop(keep=args.keep) as ws:
+    participants' link (``assemble``); ``--profile`` samples the (first) server. With ``--nodes 2``
+    (where the workload has it) two nodes on a fresh PostgreSQL database and the Redis of
+    ``--redis``, participant i on node i mod 2."""
+    nodes = getattr(args, "nodes", 1)
+    several = {"database": "postgresql", "redis": args.redis} if nodes > 1 else {}
+    async with workshop(keep=args.keep, nodes=nodes, **several) as ws:
 
         def connect(http: aiohttp.ClientSession, prepare: Prepare | None) -> Awaitable[Crowd]:
+            bases = [node.base for node in ws.nodes]
             link = ws.links["participant"]
-            return assemble(http, ws.base, link, args.clients, prepare=prepare, compress=args.compress)
+            return assemble_across(http, bases, link, args.clients, prepare=prepare, compress=args.compress)
 
-        return await measure(Target(ws.server, ws.base, connect), args, profile=args.profile)
+        target = Target(ws.server, ws.base, connect, more=ws.nodes[1:])
+        return await measure(target, args, profile=args.profile)
 
 
 async def run_peer(name: str, measure: Measure, args: argparse.Namespace, keys: Sequence[str]) -> dict[str, Any]:

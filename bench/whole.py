@@ -67,7 +67,7 @@ import aiohttp
 
 from bench.breakout import CLOSE, OPEN, Participant, Sent, Tracker, check
 from bench.client import ClientError, SioClient, http_session, loads
-from bench.crowd import Crowd, Prepare, assemble, disband, expect_ok, quiesce
+from bench.crowd import Crowd, Prepare, assemble, assemble_across, disband, expect_ok, quiesce
 from bench.fanout import MARK, Progress, Receiver, idea, send_on_schedule
 from bench.movement import (
     FINAL,
@@ -265,27 +265,15 @@ async def join_everyone(
     lead = await assemble(
         http, ws.base, ws.links["facilitator"], 1, prefix="Moderation", compress=args.compress, progress=False
     )
-    nodes = len(ws.nodes)
-    crowds = []
-    for k, node in enumerate(ws.nodes):
-
-        def placed(j: int, client: SioClient, member: dict[str, Any], k: int = k) -> None:
-            prepare(j * nodes + k, client, member)
-
-        count = len(range(k, args.clients, nodes))
-        crowds.append(
-            await assemble(
-                http,
-                node.base,
-                ws.links["participant"],
-                count,
-                prefix=f"Teilnehmer {k + 1}",
-                prepare=placed,
-                compress=args.compress,
-            )
-        )
-    members = [crowds[i % nodes][i // nodes] for i in range(args.clients)]
-    return lead[0][0], Crowd(members, sum(c.retries for c in crowds), sum(c.seconds for c in crowds))
+    crowd = await assemble_across(
+        http,
+        [node.base for node in ws.nodes],
+        ws.links["participant"],
+        args.clients,
+        prepare=prepare,
+        compress=args.compress,
+    )
+    return lead[0][0], crowd
 
 
 async def settle(ws: Workshop) -> float:

@@ -27,6 +27,7 @@ stage) is sent at most every 0.25 s (``Throttle``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import random
@@ -318,6 +319,14 @@ class RoomSpace:
         self._tell_conversations(self.conversations.remove(member_id))
         if old is not None and old.zone_id is not None:
             self.desk.zones_changed(self.room.id)
+        held = self.desk.held
+        if held is not None:  # many leave at once: one ``space.gone`` per viewer at the end (``SpaceDesk.departures``)
+            gone_of = held.setdefault(self, {})
+            for viewer, known in self.known.items():
+                if member_id in known:
+                    known.discard(member_id)
+                    gone_of.setdefault(viewer, []).append(member_id)
+            return
         gone = self.desk.frame("space.gone", {"members": [member_id]})
         for viewer, known in self.known.items():
             if member_id in known:
@@ -610,6 +619,8 @@ class SpaceDesk:
         self._loading: dict[str, asyncio.Future[RoomMap]] = {}
         self._zones = Throttle(ZONES_INTERVAL, self._announce_zones)
         self._ice: list[dict[str, Any]] = []
+        # while ``departures`` holds them: whom each space's viewers lost from view, by space and viewer
+        self.held: dict[RoomSpace, dict[str, list[str]]] | None = None
 
     def set_ice_servers(self, servers: Iterable[dict[str, Any]]) -> None:
         self._ice = list(servers)
@@ -622,6 +633,29 @@ class SpaceDesk:
                 room.handle.cancel()
         self.rooms.clear()
         await self._zones.close()
+
+    @contextlib.contextmanager
+    def departures(self) -> Iterator[None]:
+        """Many members leave their spaces at once (a breakout round moves a room's people): whoever saw
+        them is told in one ``space.gone`` with all of them when the block ends, not in one per member
+        (1,000 leaving a space where each saw 500 others: 500,000 frames, seconds of a node's time,
+        ``bench/whole.py``'s breakout phase). Whoever is back in the space by then is left out."""
+        if self.held is not None:  # (within another block: that one tells)
+            yield
+            return
+        self.held = {}
+        try:
+            yield
+        finally:
+            held, self.held = self.held, None
+            for space, viewers in held.items():
+                if self.rooms.get(space.room.id) is not space:
+                    continue  # dropped meanwhile: nobody shows it any more
+                for viewer, members in viewers.items():
+                    sids = space.watchers.get(viewer)
+                    left = [m for m in members if m not in space.avatars]
+                    if sids and left:
+                        space.write(sids, self.frame("space.gone", {"members": left}))
 
     # -- frames ----------------------------------------------------------------------------
 

@@ -391,23 +391,28 @@ class LiveState:
         # with several nodes: what Redis answers on whether they left (arrived in) a room on every node
         departed: list[_Shared] | None = None if self.shared_presence is None else []
         arrived: list[_Shared] | None = None if self.shared_presence is None else []
-        for member_id, room in moves:
-            self._rooms[room.id] = rooms[room.id] = room
-            # never into another event's room, whatever asks for it
-            conns = [c for c in self.connections_of(member_id) if c.room_id != room.id and c.event_id == room.event_id]
-            if not conns:
-                continue
-            for conn in conns:
-                await self.fanout.unsubscribe(conn.sid, room_channel(conn.room_id))
-                if conn.viewing is not None:
-                    self.viewers_changed(conn.room_id, conn.viewing)
-                    conn.viewing = conn.editing = None
-                old = conn.room_id
-                if self._depart(conn, announce=False, shared=departed):
-                    left.setdefault(old, []).append(member_id)
-                conn.room_id = room.id
-                moving.append(conn)
-            arrivals.setdefault(room.id, []).append(member_id)
+        space = getattr(self, "space", None)  # set by the app
+        # whoever saw them in the space they leave hears it once, with all of them
+        with space.departures() if space is not None else contextlib.nullcontext():
+            for member_id, room in moves:
+                self._rooms[room.id] = rooms[room.id] = room
+                # never into another event's room, whatever asks for it
+                conns = [
+                    c for c in self.connections_of(member_id) if c.room_id != room.id and c.event_id == room.event_id
+                ]
+                if not conns:
+                    continue
+                for conn in conns:
+                    await self.fanout.unsubscribe(conn.sid, room_channel(conn.room_id))
+                    if conn.viewing is not None:
+                        self.viewers_changed(conn.room_id, conn.viewing)
+                        conn.viewing = conn.editing = None
+                    old = conn.room_id
+                    if self._depart(conn, announce=False, shared=departed):
+                        left.setdefault(old, []).append(member_id)
+                    conn.room_id = room.id
+                    moving.append(conn)
+                arrivals.setdefault(room.id, []).append(member_id)
         if departed is not None:
             left = await self._anywhere(departed)
         for room_id, members in left.items():

@@ -47,6 +47,17 @@ def test_fanout() -> None:
     assert result["p99_ms"] is not None and result["deliveries_per_s"] > 0
 
 
+def test_fanout_across_two_nodes() -> None:
+    """Posters on both nodes of one PostgreSQL database and the Redis at 6379: every idea reaches
+    every participant of both nodes, once and in order, whichever node committed it."""
+    result = bench("fanout", "--clients", "12", "--rate", "20", "--duration", "2", "--posters", "4", "--nodes", "2")
+    assert result["errors"] == 0 and result["nodes"] == 2
+    assert result["changes"] == 40 and result["deliveries"] == result["expected_deliveries"] == 480
+    assert result["node2_p99_ms"] is not None and result["node2_p99_ms"] <= result["max_ms"]
+    assert [sorted(node) for node in result["per_node"]] == [["cpu_s", "loop_cpu_s", "loop_wait_s", "rss_mb"]] * 2
+    assert all(node["cpu_s"] > 0 for node in result["per_node"])  # both nodes served
+
+
 @pytest.mark.parametrize("workload", ["join", "idle"])
 def test_join_and_idle(workload: str) -> None:
     result = bench(workload, "--clients", "15", "--duration", "1")

@@ -336,3 +336,32 @@ def test_the_free_tile_near_a_tile_off_the_map_is_on_the_map(tile: Tile) -> None
     found = free_tile_near(ROOM, tile)
     assert found is not None
     assert ROOM.walkable(*found)
+
+
+def breadth_first(space: SpaceMap, tile: Tile, taken: set[Tile], within: set[Tile] | None) -> Tile | None:
+    """The oracle: the plain breadth-first search ``free_tile_near`` describes, searched afresh each time."""
+    seen, queue = {tile}, deque([tile])
+    while queue:
+        here = queue.popleft()
+        if space.walkable(*here) and here not in taken and (within is None or here in within):
+            return here
+        for dc, dr in ((0, -1), (-1, 0), (1, 0), (0, 1), (-1, -1), (1, -1), (-1, 1), (1, 1)):
+            there = (here[0] + dc, here[1] + dr)
+            if there not in seen and 0 <= there[0] < space.width and 0 <= there[1] < space.height:
+                seen.add(there)
+                queue.append(there)
+    return None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 10), st.integers(1, 10), st.data())
+def test_the_free_tile_near_is_what_a_breadth_first_search_finds(width: int, height: int, data: st.DataObject) -> None:
+    """``free_tile_near`` walks a kept order of the map's tiles: the same tile as a fresh search, whatever is taken."""
+    walls = data.draw(st.lists(st.sampled_from([0, 0, 1]), min_size=width * height, max_size=width * height))
+    grid = SpaceMap(width, height, bytes(walls), (), ((0, 0),))
+    tile = st.tuples(st.integers(0, width - 1), st.integers(0, height - 1))
+    start = data.draw(tile)
+    for _ in range(5):  # the same kept order, ever more taken
+        taken = data.draw(st.sets(tile))
+        within = data.draw(st.none() | st.sets(tile))
+        assert free_tile_near(grid, start, taken, within=within) == breadth_first(grid, start, taken, within)

@@ -531,6 +531,27 @@ async def test_moving_to_a_breakout_room_takes_the_avatar_out_of_the_plenary(
     assert [a["id"] for a in ack["avatars"]] == [anna.member_id]
 
 
+async def test_members_moved_together_are_gone_in_one_frame_for_each_viewer(
+    server: TestServer, people: dict[str, Any]
+) -> None:
+    """A breakout round moves a room's people at once: whoever saw them gets one ``space.gone`` with all of them
+    (one a member would make 500,000 frames when 1,000 leave a crowded space, ``bench/whole.py``)."""
+    anna, ben, cem, event = people["anna"], people["ben"], people["cem"], people["event"]
+    await goto(anna, {"zone_id": "z6"})
+    await goto(cem, {"member_id": anna.member_id})
+    await goto(ben, {"member_id": anna.member_id})
+    await ben.wait_for("space.moves", lambda d: any(item[0] == cem.member_id for item in d["moves"]))
+    await barrier(ben)
+    seen = len(ben.received["space.gone"])
+    room = await breakout_room(server, event)
+    assert await server.app[LIVE].move_members([(anna.member_id, room), (cem.member_id, room)], "moved") == 2
+    await anna.wait_for("room.moved", lambda d: d["room"]["id"] == room.id)
+    await barrier(ben)
+    after = ben.received["space.gone"][seen:]
+    assert len(after) == 1 and sorted(after[0]["members"]) == sorted([anna.member_id, cem.member_id])
+    assert {a["id"] for a in (await ok(ben, "space.enter"))["avatars"]} == {ben.member_id, people["olga"].member_id}
+
+
 # -- moves never delay boards and votes -----------------------------------------------------
 
 WALKERS = 200

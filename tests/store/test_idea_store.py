@@ -310,3 +310,72 @@ async def test_the_privacy_migration_keeps_existing_events_with_the_default_noti
         assert (await store.event("ev_old")).privacy_notice == ""
     finally:
         engine.dispose()
+
+
+async def test_a_batch_of_dots_is_committed_whole_or_not_at_all(store: IdeaStore) -> None:
+    """``commit_dots`` checks every voter's stored count and every idea's in one statement per kind (on both
+    databases): a batch decided on counts the store no longer holds changes nothing, whichever voter is stale."""
+    from boards import commands as c
+    from boards.domain_events import DotsChanged
+    from boards.model import Phase
+
+    event_id = await new_event(store)
+    voters = [
+        await store.create_member(event_id, Role.PARTICIPANT, f"V{i}", "blue", token_hash(f"v{i}")) for i in range(3)
+    ]
+    fac = await store.create_member(event_id, Role.FACILITATOR, "Fatma", "red", token_hash("f"))
+    f = Actor(fac.id, fac.role)
+    [board_id] = await store.board_ids((await store.plenary(event_id)).id)
+    board = await store.load_board(board_id)
+    col = board.columns[0].id
+    for command in (
+        c.PostIdea("idea_a", col, "Radweg", T0),
+        c.PostIdea("idea_b", col, "Bus", T0),
+        c.SetPhase(Phase.VOTE, T0),
+        c.OpenVote("vs_1", T0, budget=5, cap=3),
+    ):
+        events = decide(board, f, command)
+        await store.commit_board_events(board, events, [record(board, e, {fac.id: fac}) for e in events])
+        for event in events:
+            apply(board, event)
+    a, b, v = (Actor(m.id, m.role) for m in voters)
+
+    def dot(actor: Actor, idea: str, delta: int, count: int, used: int) -> DotsChanged:
+        return DotsChanged(actor, "vs_1", idea, delta, count, used)
+
+    async def stored() -> list[tuple[str, str, int]]:
+        return sorted(await store.vote_rows("vs_1"))
+
+    # first ballots, a second dot on one idea, dots on two ideas
+    await store.commit_dots(
+        [dot(a, "idea_a", 1, 1, 1), dot(a, "idea_a", 1, 2, 2), dot(b, "idea_a", 1, 1, 1), dot(b, "idea_b", 1, 1, 2)],
+        budget=5,
+        cap=3,
+    )
+    committed = [(a.member_id, "idea_a", 2), (b.member_id, "idea_a", 1), (b.member_id, "idea_b", 1)]
+    assert await stored() == sorted(committed)
+    stale_batches = [
+        [dot(v, "idea_a", 1, 1, 1), dot(a, "idea_b", 1, 1, 1)],  # a's ballot holds 2, not 0: not a first ballot
+        [dot(v, "idea_a", 1, 1, 1), dot(b, "idea_b", 1, 2, 2)],  # b's ballot holds 2, not the 1 it was decided on
+    ]
+    with pytest.raises(Conflict) as info:
+        await store.commit_dots(stale_batches[0], budget=5, cap=3)
+    assert info.value.code == "stale_board"
+    with pytest.raises(Conflict):
+        await store.commit_dots(stale_batches[1], budget=5, cap=3)
+    assert await stored() == sorted(committed)  # v's first dot was in both: not stored
+    with pytest.raises(Conflict):  # decided on other budget and cap
+        await store.commit_dots([dot(v, "idea_a", 1, 1, 1)], budget=4, cap=3)
+    with pytest.raises(Conflict):  # an idea count that is not the stored one (b holds 1 on idea_a)
+        await store.commit_dots([dot(v, "idea_a", 1, 1, 1), dot(b, "idea_a", 1, 3, 3)], budget=5, cap=3)
+    assert await stored() == sorted(committed)
+
+    # a voter takes every dot back (a ballot of 0 stays), then places one again: stored as their ballot's update
+    await store.commit_dots([dot(b, "idea_a", -1, 0, 1), dot(b, "idea_b", -1, 0, 0)], budget=5, cap=3)
+    assert await stored() == [(a.member_id, "idea_a", 2)]
+    await store.commit_dots([dot(b, "idea_b", 1, 1, 1), dot(v, "idea_b", 1, 1, 1)], budget=5, cap=3)
+    assert await stored() == sorted(
+        [(a.member_id, "idea_a", 2), (b.member_id, "idea_b", 1), (v.member_id, "idea_b", 1)]
+    )
+    with pytest.raises(Conflict):  # a first ballot for v again: v's row holds 1
+        await store.commit_dots([dot(v, "idea_a", 1, 1, 1)], budget=5, cap=3)
