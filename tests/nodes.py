@@ -60,9 +60,12 @@ class NodeProcess(ServerProcess):
 
 
 @asynccontextmanager
-async def nodes(count: int, database_url: str, redis_url: str, workdir: Path) -> AsyncIterator[list[NodeProcess]]:
-    """``count`` nodes, started one after the other (the first migrates the database); stopped afterwards."""
-    env = {"WERKSTATT_JOIN_BURST_PER_ADDRESS": "1000"}  # the test's clients all join from 127.0.0.1
+async def nodes(
+    count: int, database_url: str, redis_url: str, workdir: Path, settings: dict[str, str] | None = None
+) -> AsyncIterator[list[NodeProcess]]:
+    """``count`` nodes, started one after the other (the first migrates the database); stopped afterwards.
+    ``settings``: more environment (``WERKSTATT_…``) for every node."""
+    env = {"WERKSTATT_JOIN_BURST_PER_ADDRESS": "1000", **(settings or {})}  # the clients all join from 127.0.0.1
     started: list[NodeProcess] = []
     try:
         for n in range(count):

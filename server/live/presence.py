@@ -261,15 +261,16 @@ return had
 
 # no ARGV → {{room, member, …}, {board, room, …}}: who left with the dead nodes, whose boards' viewers changed
 _SWEEP = """
-local left, boards = {}, {}
+local left, boards, stopped = {}, {}, {}
 for _, node in ipairs(redis.call('SMEMBERS', P .. 'nodes')) do
   if not alive(node) then
     local gone = remove_node(node)
     for _, v in ipairs(gone[1]) do table.insert(left, v) end
     for _, v in ipairs(gone[2]) do table.insert(boards, v) end
+    table.insert(stopped, node)
   end
 end
-return {left, boards}
+return {left, boards, stopped}
 """
 
 # ARGV: node → what ``remove_node`` returns (a node that shuts down)
@@ -305,9 +306,10 @@ class Changed:
 
     members: dict[str, list[str]] = field(default_factory=dict)  # room → members who arrived or left
     boards: dict[str, str] = field(default_factory=dict)  # board → its room, whose viewers changed
+    stopped: list[str] = field(default_factory=list)  # nodes that stopped without a word (found by a sweep)
 
     def __bool__(self) -> bool:
-        return bool(self.members or self.boards)
+        return bool(self.members or self.boards or self.stopped)
 
 
 @dataclass(slots=True)
@@ -416,11 +418,14 @@ class SharedPresence:
                     log.warning("this node's presence in Redis was lost; writing it again")
                     self.lost = False
                     self.on_changed(await self.resync())
-                left, boards = await self._direct("sweep")
+                left, boards, stopped = await self._direct("sweep")
                 swept = _changed(left, boards)
+                swept.stopped = [_text(node) for node in stopped]
                 if swept:
                     log.info(
-                        "presence of %d members of nodes that stopped removed", sum(map(len, swept.members.values()))
+                        "%d nodes stopped; the presence of %d of their members removed",
+                        len(swept.stopped),
+                        sum(map(len, swept.members.values())),
                     )
                     self.on_changed(swept)
             except RedisError as exc:

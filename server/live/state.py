@@ -81,7 +81,9 @@ _Shared = tuple[str, str, "asyncio.Future[Any]"]
 # random pause that doubles each time (``contention_pause``): nodes that keep meeting on one board take turns
 COMMIT_RETRIES = 10
 # what a node tells the others of the boards it committed (``Fanout.tell``): their copies are outdated
-BOARD_TOLD = "board"  # {"id", "seq"}: the board's changes up to seq are committed
+BOARD_TOLD = "board"  # {"id", "seq"}: the board's changes up to seq are committed (and were published)
+NODES_STOPPED = "nodes.stopped"  # [node id, …]: nodes the presence sweep found stopped; copies are dropped
+REACH_WAIT_S = 1.0  # at most this long a commit waits for the other nodes' changes before it
 DOTS_TOLD = "board.dots"  # {"id", "session", "dots": [[member, idea, count before, count after], …]}
 EVENT_TOLD = "event"  # {"id"}: the event's settings, fields or members changed
 ROOM_BOARDS_TOLD = "room.boards"  # {"id"}: a board was added to the room
@@ -179,6 +181,10 @@ class LiveState:
     _board_ids: dict[str, list[str]] = field(default_factory=dict)
     _locks: dict[str, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
     _telling: set[asyncio.Future[None]] = field(default_factory=set)
+    # per board, the seq up to which its changes went to this node's connections (its own commits, and the
+    # others' once they told it: their frames come first on the same Redis connection); and who waits for more
+    _reached: dict[str, int] = field(default_factory=dict)
+    _reaching: dict[str, list[tuple[int, asyncio.Future[None]]]] = field(default_factory=dict)
     _serializer: Serializer[BoardCommand, BoardOutcome] = field(init=False)
     announce_interval: float = ANNOUNCE_INTERVAL
     # presence: each member as ``presence.changed`` shows them, in order of arrival, per room
@@ -200,6 +206,7 @@ class LiveState:
         self.fanout.on_told(EVENT_TOLD, self._event_told)
         self.fanout.on_told(ROOM_BOARDS_TOLD, self._room_boards_told)
         self.fanout.on_told(RESUMED, self._resumed)
+        self.fanout.on_told(NODES_STOPPED, self._stopped)
         self.fanout.on_told(LOST, self._lost)
 
     async def share_presence(self, ttl: float) -> None:
@@ -327,6 +334,16 @@ class LiveState:
                 self._presence_changed(room_id, member_id)
         for board_id, room_id in changed.boards.items():
             self.viewers_changed(room_id, board_id)
+        if changed.stopped:  # what they committed last may not have been told: nothing cached of theirs is trusted
+            self._stopped(None)
+            self.tell_others(NODES_STOPPED, changed.stopped)
+
+    def _stopped(self, _data: Any) -> None:
+        """A node stopped without a word (the presence sweep found it): it may have committed a board's changes or
+        dots and died before telling the others, so every node drops its copies of the boards (read again, as
+        committed, when next used)."""
+        self.boards.clear()
+        self._reached.clear()
 
     def _here(self) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
         """Every room's members on this node with their entries (JSON), and the boards its connections
@@ -663,6 +680,7 @@ class LiveState:
             except NotFound:
                 raise NotFound("No such board in this event.") from None
             self.boards[board_id] = board
+            self._reached.setdefault(board_id, board.seq)
         return board
 
     def forget_event(self, event_id: str) -> None:
@@ -723,6 +741,39 @@ class LiveState:
         board = self.boards.get(data["id"])
         if board is not None and board.seq < data["seq"]:
             self.forget(board.id)  # loaded again, as committed, when next used
+        self._reach(data["id"], data["seq"])  # (its changes came before this, on the same connection)
+
+    def _reach(self, board_id: str, seq: int) -> None:
+        """The board's changes up to ``seq`` went to this node's connections: a commit that waits for them may go."""
+        if seq > self._reached.get(board_id, 0):
+            self._reached[board_id] = seq
+        waiting = self._reaching.get(board_id)
+        if waiting:
+            for wanted, reached in waiting:
+                if wanted <= seq and not reached.done():
+                    reached.set_result(None)
+            waiting[:] = [(wanted, reached) for wanted, reached in waiting if not reached.done()]
+            if not waiting:
+                del self._reaching[board_id]
+
+    async def _after(self, board_id: str, seq: int) -> None:
+        """Until the board's changes up to ``seq`` went to this node's connections, at most ``REACH_WAIT_S``.
+
+        With several nodes, a commit that found the board changed by another node (``stale_board``), read it
+        again and went on may be ahead of that node's changes, which come through Redis: this node's connections
+        would get seq 8 before 7 (a gap, which a client mends with ``board.sync``). Waiting here keeps each
+        connection's changes in order. Not while Redis is away (the other nodes' changes do not come; clients
+        sync once it is back)."""
+        if self._reached.get(board_id, seq) >= seq or not getattr(self.fanout, "linked", True):
+            return
+        reached = asyncio.get_running_loop().create_future()
+        self._reaching.setdefault(board_id, []).append((seq, reached))
+        try:
+            await asyncio.wait_for(reached, REACH_WAIT_S)
+        except TimeoutError:
+            log.warning(
+                "board %s: changes up to %d did not come from the other nodes; sending later ones", board_id, seq
+            )
 
     def _dots_told(self, data: Any) -> None:
         """Dots another node committed: applied to this node's copy when it holds each voter's count they were
@@ -753,6 +804,7 @@ class LiveState:
         self._board_ids.clear()
         self._events.clear()
         self.members.clear()
+        self._reached.clear()  # (what came meanwhile is unknown: clients sync; counted afresh from the next load)
         self.fanout.write(list(self.connections), event_frame("node.link", {"linked": True}))
 
     def _lost(self, _data: Any) -> None:
@@ -806,6 +858,7 @@ class LiveState:
             if stale:
                 await asyncio.sleep(contention_pause(stale))
             async with self.board(board_id, None, fresh=fresh) as board:
+                start_seq = board.seq
                 decided: list[
                     tuple[Pending[BoardCommand, BoardOutcome], list[BoardEvent], list[dict[str, Any]], int, Any]
                 ] = []
@@ -860,9 +913,12 @@ class LiveState:
                 except BaseException:
                     self.forget(board_id)
                     raise
-                if events:  # the other nodes hear of it before its changes reach their connections
-                    await self.fanout.tell(BOARD_TOLD, {"id": board.id, "seq": board.seq})
+                if events and stale:  # another node committed just before: its changes go to this node's first
+                    await self._after(board.id, start_seq)
                 await self.send_changes(board.event_id, board.room_id, records)
+                if events:  # the other nodes hear of it right after its changes (on the same Redis connection)
+                    self._reach(board.id, board.seq)
+                    await self.fanout.tell(BOARD_TOLD, {"id": board.id, "seq": board.seq})
                 for pending, _events, _records, seq, item_view in decided:
                     pending.answer(BoardOutcome(seq, item_view))  # unless its caller went away meanwhile
                 for pending, refusal in refused:

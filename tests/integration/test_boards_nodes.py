@@ -176,3 +176,73 @@ async def test_a_vote_timer_closes_the_vote_once_when_the_node_that_opened_it_is
     finally:
         for node in (opener, *others):
             await node.close()  # (closing twice does nothing)
+
+
+async def test_ideas_posted_on_both_nodes_at_once_reach_every_connection_in_order(
+    nodes: tuple[TestServer, TestServer],
+) -> None:
+    """Posters on two nodes race for one board: each commit that lost the race reads the board again and goes on,
+    and its changes still reach the connections of its node after the other node's (seq 7 before 8, no gaps to
+    sync), as they reach the other node's."""
+    a, b = nodes
+    event, links = await make_event(a.app)
+    base = {a: base_url(a), b: base_url(b)}
+    watchers = [
+        await join_and_connect(base[node], links[Role.PARTICIPANT], f"Watcher {n}") for n, node in enumerate(nodes)
+    ]
+    board_id = (await ok(watchers[0], "room.enter"))["boards"][0]["id"]
+    for watcher in watchers[1:]:
+        await ok(watcher, "room.enter")
+    start = (await ok(watchers[0], "board.sync", {"board_id": board_id}))["seq"]
+    for watcher in watchers[1:]:
+        await ok(watcher, "board.sync", {"board_id": board_id})
+    posters = [
+        await join_and_connect(base[node], links[Role.PARTICIPANT], f"Poster {n}-{k}")
+        for n, node in enumerate(nodes)
+        for k in range(4)
+    ]
+
+    async def post(poster: Client, n: int) -> list[int]:
+        seqs = []
+        for k in range(8):
+            text = f"Idee {n}-{k}"
+            ack = await ok(
+                poster, "board.idea.create", {"board_id": board_id, "field_id": event.fields[0].id, "text": text}
+            )
+            seqs.append(ack["seq"])
+        return seqs
+
+    acked = sorted(seq for seqs in await asyncio.gather(*(post(p, n) for n, p in enumerate(posters))) for seq in seqs)
+    assert acked == list(range(start + 1, start + 65))  # one sequence across both nodes
+    for watcher in watchers:
+        await watcher.wait_for("board.changed", lambda c: c["seq"] == acked[-1])
+        assert [c["seq"] for c in watcher.received["board.changed"]] == acked  # in order, none twice, none missing
+    await close_all(*watchers, *posters)
+
+
+async def test_a_commit_that_lost_the_race_waits_for_the_winners_changes_to_reach_its_node(
+    nodes: tuple[TestServer, TestServer], redis_url: str
+) -> None:
+    """Node a commits an idea whose changes are held up on their way through Redis; node b's idea, decided on its
+    older copy, is refused by the store, decided again on the board as read and committed after a's: b's
+    connections get a's change first and then b's, not a gap they would have to sync."""
+    import redis.asyncio as aioredis
+
+    a, b = nodes
+    event, links = await make_event(a.app)
+    field = event.fields[0].id
+    on_a = await join_and_connect(base_url(a), links[Role.PARTICIPANT], "Anna")
+    on_b = await join_and_connect(base_url(b), links[Role.PARTICIPANT], "Ben")
+    board_id = (await ok(on_b, "room.enter"))["boards"][0]["id"]
+    start = (await ok(on_b, "board.sync", {"board_id": board_id}))["seq"]  # node b holds the board at start
+    admin = aioredis.Redis.from_url(redis_url)
+    try:
+        await admin.execute_command("CLIENT", "PAUSE", 700, "WRITE")  # PUBLISH waits in Redis meanwhile
+        first = await ok(on_a, "board.idea.create", {"board_id": board_id, "field_id": field, "text": "Von a"})
+        second = await ok(on_b, "board.idea.create", {"board_id": board_id, "field_id": field, "text": "Von b"})
+    finally:
+        await admin.aclose()
+    assert (first["seq"], second["seq"]) == (start + 1, start + 2)
+    await on_b.wait_for("board.changed", lambda c: c["seq"] == start + 2)
+    assert [c["seq"] for c in on_b.received["board.changed"]] == [start + 1, start + 2]
+    await close_all(on_a, on_b)
