@@ -6,10 +6,12 @@ unsubscribes when its last one leaves (however it leaves: ``RealtimeServer.on_ch
 
 A publish is encoded once, written at once to this node's connections (as ``FrameFanout`` writes
 it), and published once: a short header and the ready websocket frames. A receiving node decodes
-nothing but the header and writes those bytes to its members; the sender skips its own message by
-its node id in the header. ``Forms`` travel as all their frames, and the receiving node picks each
-connection's frame by ``recipient(connection_id)``, as ``FrameFanout`` does. ``write`` stays on
-this node.
+nothing but the header and writes those bytes to its members. Redis sends the message back to the
+sender too (it is subscribed to the channel as every node there is); the sender skips it where it
+reads it, by its ``MAGIC`` and node id at the start of the payload, before copying or decoding
+anything (``parse_messages``; counted in ``echoes``). ``Forms`` travel as all their frames, and the
+receiving node picks each connection's frame by ``recipient(connection_id)``, as ``FrameFanout``
+does. ``write`` stays on this node.
 
 Messages (after ``MAGIC``, the 8-byte node id and a kind byte)::
 
@@ -72,6 +74,7 @@ OUTBOX_LIMIT = 100_000  # messages waiting for the Redis connection; past this t
 OUT_BUFFER = 4 * 1024 * 1024  # bytes written but not yet taken by Redis, past which publishes queue
 BACKOFF_FIRST, BACKOFF_MAX = 0.1, 5.0
 
+_MESSAGE = b"*3\r\n$7\r\nmessage\r\n$"  # how every pub/sub message starts, up to its channel's length
 _H = struct.Struct("!H")
 _I = struct.Struct("!I")
 
@@ -123,7 +126,8 @@ class RedisFanout(FrameFanout):
         self._writer: asyncio.Task[None] | None = None
         self.linked = True  # while the subscription to Redis holds: this node hears the others
         self.dropped = 0  # publishes given up while Redis could not take them
-        self.received = 0  # messages read from Redis (this node's own included)
+        self.received = 0  # messages of other nodes read from Redis
+        self.echoes = 0  # this node's own messages that Redis sent back, skipped where they were read
         server.on_channel_closed = self._channel_closed
 
     def _connection(self, name: str) -> AbstractConnection:
@@ -183,7 +187,7 @@ class RedisFanout(FrameFanout):
         await self._subscriber.connect()
         writer = self._subscriber._writer
         assert writer is not None
-        self._subscription = Subscription(writer.transport, self._received)
+        self._subscription = Subscription(writer.transport, self._received, MAGIC + self.node, self._echoed)
         async with self._commands:
             if self._subscribed:
                 await self._subscriber.send_command(
@@ -452,11 +456,14 @@ class RedisFanout(FrameFanout):
             if channel not in self.server.channels and channel not in self._joining:
                 self._channel_closed(channel)  # confirmed late (Redis was away): nobody here needs it any more
 
+    def _echoed(self) -> None:
+        self.echoes += 1
+
     def _deliver(self, channel: str, data: bytes) -> None:
         if data[:2] != MAGIC or len(data) < HEADER:
             raise MalformedMessage("no werkstatt header")
         if data[2:10] == self.node:
-            return  # written to this node's members when it was published
+            return  # written to this node's members when it was published (``Subscription`` skips these first)
         kind = data[10:11]
         if kind == FRAMES:
             self._write_local(channel, data[HEADER:])
@@ -485,12 +492,21 @@ class RedisFanout(FrameFanout):
 class Subscription(asyncio.Protocol):
     """The subscribing connection's protocol once redis-py opened it: every pub/sub message that arrives is
     handed to ``received`` at once (as a list: ``[b"message", channel, data]``, ``[b"subscribe", channel,
-    count]`` …). redis-py's parser reads a message with a line read per element and a task switch per
-    message (about 25 µs); this splits what arrived in one go (a few µs a message)."""
+    count]`` …), except a ``message`` whose payload starts with ``own``, which is skipped where it is read
+    (``echoed`` is called for it). redis-py's parser reads a message with a line read per element and a
+    task switch per message (about 25 µs); this splits what arrived in one go (a few µs a message)."""
 
-    def __init__(self, transport: asyncio.BaseTransport, received: Callable[[list[Any]], None]) -> None:
+    def __init__(
+        self,
+        transport: asyncio.BaseTransport,
+        received: Callable[[list[Any]], None],
+        own: bytes = b"",
+        echoed: Callable[[], None] | None = None,
+    ) -> None:
         self.transport = transport
         self.received = received
+        self.own = own
+        self.echoed = echoed
         self.buffer = bytearray()
         self.lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         transport.set_protocol(self)
@@ -499,9 +515,9 @@ class Subscription(asyncio.Protocol):
         try:
             if self.buffer:
                 self.buffer += data
-                del self.buffer[: parse_messages(self.buffer, self.received)]
+                del self.buffer[: parse_messages(self.buffer, self.received, self.own, self.echoed)]
             else:  # the usual case: whole messages, parsed where they arrived
-                done = parse_messages(data, self.received)
+                done = parse_messages(data, self.received, self.own, self.echoed)
                 if done < len(data):
                     self.buffer += data[done:]
         except RedisError:
@@ -516,10 +532,48 @@ class Subscription(asyncio.Protocol):
             self.lost.set_result(None)
 
 
-def parse_messages(buffer: bytes | bytearray, received: Callable[[list[Any]], None]) -> int:
-    """Hand every whole message at the start of ``buffer`` to ``received``; how many bytes they took."""
+def parse_messages(
+    buffer: bytes | bytearray,
+    received: Callable[[list[Any]], None],
+    own: bytes = b"",
+    echoed: Callable[[], None] | None = None,
+) -> int:
+    """Hand every whole message at the start of ``buffer`` to ``received``; how many bytes they took.
+
+    With ``own`` (a node's ``MAGIC`` and id), a pub/sub ``message`` whose payload starts with it is the node's
+    own, which Redis sends back to it as to every subscriber: it is skipped once it is whole, without
+    copying it or handing it on (``echoed`` is called instead)."""
     done, end = 0, len(buffer)
     while done < end:
+        if buffer.startswith(_MESSAGE, done):  # the usual case: a pub/sub message, its three items read here
+            at = done + len(_MESSAGE)  # the channel's length
+            line = buffer.find(b"\r\n", at)
+            if line < 0:
+                return done
+            try:
+                channel = line + 2
+                channel_end = channel + int(buffer[at:line])
+                at = channel_end + 3  # the data's length, after "\r\n$"
+                line = buffer.find(b"\r\n", at)
+                if line < 0:
+                    return done
+                if buffer[at - 1] != 0x24:
+                    raise ValueError
+                start = line + 2
+                stop = start + int(buffer[at:line])
+            except ValueError:
+                raise RedisError(
+                    f"unexpected in a message from Redis: {bytes(buffer[at - 1 : line])[:200]!r}"
+                ) from None
+            if stop + 2 > end:
+                return done
+            done = stop + 2
+            if own and buffer.startswith(own, start, stop):
+                if echoed is not None:
+                    echoed()
+                continue
+            received([b"message", bytes(buffer[channel:channel_end]), bytes(buffer[start:stop])])
+            continue
         line = buffer.find(b"\r\n", done)
         if line < 0:
             return done
