@@ -146,6 +146,11 @@ def clean_message(text: str) -> str:
     return clean_text(text, label="The message", min_len=1, max_len=MESSAGE_MAX, multiline=True)
 
 
+def silenced_refusal() -> Forbidden:
+    """What a silenced member's message gets."""
+    return Forbidden("A facilitator has silenced your chat in this event.", code="silenced")
+
+
 def _moderator(actor: Actor) -> None:
     if not actor.role.moderates:
         raise Forbidden("Only a facilitator can do that.")
@@ -157,7 +162,7 @@ def decide(chat: Chat, actor: Actor, command: Command) -> list[ChatEvent]:
         if not actor.role.contributes:
             raise Forbidden("Observers read the chat and do not post.")
         if actor.member_id in chat.silenced:
-            raise Forbidden("A facilitator has silenced your chat in this event.", code="silenced")
+            raise silenced_refusal()
         text = clean_message(command.text)
         history = chat.history(command.room_id)
         if any(m.id == command.message_id for m in history.messages):

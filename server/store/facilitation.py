@@ -15,7 +15,7 @@ audit log. Every method is one transaction.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any
@@ -47,6 +47,14 @@ def _insert_new_statement(dialect: str, table: sa.Table) -> Any:
     keys = [c.name for c in table.primary_key.columns]
     # psycopg reports an INSERT's rowcount only when asked to keep it
     return insert(table).on_conflict_do_nothing(index_elements=keys).execution_options(preserve_rowcount=True)
+
+
+@functools.cache
+def _insert_messages_statement(dialect: str) -> Any:
+    """Chat messages whose key is not taken yet, returning the keys of those inserted: one multi-row INSERT for
+    a list of rows (SQLAlchemy's "insertmanyvalues"), where an executemany would be a statement per row."""
+    m = t.chat_messages
+    return _insert_new_statement(dialect, m).returning(m.c.room_id, m.c.id)
 
 
 def insert_new(conn: Connection, table: sa.Table, rows: dict[str, Any] | list[dict[str, Any]]) -> int:
@@ -181,23 +189,59 @@ class FacilitationStore(BreakoutStore):
     @in_thread
     def add_message(self, message: Message) -> None:
         """Store a posted message in its room (whose event it takes); an id the room has is a Conflict."""
+        self._add_messages([message], None)
+
+    @in_thread
+    def add_messages(self, messages: Sequence[Message], unless_silenced_in: str | None = None) -> frozenset[str] | None:
+        """Store posted messages in one transaction, all or none, each in its room (whose event it takes): a room
+        that is gone is NotFound, an id its room has already (or twice among them) a Conflict.
+
+        With ``unless_silenced_in`` (the messages' event), who is silenced there is read first in the same
+        transaction and their messages are left out (another node may have silenced them since they were decided);
+        it returns who is silenced then. Without, it returns None.
+
+        Two statements for the lot (the rooms, then one INSERT of every row), three with who is silenced: each is a
+        round trip, and each waits for the GIL on its database thread while the event loop is busy.
+        """
+        return self._add_messages(messages, unless_silenced_in)
+
+    def _add_messages(self, messages: Sequence[Message], unless_silenced_in: str | None) -> frozenset[str] | None:
+        if not messages:
+            return None
         with self.engine.begin() as conn:
-            event_id = conn.execute(
-                sa.select(t.rooms.c.event_id).where(t.rooms.c.id == message.room_id)
-            ).scalar_one_or_none()
-            if event_id is None:
-                raise NotFound(f"There is no room {message.room_id!r}.", code="no_such_room")
-            row = {
-                "room_id": message.room_id,
-                "id": message.id,
-                "event_id": event_id,
-                "author_id": message.author_id,
-                "text": message.text,
-                "sent_at": message.sent_at,
-                "hidden": message.hidden,
-            }
-            if insert_new(conn, t.chat_messages, row) != 1:
-                raise Conflict(f"The room's chat has a message {message.id!r} already.")
+            room_ids = {m.room_id for m in messages}
+            rooms = sa.select(t.rooms.c.id, t.rooms.c.event_id).where(t.rooms.c.id.in_(room_ids))
+            events: dict[str, str] = {row.id: row.event_id for row in conn.execute(rooms)}
+            for message in messages:
+                if message.room_id not in events:
+                    raise NotFound(f"There is no room {message.room_id!r}.", code="no_such_room")
+            silenced: frozenset[str] | None = None
+            if unless_silenced_in is not None:
+                s = t.chat_silenced
+                silenced = frozenset(
+                    conn.execute(sa.select(s.c.member_id).where(s.c.event_id == unless_silenced_in)).scalars()
+                )
+            kept = [m for m in messages if silenced is None or m.author_id not in silenced]
+            rows = [
+                {
+                    "room_id": m.room_id,
+                    "id": m.id,
+                    "event_id": events[m.room_id],
+                    "author_id": m.author_id,
+                    "text": m.text,
+                    "sent_at": m.sent_at,
+                    "hidden": m.hidden,
+                }
+                for m in kept
+            ]
+            if rows:
+                stored = {(r.room_id, r.id) for r in conn.execute(_insert_messages_statement(conn.dialect.name), rows)}
+                seen: set[tuple[str, str]] = set()
+                for m in kept:  # not inserted: the room had it, or had it from a row before
+                    if (m.room_id, m.id) not in stored or (m.room_id, m.id) in seen:
+                        raise Conflict(f"The room's chat has a message {m.id!r} already.")
+                    seen.add((m.room_id, m.id))
+        return silenced
 
     @in_thread
     def set_message_hidden(self, room_id: str, message_id: str, hidden: bool) -> None:

@@ -317,6 +317,29 @@ async def test_chat_history_and_silence_on_another_node_are_not_shown_from_an_ol
     assert history["messages"] == []  # hidden: a participant who did not write it no longer gets it
 
 
+async def test_a_silence_whose_word_did_not_reach_a_node_holds_there_all_the_same(nodes: Nodes) -> None:
+    """As when a node silenced someone while Redis was away: the other node's copy misses it, the store has it."""
+    anna = await nodes.join(nodes.b, Role.PARTICIPANT, "Anna")
+    ben = await nodes.join(nodes.b, Role.PARTICIPANT, "Ben")
+    frida = await nodes.join(nodes.b, Role.FACILITATOR, "Frida")
+    assert (await ok(anna, "chat.history"))["silenced"] is False  # node B's copy
+    store = live(nodes.a).store
+    await store.set_silenced(nodes.event.id, anna.member_id, True)  # committed on A, nobody told
+    assert await refused(anna, "chat.send", {"text": "Darf ich?"}) == "silenced"
+    said = (await ok(ben, "chat.send", {"text": "Ich darf"}))["message"]
+    assert (await anna.wait_for("chat.message"))["id"] == said["id"]
+    plenary = said["room_id"]
+    assert [m.text for m in await store.messages(plenary)] == ["Ich darf"]
+    assert (await ok(anna, "chat.history"))["silenced"] is True  # the copy follows what the post read
+
+    await store.set_silenced(nodes.event.id, anna.member_id, False)  # lifted on A, nobody told
+    await ok(frida, "chat.silence", {"member_id": anna.member_id, "silenced": True})  # decided on the store's
+    assert (await anna.wait_for("chat.silenced"))["silenced"] is True
+    assert await store.silenced(nodes.event.id) == frozenset({anna.member_id})
+    assert await refused(anna, "chat.send", {"text": "Und jetzt?"}) == "silenced"
+    assert [m.text for m in await store.messages(plenary)] == ["Ich darf"]
+
+
 async def test_the_pinned_question_and_the_agenda_changed_on_another_node_are_read_fresh(nodes: Nodes) -> None:
     fac = await nodes.join(nodes.a, Role.FACILITATOR, "Fiona")
     anna = await nodes.join(nodes.b, Role.PARTICIPANT, "Anna")

@@ -448,6 +448,44 @@ async def test_the_loaded_chat_keeps_the_last_messages_of_each_room(store: IdeaS
     assert len(await store.messages(plenary, limit=1000)) == ch.HISTORY_MAX + 3  # the store keeps them all
 
 
+async def test_messages_added_together_are_stored_all_or_none(store: IdeaStore) -> None:
+    ev = await new_event(store)
+    plenary = (await store.plenary(ev.id)).id
+    room = breakout_rooms("A")[0]
+    await store.create_round(new_round(round_id=new_id("br"), event_id=ev.id, number=1, rooms=[room], now=T0))
+    anna, ben, cem = ev.ids[:3]
+
+    def message(n: int, author: str, room_id: str = plenary) -> ch.Message:
+        return ch.Message(f"msg_{n}", room_id, author, f"Hallo {n}", T0 + timedelta(seconds=n))
+
+    first = [message(0, anna), message(1, ben, room.id), message(2, cem), message(3, anna)]
+    assert await store.add_messages(first) is None  # who is silenced: not asked
+    assert await store.messages(plenary) == [first[0], first[2], first[3]]
+    assert await store.messages(room.id) == [first[1]]
+    assert (await store.load_chat(ev.id)).history(plenary).messages == (first[0], first[2], first[3])
+
+    # an id the room has already: a Conflict, and none of the others is stored
+    with pytest.raises(Conflict):
+        await store.add_messages([message(4, anna), replace(first[2], text="noch mal"), message(5, ben)])
+    with pytest.raises(Conflict):  # an id twice in one room
+        await store.add_messages([message(4, anna), message(5, ben), replace(message(5, cem), text="Ich auch")])
+    # a room that is gone (or never was): NotFound, none stored
+    with pytest.raises(NotFound):
+        await store.add_messages([message(6, anna), message(7, ben, "rm_gone")])
+    assert await store.messages(plenary) == [first[0], first[2], first[3]]
+    assert await store.messages(room.id) == [first[1]]
+    assert await store.add_messages([]) is None
+
+    # with the event: those silenced meanwhile (on another node) are left out, and who is silenced is returned
+    await store.set_silenced(ev.id, ben, True)
+    later = [message(8, anna), message(9, ben), message(10, cem, room.id)]
+    assert await store.add_messages(later, ev.id) == frozenset({ben})
+    assert [m.id for m in await store.messages(plenary)] == ["msg_0", "msg_2", "msg_3", "msg_8"]
+    assert [m.id for m in await store.messages(room.id)] == ["msg_1", "msg_10"]
+    assert await store.add_messages([message(11, ben)], ev.id) == frozenset({ben})
+    assert len(await store.messages(plenary)) == 4
+
+
 # -- questions -------------------------------------------------------------------------------
 
 
