@@ -76,6 +76,7 @@ SERIES: dict[str, tuple[str, list[tuple[str, str]], bool]] = {
 }
 
 
+LEGEND_INSIDE = 6  # lines a panel's legend may cover; with more it is drawn beside the panel
 TARGETS: dict[str, tuple[float, str]] = {"workshop": (250.0, "target: every p99 < 250 ms on one node")}
 
 
@@ -158,14 +159,21 @@ def draw(results: list[dict[str, Any]], output: Path, title: str, keys: set[str]
     runs = panels(results, keys, every_run=True)
     if not drawn:
         raise SystemExit("no results of a known workload in those files")
-    figure, axes = plt.subplots(1, len(drawn), figsize=(5.5 * len(drawn), 4.2), squeeze=False)
+    crowded = max(len(lines) for lines in drawn.values()) > LEGEND_INSIDE  # the legend goes beside the panels
+    width = 5.5 * len(drawn) + (3.0 if crowded else 0.0)
+    figure, axes = plt.subplots(1, len(drawn), figsize=(width, 4.6), squeeze=False)
     for ax, (workload, lines) in zip(axes[0], sorted(drawn.items()), strict=True):
-        ylabel, _series, log = SERIES[workload]
+        ylabel, series, log = SERIES[workload]
+        kinds = [label for _key, label in series]
         for original, points in lines.items():
             label = original
             if (workload in ("fanout", "movement") and label in ("p50", "p95", "p99")) or label.startswith("RSS ("):
                 label = f"werkstatt {label}"  # beside the peers' lines
-            line = ax.plot([x for x, _y in points], [y for _x, y in points], marker="o", label=label)[0]
+            style: dict[str, Any] = {}
+            kind = original.split(" (")[0]
+            if workload == "workshop" and kind in kinds:  # a colour per interaction; two nodes dashed
+                style = {"color": f"C{kinds.index(kind)}", "linestyle": "--" if "nodes)" in original else "-"}
+            line = ax.plot([x for x, _y in points], [y for _x, y in points], marker="o", label=label, **style)[0]
             every = runs[workload][original]
             if len(every) > len(points):  # repeated runs: each as a small dot beside the median
                 ax.scatter([x for x, _y in every], [y for _x, y in every], s=10, color=line.get_color(), alpha=0.5)
@@ -174,12 +182,17 @@ def draw(results: list[dict[str, Any]], output: Path, title: str, keys: set[str]
             ax.axhline(value, color="grey", linestyle="--", linewidth=1, label=label)
         if log:
             ax.set_yscale("log")
-            ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _pos: f"{v:g}"))
+            plain = matplotlib.ticker.FuncFormatter(lambda v, _pos: f"{v:g}")
+            ax.yaxis.set_major_formatter(plain)
+            ax.yaxis.set_minor_formatter(plain)  # (matplotlib labels some minor ticks of a short axis: 4×10²)
         ax.set_title(workload)
         ax.set_xlabel("clients")
         ax.set_ylabel(ylabel)
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend()
+        if len(lines) > LEGEND_INSIDE:
+            ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
+        else:
+            ax.legend()
     figure.suptitle(title)
     figure.tight_layout()
     figure.savefig(output, dpi=110)
