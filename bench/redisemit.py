@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import os
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -325,6 +326,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     result["ratio"] = round(result["asyncredismanager_us"] / max(result["werkstatt_us"], 0.01), 1)
     result["burst_ratio"] = round(result["burst_asyncredismanager_us"] / max(result["burst_werkstatt_us"], 0.01), 1)
     result["lost"] = lost
+    result["load_avg"] = [round(x, 2) for x in os.getloadavg()]  # others' work on the same cores shows here
     print(
         f"extra CPU per emit across two nodes: werkstatt {result['werkstatt_us']} µs, "
         f"AsyncRedisManager {result['asyncredismanager_us']} µs ({result['ratio']}×); in bursts of {burst}: "

@@ -229,17 +229,15 @@ def test_the_guides_figures_are_the_codes() -> None:
     assert f"up to {defaults.send_buffer_total // 2**20} MB wait" in PROSE
     assert f"`max_connections` ({defaults.max_connections:,})" in PROSE
 
-    # the browser's reconnection, and its next room.enter after one failed, as static/js/connection.js does them
+    # the browser's reconnection, as static/js/connection.js does it
     client = (ROOT / "static" / "js" / "connection.js").read_text(encoding="utf-8")
     option = {
         k: float(v)
         for k, v in re.findall(r"(reconnectionDelay|reconnectionDelayMax|randomizationFactor): ([\d.]+)", client)
     }
-    (retry_ms,) = re.findall(r"retryMs = (\d+)", client)  # the constructor's default
     first, jitter = option["reconnectionDelay"] / 1000, option["randomizationFactor"]
     assert f"{first * (1 - jitter):g}–{first * (1 + jitter):g} s" in PROSE
     assert f"up to {option['reconnectionDelayMax'] / 1000:g} s" in PROSE
-    assert f"tries again every {int(retry_ms) / 1000:g} s, until Redis is back" in PROSE
 
     # a node's reconnection to Redis and what it keeps meanwhile
     assert f"({redisfanout.BACKOFF_FIRST:g} s, doubling, at most {redisfanout.BACKOFF_MAX:g} s)" in PROSE
