@@ -202,20 +202,19 @@ def test_workshop_on_one_node(pg_server: str) -> None:
 
 def test_workshop_on_two_nodes(pg_server: str, redis_url: str) -> None:
     """The same on two nodes over one PostgreSQL and one Redis, clients spread over both: each node is
-    measured, every kind of interaction is timed, ideas and chat reach everyone across the nodes, and
-    whatever is lost is lost between the nodes (each node alone loses nothing)."""
+    measured, every kind of interaction is timed, and nothing is lost, within a node or across the two."""
     done = subprocess.run(
         [sys.executable, "-m", "bench", "workshop", *SMALL_WORKSHOP, "--drain", "5", "--nodes", "2",
          "--redis", redis_url, "--json"],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     result = json.loads(done.stdout)  # --json: the result alone on standard output
-    assert done.returncode == (1 if result["lost"] or result["violations"] or result["errors"] else 0)
+    assert (result["lost"], result["violations"], result["errors"]) == (0, 0, 0), result
+    assert done.returncode == 0
     assert result["nodes"] == 2 and result["redis"] is True
     assert [node["clients"] for node in result["per_node"]] == [15, 15]
     assert all(node["cpu_s"] > 0 and node["rss_mb"] > 0 for node in result["per_node"])
     assert result["redis_cpu_s"] is not None
     for key in WORKSHOP_P99:
         assert isinstance(result[key], float) and result[key] > 0, key
-    assert result["lost_ideas"] == 0 and result["lost_chat"] == 0  # the fan-out across nodes
-    assert result["lost"] == result["lost_across_nodes"]
+
