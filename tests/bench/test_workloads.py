@@ -217,4 +217,3 @@ def test_workshop_on_two_nodes(pg_server: str, redis_url: str) -> None:
     assert result["redis_cpu_s"] is not None
     for key in WORKSHOP_P99:
         assert isinstance(result[key], float) and result[key] > 0, key
-
