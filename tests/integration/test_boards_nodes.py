@@ -246,3 +246,36 @@ async def test_a_commit_that_lost_the_race_waits_for_the_winners_changes_to_reac
     await on_b.wait_for("board.changed", lambda c: c["seq"] == start + 2)
     assert [c["seq"] for c in on_b.received["board.changed"]] == [start + 1, start + 2]
     await close_all(on_a, on_b)
+
+
+async def test_each_viewer_gets_their_own_form_of_a_change_committed_on_the_other_node(
+    nodes: tuple[TestServer, TestServer],
+) -> None:
+    """A board under premoderation: an idea posted on node a waits for approval. Node b picks each of its
+    connections' form of that change: its facilitator sees the idea, its participant does not, and the author's
+    own tab there sees it too (as on node a, where it was committed)."""
+    a, b = nodes
+    event, links = await make_event(a.app)
+    fac = await join_and_connect(base_url(b), links[Role.FACILITATOR], "Fatma")
+    author = await join_and_connect(base_url(a), links[Role.PARTICIPANT], "Anna")
+    other = await join_and_connect(base_url(b), links[Role.PARTICIPANT], "Ben")
+    board_id = (await ok(fac, "room.enter"))["boards"][0]["id"]
+    await ok(fac, "board.premoderation", {"board_id": board_id, "on": True})
+    own_tab = await connect(base_url(b), author.token, author.member_id)  # the author's second tab, on node b
+    readers = [fac, other, own_tab, author]
+    for reader in readers[1:]:
+        await ok(reader, "room.enter")
+    posted = await ok(
+        author,
+        "board.idea.create",
+        {"board_id": board_id, "field_id": event.fields[0].id, "text": "Wartet auf Freigabe"},
+    )
+    for reader in readers:
+        await reader.wait_for("board.changed", lambda c: c["seq"] == posted["seq"])
+
+    def shown(reader: Client) -> bool:
+        [change] = [c for c in reader.received["board.changed"] if c["seq"] == posted["seq"]]
+        return change.get("idea") is not None and change["idea"].get("text") == "Wartet auf Freigabe"
+
+    assert [shown(reader) for reader in readers] == [True, False, True, True]
+    await close_all(*readers)
