@@ -747,14 +747,9 @@ class LiveState:
         """The board's changes up to ``seq`` went to this node's connections: a commit that waits for them may go."""
         if seq > self._reached.get(board_id, 0):
             self._reached[board_id] = seq
-        waiting = self._reaching.get(board_id)
-        if waiting:
-            for wanted, reached in waiting:
-                if wanted <= seq and not reached.done():
-                    reached.set_result(None)
-            waiting[:] = [(wanted, reached) for wanted, reached in waiting if not reached.done()]
-            if not waiting:
-                del self._reaching[board_id]
+        for wanted, reached in self._reaching.get(board_id, ()):  # (each waiter takes itself off the list)
+            if wanted <= seq and not reached.done():
+                reached.set_result(None)
 
     async def _after(self, board_id: str, seq: int) -> None:
         """Until the board's changes up to ``seq`` went to this node's connections, at most ``REACH_WAIT_S``.
@@ -767,13 +762,18 @@ class LiveState:
         if self._reached.get(board_id, seq) >= seq or not getattr(self.fanout, "linked", True):
             return
         reached = asyncio.get_running_loop().create_future()
-        self._reaching.setdefault(board_id, []).append((seq, reached))
+        waiting = self._reaching.setdefault(board_id, [])
+        waiting.append((seq, reached))
         try:
             await asyncio.wait_for(reached, REACH_WAIT_S)
         except TimeoutError:
             log.warning(
                 "board %s: changes up to %d did not come from the other nodes; sending later ones", board_id, seq
             )
+        finally:  # (answered, timed out or cancelled: no longer waiting)
+            waiting.remove((seq, reached))
+            if not waiting and self._reaching.get(board_id) is waiting:
+                del self._reaching[board_id]
 
     def _dots_told(self, data: Any) -> None:
         """Dots another node committed: applied to this node's copy when it holds each voter's count they were
